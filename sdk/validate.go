@@ -1,0 +1,211 @@
+package sdk
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Size limits of one secret (SPEC.md section 3).
+const (
+	MaxNameLength     = 64        // characters
+	MaxEnvNameBytes   = 256       // bytes
+	MaxFilePathBytes  = 4096      // bytes
+	MaxValueBytes     = 24 * 1024 // bytes
+	MaxDescriptionLen = 1024      // characters; the spec is silent, this keeps metadata small
+)
+
+// reservedEnvNames may not be the env target of a secret: overriding them
+// would break shells, SSH or the agent itself. Compared case-insensitively.
+var reservedEnvNames = map[string]bool{}
+
+func init() {
+	for _, n := range strings.Fields(`PATH HOME SHELL USER LOGNAME PWD OLDPWD LANG TERM IFS
+		CDPATH ENV BASH_ENV TMPDIR TMP TEMP HOSTNAME SSH_AUTH_SOCK SSH_CLIENT SSH_CONNECTION
+		SSH_TTY EDITOR VISUAL PAGER XDG_RUNTIME_DIR XDG_CONFIG_HOME XDG_DATA_HOME
+		XDG_CACHE_HOME XDG_STATE_HOME CODER`) {
+		reservedEnvNames[n] = true
+	}
+}
+
+// reservedEnvPrefixes may not start the env target of a secret.
+var reservedEnvPrefixes = []string{"CODER_", "GIT_", "LC_", "LD_", "DYLD_"}
+
+// ValidateSecretName checks a secret's name: 1 to 64 characters, no leading
+// or trailing white space, no control characters, none of "/", "?" or "#"
+// (a name is a path segment of the API).
+func ValidateSecretName(name string) error {
+	switch {
+	case name == "":
+		return errors.New("name is required")
+	case !utf8.ValidString(name):
+		return errors.New("name must be valid UTF-8")
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return fmt.Errorf("name is %d characters long; at most %d are allowed", utf8.RuneCountInString(name), MaxNameLength)
+	}
+	first, _ := utf8.DecodeRuneInString(name)
+	last, _ := utf8.DecodeLastRuneInString(name)
+	if unicode.IsSpace(first) || unicode.IsSpace(last) {
+		return errors.New("name must not start or end with white space")
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return errors.New("name must not contain control characters")
+		}
+		if r == '/' || r == '?' || r == '#' {
+			return fmt.Errorf("name must not contain %q", r)
+		}
+	}
+	return nil
+}
+
+// ValidateEnvNameSyntax checks only that name is a POSIX environment variable
+// name: [A-Za-z_][A-Za-z0-9_]*, at most 256 bytes.
+func ValidateEnvNameSyntax(name string) error {
+	if name == "" {
+		return errors.New("environment variable name is empty")
+	}
+	if len(name) > MaxEnvNameBytes {
+		return fmt.Errorf("environment variable name is %d bytes long; at most %d are allowed", len(name), MaxEnvNameBytes)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		letter := c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+		digit := c >= '0' && c <= '9'
+		if i == 0 && !letter {
+			return fmt.Errorf("environment variable name %q must start with a letter or an underscore", name)
+		}
+		if !letter && !digit {
+			return fmt.Errorf("environment variable name %q may contain only letters, digits and underscores", printable(name))
+		}
+	}
+	return nil
+}
+
+// ValidateEnvName checks the env target of a secret: a POSIX name that is
+// not reserved. The error says why a name is refused.
+func ValidateEnvName(name string) error {
+	if err := ValidateEnvNameSyntax(name); err != nil {
+		return err
+	}
+	upper := strings.ToUpper(name)
+	if reservedEnvNames[upper] {
+		return fmt.Errorf("environment variable name %q is reserved: the workspace, its shells or the agent depend on it", name)
+	}
+	for _, p := range reservedEnvPrefixes {
+		if strings.HasPrefix(upper, p) {
+			return fmt.Errorf("environment variable name %q is reserved: names starting with %s belong to the system or to Coder", name, p)
+		}
+	}
+	return nil
+}
+
+// ValidateFilePath checks the file target of a secret: it starts with "~/"
+// or "/", is at most 4096 bytes and holds no NUL byte. It must also name a
+// file rather than a directory, so it may not end with "/" (a choice of this
+// product: such a path could never be written).
+func ValidateFilePath(p string) error {
+	switch {
+	case p == "":
+		return errors.New("file path is empty")
+	case !strings.HasPrefix(p, "~/") && !strings.HasPrefix(p, "/"):
+		return fmt.Errorf("file path %q must start with ~/ or /", printable(p))
+	case len(p) > MaxFilePathBytes:
+		return fmt.Errorf("file path is %d bytes long; at most %d are allowed", len(p), MaxFilePathBytes)
+	case strings.IndexByte(p, 0) >= 0:
+		return errors.New("file path must not contain a NUL byte")
+	case strings.HasSuffix(p, "/"):
+		return fmt.Errorf("file path %q names a directory; it must name a file", printable(p))
+	}
+	return nil
+}
+
+// ValidateSecretValue checks a value: present, valid UTF-8, no NUL byte, at
+// most 24 KiB. Errors never quote the value.
+func ValidateSecretValue(v SecretValue) error {
+	s := v.Reveal()
+	switch {
+	case s == "":
+		return errors.New("value is required and must not be empty")
+	case len(s) > MaxValueBytes:
+		return fmt.Errorf("value is %d bytes long; at most %d bytes are allowed", len(s), MaxValueBytes)
+	case !utf8.ValidString(s):
+		return errors.New("value must be valid UTF-8")
+	case strings.IndexByte(s, 0) >= 0:
+		return errors.New("value must not contain a NUL byte")
+	}
+	return nil
+}
+
+// ValidateDescription checks a description: valid UTF-8, at most
+// MaxDescriptionLen characters, no NUL byte.
+func ValidateDescription(d string) error {
+	switch {
+	case !utf8.ValidString(d):
+		return errors.New("description must be valid UTF-8")
+	case utf8.RuneCountInString(d) > MaxDescriptionLen:
+		return fmt.Errorf("description is %d characters long; at most %d are allowed", utf8.RuneCountInString(d), MaxDescriptionLen)
+	case strings.IndexByte(d, 0) >= 0:
+		return errors.New("description must not contain a NUL byte")
+	}
+	return nil
+}
+
+// Validate checks every field of a create request and returns one entry per
+// invalid field, in field order. Optional targets may be "" (no target).
+func (r CreateSecretRequest) Validate() []ValidationError {
+	var out []ValidationError
+	add := func(field string, err error) {
+		if err != nil {
+			out = append(out, ValidationError{Field: field, Detail: err.Error()})
+		}
+	}
+	add("name", ValidateSecretName(r.Name))
+	add("value", ValidateSecretValue(r.Value))
+	add("description", ValidateDescription(r.Description))
+	if r.EnvName != "" {
+		add("env_name", ValidateEnvName(r.EnvName))
+	}
+	if r.FilePath != "" {
+		add("file_path", ValidateFilePath(r.FilePath))
+	}
+	return out
+}
+
+// Validate checks every field present in an update request. An empty request
+// is invalid: it would change nothing.
+func (r UpdateSecretRequest) Validate() []ValidationError {
+	if r.Empty() {
+		return []ValidationError{{Field: "body", Detail: "at least one of value, description, env_name or file_path must be given"}}
+	}
+	var out []ValidationError
+	add := func(field string, err error) {
+		if err != nil {
+			out = append(out, ValidationError{Field: field, Detail: err.Error()})
+		}
+	}
+	if r.Value != nil {
+		add("value", ValidateSecretValue(*r.Value))
+	}
+	if r.Description != nil {
+		add("description", ValidateDescription(*r.Description))
+	}
+	if r.EnvName != nil && *r.EnvName != "" {
+		add("env_name", ValidateEnvName(*r.EnvName))
+	}
+	if r.FilePath != nil && *r.FilePath != "" {
+		add("file_path", ValidateFilePath(*r.FilePath))
+	}
+	return out
+}
+
+// printable shortens s and escapes it for an error message.
+func printable(s string) string {
+	const max = 80
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}

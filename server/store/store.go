@@ -1,0 +1,193 @@
+// Package store defines the server's persistence contract: one Store
+// interface, its records, and the sentinel errors every backend returns.
+// Backends live in sqlitestore (the embedded default) and pgstore
+// (PostgreSQL); storetest holds the conformance suite both must pass.
+//
+// The store never sees a secret's plaintext: values arrive encrypted, with
+// the id of the key that sealed them and their plaintext size (used for the
+// per-user quotas). List queries never select the ciphertext.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Sentinel errors. Backends translate their driver's errors into these at
+// their boundary; callers test with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+	ErrLimit    = errors.New("limit exceeded")
+)
+
+// ConflictError says which unique field clashed ("name", "env_name",
+// "file_path", "username", "email"). It matches ErrConflict.
+type ConflictError struct{ Field string }
+
+func (e *ConflictError) Error() string        { return fmt.Sprintf("conflict on %s", e.Field) }
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
+
+// LimitError says which per-user quota a write would exceed. It matches
+// ErrLimit. Limit is one of LimitSecrets, LimitTotalBytes, LimitEnvBytes.
+type LimitError struct {
+	Limit string
+	Max   int
+	// Would is the count or byte total the write would have reached.
+	Would int
+}
+
+// Names of the per-user quotas.
+const (
+	LimitSecrets    = "secrets"
+	LimitTotalBytes = "total_value_bytes"
+	LimitEnvBytes   = "env_value_bytes"
+)
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("limit %s exceeded: %d > %d", e.Limit, e.Would, e.Max)
+}
+func (e *LimitError) Is(target error) bool { return target == ErrLimit }
+
+// User is a stored user.
+type User struct {
+	ID             uuid.UUID
+	Username       string
+	Email          string
+	Name           string
+	HashedPassword []byte
+	Role           string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// APIKey is a stored session or API token. Only the hash of its secret part
+// is kept.
+type APIKey struct {
+	ID           string // the public part of the token, unique
+	HashedSecret []byte // sha256 of the secret part
+	UserID       uuid.UUID
+	Kind         string // "session" or "token"
+	ExpiresAt    time.Time
+	CreatedAt    time.Time
+}
+
+// Secret is a stored secret's metadata. Ciphertext and KeyID are filled only
+// by the methods that say they return the value.
+type Secret struct {
+	ID          uuid.UUID
+	OwnerID     uuid.UUID
+	Name        string
+	Description string
+	EnvName     string // "" when no env target
+	FilePath    string // "" when no file target
+	ValueSize   int    // plaintext length in bytes
+	Ciphertext  []byte
+	KeyID       string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Quota bounds what one user may hold. A zero field means no bound.
+type Quota struct {
+	MaxSecrets    int
+	MaxTotalBytes int
+	MaxEnvBytes   int
+}
+
+// InsertSecretParams creates a secret. The backend checks the quota and the
+// unique fields and writes the audit entry in the same transaction, so
+// concurrent inserts can never overshoot the quota.
+type InsertSecretParams struct {
+	Secret  Secret // ID, OwnerID, Name, Description, EnvName, FilePath, ValueSize, Ciphertext, KeyID, CreatedAt
+	Quota   Quota
+	ActorID uuid.UUID
+}
+
+// UpdateSecretParams changes a secret found by owner and name. A nil field is
+// unchanged; a pointer to "" clears a target or the description. When
+// Ciphertext is set, KeyID and ValueSize must be set too. The backend
+// rechecks the quota and writes the audit entry in the same transaction.
+type UpdateSecretParams struct {
+	OwnerID     uuid.UUID
+	Name        string
+	Description *string
+	EnvName     *string
+	FilePath    *string
+	Ciphertext  []byte
+	KeyID       string
+	ValueSize   int
+	UpdatedAt   time.Time
+	Quota       Quota
+	ActorID     uuid.UUID
+}
+
+// AuditEntry records a change to a secret. It says which fields changed,
+// never what a value is.
+type AuditEntry struct {
+	ID           uuid.UUID
+	Time         time.Time
+	ActorID      uuid.UUID
+	Action       string // "create", "update", "delete"
+	ResourceType string // "secret"
+	ResourceID   uuid.UUID
+	OwnerID      uuid.UUID
+	ResourceName string
+	// Fields lists the names of the fields that changed ("value",
+	// "description", "env_name", "file_path").
+	Fields []string
+}
+
+// Audit actions.
+const (
+	AuditCreate = "create"
+	AuditUpdate = "update"
+	AuditDelete = "delete"
+)
+
+// Store is the persistence contract of the server. All methods are safe for
+// concurrent use. Methods take ctx first and return the sentinel errors above.
+type Store interface {
+	// Close releases the backend's connections.
+	Close() error
+
+	// Users.
+	InsertUser(ctx context.Context, u User) error
+	// InsertFirstUser inserts u only if there is no user yet; otherwise it
+	// returns ErrConflict (with Field "first_user"). It is atomic.
+	InsertFirstUser(ctx context.Context, u User) error
+	GetUserByID(ctx context.Context, id uuid.UUID) (User, error)
+	GetUserByUsername(ctx context.Context, username string) (User, error)
+	CountUsers(ctx context.Context) (int, error)
+
+	// API keys (session and API tokens).
+	InsertAPIKey(ctx context.Context, k APIKey) error
+	GetAPIKey(ctx context.Context, id string) (APIKey, error)
+	DeleteAPIKey(ctx context.Context, id string) error
+
+	// Secrets. GetSecret and ListSecrets return metadata only (no
+	// Ciphertext); the *WithValue methods return the ciphertext too.
+	InsertSecret(ctx context.Context, p InsertSecretParams) (Secret, error)
+	GetSecret(ctx context.Context, ownerID uuid.UUID, name string) (Secret, error)
+	GetSecretWithValue(ctx context.Context, ownerID uuid.UUID, name string) (Secret, error)
+	ListSecrets(ctx context.Context, ownerID uuid.UUID) ([]Secret, error) // sorted by name
+	ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]Secret, error)
+	UpdateSecret(ctx context.Context, p UpdateSecretParams) (Secret, error)
+	DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string, actorID uuid.UUID) error
+
+	// Key management: which key ids seal stored values, and re-encryption.
+	// SecretKeyIDs returns each distinct key id in use with its row count.
+	SecretKeyIDs(ctx context.Context) (map[string]int, error)
+	// ListSecretsByKeyID returns up to limit secrets, with values, sealed by keyID.
+	ListSecretsByKeyID(ctx context.Context, keyID string, limit int) ([]Secret, error)
+	// ReplaceSecretCiphertext swaps the ciphertext of one secret if it is
+	// still sealed by oldKeyID (so a concurrent update is never undone).
+	ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error
+
+	// Audit log.
+	ListAuditEntries(ctx context.Context, limit int) ([]AuditEntry, error) // newest first
+}
