@@ -55,7 +55,7 @@ func ValidateSecretName(name string) error {
 			return errors.New("name must not contain control characters")
 		}
 		if r == '/' || r == '?' || r == '#' {
-			return fmt.Errorf("name must not contain %q", r)
+			return fmt.Errorf("name must not contain %q", string(r))
 		}
 	}
 	return nil

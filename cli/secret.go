@@ -1,0 +1,313 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/usersecrets/coder/sdk"
+)
+
+func newSecretCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "secret",
+		Aliases: []string{"secrets"},
+		Short:   "Manage your user secrets",
+		Long: `Store secret values once and get them in every workspace you own, as
+environment variables (--env) and files (--file).
+
+Give values on stdin (a pipe or a redirect) to keep them out of your shell
+history and process arguments. Stdin is read verbatim: a trailing newline is
+stored as part of the value; use echo -n to leave it out.`,
+	}
+	cmd.AddCommand(newSecretCreateCommand(g), newSecretUpdateCommand(g), newSecretListCommand(g), newSecretDeleteCommand(g))
+	return cmd
+}
+
+// stdinSource says whether stdin is a non-interactive value source (a pipe
+// or a redirected file) and returns it. A terminal or a character device
+// such as /dev/null is not a source.
+func stdinSource(in io.Reader) (io.Reader, bool) {
+	f, ok := in.(*os.File)
+	if !ok {
+		// Tests and embedders pass readers; treat them as pipes.
+		return in, in != nil
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, false
+	}
+	m := st.Mode()
+	return f, m&os.ModeNamedPipe != 0 || m.IsRegular() || m&os.ModeSocket != 0
+}
+
+// readStdinValue reads the whole of stdin, bounded a little past the largest
+// valid value so the size error can say how large it was.
+func readStdinValue(r io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, sdk.MaxValueBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("read the value from stdin: %w", err)
+	}
+	if len(b) > sdk.MaxValueBytes {
+		return "", fmt.Errorf("the value on stdin is longer than %d bytes, the largest a secret may hold", sdk.MaxValueBytes)
+	}
+	return string(b), nil
+}
+
+// valueFromInput returns the value given by exactly one of --value or
+// non-interactive stdin. given is false when neither gave one.
+func valueFromInput(cmd *cobra.Command, flagSet bool, flagValue string) (v sdk.SecretValue, given bool, err error) {
+	var stdinValue string
+	stdinGiven := false
+	if r, ok := stdinSource(cmd.InOrStdin()); ok {
+		s, err := readStdinValue(r)
+		if err != nil {
+			return "", false, err
+		}
+		stdinValue, stdinGiven = s, s != ""
+	}
+	switch {
+	case flagSet && stdinGiven:
+		return "", false, errors.New("the value was given both with --value and on stdin: use only one")
+	case flagSet:
+		return sdk.SecretValue(flagValue), true, nil
+	case stdinGiven:
+		if strings.HasSuffix(stdinValue, "\n") {
+			fmt.Fprintln(cmd.ErrOrStderr(), "Warning: the value read from stdin ends with a newline, which is stored as part of the secret. Use `echo -n` to leave it out.")
+		}
+		return sdk.SecretValue(stdinValue), true, nil
+	}
+	return "", false, nil
+}
+
+type secretFlags struct {
+	value, description, env, file string
+}
+
+func (f *secretFlags) register(cmd *cobra.Command, verb string) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.value, "value", "", "The secret value (prefer stdin: --value can leak through shell history and process arguments)")
+	fl.StringVar(&f.description, "description", "", "A description of the secret")
+	fl.StringVar(&f.env, "env", "", "Inject the secret as this environment variable"+map[string]string{"update": " (\"\" clears the target)"}[verb])
+	fl.StringVar(&f.file, "file", "", "Write the secret to this file path, starting with ~/ or /"+map[string]string{"update": " (\"\" clears the target)"}[verb])
+}
+
+func invalid(msg string, v []sdk.ValidationError) error {
+	return &sdk.Error{Response: sdk.Response{Message: msg, Validations: v}}
+}
+
+func newSecretCreateCommand(g *globalOptions) *cobra.Command {
+	f := &secretFlags{}
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a secret; its value comes from stdin or --value",
+		Example: `  echo -n "$API_KEY" | coder secret create api-key --description "API key for workspace tools" --env API_KEY
+  coder secret create tool-config --file ~/.config/tool/config.json < ./tool-config.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			value, given, err := valueFromInput(cmd, cmd.Flags().Changed("value"), f.value)
+			if err != nil {
+				return err
+			}
+			if !given {
+				return errors.New(`no value given: pipe it on stdin (echo -n "$VALUE" | coder secret create ` + args[0] + ` ...) or use --value`)
+			}
+			req := sdk.CreateSecretRequest{Name: args[0], Value: value, Description: f.description, EnvName: f.env, FilePath: f.file}
+			if v := req.Validate(); len(v) > 0 {
+				return invalid("invalid secret", v)
+			}
+			c, err := g.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			s, err := c.CreateSecret(cmd.Context(), sdk.Me, req)
+			if err != nil {
+				return fmt.Errorf("create secret %q: %w", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Created secret %q%s.\n", s.Name, describeTargets(s))
+			return nil
+		},
+	}
+	f.register(cmd, "create")
+	return cmd
+}
+
+func describeTargets(s sdk.Secret) string {
+	var parts []string
+	if s.EnvName != "" {
+		parts = append(parts, "environment variable "+s.EnvName)
+	}
+	if s.FilePath != "" {
+		parts = append(parts, "file "+s.FilePath)
+	}
+	if len(parts) == 0 {
+		return " (no target: stored, not injected into workspaces)"
+	}
+	return " (injected as " + strings.Join(parts, " and ") + " at the next workspace start)"
+}
+
+func newSecretUpdateCommand(g *globalOptions) *cobra.Command {
+	f := &secretFlags{}
+	cmd := &cobra.Command{
+		Use:   "update NAME",
+		Short: "Update a secret's value, description or targets",
+		Long: `Update a secret. At least one of --value, --description, --env or --file
+must be given (or a value on stdin). Only the flags you give are changed;
+--env "" and --file "" clear a target. Running workspaces pick up the change
+at their next start.`,
+		Example: `  echo -n "$NEW_API_KEY" | coder secret update api-key
+  coder secret update api-key --env NEW_API_KEY
+  coder secret update api-key --file ""`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fl := cmd.Flags()
+			var req sdk.UpdateSecretRequest
+			value, given, err := valueFromInput(cmd, fl.Changed("value"), f.value)
+			if err != nil {
+				return err
+			}
+			if given {
+				req.Value = &value
+			}
+			if fl.Changed("description") {
+				req.Description = &f.description
+			}
+			if fl.Changed("env") {
+				req.EnvName = &f.env
+			}
+			if fl.Changed("file") {
+				req.FilePath = &f.file
+			}
+			if req.Empty() {
+				return errors.New("nothing to update: give at least one of --value, --description, --env or --file (or pipe a new value on stdin)")
+			}
+			if v := req.Validate(); len(v) > 0 {
+				return invalid("invalid update", v)
+			}
+			c, err := g.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			s, err := c.UpdateSecret(cmd.Context(), sdk.Me, args[0], req)
+			if err != nil {
+				return fmt.Errorf("update secret %q: %w", args[0], err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Updated secret %q%s.\n", s.Name, describeTargets(s))
+			return nil
+		},
+	}
+	f.register(cmd, "update")
+	return cmd
+}
+
+func newSecretListCommand(g *globalOptions) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "list [NAME]",
+		Short: "List your secrets, or show one (metadata only, never values)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "table" && output != "json" {
+				return fmt.Errorf("unknown output format %q: use table or json", output)
+			}
+			c, err := g.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var list []sdk.Secret
+			if len(args) == 1 {
+				s, err := c.Secret(cmd.Context(), sdk.Me, args[0])
+				if err != nil {
+					return fmt.Errorf("show secret %q: %w", args[0], err)
+				}
+				list = []sdk.Secret{s}
+			} else {
+				list, err = c.Secrets(cmd.Context(), sdk.Me)
+				if err != nil {
+					return fmt.Errorf("list secrets: %w", err)
+				}
+			}
+			out := cmd.OutOrStdout()
+			if output == "json" {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if len(args) == 1 {
+					return enc.Encode(list[0])
+				}
+				return enc.Encode(list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "You have no secrets. Create one with: echo -n \"$VALUE\" | coder secret create NAME --env NAME")
+				return nil
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tDESCRIPTION\tENV\tFILE\tUPDATED")
+			for _, s := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, oneLine(s.Description), s.EnvName, s.FilePath, s.UpdatedAt.Local().Format(time.DateTime))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "Output format: table or json")
+	return cmd
+}
+
+// oneLine keeps a table row on one line.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s)
+	if len([]rune(s)) > 60 {
+		s = string([]rune(s)[:57]) + "..."
+	}
+	return s
+}
+
+func newSecretDeleteCommand(g *globalOptions) *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Delete a secret (files already written to workspaces stay on disk)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := g.client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			name := args[0]
+			if !yes {
+				// Check it exists before asking.
+				if _, err := c.Secret(cmd.Context(), sdk.Me, name); err != nil {
+					return fmt.Errorf("delete secret %q: %w", name, err)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "Delete secret %q? Workspaces stop getting it at their next start. [y/N] ", name)
+				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if err != nil && !errors.Is(err, io.EOF) {
+					return fmt.Errorf("read the answer: %w", err)
+				}
+				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+					fmt.Fprintln(cmd.ErrOrStderr())
+					return errors.New("not deleted: the deletion was not confirmed (pass -y to delete without asking)")
+				}
+			}
+			if err := c.DeleteSecret(cmd.Context(), sdk.Me, name); err != nil {
+				return fmt.Errorf("delete secret %q: %w", name, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Deleted secret %q.\n", name)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "Delete without asking")
+	return cmd
+}

@@ -1,0 +1,234 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server"
+	"github.com/usersecrets/coder/server/secretcrypt"
+	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/pgstore"
+	"github.com/usersecrets/coder/server/store/sqlitestore"
+)
+
+type serverOptions struct {
+	httpAddress       string
+	accessURL         string
+	dataDir           string
+	postgresURL       string
+	terraformPath     string
+	encryptionKeys    string
+	encryptionKeyFile string
+	verbose           bool
+	logJSON           bool
+	limits            sdk.Limits
+}
+
+// envDefault returns the environment variable's value, or def.
+func envDefault(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "coderv2")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "coderv2")
+	}
+	return ".coderv2"
+}
+
+func newServerCommand() *cobra.Command {
+	o := &serverOptions{limits: sdk.DefaultLimits}
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the server: the REST API, the secret store and the provisioner",
+		Long: `Run the server.
+
+With no database flag it keeps everything in an embedded SQLite file in
+--data-dir, and seals secret values with a key file it generates there
+(secrets.key, mode 0600). In production pass --postgres-url (or
+$CODER_PG_CONNECTION_URL) and the encryption keys with --encryption-keys (or
+$CODER_ENCRYPTION_KEYS): base64 AES-256 keys separated by commas, the first
+one sealing new values. Add a new key in front to rotate: at start the server
+re-encrypts every value sealed by an older key.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.httpAddress, "http-address", envDefault("CODER_HTTP_ADDRESS", "127.0.0.1:3000"), "Address the HTTP API listens on ($CODER_HTTP_ADDRESS)")
+	f.StringVar(&o.accessURL, "access-url", envDefault("CODER_ACCESS_URL", ""), "URL workspaces and clients reach the server at (default http://<http-address>) ($CODER_ACCESS_URL)")
+	f.StringVar(&o.dataDir, "data-dir", envDefault("CODER_DATA_DIR", defaultDataDir()), "Folder of the embedded database, the key file and workspace data ($CODER_DATA_DIR)")
+	f.StringVar(&o.postgresURL, "postgres-url", "", "PostgreSQL connection URL; default: the embedded SQLite store ($CODER_PG_CONNECTION_URL)")
+	f.StringVar(&o.terraformPath, "terraform-path", envDefault("CODER_TERRAFORM_PATH", ""), "Terraform (or OpenTofu) binary; default: terraform on PATH ($CODER_TERRAFORM_PATH)")
+	f.StringVar(&o.encryptionKeys, "encryption-keys", "", "Base64 AES-256 keys, comma separated, primary first ($CODER_ENCRYPTION_KEYS)")
+	f.StringVar(&o.encryptionKeyFile, "encryption-key-file", envDefault("CODER_ENCRYPTION_KEY_FILE", ""), "File of encryption keys, one per line, primary first (default <data-dir>/secrets.key when no keys are given) ($CODER_ENCRYPTION_KEY_FILE)")
+	f.IntVar(&o.limits.MaxSecrets, "max-secrets-per-user", o.limits.MaxSecrets, "How many secrets one user may hold")
+	f.IntVar(&o.limits.MaxTotalValueBytes, "max-secret-bytes-per-user", o.limits.MaxTotalValueBytes, "Total size of one user's secret values, in bytes")
+	f.IntVar(&o.limits.MaxEnvValueBytes, "max-env-secret-bytes-per-user", o.limits.MaxEnvValueBytes, "Total size of one user's secret values that have an environment variable target, in bytes")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "Log every request (debug level)")
+	f.BoolVar(&o.logJSON, "log-json", false, "Write logs as JSON")
+	return cmd
+}
+
+func (o *serverOptions) logger(cmd *cobra.Command) *slog.Logger {
+	level := slog.LevelInfo
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	if o.logJSON {
+		return slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), hopts))
+	}
+	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), hopts))
+}
+
+func (o *serverOptions) run(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	logger := o.logger(cmd)
+	if o.postgresURL == "" {
+		o.postgresURL = os.Getenv("CODER_PG_CONNECTION_URL")
+	}
+	if o.encryptionKeys == "" {
+		o.encryptionKeys = os.Getenv("CODER_ENCRYPTION_KEYS")
+	}
+	if o.limits.MaxSecrets <= 0 || o.limits.MaxTotalValueBytes <= 0 || o.limits.MaxEnvValueBytes <= 0 {
+		return errors.New("the per-user secret limits must be positive")
+	}
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		return fmt.Errorf("create data folder: %w", err)
+	}
+
+	keys, err := o.loadKeys(logger)
+	if err != nil {
+		return err
+	}
+
+	var st store.Store
+	if o.postgresURL != "" {
+		st, err = pgstore.Open(ctx, o.postgresURL)
+		if err != nil {
+			return fmt.Errorf("open PostgreSQL store: %w", err)
+		}
+		logger.Info("using PostgreSQL store")
+	} else {
+		path := filepath.Join(o.dataDir, "coder.db")
+		st, err = sqlitestore.Open(ctx, path)
+		if err != nil {
+			return fmt.Errorf("open embedded store: %w", err)
+		}
+		logger.Info("using embedded SQLite store", "path", path)
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", o.httpAddress)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.httpAddress, err)
+	}
+	defer ln.Close()
+	access, err := o.resolveAccessURL(ln.Addr())
+	if err != nil {
+		return err
+	}
+
+	srv, err := server.New(ctx, server.Options{
+		Store:     st,
+		Keys:      keys,
+		Logger:    logger,
+		AccessURL: access,
+		Limits:    o.limits,
+		Version:   Version,
+	})
+	if err != nil {
+		return fmt.Errorf("start server: %w", err)
+	}
+
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	logger.Info("server started", "listen", ln.Addr().String(), "access_url", access.String(), "version", Version)
+	fmt.Fprintf(cmd.OutOrStdout(), "Started HTTP listener at http://%s\nAccess URL: %s\nLog in with: coder login %s\n", ln.Addr(), access, access)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		logger.Warn("HTTP shutdown", "error", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func (o *serverOptions) loadKeys(logger *slog.Logger) (*secretcrypt.Keyring, error) {
+	var raw [][]byte
+	var err error
+	switch {
+	case o.encryptionKeys != "":
+		raw, err = secretcrypt.ParseKeys(o.encryptionKeys)
+		if err != nil {
+			return nil, fmt.Errorf("--encryption-keys: %w", err)
+		}
+	default:
+		path := o.encryptionKeyFile
+		if path == "" {
+			path = filepath.Join(o.dataDir, "secrets.key")
+		}
+		var created bool
+		raw, created, err = secretcrypt.LoadOrCreateKeyFile(path)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			logger.Warn("generated a new encryption key file; back it up: without it the stored secrets cannot be read", "path", path)
+		}
+	}
+	kr, err := secretcrypt.NewKeyring(raw...)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("encryption keys loaded", "primary_key_id", kr.PrimaryID(), "keys", len(kr.IDs()))
+	return kr, nil
+}
+
+func (o *serverOptions) resolveAccessURL(addr net.Addr) (*url.URL, error) {
+	raw := o.accessURL
+	if raw == "" {
+		host := addr.String()
+		if ta, ok := addr.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+			host = net.JoinHostPort("127.0.0.1", fmt.Sprint(ta.Port))
+		}
+		raw = "http://" + host
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("--access-url %q is not an http(s) URL", raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	return u, nil
+}

@@ -1,0 +1,49 @@
+package provider
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+)
+
+// Address is the provider's source address. OpenTofu resolves the short
+// source "coder/coder" to registry.opentofu.org/coder/coder instead; the
+// binary serves both the same way.
+const Address = "registry.terraform.io/coder/coder"
+
+// ExecutablePrefix starts the file name Terraform runs a coder/coder
+// provider package under (terraform-provider-coder_v<version>).
+const ExecutablePrefix = "terraform-provider-coder"
+
+// magicCookieKey is the variable go-plugin sets when Terraform (or
+// OpenTofu) starts a provider; both use the same key.
+const magicCookieKey = "TF_PLUGIN_MAGIC_COOKIE"
+
+// IsPluginInvocation reports whether the process was started by Terraform
+// as the coder/coder provider plugin: the plugin handshake cookie is in the
+// environment, or the executable's base name (argv0, os.Args[0]) starts with
+// terraform-provider-coder. The caller then runs Serve and nothing else.
+func IsPluginInvocation(argv0 string, getenv func(string) string) bool {
+	if getenv(magicCookieKey) != "" {
+		return true
+	}
+	base := filepath.Base(argv0)
+	// Windows separators, whatever the OS this runs on.
+	if i := strings.LastIndexByte(base, '\\'); i >= 0 {
+		base = base[i+1:]
+	}
+	return strings.HasPrefix(base, ExecutablePrefix)
+}
+
+// Serve serves the provider over the plugin protocol (version 6) until
+// Terraform stops it or ctx ends. version is the binary's version. Started
+// by hand, without the handshake cookie, go-plugin prints that this is a
+// plugin and exits the process with status 1.
+func Serve(ctx context.Context, version string) error {
+	return providerserver.Serve(ctx, New(version), providerserver.ServeOpts{
+		Address:         Address,
+		ProtocolVersion: 6,
+	})
+}

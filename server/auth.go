@@ -1,0 +1,160 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/store"
+)
+
+// Token format: "<id>-<secret>", id 10 and secret 22 characters of
+// [a-zA-Z0-9]. Only sha256(secret) is stored, found by id.
+const (
+	tokenIDLen     = 10
+	tokenSecretLen = 22
+	tokenAlphabet  = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+)
+
+// Kinds of API key.
+const (
+	keyKindSession = "session"
+	keyKindToken   = "token"
+)
+
+func randomString(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	// 256 is not a multiple of 62: reject the top bytes to stay unbiased.
+	out := make([]byte, 0, n)
+	for len(out) < n {
+		for _, c := range b {
+			if int(c) < 248 && len(out) < n {
+				out = append(out, tokenAlphabet[int(c)%62])
+			}
+		}
+		if _, err := rand.Read(b); err != nil {
+			return "", err
+		}
+	}
+	return string(out), nil
+}
+
+func hashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// newAPIKey makes and stores a key for user; it returns the token, shown once.
+func (s *Server) newAPIKey(ctx context.Context, userID uuid.UUID, kind string, lifetime time.Duration) (string, time.Time, error) {
+	id, err := randomString(tokenIDLen)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	secret, err := randomString(tokenSecretLen)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	now := s.now().UTC()
+	k := store.APIKey{
+		ID:           id,
+		HashedSecret: hashSecret(secret),
+		UserID:       userID,
+		Kind:         kind,
+		ExpiresAt:    now.Add(lifetime),
+		CreatedAt:    now,
+	}
+	if err := s.store.InsertAPIKey(ctx, k); err != nil {
+		return "", time.Time{}, fmt.Errorf("insert api key: %w", err)
+	}
+	return id + "-" + secret, k.ExpiresAt, nil
+}
+
+type ctxKey int
+
+const (
+	ctxUser ctxKey = iota
+	ctxKeyID
+)
+
+func userFrom(ctx context.Context) store.User { return ctx.Value(ctxUser).(store.User) }
+func keyIDFrom(ctx context.Context) string    { return ctx.Value(ctxKeyID).(string) }
+
+// auth requires a valid session or API token in the Coder-Session-Token
+// header and puts its user in the request context.
+func (s *Server) auth(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := r.Header.Get(sdk.SessionTokenHeader)
+		if token == "" {
+			writeError(w, http.StatusUnauthorized, "You are not logged in: send a session token in the "+sdk.SessionTokenHeader+" header (run `coder login`).")
+			return
+		}
+		id, secret, ok := strings.Cut(token, "-")
+		if !ok || len(id) != tokenIDLen || len(secret) != tokenSecretLen {
+			writeError(w, http.StatusUnauthorized, "The session token is malformed. Log in again with `coder login`.")
+			return
+		}
+		key, err := s.store.GetAPIKey(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			writeError(w, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.")
+			return
+		}
+		if err != nil {
+			s.writeInternal(w, r, err)
+			return
+		}
+		if subtle.ConstantTimeCompare(key.HashedSecret, hashSecret(secret)) != 1 {
+			writeError(w, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.")
+			return
+		}
+		if !s.now().Before(key.ExpiresAt) {
+			writeError(w, http.StatusUnauthorized, "The session token has expired. Log in again with `coder login`.")
+			return
+		}
+		u, err := s.store.GetUserByID(r.Context(), key.UserID)
+		if errors.Is(err, store.ErrNotFound) {
+			writeError(w, http.StatusUnauthorized, "The session token's user no longer exists.")
+			return
+		}
+		if err != nil {
+			s.writeInternal(w, r, err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), ctxUser, u)
+		ctx = context.WithValue(ctx, ctxKeyID, key.ID)
+		next(w, r.WithContext(ctx))
+	})
+}
+
+// isSelf reports whether the {user} path segment names the caller: "me",
+// the caller's username or the caller's id. It looks nothing up, so it tells
+// a caller nothing about other users.
+func isSelf(me store.User, user string) bool {
+	if user == sdk.Me || user == me.Username {
+		return true
+	}
+	id, err := uuid.Parse(user)
+	return err == nil && id == me.ID
+}
+
+// resolveUser finds the user named by a {user} path segment.
+func (s *Server) resolveUser(ctx context.Context, me store.User, user string) (store.User, error) {
+	if isSelf(me, user) {
+		return me, nil
+	}
+	if id, err := uuid.Parse(user); err == nil {
+		return s.store.GetUserByID(ctx, id)
+	}
+	return s.store.GetUserByUsername(ctx, user)
+}

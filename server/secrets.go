@@ -1,0 +1,163 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/store"
+)
+
+func toSDKSecret(s store.Secret) sdk.Secret {
+	return sdk.Secret{
+		ID:          s.ID,
+		OwnerID:     s.OwnerID,
+		Name:        s.Name,
+		Description: s.Description,
+		EnvName:     s.EnvName,
+		FilePath:    s.FilePath,
+		CreatedAt:   s.CreatedAt,
+		UpdatedAt:   s.UpdatedAt,
+	}
+}
+
+// secretOwner checks that {user} names the caller: only the owner may read
+// or change secrets, admins included. It writes 403 and returns false
+// otherwise.
+func secretOwner(w http.ResponseWriter, r *http.Request) (store.User, bool) {
+	me := userFrom(r.Context())
+	if !isSelf(me, r.PathValue("user")) {
+		writeError(w, http.StatusForbidden, "You can only manage your own secrets.")
+		return store.User{}, false
+	}
+	return me, true
+}
+
+// writeSecretError maps a store error of a secret operation.
+func (s *Server) writeSecretError(w http.ResponseWriter, r *http.Request, name string, err error) {
+	var ce *store.ConflictError
+	var le *store.LimitError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("Secret %q not found.", name))
+	case errors.As(err, &ce):
+		what := map[string]string{
+			"name":      "a secret with this name",
+			"env_name":  "a secret with this environment variable target",
+			"file_path": "a secret with this file target",
+		}[ce.Field]
+		if what == "" {
+			what = "a secret with the same " + ce.Field
+		}
+		writeError(w, http.StatusConflict, fmt.Sprintf("You already have %s.", what),
+			sdk.ValidationError{Field: ce.Field, Detail: "already used by another of your secrets"})
+	case errors.As(err, &le):
+		var msg string
+		switch le.Limit {
+		case store.LimitSecrets:
+			msg = fmt.Sprintf("You have reached the limit of %d secrets. Delete a secret you no longer need first.", le.Max)
+		case store.LimitTotalBytes:
+			msg = fmt.Sprintf("This change would bring the total size of your secret values to %d bytes; the limit is %d bytes.", le.Would, le.Max)
+		case store.LimitEnvBytes:
+			msg = fmt.Sprintf("This change would bring the total size of your secret values with an environment variable target to %d bytes; the limit is %d bytes.", le.Would, le.Max)
+		default:
+			msg = "This change would exceed a limit on your secrets."
+		}
+		writeError(w, http.StatusBadRequest, msg, sdk.ValidationError{Field: "value", Detail: le.Limit + " limit exceeded"})
+	default:
+		s.writeInternal(w, r, err)
+	}
+}
+
+func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request) {
+	me, ok := secretOwner(w, r)
+	if !ok {
+		return
+	}
+	rows, err := s.store.ListSecrets(r.Context(), me.ID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	out := make([]sdk.Secret, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, toSDKSecret(row))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getSecret(w http.ResponseWriter, r *http.Request) {
+	me, ok := secretOwner(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	row, err := s.store.GetSecret(r.Context(), me.ID, name)
+	if err != nil {
+		s.writeSecretError(w, r, name, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toSDKSecret(row))
+}
+
+func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
+	me, ok := secretOwner(w, r)
+	if !ok {
+		return
+	}
+	var req sdk.CreateSecretRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if v := req.Validate(); len(v) > 0 {
+		writeError(w, http.StatusBadRequest, "Invalid secret: "+v[0].Detail+".", v...)
+		return
+	}
+	row, err := s.secrets.Create(r.Context(), me.ID, me.ID, req)
+	if err != nil {
+		s.writeSecretError(w, r, req.Name, err)
+		return
+	}
+	s.logger.Info("secret created", "user", me.Username, "secret", row.Name, "secret_id", row.ID,
+		"env_target", row.EnvName != "", "file_target", row.FilePath != "")
+	writeJSON(w, http.StatusCreated, toSDKSecret(row))
+}
+
+func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
+	me, ok := secretOwner(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	var req sdk.UpdateSecretRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if v := req.Validate(); len(v) > 0 {
+		writeError(w, http.StatusBadRequest, "Invalid update: "+v[0].Detail+".", v...)
+		return
+	}
+	row, err := s.secrets.Update(r.Context(), me.ID, me.ID, name, req)
+	if err != nil {
+		s.writeSecretError(w, r, name, err)
+		return
+	}
+	s.logger.Info("secret updated", "user", me.Username, "secret", row.Name, "secret_id", row.ID,
+		"value_changed", req.Value != nil)
+	writeJSON(w, http.StatusOK, toSDKSecret(row))
+}
+
+func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request) {
+	me, ok := secretOwner(w, r)
+	if !ok {
+		return
+	}
+	name := r.PathValue("name")
+	if err := s.store.DeleteSecret(r.Context(), me.ID, name, me.ID); err != nil {
+		s.writeSecretError(w, r, name, err)
+		return
+	}
+	s.logger.Info("secret deleted", "user", me.Username, "secret", name)
+	w.WriteHeader(http.StatusNoContent)
+}

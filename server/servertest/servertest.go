@@ -1,0 +1,159 @@
+// Package servertest runs the API server in process for tests, on either
+// store backend, and hands out logged-in clients.
+package servertest
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server"
+	"github.com/usersecrets/coder/server/secretcrypt"
+	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/pgstore"
+	"github.com/usersecrets/coder/server/store/pgtest"
+	"github.com/usersecrets/coder/server/store/sqlitestore"
+)
+
+// Backend opens a fresh, empty store of one kind.
+type Backend struct {
+	Name string
+	// Open returns the store and where its data lives: the SQLite file's
+	// path or the PostgreSQL URL.
+	Open func(t testing.TB) (store.Store, string)
+}
+
+// Backends lists the embedded SQLite store and PostgreSQL (a throwaway
+// cluster; see pgtest).
+func Backends() []Backend {
+	return []Backend{
+		{Name: "sqlite", Open: func(t testing.TB) (store.Store, string) {
+			t.Helper()
+			path := filepath.Join(t.TempDir(), "coder.db")
+			st, err := sqlitestore.Open(context.Background(), path)
+			if err != nil {
+				t.Fatalf("open sqlite store: %v", err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st, path
+		}},
+		{Name: "postgres", Open: func(t testing.TB) (store.Store, string) {
+			t.Helper()
+			u := pgtest.NewDatabase(t)
+			st, err := pgstore.Open(context.Background(), u)
+			if err != nil {
+				t.Fatalf("open postgres store: %v", err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st, u
+		}},
+	}
+}
+
+// LogBuffer collects a server's log lines; safe for concurrent use.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything logged so far.
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Server is an in-process server with its first user (an admin).
+type Server struct {
+	URL   *url.URL
+	Store store.Store
+	// Where is the SQLite path or PostgreSQL URL of the store.
+	Where string
+	Keys  *secretcrypt.Keyring
+	// RawKeys are the key bytes behind Keys, for rotation tests.
+	RawKeys [][]byte
+	Logs    *LogBuffer
+	Admin   *sdk.Client
+	Server  *server.Server
+}
+
+// Options tune New.
+type Options struct {
+	Limits sdk.Limits
+}
+
+// New starts a server on a fresh store of backend b, creates the first user
+// "admin" and returns it.
+func New(t testing.TB, b Backend, o Options) *Server {
+	t.Helper()
+	st, where := b.Open(t)
+	key, err := secretcrypt.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := secretcrypt.NewKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &LogBuffer{}
+	srv, err := server.New(context.Background(), server.Options{
+		Store:        st,
+		Keys:         kr,
+		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Limits:       o.Limits,
+		Version:      "test",
+		PasswordCost: bcrypt.MinCost,
+	})
+	if err != nil {
+		t.Fatalf("new server: %v", err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	u, _ := url.Parse(hs.URL)
+	s := &Server{URL: u, Store: st, Where: where, Keys: kr, RawKeys: [][]byte{key}, Logs: logs, Server: srv}
+	ctx := context.Background()
+	c := sdk.New(u)
+	if _, err := c.CreateFirstUser(ctx, sdk.CreateFirstUserRequest{Username: "admin", Email: "admin@example.com", Password: "admin-password"}); err != nil {
+		t.Fatalf("create first user: %v", err)
+	}
+	s.Admin = s.Login(t, "admin", "admin-password")
+	return s
+}
+
+// Login returns a client logged in as username.
+func (s *Server) Login(t testing.TB, username, password string) *sdk.Client {
+	t.Helper()
+	c := sdk.New(s.URL)
+	res, err := c.Login(context.Background(), sdk.LoginRequest{Username: username, Password: password})
+	if err != nil {
+		t.Fatalf("login %s: %v", username, err)
+	}
+	c.SessionToken = res.SessionToken
+	return c
+}
+
+// NewMember creates a member user and returns a client logged in as it.
+func (s *Server) NewMember(t testing.TB, username string) *sdk.Client {
+	t.Helper()
+	_, err := s.Admin.CreateUser(context.Background(), sdk.CreateUserRequest{
+		Username: username, Email: username + "@example.com", Password: username + "-password",
+	})
+	if err != nil {
+		t.Fatalf("create user %s: %v", username, err)
+	}
+	return s.Login(t, username, username+"-password")
+}

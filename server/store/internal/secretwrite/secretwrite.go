@@ -1,0 +1,128 @@
+// Package secretwrite holds the rules every store backend applies when it
+// writes a secret: the per-user quota checks and the list of changed fields
+// an audit entry records. Backends gather the numbers inside their write
+// transaction and call these functions, so SQLite and PostgreSQL decide
+// alike.
+package secretwrite
+
+import (
+	"time"
+
+	"github.com/usersecrets/coder/server/store"
+)
+
+// Usage is what an owner's secrets other than the one being written hold.
+type Usage struct {
+	Count      int // number of secrets
+	TotalBytes int // sum of value sizes
+	EnvBytes   int // sum of value sizes of secrets with an env target
+}
+
+// CheckInsert returns a *store.LimitError if adding a secret of size bytes
+// (with an env target when hasEnv) to an owner holding u breaks q. A zero (or
+// negative) quota field means no bound. The checks run in a fixed order:
+// count, total bytes, env bytes.
+func CheckInsert(q store.Quota, u Usage, size int, hasEnv bool) error {
+	if q.MaxSecrets > 0 && u.Count+1 > q.MaxSecrets {
+		return &store.LimitError{Limit: store.LimitSecrets, Max: q.MaxSecrets, Would: u.Count + 1}
+	}
+	if q.MaxTotalBytes > 0 && u.TotalBytes+size > q.MaxTotalBytes {
+		return &store.LimitError{Limit: store.LimitTotalBytes, Max: q.MaxTotalBytes, Would: u.TotalBytes + size}
+	}
+	if hasEnv && q.MaxEnvBytes > 0 && u.EnvBytes+size > q.MaxEnvBytes {
+		return &store.LimitError{Limit: store.LimitEnvBytes, Max: q.MaxEnvBytes, Would: u.EnvBytes + size}
+	}
+	return nil
+}
+
+// State is the part of a secret the quotas look at.
+type State struct {
+	Size   int
+	HasEnv bool
+}
+
+// CheckUpdate returns a *store.LimitError if changing one secret from before
+// to after, next to the owner's other secrets u, breaks q. A total is refused
+// only when it ends above its bound and the change grows it: a user already
+// over a quota (say, after an operator lowered it) can still shrink values,
+// clear targets or edit descriptions.
+func CheckUpdate(q store.Quota, u Usage, before, after State) error {
+	if q.MaxTotalBytes > 0 {
+		was, will := u.TotalBytes+before.Size, u.TotalBytes+after.Size
+		if will > q.MaxTotalBytes && will > was {
+			return &store.LimitError{Limit: store.LimitTotalBytes, Max: q.MaxTotalBytes, Would: will}
+		}
+	}
+	if q.MaxEnvBytes > 0 {
+		was, will := u.EnvBytes+envSize(before), u.EnvBytes+envSize(after)
+		if will > q.MaxEnvBytes && will > was {
+			return &store.LimitError{Limit: store.LimitEnvBytes, Max: q.MaxEnvBytes, Would: will}
+		}
+	}
+	return nil
+}
+
+func envSize(s State) int {
+	if s.HasEnv {
+		return s.Size
+	}
+	return 0
+}
+
+// Audit field names, in the order an entry lists them.
+const (
+	FieldValue       = "value"
+	FieldDescription = "description"
+	FieldEnvName     = "env_name"
+	FieldFilePath    = "file_path"
+)
+
+// CreateFields lists what an audit entry for creating s records: the value,
+// and each of description, env_name and file_path that is set.
+func CreateFields(s store.Secret) []string {
+	f := []string{FieldValue}
+	if s.Description != "" {
+		f = append(f, FieldDescription)
+	}
+	if s.EnvName != "" {
+		f = append(f, FieldEnvName)
+	}
+	if s.FilePath != "" {
+		f = append(f, FieldFilePath)
+	}
+	return f
+}
+
+// UpdateFields lists the fields p sets: "value" when it carries a new
+// ciphertext, then each non-nil metadata field. It is nil when p changes
+// nothing.
+func UpdateFields(p store.UpdateSecretParams) []string {
+	var f []string
+	if p.Ciphertext != nil {
+		f = append(f, FieldValue)
+	}
+	if p.Description != nil {
+		f = append(f, FieldDescription)
+	}
+	if p.EnvName != nil {
+		f = append(f, FieldEnvName)
+	}
+	if p.FilePath != nil {
+		f = append(f, FieldFilePath)
+	}
+	return f
+}
+
+// Time returns t as both backends store it: in UTC, truncated to the
+// microsecond. The zero time stays zero.
+func Time(t time.Time) time.Time {
+	return t.Truncate(time.Microsecond).UTC()
+}
+
+// TimeOrNow is Time, with a zero t replaced by the current time.
+func TimeOrNow(t time.Time) time.Time {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return Time(t)
+}

@@ -1,0 +1,421 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/internal/secretwrite"
+)
+
+// Column lists. secretMetaColumns never includes value_ciphertext: every
+// query that returns metadata only selects exactly these.
+const (
+	secretMetaColumns  = `id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at`
+	secretValueColumns = secretMetaColumns + `, value_ciphertext, value_key_id`
+)
+
+// InsertSecret creates p.Secret. In one transaction it locks the owner's
+// row (store.ErrNotFound if there is no such user), checks that name,
+// env_name and file_path are free for the owner (*store.ConflictError) and
+// the quota (*store.LimitError), then inserts the row and the audit entry.
+// A zero ID is generated, a zero CreatedAt is now, a zero UpdatedAt is
+// CreatedAt. It returns the stored metadata, without the ciphertext.
+func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (store.Secret, error) {
+	sec := p.Secret
+	if sec.ID == uuid.Nil {
+		sec.ID = uuid.New()
+	}
+	sec.CreatedAt = secretwrite.TimeOrNow(sec.CreatedAt)
+	if sec.UpdatedAt.IsZero() {
+		sec.UpdatedAt = sec.CreatedAt
+	} else {
+		sec.UpdatedAt = secretwrite.Time(sec.UpdatedAt)
+	}
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockOwner(ctx, tx, sec.OwnerID); err != nil {
+			return err
+		}
+		if err := checkSecretConflicts(ctx, tx, sec.OwnerID, sec.ID, sec.Name, sec.EnvName, sec.FilePath); err != nil {
+			return err
+		}
+		u, err := secretUsage(ctx, tx, sec.OwnerID, sec.ID)
+		if err != nil {
+			return err
+		}
+		if err := secretwrite.CheckInsert(p.Quota, u, sec.ValueSize, sec.EnvName != ""); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO secrets (`+secretValueColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			sec.ID, sec.OwnerID, sec.Name, sec.Description, nullString(sec.EnvName), nullString(sec.FilePath),
+			sec.ValueSize, sec.CreatedAt, sec.UpdatedAt, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
+			return mapErr(err)
+		}
+		return insertAudit(ctx, tx, store.AuditEntry{
+			Time:         sec.CreatedAt,
+			ActorID:      p.ActorID,
+			Action:       store.AuditCreate,
+			ResourceID:   sec.ID,
+			OwnerID:      sec.OwnerID,
+			ResourceName: sec.Name,
+			Fields:       secretwrite.CreateFields(sec),
+		})
+	})
+	if err != nil {
+		return store.Secret{}, fmt.Errorf("insert secret: %w", err)
+	}
+	sec.Ciphertext, sec.KeyID = nil, ""
+	return sec, nil
+}
+
+// GetSecret returns the metadata of the owner's secret name.
+func (s *Store) GetSecret(ctx context.Context, ownerID uuid.UUID, name string) (store.Secret, error) {
+	sec, err := getSecretMeta(ctx, s.pool, ownerID, name)
+	if err != nil {
+		return store.Secret{}, fmt.Errorf("get secret: %w", err)
+	}
+	return sec, nil
+}
+
+// GetSecretWithValue returns the owner's secret name with its ciphertext
+// and key id.
+func (s *Store) GetSecretWithValue(ctx context.Context, ownerID uuid.UUID, name string) (store.Secret, error) {
+	row := s.pool.QueryRow(ctx,
+		`SELECT `+secretValueColumns+` FROM secrets WHERE owner_id = $1 AND name = $2`, ownerID, name)
+	sec, err := scanSecret(row, true)
+	if err != nil {
+		return store.Secret{}, fmt.Errorf("get secret with value: %w", err)
+	}
+	return sec, nil
+}
+
+// ListSecrets returns the metadata of the owner's secrets sorted by name
+// (byte order). It never reads the ciphertext column.
+func (s *Store) ListSecrets(ctx context.Context, ownerID uuid.UUID) ([]store.Secret, error) {
+	out, err := querySecrets(ctx, s.pool, false,
+		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = $1 ORDER BY name COLLATE "C"`, ownerID)
+	if err != nil {
+		return nil, fmt.Errorf("list secrets: %w", err)
+	}
+	return out, nil
+}
+
+// ListSecretsWithValues returns the owner's secrets with their ciphertexts,
+// sorted by name.
+func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]store.Secret, error) {
+	out, err := querySecrets(ctx, s.pool, true,
+		`SELECT `+secretValueColumns+` FROM secrets WHERE owner_id = $1 ORDER BY name COLLATE "C"`, ownerID)
+	if err != nil {
+		return nil, fmt.Errorf("list secrets with values: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateSecret changes the owner's secret p.Name (store.ErrNotFound if there
+// is none). In one transaction it locks the owner's row, checks the new
+// env_name and file_path for clashes and the quota, then updates the row
+// and writes the audit entry. The value columns are touched only when
+// p.Ciphertext is set, so a concurrent re-encryption is never undone. An
+// update that sets nothing returns the secret unchanged and writes nothing.
+// It returns the stored metadata, without the ciphertext.
+func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (store.Secret, error) {
+	fields := secretwrite.UpdateFields(p)
+	updatedAt := secretwrite.TimeOrNow(p.UpdatedAt)
+	var out store.Secret
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if len(fields) > 0 {
+			if err := lockOwner(ctx, tx, p.OwnerID); err != nil {
+				return err
+			}
+		}
+		cur, err := getSecretMeta(ctx, tx, p.OwnerID, p.Name)
+		if err != nil {
+			return err
+		}
+		if len(fields) == 0 {
+			out = cur
+			return nil
+		}
+		next := applyUpdate(cur, p, updatedAt)
+		envCheck, fileCheck := "", ""
+		if next.EnvName != cur.EnvName {
+			envCheck = next.EnvName
+		}
+		if next.FilePath != cur.FilePath {
+			fileCheck = next.FilePath
+		}
+		if err := checkSecretConflicts(ctx, tx, cur.OwnerID, cur.ID, "", envCheck, fileCheck); err != nil {
+			return err
+		}
+		u, err := secretUsage(ctx, tx, cur.OwnerID, cur.ID)
+		if err != nil {
+			return err
+		}
+		before := secretwrite.State{Size: cur.ValueSize, HasEnv: cur.EnvName != ""}
+		after := secretwrite.State{Size: next.ValueSize, HasEnv: next.EnvName != ""}
+		if err := secretwrite.CheckUpdate(p.Quota, u, before, after); err != nil {
+			return err
+		}
+		var (
+			ciphertext []byte
+			keyID      *string
+			size       *int32
+		)
+		if p.Ciphertext != nil {
+			n := int32(p.ValueSize)
+			ciphertext, keyID, size = p.Ciphertext, &p.KeyID, &n
+		}
+		if _, err := tx.Exec(ctx, `UPDATE secrets SET
+				description = $1, env_name = $2, file_path = $3,
+				value_ciphertext = COALESCE($4, value_ciphertext),
+				value_key_id = COALESCE($5, value_key_id),
+				value_size = COALESCE($6, value_size),
+				updated_at = $7
+			WHERE id = $8`,
+			next.Description, nullString(next.EnvName), nullString(next.FilePath),
+			ciphertext, keyID, size, next.UpdatedAt, cur.ID); err != nil {
+			return mapErr(err)
+		}
+		out = next
+		return insertAudit(ctx, tx, store.AuditEntry{
+			Time:         updatedAt,
+			ActorID:      p.ActorID,
+			Action:       store.AuditUpdate,
+			ResourceID:   cur.ID,
+			OwnerID:      cur.OwnerID,
+			ResourceName: cur.Name,
+			Fields:       fields,
+		})
+	})
+	if err != nil {
+		return store.Secret{}, fmt.Errorf("update secret: %w", err)
+	}
+	return out, nil
+}
+
+// applyUpdate returns cur with p's changes applied.
+func applyUpdate(cur store.Secret, p store.UpdateSecretParams, updatedAt time.Time) store.Secret {
+	next := cur
+	if p.Description != nil {
+		next.Description = *p.Description
+	}
+	if p.EnvName != nil {
+		next.EnvName = *p.EnvName
+	}
+	if p.FilePath != nil {
+		next.FilePath = *p.FilePath
+	}
+	if p.Ciphertext != nil {
+		next.ValueSize = p.ValueSize
+	}
+	next.UpdatedAt = updatedAt
+	return next
+}
+
+// DeleteSecret deletes the owner's secret name and writes the audit entry;
+// store.ErrNotFound if there is none.
+func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string, actorID uuid.UUID) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var id uuid.UUID
+		if err := tx.QueryRow(ctx, `DELETE FROM secrets WHERE owner_id = $1 AND name = $2 RETURNING id`,
+			ownerID, name).Scan(&id); err != nil {
+			return mapErr(err)
+		}
+		return insertAudit(ctx, tx, store.AuditEntry{
+			Time:         secretwrite.TimeOrNow(time.Time{}),
+			ActorID:      actorID,
+			Action:       store.AuditDelete,
+			ResourceID:   id,
+			OwnerID:      ownerID,
+			ResourceName: name,
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("delete secret: %w", err)
+	}
+	return nil
+}
+
+// SecretKeyIDs returns each key id sealing stored values with its row count.
+func (s *Store) SecretKeyIDs(ctx context.Context) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT value_key_id, COUNT(*) FROM secrets GROUP BY value_key_id`)
+	if err != nil {
+		return nil, fmt.Errorf("secret key ids: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var (
+			id string
+			n  int64
+		)
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("secret key ids: %w", err)
+		}
+		out[id] = int(n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("secret key ids: %w", err)
+	}
+	return out, nil
+}
+
+// ListSecretsByKeyID returns up to limit secrets sealed by keyID, with their
+// ciphertexts, ordered by id. A limit of zero or less means no limit.
+func (s *Store) ListSecretsByKeyID(ctx context.Context, keyID string, limit int) ([]store.Secret, error) {
+	var lim *int64 // NULL: LIMIT ALL
+	if limit > 0 {
+		l := int64(limit)
+		lim = &l
+	}
+	out, err := querySecrets(ctx, s.pool, true,
+		`SELECT `+secretValueColumns+` FROM secrets WHERE value_key_id = $1 ORDER BY id LIMIT $2`, keyID, lim)
+	if err != nil {
+		return nil, fmt.Errorf("list secrets by key id: %w", err)
+	}
+	return out, nil
+}
+
+// ReplaceSecretCiphertext swaps the ciphertext and key id of secret id if it
+// is still sealed by oldKeyID. It returns store.ErrNotFound if there is no
+// such secret and a *store.ConflictError with Field "key_id" if it has been
+// resealed (or its value changed) meanwhile. It changes neither updated_at
+// nor the audit log: the value stays the same.
+func (s *Store) ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx,
+			`UPDATE secrets SET value_ciphertext = $1, value_key_id = $2 WHERE id = $3 AND value_key_id = $4`,
+			nonNilBytes(ciphertext), newKeyID, id, oldKeyID)
+		if err != nil {
+			return mapErr(err)
+		}
+		if tag.RowsAffected() == 1 {
+			return nil
+		}
+		var one int32
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM secrets WHERE id = $1`, id).Scan(&one); err != nil {
+			return mapErr(err)
+		}
+		return &store.ConflictError{Field: "key_id"}
+	})
+	if err != nil {
+		return fmt.Errorf("replace secret ciphertext: %w", err)
+	}
+	return nil
+}
+
+func getSecretMeta(ctx context.Context, db dbtx, ownerID uuid.UUID, name string) (store.Secret, error) {
+	row := db.QueryRow(ctx,
+		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = $1 AND name = $2`, ownerID, name)
+	return scanSecret(row, false)
+}
+
+// lockOwner locks the owner's user row for the rest of the transaction, so
+// that all writes to one user's secrets, from any process, run one after
+// the other. FOR NO KEY UPDATE, unlike FOR UPDATE, does not block the
+// foreign key checks of unrelated inserts (API keys) that refer to the user.
+// It returns store.ErrNotFound if there is no such user.
+func lockOwner(ctx context.Context, tx pgx.Tx, ownerID uuid.UUID) error {
+	var one int32
+	if err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE`, ownerID).Scan(&one); err != nil {
+		return fmt.Errorf("owner: %w", mapErr(err))
+	}
+	return nil
+}
+
+// checkSecretConflicts returns a *store.ConflictError if another secret of
+// the owner (not excludeID) already has name, envName or filePath; empty
+// arguments are not checked. Name is checked first, then env_name, then
+// file_path.
+func checkSecretConflicts(ctx context.Context, tx pgx.Tx, ownerID, excludeID uuid.UUID, name, envName, filePath string) error {
+	var nameTaken, envTaken, fileTaken bool
+	err := tx.QueryRow(ctx, `SELECT
+			COALESCE(bool_or(name = $1::text), false),
+			COALESCE(bool_or(env_name = $2::text), false),
+			COALESCE(bool_or(file_path = $3::text), false)
+		FROM secrets WHERE owner_id = $4 AND id <> $5`,
+		nullString(name), nullString(envName), nullString(filePath), ownerID, excludeID,
+	).Scan(&nameTaken, &envTaken, &fileTaken)
+	if err != nil {
+		return fmt.Errorf("check conflicts: %w", mapErr(err))
+	}
+	switch {
+	case nameTaken:
+		return &store.ConflictError{Field: "name"}
+	case envTaken:
+		return &store.ConflictError{Field: "env_name"}
+	case fileTaken:
+		return &store.ConflictError{Field: "file_path"}
+	}
+	return nil
+}
+
+// secretUsage sums what the owner's secrets other than excludeID hold.
+func secretUsage(ctx context.Context, tx pgx.Tx, ownerID, excludeID uuid.UUID) (secretwrite.Usage, error) {
+	var count, total, env int64
+	err := tx.QueryRow(ctx, `SELECT
+			COUNT(*),
+			COALESCE(SUM(value_size), 0)::bigint,
+			COALESCE(SUM(value_size) FILTER (WHERE env_name IS NOT NULL), 0)::bigint
+		FROM secrets WHERE owner_id = $1 AND id <> $2`, ownerID, excludeID,
+	).Scan(&count, &total, &env)
+	if err != nil {
+		return secretwrite.Usage{}, fmt.Errorf("sum quota usage: %w", mapErr(err))
+	}
+	return secretwrite.Usage{Count: int(count), TotalBytes: int(total), EnvBytes: int(env)}, nil
+}
+
+// scanSecret reads one row of secretMetaColumns, or of secretValueColumns
+// when withValue.
+func scanSecret(row pgx.Row, withValue bool) (store.Secret, error) {
+	var (
+		sec              store.Secret
+		env, file        *string
+		size             int32
+		created, updated time.Time
+	)
+	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, &env, &file, &size, &created, &updated}
+	if withValue {
+		dest = append(dest, &sec.Ciphertext, &sec.KeyID)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return store.Secret{}, mapErr(err)
+	}
+	if env != nil {
+		sec.EnvName = *env
+	}
+	if file != nil {
+		sec.FilePath = *file
+	}
+	sec.ValueSize = int(size)
+	sec.CreatedAt, sec.UpdatedAt = created.UTC(), updated.UTC()
+	if withValue && sec.Ciphertext == nil {
+		sec.Ciphertext = []byte{}
+	}
+	return sec, nil
+}
+
+func querySecrets(ctx context.Context, db dbtx, withValue bool, query string, args ...any) ([]store.Secret, error) {
+	rows, err := db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []store.Secret{}
+	for rows.Next() {
+		sec, err := scanSecret(rows, withValue)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	return out, nil
+}
