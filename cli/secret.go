@@ -100,6 +100,25 @@ func (f *secretFlags) register(cmd *cobra.Command, verb string) {
 	fl.StringVar(&f.file, "file", "", "Write the secret to this file path, starting with ~/ or /"+map[string]string{"update": " (\"\" clears the target)"}[verb])
 }
 
+// homeRelative turns a file path that starts with the local home folder
+// back into "~/...". Shells expand an unquoted ~/ before the CLI sees it, so
+// `--file ~/.config/x` as the guide writes it arrives as /home/me/.config/x;
+// the user meant the workspace's home folder, which is rarely the local one.
+// It says on stderr when it rewrote a path.
+func homeRelative(cmd *cobra.Command, p string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" || home == "/" {
+		return p
+	}
+	home = strings.TrimRight(home, "/")
+	if !strings.HasPrefix(p, home+"/") || len(p) == len(home)+1 {
+		return p
+	}
+	rel := "~/" + strings.TrimPrefix(p, home+"/")
+	fmt.Fprintf(cmd.ErrOrStderr(), "Note: storing the file path as %s (relative to the workspace's home folder): your shell expanded ~ to your local home folder %s.\n", rel, home)
+	return rel
+}
+
 func invalid(msg string, v []sdk.ValidationError) error {
 	return &sdk.Error{Response: sdk.Response{Message: msg, Validations: v}}
 }
@@ -120,7 +139,7 @@ func newSecretCreateCommand(g *globalOptions) *cobra.Command {
 			if !given {
 				return errors.New(`no value given: pipe it on stdin (echo -n "$VALUE" | coder secret create ` + args[0] + ` ...) or use --value`)
 			}
-			req := sdk.CreateSecretRequest{Name: args[0], Value: value, Description: f.description, EnvName: f.env, FilePath: f.file}
+			req := sdk.CreateSecretRequest{Name: args[0], Value: value, Description: f.description, EnvName: f.env, FilePath: homeRelative(cmd, f.file)}
 			if v := req.Validate(); len(v) > 0 {
 				return invalid("invalid secret", v)
 			}
@@ -184,7 +203,8 @@ at their next start.`,
 				req.EnvName = &f.env
 			}
 			if fl.Changed("file") {
-				req.FilePath = &f.file
+				p := homeRelative(cmd, f.file)
+				req.FilePath = &p
 			}
 			if req.Empty() {
 				return errors.New("nothing to update: give at least one of --value, --description, --env or --file (or pipe a new value on stdin)")

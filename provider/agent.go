@@ -65,6 +65,23 @@ type agentModel struct {
 	ResourcesMonitoring   types.List   `tfsdk:"resources_monitoring"`
 }
 
+// agentMetadataModel is one metadata block.
+type agentMetadataModel struct {
+	Key         types.String `tfsdk:"key"`
+	DisplayName types.String `tfsdk:"display_name"`
+	Script      types.String `tfsdk:"script"`
+	Interval    types.Int64  `tfsdk:"interval"`
+	Timeout     types.Int64  `tfsdk:"timeout"`
+	Order       types.Int64  `tfsdk:"order"`
+}
+
+// agentVolumeModel is one volume block of resources_monitoring.
+type agentVolumeModel struct {
+	Path      types.String `tfsdk:"path"`
+	Enabled   types.Bool   `tfsdk:"enabled"`
+	Threshold types.Int64  `tfsdk:"threshold"`
+}
+
 // Every argument of coder_agent forces a new agent, as in v2: an agent's
 // identity and token belong to one configuration.
 var (
@@ -332,9 +349,7 @@ func (r *agentResource) Configure(_ context.Context, req resource.ConfigureReque
 // ValidateConfig implements resource.ResourceWithValidateConfig: metadata
 // keys and monitored volume paths must be unique, volume paths absolute.
 func (r *agentResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var metadata []struct {
-		Key types.String `tfsdk:"key"`
-	}
+	var metadata []agentMetadataModel
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, fwpath.Root("metadata"), &metadata)...)
 	seen := map[string]bool{}
 	for i, m := range metadata {
@@ -351,11 +366,7 @@ func (r *agentResource) ValidateConfig(ctx context.Context, req resource.Validat
 
 	var monitoring []struct {
 		Memory types.List `tfsdk:"memory"`
-		Volume []struct {
-			Path      types.String `tfsdk:"path"`
-			Enabled   types.Bool   `tfsdk:"enabled"`
-			Threshold types.Int64  `tfsdk:"threshold"`
-		} `tfsdk:"volume"`
+		Volume []agentVolumeModel `tfsdk:"volume"`
 	}
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, fwpath.Root("resources_monitoring"), &monitoring)...)
 	for i, m := range monitoring {
