@@ -246,3 +246,127 @@ coder secret delete api-key`, env, strings.NewReader("y\n"))
 		})
 	}
 }
+
+// TestSecretCommandErrors covers the clumsy paths: a value from both or
+// neither source, an update with nothing to change, bad input caught before
+// the request, and commands run before logging in.
+func TestSecretCommandErrors(t *testing.T) {
+	srv := clitest.StartServer(t, "sqlite")
+	u := clitest.NewUser(t)
+	res := u.Sh(t, "", `coder secret list`, nil, nil)
+	if res.ExitCode == 0 || !strings.Contains(res.Stderr, "not logged in") {
+		t.Fatalf("list before login: exit %d, stderr %q", res.ExitCode, res.Stderr)
+	}
+	login(t, srv, u)
+	v := canary(t)
+	env := []string{"V=" + v}
+	cases := []struct {
+		name, script, want string
+		stdin              string
+	}{
+		{"both value sources", `echo -n "$V" | coder secret create s --value "$V"`, "both", ""},
+		{"no value", `coder secret create s --env S`, "no value given", ""},
+		{"empty stdin", `printf '' | coder secret create s`, "no value given", ""},
+		{"update nothing", `coder secret update s`, "nothing to update", ""},
+		{"bad env name", `echo -n "$V" | coder secret create s --env PATH`, "reserved", ""},
+		{"bad file path", `echo -n "$V" | coder secret create s --file relative`, "must start with ~/ or /", ""},
+		{"bad name", `echo -n "$V" | coder secret create 'a/b'`, "must not contain", ""},
+		{"unknown secret", `coder secret update missing --description d`, "not found", ""},
+		{"delete unknown", `coder secret delete -y missing`, "not found", ""},
+		{"bad output", `coder secret list -o yaml`, "unknown output format", ""},
+		{"value too large", `head -c 30000 /dev/zero | tr '\0' x | coder secret create big`, "longer than 24576", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := u.Sh(t, "", tc.script, env, strings.NewReader(tc.stdin))
+			if r.ExitCode == 0 {
+				t.Fatalf("exit 0, want non-zero; stdout %q", r.Stdout)
+			}
+			if !strings.Contains(r.Stderr, tc.want) {
+				t.Fatalf("stderr %q, want it to mention %q", r.Stderr, tc.want)
+			}
+			if strings.Contains(r.Stdout+r.Stderr, v) {
+				t.Fatal("output holds the value")
+			}
+		})
+	}
+	list, err := u.Client(t).Secrets(context.Background(), sdk.Me)
+	if err != nil || len(list) != 0 {
+		t.Fatalf("after the failed commands: %d secrets, err %v; want none", len(list), err)
+	}
+}
+
+// TestUsersTokensAndOverrides covers users create (admins only), tokens
+// create, CODER_URL/CODER_SESSION_TOKEN overriding the stored login, and
+// logout.
+func TestUsersTokensAndOverrides(t *testing.T) {
+	srv := clitest.StartServer(t, "sqlite")
+	admin := clitest.NewUser(t)
+	login(t, srv, admin)
+	admin.MustSh(t, "", `coder users create --username bob --email bob@example.com --password bob-password`, nil, nil)
+
+	bob := clitest.NewUser(t)
+	bob.MustSh(t, "", `coder login "$URL" --username bob --password bob-password`, []string{"URL=" + srv.URL}, nil)
+	res := bob.Sh(t, "", `coder users create --username eve --email eve@example.com --password eve-password`, nil, nil)
+	if res.ExitCode == 0 || !strings.Contains(res.Stderr, "Only admins") {
+		t.Fatalf("member creates a user: exit %d, stderr %q", res.ExitCode, res.Stderr)
+	}
+	tok := strings.TrimSpace(bob.MustSh(t, "", `coder tokens create`, nil, nil).Stdout)
+	bob.MustSh(t, "", `echo -n v | coder secret create bobs --env BOBS`, nil, nil)
+
+	// A fresh user with no login, but bob's URL and API token in the environment.
+	anon := clitest.NewUser(t)
+	r := anon.MustSh(t, "", `coder secret list`, []string{"CODER_URL=" + srv.URL, "CODER_SESSION_TOKEN=" + tok}, nil)
+	if !strings.Contains(r.Stdout, "bobs") {
+		t.Fatalf("list with env overrides: %q, want bob's secret", r.Stdout)
+	}
+	// The admin's stored login is overridden by bob's token.
+	r = admin.MustSh(t, "", `coder secret list`, []string{"CODER_SESSION_TOKEN=" + tok}, nil)
+	if !strings.Contains(r.Stdout, "bobs") {
+		t.Fatalf("admin config with bob's token: %q, want bob's secret", r.Stdout)
+	}
+	// The admin cannot see bob's secrets with their own login.
+	r = admin.Sh(t, "", `coder secret list`, nil, nil)
+	if strings.Contains(r.Stdout, "bobs") {
+		t.Fatal("the admin listed bob's secrets")
+	}
+	bob.MustSh(t, "", `coder logout`, nil, nil)
+	res = bob.Sh(t, "", `coder secret list`, nil, nil)
+	if res.ExitCode == 0 || !strings.Contains(res.Stderr, "not logged in") {
+		t.Fatalf("list after logout: exit %d, stderr %q", res.ExitCode, res.Stderr)
+	}
+	// Logging in again with the first-user flags on a set-up server logs in.
+	again := clitest.NewUser(t)
+	login(t, srv, again)
+}
+
+// TestServerRefusesWrongKey starts a server, stores a secret, stops it,
+// swaps its key file and starts it again: it must exit non-zero and say
+// why. It also checks SIGTERM stops the server cleanly.
+func TestServerRefusesWrongKey(t *testing.T) {
+	srv := clitest.StartServer(t, "sqlite")
+	u := clitest.NewUser(t)
+	login(t, srv, u)
+	u.MustSh(t, "", `echo -n v | coder secret create k --env K`, nil, nil)
+	srv.Stop(t)
+	if code := srv.ExitCode(); code != 0 {
+		t.Fatalf("server exit code after SIGTERM: %d, want 0\n%s", code, srv.Output.String())
+	}
+	keyFile := filepath.Join(srv.DataDir, "secrets.key")
+	old, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	r := u.Sh(t, "", `coder server --http-address 127.0.0.1:0 --data-dir "$D"`, []string{"D=" + srv.DataDir}, nil)
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "not among the configured keys") {
+		t.Fatalf("start with a new key: exit %d, stderr %q; want a refusal naming the key", r.ExitCode, r.Stderr)
+	}
+	for _, line := range strings.Split(string(old), "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") && strings.Contains(r.Stderr, line) {
+			t.Fatal("the refusal printed key material")
+		}
+	}
+}

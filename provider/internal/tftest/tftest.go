@@ -24,7 +24,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -128,11 +127,8 @@ func ProviderBinary(t testing.TB) string {
 		return abs
 	}
 	out := filepath.Join(t.TempDir(), "coder-provider")
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = "go"
-	}
-	cmd := exec.Command(goBin, "build", "-o", out, "github.com/usersecrets/coder/provider/internal/testprovider")
+	// go test puts its own Go's bin directory first on $PATH.
+	cmd := exec.Command("go", "build", "-o", out, "github.com/usersecrets/coder/provider/internal/testprovider")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build the test provider: %v\n%s", err, b)
 	}
