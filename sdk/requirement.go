@@ -35,11 +35,11 @@ func SecretFileVar(filePath string) string {
 // before it starts one; both show the same Message.
 type SecretRequirement struct {
 	// EnvName is the required env target, or "".
-	EnvName string
+	EnvName string `json:"env_name,omitempty"`
 	// FilePath is the required file target, or "".
-	FilePath string
+	FilePath string `json:"file_path,omitempty"`
 	// HelpMessage is the template author's guidance (help_message).
-	HelpMessage string
+	HelpMessage string `json:"help_message"`
 }
 
 // Validate checks that exactly one target is set and that it is one a

@@ -18,24 +18,33 @@ const (
 // not starting or ending with "-" (usernames appear in URLs and in SSH host
 // names).
 func ValidateUsername(u string) error {
+	if err := validateSlug("username", u); err != nil {
+		return err
+	}
+	if u == "me" {
+		return errors.New(`username "me" is reserved`)
+	}
+	return nil
+}
+
+// validateSlug checks a name used in URLs and host names: 1 to 32
+// characters of [a-zA-Z0-9-], not starting or ending with "-".
+func validateSlug(what, u string) error {
 	if u == "" {
-		return errors.New("username is required")
+		return fmt.Errorf("%s is required", what)
 	}
 	if len(u) > 32 {
-		return fmt.Errorf("username is %d characters long; at most 32 are allowed", len(u))
+		return fmt.Errorf("%s is %d characters long; at most 32 are allowed", what, len(u))
 	}
 	for i := 0; i < len(u); i++ {
 		c := u[i]
 		ok := c == '-' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
 		if !ok {
-			return fmt.Errorf("username %q may contain only letters, digits and '-'", printable(u))
+			return fmt.Errorf("%s %q may contain only letters, digits and '-'", what, printable(u))
 		}
 	}
 	if u[0] == '-' || u[len(u)-1] == '-' {
-		return errors.New("username must not start or end with '-'")
-	}
-	if u == "me" {
-		return errors.New(`username "me" is reserved`)
+		return fmt.Errorf("%s must not start or end with '-'", what)
 	}
 	return nil
 }

@@ -161,25 +161,8 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 		if err := secretwrite.CheckUpdate(p.Quota, u, before, after); err != nil {
 			return err
 		}
-		var (
-			ciphertext []byte
-			keyID      *string
-			size       *int32
-		)
-		if p.Ciphertext != nil {
-			n := int32(p.ValueSize)
-			ciphertext, keyID, size = p.Ciphertext, &p.KeyID, &n
-		}
-		if _, err := tx.Exec(ctx, `UPDATE secrets SET
-				description = $1, env_name = $2, file_path = $3,
-				value_ciphertext = COALESCE($4, value_ciphertext),
-				value_key_id = COALESCE($5, value_key_id),
-				value_size = COALESCE($6, value_size),
-				updated_at = $7
-			WHERE id = $8`,
-			next.Description, nullString(next.EnvName), nullString(next.FilePath),
-			ciphertext, keyID, size, next.UpdatedAt, cur.ID); err != nil {
-			return mapErr(err)
+		if err := updateSecretRow(ctx, tx, cur.ID, next, p); err != nil {
+			return err
 		}
 		out = next
 		return insertAudit(ctx, tx, store.AuditEntry{
@@ -196,6 +179,26 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 		return store.Secret{}, fmt.Errorf("update secret: %w", err)
 	}
 	return out, nil
+}
+
+// updateSecretRow writes next's metadata to row id, and p's value only if p
+// carries one: the value columns are neither read nor written otherwise.
+func updateSecretRow(ctx context.Context, tx pgx.Tx, id uuid.UUID, next store.Secret, p store.UpdateSecretParams) error {
+	var err error
+	if p.Ciphertext != nil {
+		_, err = tx.Exec(ctx, `UPDATE secrets SET
+				description = $1, env_name = $2, file_path = $3, updated_at = $4,
+				value_ciphertext = $5, value_key_id = $6, value_size = $7
+			WHERE id = $8`,
+			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt,
+			p.Ciphertext, p.KeyID, p.ValueSize, id)
+	} else {
+		_, err = tx.Exec(ctx, `UPDATE secrets SET
+				description = $1, env_name = $2, file_path = $3, updated_at = $4
+			WHERE id = $5`,
+			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt, id)
+	}
+	return mapErr(err)
 }
 
 // applyUpdate returns cur with p's changes applied.

@@ -156,20 +156,8 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 		if err := secretwrite.CheckUpdate(p.Quota, u, before, after); err != nil {
 			return err
 		}
-		var ciphertext, keyID, size any // NULL keeps the stored value
-		if p.Ciphertext != nil {
-			ciphertext, keyID, size = p.Ciphertext, p.KeyID, p.ValueSize
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE secrets SET
-				description = ?, env_name = ?, file_path = ?,
-				value_ciphertext = COALESCE(?, value_ciphertext),
-				value_key_id = COALESCE(?, value_key_id),
-				value_size = COALESCE(?, value_size),
-				updated_at = ?
-			WHERE id = ?`,
-			next.Description, nullString(next.EnvName), nullString(next.FilePath),
-			ciphertext, keyID, size, toMicros(next.UpdatedAt), cur.ID); err != nil {
-			return mapErr(err)
+		if err := updateSecretRow(ctx, tx, cur.ID, next, p); err != nil {
+			return err
 		}
 		out = next
 		return insertAudit(ctx, tx, store.AuditEntry{
@@ -186,6 +174,26 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 		return store.Secret{}, fmt.Errorf("update secret: %w", err)
 	}
 	return out, nil
+}
+
+// updateSecretRow writes next's metadata to row id, and p's value only if p
+// carries one: the value columns are neither read nor written otherwise.
+func updateSecretRow(ctx context.Context, tx *sql.Tx, id uuid.UUID, next store.Secret, p store.UpdateSecretParams) error {
+	var err error
+	if p.Ciphertext != nil {
+		_, err = tx.ExecContext(ctx, `UPDATE secrets SET
+				description = ?, env_name = ?, file_path = ?, updated_at = ?,
+				value_ciphertext = ?, value_key_id = ?, value_size = ?
+			WHERE id = ?`,
+			next.Description, nullString(next.EnvName), nullString(next.FilePath), toMicros(next.UpdatedAt),
+			p.Ciphertext, p.KeyID, p.ValueSize, id)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE secrets SET
+				description = ?, env_name = ?, file_path = ?, updated_at = ?
+			WHERE id = ?`,
+			next.Description, nullString(next.EnvName), nullString(next.FilePath), toMicros(next.UpdatedAt), id)
+	}
+	return mapErr(err)
 }
 
 // applyUpdate returns cur with p's changes applied.

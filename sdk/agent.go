@@ -1,0 +1,106 @@
+package sdk
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// AgentTokenHeader carries a workspace agent's token. (The agent sends it in
+// the same header as users send theirs: Coder-Session-Token.)
+const AgentTokenHeader = SessionTokenHeader
+
+// Env merge strategies of coder_env.
+const (
+	MergeReplace = "replace"
+	MergeAppend  = "append"
+	MergePrepend = "prepend"
+	MergeError   = "error"
+)
+
+// EnvVar is one template environment variable, in the order it applies:
+// first the coder_agent env (strategy replace), then each coder_env.
+type EnvVar struct {
+	Name          string `json:"name"`
+	Value         string `json:"value"`
+	MergeStrategy string `json:"merge_strategy"`
+	// Source is "coder_agent" or "coder_env".
+	Source string `json:"source"`
+}
+
+// AgentScript is a script the agent runs: the coder_agent startup_script
+// (display name "Startup Script") or a coder_script.
+type AgentScript struct {
+	DisplayName      string `json:"display_name"`
+	Script           string `json:"script"`
+	RunOnStart       bool   `json:"run_on_start"`
+	RunOnStop        bool   `json:"run_on_stop"`
+	StartBlocksLogin bool   `json:"start_blocks_login"`
+	// TimeoutSeconds is 0 for no timeout.
+	TimeoutSeconds int    `json:"timeout_seconds"`
+	LogPath        string `json:"log_path,omitempty"`
+	Cron           string `json:"cron,omitempty"`
+}
+
+// WorkspaceSecret is a secret delivered to a workspace: only secrets with a
+// target are sent.
+type WorkspaceSecret struct {
+	Name     string      `json:"name"`
+	EnvName  string      `json:"env_name,omitempty"`
+	FilePath string      `json:"file_path,omitempty"`
+	Value    SecretValue `json:"value"`
+}
+
+// AgentManifest is what an agent fetches at start and at every reconnect.
+type AgentManifest struct {
+	AgentID       uuid.UUID         `json:"agent_id"`
+	AgentName     string            `json:"agent_name"`
+	WorkspaceID   uuid.UUID         `json:"workspace_id"`
+	WorkspaceName string            `json:"workspace_name"`
+	OwnerName     string            `json:"owner_name"`
+	BuildID       uuid.UUID         `json:"build_id"`
+	Directory     string            `json:"directory,omitempty"`
+	MOTDFile      string            `json:"motd_file,omitempty"`
+	Env           []EnvVar          `json:"env"`
+	Scripts       []AgentScript     `json:"scripts"`
+	Secrets       []WorkspaceSecret `json:"secrets"`
+}
+
+// Agent lifecycle states.
+const (
+	LifecycleCreated    = "created"
+	LifecycleStarting   = "starting"
+	LifecycleReady      = "ready"
+	LifecycleStartError = "start_error"
+	LifecycleShutdown   = "shutting_down"
+	LifecycleOff        = "off"
+)
+
+// AgentLifecycleRequest is the body of POST /api/v2/workspaceagents/me/lifecycle.
+type AgentLifecycleRequest struct {
+	State     string    `json:"state"`
+	ChangedAt time.Time `json:"changed_at"`
+}
+
+// AgentLog is one line of a script's output.
+type AgentLog struct {
+	CreatedAt time.Time `json:"created_at"`
+	Level     string    `json:"level"`
+	Output    string    `json:"output"`
+	// Source is the display name of the script.
+	Source string `json:"source"`
+}
+
+// AgentLogsRequest is the body of POST /api/v2/workspaceagents/me/logs.
+type AgentLogsRequest struct {
+	Logs []AgentLog `json:"logs"`
+}
+
+// WorkspaceAgent is an agent as users see it.
+type WorkspaceAgent struct {
+	ID             uuid.UUID  `json:"id"`
+	Name           string     `json:"name"`
+	LifecycleState string     `json:"lifecycle_state"`
+	Connected      bool       `json:"connected"`
+	LastSeenAt     *time.Time `json:"last_seen_at,omitempty"`
+}

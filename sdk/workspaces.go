@@ -1,0 +1,99 @@
+package sdk
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Template is a named folder of Terraform files; each push makes a new
+// active version.
+type Template struct {
+	ID              uuid.UUID `json:"id"`
+	Name            string    `json:"name"`
+	ActiveVersionID uuid.UUID `json:"active_version_id"`
+	// ActiveVersion is the number of the active version (1, 2, ...).
+	ActiveVersion int       `json:"active_version"`
+	CreatedBy     uuid.UUID `json:"created_by"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	// SecretRequirements are the coder_secret data sources of the active
+	// version.
+	SecretRequirements []SecretRequirement `json:"secret_requirements"`
+}
+
+// MaxTemplateArchiveBytes bounds an uploaded template archive (a tar).
+const MaxTemplateArchiveBytes = 10 << 20
+
+// Build transitions.
+const (
+	TransitionStart  = "start"
+	TransitionStop   = "stop"
+	TransitionDelete = "delete"
+)
+
+// Build and job statuses.
+const (
+	BuildPending   = "pending"
+	BuildRunning   = "running"
+	BuildSucceeded = "succeeded"
+	BuildFailed    = "failed"
+)
+
+// Workspace belongs to one user and one template.
+type Workspace struct {
+	ID           uuid.UUID      `json:"id"`
+	Name         string         `json:"name"`
+	OwnerID      uuid.UUID      `json:"owner_id"`
+	OwnerName    string         `json:"owner_name"`
+	TemplateID   uuid.UUID      `json:"template_id"`
+	TemplateName string         `json:"template_name"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+	LatestBuild  WorkspaceBuild `json:"latest_build"`
+}
+
+// WorkspaceBuild is one run of the provisioner for a workspace.
+type WorkspaceBuild struct {
+	ID                uuid.UUID  `json:"id"`
+	WorkspaceID       uuid.UUID  `json:"workspace_id"`
+	BuildNumber       int        `json:"build_number"`
+	Transition        string     `json:"transition"`
+	Status            string     `json:"status"`
+	TemplateVersionID uuid.UUID  `json:"template_version_id"`
+	Error             string     `json:"error,omitempty"`
+	CreatedAt         time.Time  `json:"created_at"`
+	StartedAt         *time.Time `json:"started_at,omitempty"`
+	CompletedAt       *time.Time `json:"completed_at,omitempty"`
+}
+
+// Done reports whether the build has ended.
+func (b WorkspaceBuild) Done() bool { return b.Status == BuildSucceeded || b.Status == BuildFailed }
+
+// CreateWorkspaceRequest is the body of POST /api/v2/users/{user}/workspaces.
+type CreateWorkspaceRequest struct {
+	Name     string `json:"name"`
+	Template string `json:"template"`
+}
+
+// CreateBuildRequest is the body of POST /api/v2/workspaces/{id}/builds.
+type CreateBuildRequest struct {
+	Transition string `json:"transition"`
+}
+
+// BuildLog is one line of a build's log. Every secret value of the owner is
+// replaced by ******** before it is stored or streamed.
+type BuildLog struct {
+	ID        int64     `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	Stage     string    `json:"stage"`
+	Level     string    `json:"level"`
+	Output    string    `json:"output"`
+}
+
+// ValidateWorkspaceName checks a workspace name: like a username, 1 to 32
+// characters of [a-zA-Z0-9-], not starting or ending with "-".
+func ValidateWorkspaceName(n string) error { return validateSlug("workspace name", n) }
+
+// ValidateTemplateName checks a template name (same rules).
+func ValidateTemplateName(n string) error { return validateSlug("template name", n) }

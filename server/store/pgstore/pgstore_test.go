@@ -1,0 +1,292 @@
+package pgstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/pgtest"
+	"github.com/usersecrets/coder/server/store/storetest"
+)
+
+func TestMain(m *testing.M) { pgtest.RunMain(m) }
+
+// open opens a store on a new database and closes it when t ends.
+func open(t *testing.T) (*Store, string) {
+	t.Helper()
+	dbURL := pgtest.NewDatabase(t)
+	s, err := Open(t.Context(), dbURL)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s, dbURL
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, _ := open(t)
+		return s
+	})
+}
+
+// addSecret inserts a user and one secret with the given ciphertext.
+func addSecret(t *testing.T, s store.Store, ciphertext []byte) store.Secret {
+	t.Helper()
+	ctx := t.Context()
+	u := store.User{ID: uuid.New(), Username: "u" + uuid.NewString()[:8], Email: uuid.NewString() + "@example.com", Role: "member", HashedPassword: []byte("h")}
+	if err := s.InsertUser(ctx, u); err != nil {
+		t.Fatalf("InsertUser: %v", err)
+	}
+	sec, err := s.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
+		OwnerID: u.ID, Name: "s", EnvName: "S", ValueSize: 5, Ciphertext: ciphertext, KeyID: "k1",
+	}})
+	if err != nil {
+		t.Fatalf("InsertSecret: %v", err)
+	}
+	return sec
+}
+
+func TestCiphertextStoredAsGiven(t *testing.T) {
+	s, dbURL := open(t)
+	ciphertext := make([]byte, 512)
+	for i := range ciphertext {
+		ciphertext[i] = byte(i) // every byte value, NUL and invalid UTF-8 included
+	}
+	sec := addSecret(t, s, ciphertext)
+	var raw []byte
+	if err := s.pool.QueryRow(t.Context(), `SELECT value_ciphertext FROM secrets WHERE id = $1`, sec.ID).Scan(&raw); err != nil {
+		t.Fatalf("select ciphertext: %v", err)
+	}
+	if !bytes.Equal(raw, ciphertext) {
+		t.Errorf("got stored ciphertext %x, want %x", raw, ciphertext)
+	}
+	// And pg_dump shows it as bytea hex, as stored.
+	dump := pgtest.PGDump(t, dbURL)
+	if !bytes.Contains(dump, []byte(fmt.Sprintf(`\\x%x`, ciphertext))) {
+		t.Errorf("got a dump without the ciphertext's hex, want it stored as given")
+	}
+}
+
+// TestMetadataQueriesNeverReadCiphertext connects as a role that may read
+// every column of secrets except value_ciphertext: the metadata methods
+// work, the *WithValue methods are refused.
+func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
+	s, dbURL := open(t)
+	ctx := t.Context()
+	sec := addSecret(t, s, []byte("ciphertext"))
+
+	role := "lister_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	password := uuid.NewString()
+	ident := pgx.Identifier{role}.Sanitize()
+	for _, q := range []string{
+		`CREATE ROLE ` + ident + ` LOGIN PASSWORD '` + password + `'`,
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, api_keys, audit_log TO ` + ident,
+		`GRANT SELECT (` + secretMetaColumns + `, value_key_id) ON secrets TO ` + ident,
+		`GRANT INSERT, DELETE ON secrets TO ` + ident,
+		`GRANT UPDATE (description, env_name, file_path, updated_at) ON secrets TO ` + ident,
+	} {
+		if _, err := s.pool.Exec(ctx, q); err != nil {
+			t.Fatalf("set up role: %v", err)
+		}
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("parse url: %v", err)
+	}
+	u.User = url.UserPassword(role, password)
+	pool, err := pgxpool.New(ctx, u.String())
+	if err != nil {
+		t.Fatalf("connect as %s: %v", role, err)
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		// Roles belong to the cluster, not the database: drop this one.
+		ctx := context.Background()
+		if _, err := s.pool.Exec(ctx, `DROP OWNED BY `+ident); err != nil {
+			t.Errorf("drop owned by role: %v", err)
+		}
+		if _, err := s.pool.Exec(ctx, `DROP ROLE `+ident); err != nil {
+			t.Errorf("drop role: %v", err)
+		}
+	})
+	limited := &Store{pool: pool} // already migrated; Open would need CREATE
+
+	metadata := []struct {
+		name string
+		call func() error
+	}{
+		{"ListSecrets", func() error { _, err := limited.ListSecrets(ctx, sec.OwnerID); return err }},
+		{"GetSecret", func() error { _, err := limited.GetSecret(ctx, sec.OwnerID, sec.Name); return err }},
+		{"UpdateSecret", func() error {
+			d := "d"
+			_, err := limited.UpdateSecret(ctx, store.UpdateSecretParams{OwnerID: sec.OwnerID, Name: sec.Name, Description: &d})
+			return err
+		}},
+		{"SecretKeyIDs", func() error { _, err := limited.SecretKeyIDs(ctx); return err }},
+		{"InsertSecret", func() error {
+			_, err := limited.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
+				OwnerID: sec.OwnerID, Name: "other", ValueSize: 1, Ciphertext: []byte("c"), KeyID: "k1",
+			}})
+			return err
+		}},
+		{"DeleteSecret", func() error { return limited.DeleteSecret(ctx, sec.OwnerID, "other", sec.OwnerID) }},
+	}
+	for _, m := range metadata {
+		if err := m.call(); err != nil {
+			t.Errorf("%s read the ciphertext column (or failed): %v", m.name, err)
+		}
+	}
+	withValue := []struct {
+		name string
+		call func() error
+	}{
+		{"GetSecretWithValue", func() error { _, err := limited.GetSecretWithValue(ctx, sec.OwnerID, sec.Name); return err }},
+		{"ListSecretsWithValues", func() error { _, err := limited.ListSecretsWithValues(ctx, sec.OwnerID); return err }},
+	}
+	for _, m := range withValue {
+		if err := m.call(); err == nil || !strings.Contains(err.Error(), "permission denied") {
+			t.Errorf("%s: got %v, want permission denied (are the column grants right?)", m.name, err)
+		}
+	}
+}
+
+func TestOpenTwiceKeepsDataAndMigrations(t *testing.T) {
+	ctx := t.Context()
+	dbURL := pgtest.NewDatabase(t)
+	var first store.Secret
+	for i := range 3 {
+		s, err := Open(ctx, dbURL)
+		if err != nil {
+			t.Fatalf("Open #%d: %v", i, err)
+		}
+		if i == 0 {
+			first = addSecret(t, s, []byte("c"))
+		}
+		got, err := s.GetSecret(ctx, first.OwnerID, first.Name)
+		if err != nil {
+			t.Errorf("Open #%d: GetSecret: %v", i, err)
+		}
+		if diff := cmp.Diff(first, got); diff != "" {
+			t.Errorf("Open #%d: secret mismatch (-want +got):\n%s", i, diff)
+		}
+		checkVersions(t, s)
+		s.Close()
+	}
+}
+
+// TestConcurrentOpens opens one new database from many goroutines at once,
+// as several server processes starting together would: each Open has its
+// own pool, so they meet only in PostgreSQL's advisory lock.
+func TestConcurrentOpens(t *testing.T) {
+	ctx := t.Context()
+	dbURL := pgtest.NewDatabase(t)
+	const n = 8
+	var (
+		wg     sync.WaitGroup
+		start  = make(chan struct{})
+		stores = make([]*Store, n)
+		errs   = make([]error, n)
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			stores[i], errs[i] = Open(ctx, dbURL)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open #%d: %v", i, err)
+			continue
+		}
+		defer stores[i].Close()
+	}
+	if errs[0] == nil {
+		checkVersions(t, stores[0])
+	}
+}
+
+func checkVersions(t *testing.T, s *Store) {
+	t.Helper()
+	rows, err := s.pool.Query(t.Context(), `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		t.Fatalf("read schema_migrations: %v", err)
+	}
+	entries, err := migrationFS.ReadDir("migrations")
+	if err != nil {
+		t.Fatalf("read migrations: %v", err)
+	}
+	var want []int32
+	for i := range entries {
+		want = append(want, int32(i+1))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("schema_migrations mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	s, dbURL := open(t)
+	if _, err := s.pool.Exec(t.Context(), `INSERT INTO schema_migrations (version) VALUES (9999)`); err != nil {
+		t.Fatalf("insert version: %v", err)
+	}
+	s2, err := Open(t.Context(), dbURL)
+	if err == nil {
+		s2.Close()
+		t.Fatalf("Open of a database from a newer binary: got success, want an error")
+	}
+	if !strings.Contains(err.Error(), "newer") {
+		t.Errorf("got error %q, want it to say the schema is newer", err)
+	}
+}
+
+// TestOpenErrorsHideThePassword checks that no Open error quotes the
+// password of the URL it was given.
+func TestOpenErrorsHideThePassword(t *testing.T) {
+	const password = "Sup3rSecretPassw0rd"
+	tests := []struct {
+		name string
+		url  string
+	}{
+		{"unparsable URL", "postgres://alice:" + password + "@[::1"},
+		{"bad port", "postgres://alice:" + password + "@127.0.0.1:notaport/db"},
+		{"nobody listening", "postgres://alice:" + password + "@127.0.0.1:1/db?connect_timeout=5"},
+		{"bad option", "postgres://alice:" + password + "@127.0.0.1/db?sslmode=bogus"},
+		{"key value", "host=127.0.0.1 port=1 user=alice password=" + password + " connect_timeout=5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(t.Context(), tt.url)
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open: got success, want an error")
+			}
+			t.Logf("Open: %v", err)
+			if strings.Contains(err.Error(), password) {
+				t.Errorf("got error %q, want one without the password", err)
+			}
+		})
+	}
+}

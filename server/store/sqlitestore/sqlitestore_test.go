@@ -1,0 +1,315 @@
+package sqlitestore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"modernc.org/sqlite"
+
+	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/storetest"
+)
+
+// open opens a store on a new file in a temporary directory and closes it
+// when t ends.
+func open(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "coder.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s, path
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, _ := open(t)
+		return s
+	})
+}
+
+// addSecret inserts a user and one secret with the given ciphertext.
+func addSecret(t *testing.T, s store.Store, ciphertext []byte) store.Secret {
+	t.Helper()
+	ctx := t.Context()
+	u := store.User{ID: uuid.New(), Username: "u" + uuid.NewString()[:8], Email: uuid.NewString() + "@example.com", Role: "member", HashedPassword: []byte("h")}
+	if err := s.InsertUser(ctx, u); err != nil {
+		t.Fatalf("InsertUser: %v", err)
+	}
+	sec, err := s.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
+		OwnerID: u.ID, Name: "s", EnvName: "S", ValueSize: 5, Ciphertext: ciphertext, KeyID: "k1",
+	}})
+	if err != nil {
+		t.Fatalf("InsertSecret: %v", err)
+	}
+	return sec
+}
+
+func TestFileModes(t *testing.T) {
+	// With no umask at all, everything must still be 0600.
+	old := syscall.Umask(0)
+	t.Cleanup(func() { syscall.Umask(old) })
+
+	s, path := open(t)
+	addSecret(t, s, []byte("c")) // a write creates the -wal and -shm files
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("stat: %v", err)
+		}
+		if got := fi.Mode().Perm(); got != 0o600 {
+			t.Errorf("%s: got mode %v, want -rw-------", filepath.Base(p), got)
+		}
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	s, _ := open(t)
+	tests := []struct {
+		pragma string
+		want   string
+	}{
+		{"journal_mode", "wal"},
+		{"foreign_keys", "1"},
+		{"busy_timeout", fmt.Sprint(busyTimeout.Milliseconds())},
+	}
+	for _, tt := range tests {
+		var got string
+		if err := s.db.QueryRowContext(t.Context(), "PRAGMA "+tt.pragma).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s: %v", tt.pragma, err)
+		}
+		if got != tt.want {
+			t.Errorf("PRAGMA %s: got %q, want %q", tt.pragma, got, tt.want)
+		}
+	}
+}
+
+func TestCiphertextStoredAsGiven(t *testing.T) {
+	s, _ := open(t)
+	ciphertext := make([]byte, 512)
+	for i := range ciphertext {
+		ciphertext[i] = byte(i) // every byte value, NUL and invalid UTF-8 included
+	}
+	sec := addSecret(t, s, ciphertext)
+	var raw []byte
+	var typ string
+	if err := s.db.QueryRowContext(t.Context(),
+		`SELECT value_ciphertext, typeof(value_ciphertext) FROM secrets WHERE id = ?`, sec.ID).Scan(&raw, &typ); err != nil {
+		t.Fatalf("select ciphertext: %v", err)
+	}
+	if !bytes.Equal(raw, ciphertext) {
+		t.Errorf("got stored ciphertext %x, want %x", raw, ciphertext)
+	}
+	if typ != "blob" {
+		t.Errorf("got column type %q, want blob", typ)
+	}
+}
+
+// TestMetadataQueriesNeverReadCiphertext installs an SQLite authorizer
+// that refuses any read of secrets.value_ciphertext, then runs every
+// metadata method: they work, while the *WithValue methods fail.
+func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
+	s, _ := open(t)
+	sec := addSecret(t, s, []byte("ciphertext"))
+	ctx := t.Context()
+
+	// One connection, so every query below runs on the one with the
+	// authorizer.
+	s.db.SetMaxOpenConns(1)
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatalf("Conn: %v", err)
+	}
+	err = conn.Raw(func(dc any) error {
+		r, ok := dc.(sqlite.AuthorizerRegisterer)
+		if !ok {
+			return fmt.Errorf("driver connection %T has no authorizer", dc)
+		}
+		return r.RegisterAuthorizer(func(action sqlite.AuthorizerActionCode, table, column, _, _ string) sqlite.AuthorizerReturnCode {
+			if action == sqlite.AuthRead && table == "secrets" && column == "value_ciphertext" {
+				return sqlite.AuthorizerDeny
+			}
+			return sqlite.AuthorizerOK
+		})
+	})
+	if err != nil {
+		t.Fatalf("register authorizer: %v", err)
+	}
+	if err := conn.Close(); err != nil {
+		t.Fatalf("release connection: %v", err)
+	}
+
+	metadata := []struct {
+		name string
+		call func() error
+	}{
+		{"ListSecrets", func() error { _, err := s.ListSecrets(ctx, sec.OwnerID); return err }},
+		{"GetSecret", func() error { _, err := s.GetSecret(ctx, sec.OwnerID, sec.Name); return err }},
+		{"UpdateSecret", func() error {
+			_, err := s.UpdateSecret(ctx, store.UpdateSecretParams{OwnerID: sec.OwnerID, Name: sec.Name, Description: ptr("d")})
+			return err
+		}},
+		{"SecretKeyIDs", func() error { _, err := s.SecretKeyIDs(ctx); return err }},
+		{"InsertSecret", func() error {
+			_, err := s.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
+				OwnerID: sec.OwnerID, Name: "other", ValueSize: 1, Ciphertext: []byte("c"), KeyID: "k1",
+			}})
+			return err
+		}},
+		{"DeleteSecret", func() error { return s.DeleteSecret(ctx, sec.OwnerID, "other", sec.OwnerID) }},
+	}
+	for _, m := range metadata {
+		if err := m.call(); err != nil {
+			t.Errorf("%s read the ciphertext column (or failed): %v", m.name, err)
+		}
+	}
+	withValue := map[string]func() error{
+		"GetSecretWithValue":    func() error { _, err := s.GetSecretWithValue(ctx, sec.OwnerID, sec.Name); return err },
+		"ListSecretsWithValues": func() error { _, err := s.ListSecretsWithValues(ctx, sec.OwnerID); return err },
+	}
+	for name, call := range withValue {
+		if err := call(); err == nil || !strings.Contains(err.Error(), "authorization denied") {
+			t.Errorf("%s: got %v, want the authorizer to refuse it (is the authorizer installed?)", name, err)
+		}
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+func TestOpenTwiceKeepsDataAndMigrations(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "coder.db")
+	var first store.Secret
+	for i := range 3 {
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("Open #%d: %v", i, err)
+		}
+		if i == 0 {
+			first = addSecret(t, s, []byte("c"))
+		}
+		got, err := s.GetSecret(ctx, first.OwnerID, first.Name)
+		if err != nil {
+			t.Errorf("Open #%d: GetSecret: %v", i, err)
+		}
+		if diff := cmp.Diff(first, got); diff != "" {
+			t.Errorf("Open #%d: secret mismatch (-want +got):\n%s", i, diff)
+		}
+		var versions []int
+		rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+		if err != nil {
+			t.Fatalf("read schema_migrations: %v", err)
+		}
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				t.Fatalf("scan: %v", err)
+			}
+			versions = append(versions, v)
+		}
+		rows.Close()
+		if diff := cmp.Diff(allVersions(t), versions); diff != "" {
+			t.Errorf("Open #%d: schema_migrations mismatch (-want +got):\n%s", i, diff)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "coder.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`); err != nil {
+		t.Fatalf("insert version: %v", err)
+	}
+	s.Close()
+	s, err = Open(ctx, path)
+	if err == nil {
+		s.Close()
+		t.Fatalf("Open of a database from a newer binary: got success, want an error")
+	}
+	if !strings.Contains(err.Error(), "newer") {
+		t.Errorf("got error %q, want it to say the schema is newer", err)
+	}
+}
+
+// allVersions lists the embedded migrations' versions.
+func allVersions(t *testing.T) []int {
+	t.Helper()
+	entries, err := migrationFS.ReadDir("migrations")
+	if err != nil {
+		t.Fatalf("read migrations: %v", err)
+	}
+	var out []int
+	for i := range entries {
+		out = append(out, i+1)
+	}
+	return out
+}
+
+func TestMapErr(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"no rows", sql.ErrNoRows, store.ErrNotFound},
+		{"other", context.Canceled, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mapErr(tt.err); got != tt.want {
+				t.Errorf("mapErr(%v): got %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestOpenOddPaths checks that the path reaches SQLite intact: the driver
+// takes a URI, where "?", "#" and "%" mean something.
+func TestOpenOddPaths(t *testing.T) {
+	for _, name := range []string{"with space.db", "what?.db", "hash#.db", "percent%20.db", "ünï.db"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), name)
+			s, err := Open(t.Context(), path)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			addSecret(t, s, []byte("c"))
+			if err := s.Close(); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			entries, err := os.ReadDir(filepath.Dir(path))
+			if err != nil {
+				t.Fatalf("ReadDir: %v", err)
+			}
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			if diff := cmp.Diff([]string{name}, names); diff != "" {
+				t.Errorf("files after Close mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
