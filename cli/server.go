@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -147,16 +148,38 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 		return err
 	}
 
+	tfPath, err := o.findTerraform()
+	if err != nil {
+		return err
+	}
+	if tfPath == "" {
+		logger.Warn("no terraform found: workspace builds are disabled. Install terraform on PATH (make terraform builds 1.5.7) or pass --terraform-path")
+	} else {
+		logger.Info("using terraform", "path", tfPath)
+	}
+	workspacesDir := filepath.Join(o.dataDir, "workspaces")
 	srv, err := server.New(ctx, server.Options{
-		Store:     st,
-		Keys:      keys,
-		Logger:    logger,
-		AccessURL: access,
-		Limits:    o.limits,
-		Version:   Version,
+		Store:         st,
+		Keys:          keys,
+		Logger:        logger,
+		AccessURL:     access,
+		Limits:        o.limits,
+		Version:       Version,
+		DataDir:       o.dataDir,
+		Terraform:     tfPath,
+		SingleProcess: o.postgresURL == "",
+		BaseEnv:       os.Environ(),
+		// Templates that keep workspaces on this machine (the local
+		// example) declare this variable; others never see it.
+		TerraformExtraEnv: []string{"TF_VAR_coder_workspaces_dir=" + workspacesDir},
 	})
 	if err != nil {
 		return fmt.Errorf("start server: %w", err)
+	}
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer func() { stopRun(); srv.Wait() }()
+	if err := srv.Start(runCtx); err != nil {
+		return fmt.Errorf("start provisioner: %w", err)
 	}
 
 	hs := &http.Server{
@@ -183,6 +206,23 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// findTerraform returns --terraform-path, or terraform on PATH, or "" when
+// there is none.
+func (o *serverOptions) findTerraform() (string, error) {
+	if o.terraformPath != "" {
+		p, err := exec.LookPath(o.terraformPath)
+		if err != nil {
+			return "", fmt.Errorf("--terraform-path %s: %w", o.terraformPath, err)
+		}
+		return filepath.Abs(p)
+	}
+	p, err := exec.LookPath("terraform")
+	if err != nil {
+		return "", nil
+	}
+	return filepath.Abs(p)
 }
 
 func (o *serverOptions) loadKeys(logger *slog.Logger) (*secretcrypt.Keyring, error) {

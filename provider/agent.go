@@ -365,7 +365,7 @@ func (r *agentResource) ValidateConfig(ctx context.Context, req resource.Validat
 	}
 
 	var monitoring []struct {
-		Memory types.List `tfsdk:"memory"`
+		Memory types.List         `tfsdk:"memory"`
 		Volume []agentVolumeModel `tfsdk:"volume"`
 	}
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, fwpath.Root("resources_monitoring"), &monitoring)...)

@@ -65,8 +65,8 @@ func (r *envResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 			},
 			"value": schema.StringAttribute{
 				MarkdownDescription: "The value of the environment variable.",
-				Optional:      true,
-				PlanModifiers: replaceString,
+				Optional:            true,
+				PlanModifiers:       replaceString,
 			},
 			"merge_strategy": schema.StringAttribute{
 				MarkdownDescription: "How this variable combines with other `coder_env` resources of the same " +

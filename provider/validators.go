@@ -76,7 +76,9 @@ func (accessURLValidator) Description(context.Context) string {
 }
 
 // MarkdownDescription implements validator.Describer.
-func (v accessURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v accessURLValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 // ValidateString implements validator.String.
 func (accessURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/provisioner"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/secrets"
 	"github.com/usersecrets/coder/server/store"
@@ -28,6 +30,24 @@ type Options struct {
 	SessionLifetime time.Duration
 	// TokenLifetime is the default lifetime of an API token.
 	TokenLifetime time.Duration
+	// DataDir holds the provider mirror and the provisioner's temporary
+	// build folders.
+	DataDir string
+	// Terraform is the terraform (or tofu) binary; "" disables builds
+	// (template and workspace routes then answer 503 saying why).
+	Terraform string
+	// Executable is this binary: the provider mirror links to it and
+	// /bin/coder-<os>-<arch> serves it.
+	Executable string
+	// ProvisionerWorkers is how many builds run at once in this process.
+	ProvisionerWorkers int
+	// SingleProcess says no other server process shares the store.
+	SingleProcess bool
+	// TerraformExtraEnv is added to every Terraform command.
+	TerraformExtraEnv []string
+	// BaseEnv is the server's own environment (os.Environ()); the
+	// provisioner strips every CODER_* and TF_* variable from it.
+	BaseEnv []string
 	// PasswordCost is the bcrypt work factor; 0 means DefaultPasswordCost.
 	// Tests lower it to bcrypt.MinCost.
 	PasswordCost int
@@ -39,6 +59,10 @@ type Options struct {
 type Server struct {
 	opts    Options
 	store   store.Store
+	ws      store.WorkspaceStore
+	prov    *provisioner.Provisioner
+	agents  agentConns
+	runCtx  context.Context
 	secrets *secrets.Service
 	logger  *slog.Logger
 	now     func() time.Time
@@ -79,14 +103,68 @@ func New(ctx context.Context, o Options) (*Server, error) {
 			Store: o.Store, Keys: o.Keys, Limits: o.Limits, Logger: o.Logger, Now: o.Now,
 		}),
 	}
+	ws, ok := o.Store.(store.WorkspaceStore)
+	if !ok {
+		return nil, errors.New("the store does not keep workspaces")
+	}
+	s.ws = ws
 	if err := s.secrets.CheckKeys(ctx); err != nil {
 		return nil, err
 	}
 	if _, err := s.secrets.Rotate(ctx); err != nil {
 		return nil, fmt.Errorf("re-encrypt secrets with the primary key: %w", err)
 	}
+	if err := s.checkStateKeys(ctx); err != nil {
+		return nil, err
+	}
+	if o.Terraform != "" {
+		if err := s.setupProvisioner(); err != nil {
+			return nil, err
+		}
+	}
 	s.routes()
 	return s, nil
+}
+
+// Start starts the provisioner's workers; they stop when ctx is done, and
+// hijacked connections (agents) close with it. Wait waits for the workers.
+func (s *Server) Start(ctx context.Context) error {
+	s.runCtx = ctx
+	if s.prov == nil {
+		return nil
+	}
+	return s.prov.Start(ctx)
+}
+
+// Wait waits for the provisioner's workers after Start's ctx is done.
+func (s *Server) Wait() {
+	if s.prov != nil {
+		s.prov.Wait()
+	}
+}
+
+func (s *Server) baseCtx(r *http.Request) context.Context {
+	if s.runCtx != nil {
+		return s.runCtx
+	}
+	return r.Context()
+}
+
+func (s *Server) wakeProvisioner() {
+	if s.prov != nil {
+		s.prov.Wake()
+	}
+}
+
+// needProvisioner wraps routes that need Terraform.
+func (s *Server) needProvisioner(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.prov == nil {
+			writeError(w, http.StatusServiceUnavailable, "This server has no Terraform, so it cannot run workspace builds. Install terraform on the server's PATH (or run `make terraform`), or start the server with --terraform-path.")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Secrets returns the encrypted secrets service (for the parts of the server
@@ -108,6 +186,22 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v2/users/{user}/secrets/{name}", s.auth(s.getSecret))
 	m.Handle("PATCH /api/v2/users/{user}/secrets/{name}", s.auth(s.updateSecret))
 	m.Handle("DELETE /api/v2/users/{user}/secrets/{name}", s.auth(s.deleteSecret))
+	m.Handle("GET /api/v2/templates", s.auth(s.listTemplates))
+	m.Handle("GET /api/v2/templates/{template}", s.auth(s.getTemplate))
+	m.Handle("POST /api/v2/templates/{template}/versions", s.auth(s.pushTemplate))
+	m.Handle("GET /api/v2/users/{user}/workspaces", s.auth(s.listWorkspaces))
+	m.Handle("POST /api/v2/users/{user}/workspaces", s.needProvisioner(s.auth(s.createWorkspace)))
+	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}", s.auth(s.getWorkspace))
+	m.Handle("POST /api/v2/users/{user}/workspaces/{workspace}/builds", s.needProvisioner(s.auth(s.createBuild)))
+	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/agent", s.auth(s.getWorkspaceAgent))
+	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/agent/logs", s.auth(s.getWorkspaceAgentLogs))
+	m.Handle("GET /api/v2/workspacebuilds/{build}", s.auth(s.getBuild))
+	m.Handle("GET /api/v2/workspacebuilds/{build}/logs", s.auth(s.buildLogs))
+	m.Handle("GET /api/v2/workspaceagents/me/manifest", s.agentAuth(s.agentManifest))
+	m.Handle("POST /api/v2/workspaceagents/me/lifecycle", s.agentAuth(s.agentLifecycle))
+	m.Handle("POST /api/v2/workspaceagents/me/logs", s.agentAuth(s.agentLogs))
+	m.Handle("GET /api/v2/workspaceagents/me/rpc", s.agentAuth(s.agentRPC))
+	m.HandleFunc("GET /bin/{file}", s.serveBinary)
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("Route %s %s does not exist.", r.Method, r.URL.Path))
 	})

@@ -222,7 +222,7 @@ func (w *Workdir) MustRun(t testing.TB, env map[string]string, args ...string) R
 	r := w.run(t, env, false, args...)
 	if r.ExitCode != 0 {
 		t.Fatalf("%s %s: got exit code %d, want 0\nstdout:\n%s\nstderr:\n%s",
-			w.tool.Name, strings.Join(args, " "), r.ExitCode, w.redact(r.Stdout), w.redact(r.Stderr))
+			w.tool.Name, strings.Join(args, " "), r.ExitCode, w.Redact(r.Stdout), w.Redact(r.Stderr))
 	}
 	return r
 }
@@ -277,7 +277,7 @@ func (w *Workdir) run(t testing.TB, env map[string]string, sensitive bool, args 
 		for _, out := range []string{r.Stdout, r.Stderr} {
 			if w.leaks(out) {
 				t.Errorf("%s %s: got a secret value in the output, want none:\n%s",
-					w.tool.Name, strings.Join(args, " "), w.redact(out))
+					w.tool.Name, strings.Join(args, " "), w.Redact(out))
 			}
 		}
 	}
@@ -293,7 +293,9 @@ func (w *Workdir) leaks(s string) bool {
 	return false
 }
 
-func (w *Workdir) redact(s string) string {
+// Redact replaces every registered secret in s with ********. Use it on
+// anything a test prints that came from a command.
+func (w *Workdir) Redact(s string) string {
 	for _, v := range w.secrets {
 		if v != "" {
 			s = strings.ReplaceAll(s, v, "********")

@@ -1,0 +1,306 @@
+// Command docsgen writes the Markdown documentation of the coder/coder
+// provider from its schema (the MarkdownDescription of every type,
+// attribute and block) and from the examples under examples/:
+//
+//	docs/index.md                  the provider, examples/provider/provider.tf
+//	docs/resources/<name>.md       examples/resources/coder_<name>/resource.tf
+//	docs/data-sources/<name>.md    examples/data-sources/coder_<name>/data-source.tf
+//
+// The layout is that of tfplugindocs, which needs terraform and a registry;
+// this generator needs neither, and its output depends on nothing but the
+// source tree. Run it from the repository root:
+//
+//	go run ./provider/internal/docsgen
+//
+// Its test fails when docs/ differs from what it would write.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/usersecrets/coder/provider"
+)
+
+func main() {
+	out := flag.String("out", "docs", "directory to write the documentation to")
+	examples := flag.String("examples", "examples", "directory holding the provider's examples")
+	flag.Parse()
+	files, err := generate(*examples)
+	if err == nil {
+		err = write(*out, files)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "docsgen: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// Directories the generator owns inside the output directory: every .md
+// file in them is generated, and stale ones are removed.
+var ownedDirs = []string{"resources", "data-sources"}
+
+// generate returns each documentation file (a path relative to the docs
+// directory, with slashes) and its content.
+func generate(examplesDir string) (map[string][]byte, error) {
+	srv := providerserver.NewProtocol6(provider.New("docs")())()
+	resp, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("get provider schema: %w", err)
+	}
+	for _, d := range resp.Diagnostics {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			return nil, fmt.Errorf("get provider schema: %s: %s", d.Summary, d.Detail)
+		}
+	}
+	files := map[string][]byte{}
+
+	example, err := readExample(filepath.Join(examplesDir, "provider", "provider.tf"))
+	if err != nil {
+		return nil, err
+	}
+	files["index.md"] = page(pageInfo{
+		title:       provider.TypeName + " Provider",
+		heading:     provider.TypeName + " Provider",
+		description: resp.Provider.Block.Description,
+		example:     example,
+		block:       resp.Provider.Block,
+	})
+
+	kinds := []struct {
+		dir, label, exampleDir, exampleFile string
+		schemas                             map[string]*tfprotov6.Schema
+	}{
+		{"resources", "Resource", "resources", "resource.tf", resp.ResourceSchemas},
+		{"data-sources", "Data Source", "data-sources", "data-source.tf", resp.DataSourceSchemas},
+	}
+	for _, k := range kinds {
+		for name, sch := range k.schemas {
+			example, err := readExample(filepath.Join(examplesDir, k.exampleDir, name, k.exampleFile))
+			if err != nil {
+				return nil, err
+			}
+			short := strings.TrimPrefix(name, provider.TypeName+"_")
+			files[k.dir+"/"+short+".md"] = page(pageInfo{
+				title:       name + " " + k.label + " - " + provider.TypeName,
+				heading:     name + " (" + k.label + ")",
+				description: sch.Block.Description,
+				example:     example,
+				block:       sch.Block,
+			})
+		}
+	}
+	return files, nil
+}
+
+func readExample(name string) (string, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return "", fmt.Errorf("read example: %w", err)
+	}
+	return strings.TrimRight(string(b), "\n") + "\n", nil
+}
+
+// write writes files under dir and removes stale generated files.
+func write(dir string, files map[string][]byte) error {
+	for _, sub := range ownedDirs {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read docs directory: %w", err)
+		}
+		for _, e := range entries {
+			rel := sub + "/" + e.Name()
+			if _, ok := files[rel]; !ok && strings.HasSuffix(e.Name(), ".md") {
+				if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil {
+					return fmt.Errorf("remove stale doc: %w", err)
+				}
+			}
+		}
+	}
+	for rel, content := range files {
+		name := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			return fmt.Errorf("create docs directory: %w", err)
+		}
+		if err := os.WriteFile(name, content, 0o644); err != nil {
+			return fmt.Errorf("write doc: %w", err)
+		}
+	}
+	return nil
+}
+
+type pageInfo struct {
+	title, heading, description, example string
+	block                                *tfprotov6.SchemaBlock
+}
+
+const generatedNote = "<!-- Generated by `go run ./provider/internal/docsgen` from the provider's schema and examples/. Do not edit. -->"
+
+// page renders one documentation page.
+func page(p pageInfo) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "---\npage_title: %q\nsubcategory: \"\"\ndescription: |-\n", p.title)
+	for _, line := range strings.Split(firstParagraph(p.description), "\n") {
+		fmt.Fprintf(&b, "  %s\n", line)
+	}
+	b.WriteString("---\n\n")
+	b.WriteString(generatedNote + "\n\n")
+	fmt.Fprintf(&b, "# %s\n\n%s\n\n", p.heading, strings.TrimSpace(p.description))
+	fmt.Fprintf(&b, "## Example Usage\n\n```terraform\n%s```\n\n", p.example)
+	b.WriteString("## Schema\n")
+	var nested []nestedSection
+	writeGroups(&b, p.block, "", &nested)
+	for i := 0; i < len(nested); i++ { // writeGroups may append more
+		n := nested[i]
+		fmt.Fprintf(&b, "\n<a id=%q></a>\n### Nested Schema for `%s`\n", n.anchor, n.path)
+		writeGroups(&b, n.block, n.path+".", &nested)
+	}
+	return b.Bytes()
+}
+
+type nestedSection struct {
+	anchor, path string
+	block        *tfprotov6.SchemaBlock
+}
+
+// entry is one attribute or block of a schema block.
+type entry struct {
+	name, typ, desc string
+	required        bool
+	optional        bool
+	nested          *nestedSection
+}
+
+// writeGroups writes the Required, Optional and Read-Only lists of a block
+// and queues its nested blocks and attributes.
+func writeGroups(b *bytes.Buffer, block *tfprotov6.SchemaBlock, prefix string, nested *[]nestedSection) {
+	var entries []entry
+	for _, a := range block.Attributes {
+		e := entry{name: a.Name, desc: a.Description, required: a.Required, optional: a.Optional}
+		if a.NestedType != nil {
+			e.typ = "Attributes " + nestingName(a.NestedType.Nesting)
+			e.nested = &nestedSection{
+				anchor: "nestedatt--" + strings.ReplaceAll(prefix+a.Name, ".", "--"),
+				path:   prefix + a.Name,
+				block:  &tfprotov6.SchemaBlock{Attributes: a.NestedType.Attributes},
+			}
+		} else {
+			e.typ = typeName(a.Type)
+		}
+		if a.Sensitive {
+			e.typ += ", Sensitive"
+		}
+		entries = append(entries, e)
+	}
+	for _, nb := range block.BlockTypes {
+		e := entry{name: nb.TypeName, desc: nb.Block.Description, required: nb.MinItems > 0, optional: nb.MinItems == 0}
+		e.typ = "Block " + nestingName(blockNesting(nb.Nesting))
+		e.nested = &nestedSection{
+			anchor: "nestedblock--" + strings.ReplaceAll(prefix+nb.TypeName, ".", "--"),
+			path:   prefix + nb.TypeName,
+			block:  nb.Block,
+		}
+		entries = append(entries, e)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
+
+	groups := []struct {
+		title string
+		match func(entry) bool
+	}{
+		{"Required", func(e entry) bool { return e.required }},
+		{"Optional", func(e entry) bool { return !e.required && e.optional }},
+		{"Read-Only", func(e entry) bool { return !e.required && !e.optional }},
+	}
+	for _, g := range groups {
+		var lines []string
+		for _, e := range entries {
+			if !g.match(e) {
+				continue
+			}
+			line := fmt.Sprintf("- `%s` (%s)", e.name, e.typ)
+			if d := strings.TrimSpace(e.desc); d != "" {
+				line += " " + strings.ReplaceAll(d, "\n", " ")
+			}
+			if e.nested != nil {
+				line += fmt.Sprintf(" (see [below for nested schema](#%s))", e.nested.anchor)
+				*nested = append(*nested, *e.nested)
+			}
+			lines = append(lines, line)
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		if prefix == "" {
+			fmt.Fprintf(b, "\n### %s\n\n", g.title)
+		} else {
+			fmt.Fprintf(b, "\n%s:\n\n", g.title)
+		}
+		b.WriteString(strings.Join(lines, "\n") + "\n")
+	}
+}
+
+func typeName(t tftypes.Type) string {
+	switch {
+	case t.Is(tftypes.String):
+		return "String"
+	case t.Is(tftypes.Number):
+		return "Number"
+	case t.Is(tftypes.Bool):
+		return "Boolean"
+	case t.Is(tftypes.List{}):
+		return "List of " + typeName(t.(tftypes.List).ElementType)
+	case t.Is(tftypes.Set{}):
+		return "Set of " + typeName(t.(tftypes.Set).ElementType)
+	case t.Is(tftypes.Map{}):
+		return "Map of " + typeName(t.(tftypes.Map).ElementType)
+	case t.Is(tftypes.Object{}):
+		return "Object"
+	}
+	return "Dynamic"
+}
+
+func nestingName(n tfprotov6.SchemaObjectNestingMode) string {
+	switch n {
+	case tfprotov6.SchemaObjectNestingModeList:
+		return "List"
+	case tfprotov6.SchemaObjectNestingModeSet:
+		return "Set"
+	case tfprotov6.SchemaObjectNestingModeMap:
+		return "Map"
+	}
+	return "Single"
+}
+
+func blockNesting(n tfprotov6.SchemaNestedBlockNestingMode) tfprotov6.SchemaObjectNestingMode {
+	switch n {
+	case tfprotov6.SchemaNestedBlockNestingModeList:
+		return tfprotov6.SchemaObjectNestingModeList
+	case tfprotov6.SchemaNestedBlockNestingModeSet:
+		return tfprotov6.SchemaObjectNestingModeSet
+	case tfprotov6.SchemaNestedBlockNestingModeMap:
+		return tfprotov6.SchemaObjectNestingModeMap
+	}
+	return tfprotov6.SchemaObjectNestingModeSingle
+}
+
+// firstParagraph is the start of a description, for the page's summary.
+func firstParagraph(s string) string {
+	p, _, _ := strings.Cut(strings.TrimSpace(s), "\n\n")
+	return p
+}

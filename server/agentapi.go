@@ -1,0 +1,254 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+	"github.com/hashicorp/yamux"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/provisioner"
+	"github.com/usersecrets/coder/server/redact"
+	"github.com/usersecrets/coder/server/store"
+)
+
+const (
+	ctxAgent ctxKey = iota + 100
+	ctxAgentWorkspace
+)
+
+// agentAuth admits an agent token only while its agent belongs to the
+// latest build of its workspace and that build started the workspace.
+// Anything else gets 401 or 403, and no secret.
+func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := r.Header.Get(sdk.AgentTokenHeader)
+		if token == "" {
+			writeError(w, http.StatusUnauthorized, "An agent token is required in the "+sdk.AgentTokenHeader+" header.")
+			return
+		}
+		a, err := s.ws.GetAgentByTokenHash(r.Context(), provisioner.HashToken(token))
+		if errors.Is(err, store.ErrNotFound) {
+			writeError(w, http.StatusUnauthorized, "The agent token is not known. It is recorded when the workspace's build finishes.")
+			return
+		}
+		if err != nil {
+			s.writeInternal(w, r, err)
+			return
+		}
+		ws, err := s.ws.GetWorkspaceByID(r.Context(), a.WorkspaceID)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				writeError(w, http.StatusForbidden, "The agent's workspace no longer exists.")
+				return
+			}
+			s.writeInternal(w, r, err)
+			return
+		}
+		latest, err := s.ws.GetLatestBuild(r.Context(), ws.ID)
+		if err != nil {
+			s.writeInternal(w, r, err)
+			return
+		}
+		switch {
+		case ws.Deleted:
+			writeError(w, http.StatusForbidden, "The agent's workspace was deleted.")
+			return
+		case latest.ID != a.BuildID:
+			writeError(w, http.StatusForbidden, "This agent does not belong to the workspace's latest build.")
+			return
+		case latest.Transition != sdk.TransitionStart || latest.Status != sdk.BuildSucceeded:
+			writeError(w, http.StatusForbidden, "The workspace is not started.")
+			return
+		}
+		ctx := context.WithValue(r.Context(), ctxAgent, a)
+		ctx = context.WithValue(ctx, ctxAgentWorkspace, ws)
+		next(w, r.WithContext(ctx))
+	})
+}
+
+func agentFrom(ctx context.Context) (store.WorkspaceAgent, store.Workspace) {
+	return ctx.Value(ctxAgent).(store.WorkspaceAgent), ctx.Value(ctxAgentWorkspace).(store.Workspace)
+}
+
+// manifest builds what an agent gets: its template env and scripts, and
+// the owner's secrets that have a target, as stored now.
+func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace) (sdk.AgentManifest, error) {
+	owner, err := s.store.GetUserByID(ctx, ws.OwnerID)
+	if err != nil {
+		return sdk.AgentManifest{}, err
+	}
+	m := sdk.AgentManifest{
+		AgentID: a.ID, AgentName: a.Name, WorkspaceID: ws.ID, WorkspaceName: ws.Name,
+		OwnerName: owner.Username, BuildID: a.BuildID, Directory: a.Directory, MOTDFile: a.MOTDFile,
+		Env: []sdk.EnvVar{}, Scripts: []sdk.AgentScript{}, Secrets: []sdk.WorkspaceSecret{},
+	}
+	if len(a.Env) > 0 {
+		if err := json.Unmarshal(a.Env, &m.Env); err != nil {
+			return m, err
+		}
+	}
+	if len(a.Scripts) > 0 {
+		if err := json.Unmarshal(a.Scripts, &m.Scripts); err != nil {
+			return m, err
+		}
+	}
+	plain, err := s.secrets.Values(ctx, ws.OwnerID)
+	if err != nil {
+		return m, err
+	}
+	for _, p := range plain {
+		if p.EnvName == "" && p.FilePath == "" {
+			continue
+		}
+		m.Secrets = append(m.Secrets, sdk.WorkspaceSecret{Name: p.Name, EnvName: p.EnvName, FilePath: p.FilePath, Value: p.Value})
+	}
+	return m, nil
+}
+
+func (s *Server) agentManifest(w http.ResponseWriter, r *http.Request) {
+	a, ws := agentFrom(r.Context())
+	m, err := s.manifest(r.Context(), a, ws)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	s.logger.Info("agent fetched its manifest", "agent_id", a.ID, "workspace", ws.Name, "secrets", len(m.Secrets))
+	writeJSON(w, http.StatusOK, m)
+}
+
+func (s *Server) agentLifecycle(w http.ResponseWriter, r *http.Request) {
+	a, ws := agentFrom(r.Context())
+	var req sdk.AgentLifecycleRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	switch req.State {
+	case sdk.LifecycleCreated, sdk.LifecycleStarting, sdk.LifecycleReady, sdk.LifecycleStartError, sdk.LifecycleShutdown, sdk.LifecycleOff:
+	default:
+		writeError(w, http.StatusBadRequest, "Unknown lifecycle state.", sdk.ValidationError{Field: "state", Detail: "unknown"})
+		return
+	}
+	if err := s.ws.UpdateAgentLifecycle(r.Context(), a.ID, req.State); err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	s.logger.Info("agent lifecycle", "agent_id", a.ID, "workspace", ws.Name, "state", req.State)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// maxAgentLogLines bounds one upload.
+const maxAgentLogLines = 1000
+
+func (s *Server) agentLogs(w http.ResponseWriter, r *http.Request) {
+	a, ws := agentFrom(r.Context())
+	var req sdk.AgentLogsRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if len(req.Logs) > maxAgentLogLines {
+		writeError(w, http.StatusBadRequest, "Too many log lines in one request.")
+		return
+	}
+	// The agent redacts already; redact again here so a value never lands
+	// in the database, whatever the agent did.
+	plain, err := s.secrets.Values(r.Context(), ws.OwnerID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	vals := make([]sdk.SecretValue, 0, len(plain))
+	for _, p := range plain {
+		vals = append(vals, p.Value)
+	}
+	rd := redact.New(vals)
+	logs := make([]store.AgentLog, 0, len(req.Logs))
+	for _, l := range req.Logs {
+		at := l.CreatedAt
+		if at.IsZero() {
+			at = s.now()
+		}
+		logs = append(logs, store.AgentLog{AgentID: a.ID, CreatedAt: at.UTC(), Level: l.Level, Source: l.Source, Output: rd.String(l.Output)})
+	}
+	if err := s.ws.InsertAgentLogs(r.Context(), logs); err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// agentConns keeps the multiplexed connection of each connected agent.
+type agentConns struct {
+	mu    sync.Mutex
+	conns map[uuid.UUID]*yamux.Session
+}
+
+func (c *agentConns) set(id uuid.UUID, s *yamux.Session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conns == nil {
+		c.conns = map[uuid.UUID]*yamux.Session{}
+	}
+	if old := c.conns[id]; old != nil {
+		old.Close()
+	}
+	c.conns[id] = s
+}
+
+func (c *agentConns) remove(id uuid.UUID, s *yamux.Session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conns[id] == s {
+		delete(c.conns, id)
+	}
+}
+
+func (c *agentConns) get(id uuid.UUID) *yamux.Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conns[id]
+}
+
+// agentRPC upgrades to a websocket that stays open while the agent is
+// connected. The server is the yamux client on it: it opens a stream to the
+// agent for each session.
+func (s *Server) agentRPC(w http.ResponseWriter, r *http.Request) {
+	a, ws := agentFrom(r.Context())
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	c.SetReadLimit(-1)
+	ctx, cancel := context.WithCancel(s.baseCtx(r))
+	defer cancel()
+	nc := websocket.NetConn(ctx, c, websocket.MessageBinary)
+	cfg := yamux.DefaultConfig()
+	cfg.LogOutput = nil
+	cfg.Logger = nil
+	cfg.EnableKeepAlive = true
+	cfg.KeepAliveInterval = 15 * time.Second
+	sess, err := yamux.Client(nc, quietYamux(cfg))
+	if err != nil {
+		nc.Close()
+		return
+	}
+	s.agents.set(a.ID, sess)
+	defer s.agents.remove(a.ID, sess)
+	if err := s.ws.UpdateAgentConnection(ctx, a.ID, s.now().UTC()); err != nil {
+		s.logger.Warn("record agent connection", "agent_id", a.ID, "error", err)
+	}
+	s.logger.Info("agent connected", "agent_id", a.ID, "workspace", ws.Name)
+	select {
+	case <-sess.CloseChan():
+	case <-ctx.Done():
+		sess.Close()
+	}
+	_ = s.ws.UpdateAgentConnection(context.WithoutCancel(ctx), a.ID, s.now().UTC())
+	s.logger.Info("agent disconnected", "agent_id", a.ID, "workspace", ws.Name)
+}

@@ -1,0 +1,209 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/provider/tfmirror"
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/provisioner"
+	"github.com/usersecrets/coder/server/secretcrypt"
+	"github.com/usersecrets/coder/server/store"
+)
+
+// agentPlatform is the only platform whose agent binary this server can
+// serve: its own.
+var agentPlatform = runtime.GOOS + "-" + runtime.GOARCH
+
+// agentScript is the bootstrap script a template runs (coder_agent's
+// init_script) to start the agent: it fetches this server's binary and runs
+// `coder agent`. The token comes from CODER_AGENT_TOKEN, set by the
+// template.
+func agentScript(accessURL string) string {
+	return fmt.Sprintf(`#!/bin/sh
+# Fetches the coder binary from the server and runs the workspace agent.
+set -eu
+ACCESS_URL=%q
+BINARY_DIR="${CODER_AGENT_BINARY_DIR:-${TMPDIR:-/tmp}/coder-agent.$(id -u)}"
+mkdir -p "$BINARY_DIR"
+TMP_BINARY="$BINARY_DIR/coder.$$"
+if command -v curl >/dev/null 2>&1; then
+  curl -fsSL --retry 10 --retry-connrefused --retry-delay 1 "$ACCESS_URL/bin/coder-%s" -o "$TMP_BINARY"
+elif command -v wget >/dev/null 2>&1; then
+  wget -q -O "$TMP_BINARY" "$ACCESS_URL/bin/coder-%s"
+else
+  echo "error: the agent bootstrap needs curl or wget" >&2
+  exit 1
+fi
+chmod 0755 "$TMP_BINARY"
+mv -f "$TMP_BINARY" "$BINARY_DIR/coder"
+export CODER_AGENT_URL="$ACCESS_URL"
+exec "$BINARY_DIR/coder" agent
+`, accessURL, agentPlatform, agentPlatform)
+}
+
+func (s *Server) setupProvisioner() error {
+	o := s.opts
+	if o.Executable == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find this binary: %w", err)
+		}
+		o.Executable = exe
+	}
+	if o.DataDir == "" {
+		return errors.New("a data folder is required to run builds")
+	}
+	mirror, err := tfmirror.Setup(tfmirror.Options{Dir: filepath.Join(o.DataDir, "terraform"), Executable: o.Executable})
+	if err != nil {
+		return fmt.Errorf("lay out the provider mirror: %w", err)
+	}
+	access := ""
+	if o.AccessURL != nil {
+		access = o.AccessURL.String()
+	}
+	platform := strings.ReplaceAll(agentPlatform, "-", "_")
+	p, err := provisioner.New(provisioner.Options{
+		Store:         s.store,
+		Secrets:       s.secrets,
+		Keys:          o.Keys,
+		Logger:        s.logger.With("component", "provisioner"),
+		Terraform:     o.Terraform,
+		Mirror:        mirror,
+		AccessURL:     o.AccessURL,
+		WorkDir:       filepath.Join(o.DataDir, "builds"),
+		WorkerID:      uuid.NewString(),
+		Workers:       o.ProvisionerWorkers,
+		BaseEnv:       o.BaseEnv,
+		ExtraEnv:      o.TerraformExtraEnv,
+		AgentScripts:  map[string]string{platform: agentScript(access)},
+		SingleProcess: o.SingleProcess,
+	})
+	if err != nil {
+		return err
+	}
+	s.opts.Executable = o.Executable
+	s.prov = p
+	return nil
+}
+
+// serveBinary serves this binary as the agent for its own platform.
+func (s *Server) serveBinary(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("file") != "coder-"+agentPlatform {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("This server has the agent binary for %s only: /bin/coder-%s.", agentPlatform, agentPlatform))
+		return
+	}
+	exe := s.opts.Executable
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			s.writeInternal(w, r, err)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	http.ServeFile(w, r, exe)
+}
+
+// checkStateKeys makes sure every sealed workspace state opens with the
+// configured keys, and re-encrypts states sealed by an older key.
+func (s *Server) checkStateKeys(ctx context.Context) error {
+	inUse, err := s.ws.WorkspaceStateKeyIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("list state key ids: %w", err)
+	}
+	for id, n := range inUse {
+		if !s.opts.Keys.Has(id) {
+			return fmt.Errorf("the database holds %d workspace state(s) sealed with encryption key id %s, which is not among the configured keys (%s)", n, id, strings.Join(s.opts.Keys.IDs(), ", "))
+		}
+	}
+	for id := range inUse {
+		if id == s.opts.Keys.PrimaryID() {
+			continue
+		}
+		for {
+			list, err := s.ws.ListWorkspacesByStateKeyID(ctx, id, 50)
+			if err != nil {
+				return err
+			}
+			if len(list) == 0 {
+				break
+			}
+			for _, w := range list {
+				pt, err := s.opts.Keys.Open(w.StateCiphertext, id, secretcrypt.StateAAD(w.ID))
+				if err != nil {
+					return fmt.Errorf("open the state of workspace %s: %w", w.ID, err)
+				}
+				ct, kid, err := s.opts.Keys.Seal(pt, secretcrypt.StateAAD(w.ID))
+				if err != nil {
+					return err
+				}
+				if err := s.ws.ReplaceWorkspaceState(ctx, w.ID, id, ct, kid); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) getWorkspaceAgent(w http.ResponseWriter, r *http.Request) {
+	_, ws, ok := s.lookupWorkspace(w, r)
+	if !ok {
+		return
+	}
+	a, ok := s.latestAgent(w, r, ws)
+	if !ok {
+		return
+	}
+	out := sdk.WorkspaceAgent{ID: a.ID, Name: a.Name, LifecycleState: a.LifecycleState, LastSeenAt: a.LastConnected}
+	out.Connected = s.agents.get(a.ID) != nil
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) latestAgent(w http.ResponseWriter, r *http.Request, ws store.Workspace) (store.WorkspaceAgent, bool) {
+	b, err := s.ws.GetLatestBuild(r.Context(), ws.ID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return store.WorkspaceAgent{}, false
+	}
+	agents, err := s.ws.ListAgentsByBuild(r.Context(), b.ID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return store.WorkspaceAgent{}, false
+	}
+	if len(agents) == 0 {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("Workspace %q has no agent in its latest build.", ws.Name))
+		return store.WorkspaceAgent{}, false
+	}
+	return agents[0], true
+}
+
+func (s *Server) getWorkspaceAgentLogs(w http.ResponseWriter, r *http.Request) {
+	_, ws, ok := s.lookupWorkspace(w, r)
+	if !ok {
+		return
+	}
+	a, ok := s.latestAgent(w, r, ws)
+	if !ok {
+		return
+	}
+	logs, err := s.ws.ListAgentLogs(r.Context(), a.ID, 0)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	out := make([]sdk.AgentLog, 0, len(logs))
+	for _, l := range logs {
+		out = append(out, sdk.AgentLog{CreatedAt: l.CreatedAt, Level: l.Level, Output: l.Output, Source: l.Source})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

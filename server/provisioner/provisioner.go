@@ -1,0 +1,186 @@
+// Package provisioner runs workspace builds: its workers claim queued builds
+// from the store (each build runs exactly once, also with several server
+// processes on one database), run terraform init, plan and apply in a
+// private temporary folder with the coder/coder provider mirror and exactly
+// the environment of SPEC.md section 5, stream redacted logs, and record the
+// sealed state and the workspace's agents in one transaction.
+package provisioner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/usersecrets/coder/provider/tfmirror"
+	"github.com/usersecrets/coder/server/secretcrypt"
+	"github.com/usersecrets/coder/server/secrets"
+	"github.com/usersecrets/coder/server/store"
+)
+
+// Options configure a Provisioner.
+type Options struct {
+	Store   store.Store
+	Secrets *secrets.Service
+	Keys    *secretcrypt.Keyring
+	Logger  *slog.Logger
+	// Terraform is the terraform (or tofu) binary.
+	Terraform string
+	Mirror    *tfmirror.Mirror
+	AccessURL *url.URL
+	// WorkDir is the parent of the per-job temporary folders.
+	WorkDir string
+	// WorkerID names this process's workers in the store.
+	WorkerID string
+	// Workers is how many builds run at once in this process (default 2).
+	Workers int
+	// BaseEnv is the server's own environment; every CODER_* and TF_*
+	// variable is removed from it before it reaches Terraform.
+	BaseEnv []string
+	// ExtraEnv is added to every Terraform command (after BaseEnv).
+	ExtraEnv []string
+	// AgentScripts maps "<os>_<arch>" to the agent bootstrap script.
+	AgentScripts map[string]string
+	// PollInterval is how often idle workers look for queued builds
+	// (default 1s; Wake makes them look at once).
+	PollInterval time.Duration
+	// HeartbeatInterval (default 5s) and StaleAfter (default 1m): a running
+	// build whose heartbeat is older than StaleAfter belonged to a server
+	// that stopped; it is failed.
+	HeartbeatInterval time.Duration
+	StaleAfter        time.Duration
+	// SingleProcess says no other process shares the store (the embedded
+	// SQLite default): every running build found at start is stale.
+	SingleProcess bool
+}
+
+// Provisioner runs builds.
+type Provisioner struct {
+	o    Options
+	ws   store.WorkspaceStore
+	wake chan struct{}
+	wg   sync.WaitGroup
+}
+
+// New returns a Provisioner. The store must also be a store.WorkspaceStore.
+func New(o Options) (*Provisioner, error) {
+	ws, ok := o.Store.(store.WorkspaceStore)
+	if !ok {
+		return nil, errors.New("provisioner: the store does not keep workspaces")
+	}
+	if o.Terraform == "" {
+		return nil, errors.New("provisioner: no terraform binary")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = 5 * time.Second
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = time.Minute
+	}
+	if err := os.MkdirAll(o.WorkDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create provisioner folder: %w", err)
+	}
+	return &Provisioner{o: o, ws: ws, wake: make(chan struct{}, 1)}, nil
+}
+
+// Wake tells an idle worker to look for a queued build now.
+func (p *Provisioner) Wake() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start fails the builds a stopped server left running, then starts the
+// workers and the reaper. They stop when ctx is done; Wait waits for them.
+func (p *Provisioner) Start(ctx context.Context) error {
+	now := time.Now()
+	before := now.Add(-p.o.StaleAfter)
+	if p.o.SingleProcess {
+		before = now.Add(time.Hour)
+	}
+	n, err := p.ws.FailStaleBuilds(ctx, before, "the server stopped while this build was running; start it again")
+	if err != nil {
+		return fmt.Errorf("fail stale builds: %w", err)
+	}
+	if n > 0 {
+		p.o.Logger.Warn("failed builds left running by a stopped server", "count", n)
+	}
+	for i := 0; i < p.o.Workers; i++ {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			p.work(ctx)
+		}()
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		p.reap(ctx)
+	}()
+	return nil
+}
+
+// Wait waits for the workers after ctx is done.
+func (p *Provisioner) Wait() { p.wg.Wait() }
+
+func (p *Provisioner) work(ctx context.Context) {
+	t := time.NewTicker(p.o.PollInterval)
+	defer t.Stop()
+	for {
+		for {
+			if ctx.Err() != nil {
+				return
+			}
+			b, err := p.ws.ClaimBuild(ctx, p.o.WorkerID, time.Now().UTC())
+			if errors.Is(err, store.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				if ctx.Err() == nil {
+					p.o.Logger.Error("claim build", "error", err)
+				}
+				break
+			}
+			p.run(ctx, b)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.wake:
+		case <-t.C:
+		}
+	}
+}
+
+func (p *Provisioner) reap(ctx context.Context) {
+	t := time.NewTicker(p.o.StaleAfter / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := p.ws.FailStaleBuilds(ctx, time.Now().Add(-p.o.StaleAfter), "the server running this build stopped answering; start it again")
+		if err != nil && ctx.Err() == nil {
+			p.o.Logger.Error("fail stale builds", "error", err)
+		}
+		if n > 0 {
+			p.o.Logger.Warn("failed stale builds", "count", n)
+		}
+	}
+}

@@ -1,0 +1,365 @@
+package provisioner
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/usersecrets/coder/provider/tfmirror"
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/redact"
+	"github.com/usersecrets/coder/server/secretcrypt"
+	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/templatefiles"
+)
+
+// job is one build being run.
+type job struct {
+	p        *Provisioner
+	build    store.WorkspaceBuild
+	ws       store.Workspace
+	owner    store.User
+	tmpl     store.Template
+	version  store.TemplateVersion
+	dir      string
+	redactor *redact.Redactor
+	env      []string
+
+	logMu sync.Mutex
+	logs  []store.BuildLog
+}
+
+// run runs one claimed build to its end and records the result. It never
+// returns an error: failures are recorded on the build.
+func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
+	logger := p.o.Logger.With("build_id", b.ID, "workspace_id", b.WorkspaceID, "transition", b.Transition)
+	logger.Info("build started")
+	j := &job{p: p, build: b}
+
+	hbCtx, stopHB := context.WithCancel(ctx)
+	defer stopHB()
+	go j.heartbeat(hbCtx)
+
+	stopFlusher := j.startLogFlusher(ctx)
+	state, agents, err := j.execute(ctx)
+	stopFlusher()
+	j.flushLogs(context.WithoutCancel(ctx))
+	status, msg := sdk.BuildSucceeded, ""
+	if err != nil {
+		status, msg = sdk.BuildFailed, j.redactor.String(err.Error())
+		if ctx.Err() != nil {
+			msg = "the server stopped while this build was running; start it again"
+		}
+	}
+	params := store.CompleteBuildParams{
+		BuildID:     b.ID,
+		WorkerID:    p.o.WorkerID,
+		Status:      status,
+		Error:       msg,
+		CompletedAt: time.Now().UTC(),
+	}
+	if state != nil {
+		ct, keyID, serr := p.o.Keys.Seal(state, secretcrypt.StateAAD(b.WorkspaceID))
+		if serr != nil {
+			params.Status, params.Error = sdk.BuildFailed, "seal the Terraform state"
+			logger.Error("seal state", "error", serr)
+		} else {
+			params.State, params.StateKeyID = ct, keyID
+		}
+	}
+	if params.Status == sdk.BuildSucceeded {
+		params.Agents = agents
+	}
+	if err := p.ws.CompleteBuild(context.WithoutCancel(ctx), params); err != nil {
+		logger.Error("record build result", "error", err)
+		return
+	}
+	logger.Info("build finished", "status", params.Status)
+}
+
+func (j *job) heartbeat(ctx context.Context) {
+	t := time.NewTicker(j.p.o.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := j.p.ws.HeartbeatBuild(ctx, j.build.ID, j.p.o.WorkerID, time.Now().UTC()); err != nil && ctx.Err() == nil {
+				j.p.o.Logger.Warn("build heartbeat", "build_id", j.build.ID, "error", err)
+			}
+		}
+	}
+}
+
+// execute prepares the folder and runs terraform. It returns the state
+// file's bytes whenever terraform may have changed it (also on failure), and
+// the agents after a successful apply.
+func (j *job) execute(ctx context.Context) (state []byte, agents []store.WorkspaceAgent, err error) {
+	p := j.p
+	if err := j.load(ctx); err != nil {
+		return nil, nil, err
+	}
+	dir, err := os.MkdirTemp(p.o.WorkDir, "build-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("create the build folder: %w", err)
+	}
+	// Plan files and the state copy never outlive the job.
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("protect the build folder: %w", err)
+	}
+	j.dir = dir
+	if err := templatefiles.Extract(j.version.Archive, dir); err != nil {
+		return nil, nil, fmt.Errorf("extract the template: %w", err)
+	}
+	if _, err := tfmirror.StripLockFile(dir); err != nil {
+		return nil, nil, fmt.Errorf("prepare the lock file: %w", err)
+	}
+	statePath := filepath.Join(dir, "terraform.tfstate")
+	prior, err := j.priorState(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if prior != nil {
+		if err := os.WriteFile(statePath, prior, 0o600); err != nil {
+			return nil, nil, fmt.Errorf("write the prior state: %w", err)
+		}
+	}
+	readState := func() []byte {
+		b, rerr := os.ReadFile(statePath)
+		if rerr != nil {
+			return prior
+		}
+		return b
+	}
+
+	if err := j.terraform(ctx, "init", "init", "-input=false", "-no-color"); err != nil {
+		return prior, nil, err
+	}
+	planArgs := []string{"plan", "-input=false", "-no-color", "-out=build.tfplan"}
+	if j.build.Transition == sdk.TransitionDelete {
+		planArgs = append(planArgs, "-destroy")
+	}
+	if err := j.terraform(ctx, "plan", planArgs...); err != nil {
+		return prior, nil, err
+	}
+	if err := j.terraform(ctx, "apply", "apply", "-input=false", "-no-color", "-auto-approve", "build.tfplan"); err != nil {
+		return readState(), nil, err
+	}
+	state = readState()
+	if j.build.Transition == sdk.TransitionDelete {
+		return state, nil, nil
+	}
+	show, err := j.output(ctx, "show", "-json", "-no-color")
+	if err != nil {
+		return state, nil, fmt.Errorf("read the applied state: %w", err)
+	}
+	agents, err = parseAgents(show, j.build, time.Now().UTC())
+	if err != nil {
+		return state, nil, err
+	}
+	j.log("apply", "info", fmt.Sprintf("Recorded %d agent(s).", len(agents)))
+	return state, agents, nil
+}
+
+// load reads the build's workspace, owner, template and secrets, and builds
+// the environment.
+func (j *job) load(ctx context.Context) error {
+	p := j.p
+	var err error
+	if j.ws, err = p.ws.GetWorkspaceByID(ctx, j.build.WorkspaceID); err != nil {
+		return fmt.Errorf("load the workspace: %w", err)
+	}
+	if j.owner, err = p.o.Store.GetUserByID(ctx, j.ws.OwnerID); err != nil {
+		return fmt.Errorf("load the owner: %w", err)
+	}
+	if j.version, err = p.ws.GetTemplateVersion(ctx, j.build.TemplateVersionID); err != nil {
+		return fmt.Errorf("load the template version: %w", err)
+	}
+	if j.tmpl, err = p.ws.GetTemplateByID(ctx, j.version.TemplateID); err != nil {
+		return fmt.Errorf("load the template: %w", err)
+	}
+	// Every value of the owner is redacted from the logs, whatever the
+	// transition; only start builds get them in their environment.
+	plain, err := p.o.Secrets.Values(ctx, j.owner.ID)
+	if err != nil {
+		return fmt.Errorf("read the owner's secrets: %w", err)
+	}
+	values := make([]sdk.SecretValue, 0, len(plain))
+	for _, s := range plain {
+		values = append(values, s.Value)
+	}
+	j.redactor = redact.New(values)
+	if j.build.Transition != sdk.TransitionStart {
+		plain = nil
+	}
+	j.env = buildEnv(envInput{
+		base:         p.o.BaseEnv,
+		mirror:       p.o.Mirror,
+		extra:        p.o.ExtraEnv,
+		accessURL:    p.o.AccessURL.String(),
+		build:        j.build,
+		workspace:    j.ws,
+		owner:        j.owner,
+		template:     j.tmpl,
+		version:      j.version,
+		agentScripts: p.o.AgentScripts,
+		secrets:      plain,
+	})
+	return nil
+}
+
+func (j *job) priorState(ctx context.Context) ([]byte, error) {
+	ct, keyID, err := j.p.ws.GetWorkspaceState(ctx, j.ws.ID)
+	if err != nil {
+		return nil, fmt.Errorf("load the prior state: %w", err)
+	}
+	if ct == nil {
+		return nil, nil
+	}
+	pt, err := j.p.o.Keys.Open(ct, keyID, secretcrypt.StateAAD(j.ws.ID))
+	if err != nil {
+		return nil, fmt.Errorf("open the prior state: %w", err)
+	}
+	return pt, nil
+}
+
+// command builds a terraform command in the job's folder.
+func (j *job) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, j.p.o.Terraform, args...)
+	cmd.Dir = j.dir
+	cmd.Env = j.env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// On cancel, ask terraform to stop cleanly (it saves its state), then
+	// kill it after a grace period.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
+	return cmd
+}
+
+// terraform runs one command, streaming its redacted output to the log.
+func (j *job) terraform(ctx context.Context, stage string, args ...string) error {
+	j.log(stage, "info", "$ terraform "+strings.Join(args, " "))
+	cmd := j.command(ctx, args...)
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	done := make(chan struct{})
+	var tail []string
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+		for sc.Scan() {
+			line := j.redactor.String(sc.Text())
+			j.log(stage, "info", line)
+			if strings.TrimSpace(line) != "" {
+				tail = append(tail, line)
+				if len(tail) > 20 {
+					tail = tail[1:]
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	err := cmd.Start()
+	if err == nil {
+		err = cmd.Wait()
+	}
+	pw.Close()
+	<-done
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("terraform %s failed: %s", args[0], summarize(tail))
+	}
+	return nil
+}
+
+// summarize picks the error lines of terraform's output for the build's
+// error message.
+func summarize(tail []string) string {
+	for i, l := range tail {
+		if strings.HasPrefix(strings.TrimSpace(l), "Error:") {
+			return strings.TrimSpace(strings.Join(tail[i:], "\n"))
+		}
+	}
+	if len(tail) > 5 {
+		tail = tail[len(tail)-5:]
+	}
+	return strings.TrimSpace(strings.Join(tail, "\n"))
+}
+
+// output runs a command and returns its stdout (never logged: `show -json`
+// holds sensitive values).
+func (j *job) output(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := j.command(ctx, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("terraform %s: %v: %s", args[0], err, j.redactor.String(stderr.String()))
+	}
+	return out, nil
+}
+
+// log appends a line; lines are stored in batches.
+func (j *job) log(stage, level, output string) {
+	j.logMu.Lock()
+	j.logs = append(j.logs, store.BuildLog{BuildID: j.build.ID, CreatedAt: time.Now().UTC(), Stage: stage, Level: level, Output: output})
+	flush := len(j.logs) >= 50
+	j.logMu.Unlock()
+	if flush {
+		j.flushLogs(context.Background())
+	}
+}
+
+func (j *job) flushLogs(ctx context.Context) {
+	j.logMu.Lock()
+	batch := j.logs
+	j.logs = nil
+	j.logMu.Unlock()
+	if len(batch) == 0 {
+		return
+	}
+	if err := j.p.ws.InsertBuildLogs(ctx, batch); err != nil {
+		j.p.o.Logger.Error("store build logs", "build_id", j.build.ID, "error", err)
+	}
+}
+
+// startLogFlusher flushes logs every half second while a stage runs, so
+// followers see progress.
+func (j *job) startLogFlusher(ctx context.Context) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				j.flushLogs(ctx)
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// HashToken is how agent tokens are kept: sha256.
+func HashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}

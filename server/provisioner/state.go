@@ -1,0 +1,194 @@
+package provisioner
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/store"
+)
+
+// showJSON is the part of `terraform show -json` this package reads.
+type showJSON struct {
+	Values *struct {
+		RootModule module `json:"root_module"`
+	} `json:"values"`
+}
+
+type module struct {
+	Resources    []resource `json:"resources"`
+	ChildModules []module   `json:"child_modules"`
+}
+
+type resource struct {
+	Address string          `json:"address"`
+	Mode    string          `json:"mode"`
+	Type    string          `json:"type"`
+	Name    string          `json:"name"`
+	Values  json.RawMessage `json:"values"`
+}
+
+type agentValues struct {
+	ID            string            `json:"id"`
+	Token         string            `json:"token"`
+	OS            string            `json:"os"`
+	Arch          string            `json:"arch"`
+	Dir           string            `json:"dir"`
+	MOTDFile      string            `json:"motd_file"`
+	Env           map[string]string `json:"env"`
+	StartupScript string            `json:"startup_script"`
+}
+
+type envValues struct {
+	AgentID       string `json:"agent_id"`
+	Name          string `json:"name"`
+	Value         string `json:"value"`
+	MergeStrategy string `json:"merge_strategy"`
+}
+
+type scriptValues struct {
+	AgentID          string  `json:"agent_id"`
+	DisplayName      string  `json:"display_name"`
+	Script           string  `json:"script"`
+	RunOnStart       bool    `json:"run_on_start"`
+	RunOnStop        bool    `json:"run_on_stop"`
+	StartBlocksLogin bool    `json:"start_blocks_login"`
+	Timeout          float64 `json:"timeout"`
+	Cron             string  `json:"cron"`
+	LogPath          string  `json:"log_path"`
+}
+
+func collect(m module, out *[]resource) {
+	for _, r := range m.Resources {
+		if r.Mode == "managed" {
+			*out = append(*out, r)
+		}
+	}
+	for _, c := range m.ChildModules {
+		collect(c, out)
+	}
+}
+
+// parseAgents reads the coder_agent resources of an applied state with the
+// coder_env and coder_script resources that point at each.
+func parseAgents(show []byte, b store.WorkspaceBuild, now time.Time) ([]store.WorkspaceAgent, error) {
+	var doc showJSON
+	if err := json.Unmarshal(show, &doc); err != nil {
+		return nil, fmt.Errorf("parse the applied state: %w", err)
+	}
+	if doc.Values == nil {
+		return nil, nil
+	}
+	var all []resource
+	collect(doc.Values.RootModule, &all)
+	sort.Slice(all, func(i, j int) bool { return all[i].Address < all[j].Address })
+
+	type agentAcc struct {
+		rec     store.WorkspaceAgent
+		env     []sdk.EnvVar
+		scripts []sdk.AgentScript
+	}
+	byID := map[string]*agentAcc{}
+	var order []string
+	for _, r := range all {
+		if r.Type != "coder_agent" {
+			continue
+		}
+		var v agentValues
+		if err := json.Unmarshal(r.Values, &v); err != nil {
+			return nil, fmt.Errorf("read %s: %w", r.Address, err)
+		}
+		if v.Token == "" {
+			return nil, fmt.Errorf("%s has no token", r.Address)
+		}
+		acc := &agentAcc{rec: store.WorkspaceAgent{
+			ID:             uuid.New(),
+			BuildID:        b.ID,
+			WorkspaceID:    b.WorkspaceID,
+			Name:           r.Name,
+			TokenHash:      HashToken(v.Token),
+			OS:             v.OS,
+			Arch:           v.Arch,
+			Directory:      v.Dir,
+			MOTDFile:       v.MOTDFile,
+			LifecycleState: sdk.LifecycleCreated,
+			CreatedAt:      now,
+		}}
+		keys := make([]string, 0, len(v.Env))
+		for k := range v.Env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			acc.env = append(acc.env, sdk.EnvVar{Name: k, Value: v.Env[k], MergeStrategy: sdk.MergeReplace, Source: "coder_agent"})
+		}
+		if strings.TrimSpace(v.StartupScript) != "" {
+			acc.scripts = append(acc.scripts, sdk.AgentScript{DisplayName: "Startup Script", Script: v.StartupScript, RunOnStart: true})
+		}
+		byID[v.ID] = acc
+		order = append(order, v.ID)
+	}
+	for _, r := range all {
+		switch r.Type {
+		case "coder_env":
+			var v envValues
+			if err := json.Unmarshal(r.Values, &v); err != nil {
+				return nil, fmt.Errorf("read %s: %w", r.Address, err)
+			}
+			acc, ok := byID[v.AgentID]
+			if !ok {
+				continue
+			}
+			strategy := v.MergeStrategy
+			if strategy == "" {
+				strategy = sdk.MergeReplace
+			}
+			if strategy == sdk.MergeError {
+				for _, e := range acc.env {
+					if e.Name == v.Name {
+						return nil, fmt.Errorf("%s sets %s with merge_strategy \"error\", but the agent's environment already sets it", r.Address, v.Name)
+					}
+				}
+			}
+			acc.env = append(acc.env, sdk.EnvVar{Name: v.Name, Value: v.Value, MergeStrategy: strategy, Source: "coder_env"})
+		case "coder_script":
+			var v scriptValues
+			if err := json.Unmarshal(r.Values, &v); err != nil {
+				return nil, fmt.Errorf("read %s: %w", r.Address, err)
+			}
+			acc, ok := byID[v.AgentID]
+			if !ok {
+				continue
+			}
+			acc.scripts = append(acc.scripts, sdk.AgentScript{
+				DisplayName: v.DisplayName, Script: v.Script, RunOnStart: v.RunOnStart, RunOnStop: v.RunOnStop,
+				StartBlocksLogin: v.StartBlocksLogin, TimeoutSeconds: int(v.Timeout), Cron: v.Cron, LogPath: v.LogPath,
+			})
+		}
+	}
+	out := make([]store.WorkspaceAgent, 0, len(order))
+	for _, id := range order {
+		acc := byID[id]
+		var err error
+		if acc.rec.Env, err = json.Marshal(nonNil(acc.env)); err != nil {
+			return nil, err
+		}
+		if acc.rec.Scripts, err = json.Marshal(nonNil(acc.scripts)); err != nil {
+			return nil, err
+		}
+		out = append(out, acc.rec)
+	}
+	return out, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,358 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/templatefiles"
+)
+
+func toSDKBuild(b store.WorkspaceBuild) sdk.WorkspaceBuild {
+	return sdk.WorkspaceBuild{
+		ID: b.ID, WorkspaceID: b.WorkspaceID, BuildNumber: b.BuildNumber, Transition: b.Transition,
+		Status: b.Status, TemplateVersionID: b.TemplateVersionID, Error: b.Error,
+		CreatedAt: b.CreatedAt, StartedAt: b.StartedAt, CompletedAt: b.CompletedAt,
+	}
+}
+
+func (s *Server) toSDKWorkspace(r *http.Request, w store.Workspace, owner store.User) (sdk.Workspace, error) {
+	t, err := s.ws.GetTemplateByID(r.Context(), w.TemplateID)
+	if err != nil {
+		return sdk.Workspace{}, err
+	}
+	b, err := s.ws.GetLatestBuild(r.Context(), w.ID)
+	if err != nil {
+		return sdk.Workspace{}, err
+	}
+	return sdk.Workspace{
+		ID: w.ID, Name: w.Name, OwnerID: w.OwnerID, OwnerName: owner.Username,
+		TemplateID: t.ID, TemplateName: t.Name, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
+		LatestBuild: toSDKBuild(b),
+	}, nil
+}
+
+// workspaceOwner checks that {user} names the caller: workspaces, like
+// secrets, are managed by their owner only.
+func workspaceOwner(w http.ResponseWriter, r *http.Request) (store.User, bool) {
+	me := userFrom(r.Context())
+	if !isSelf(me, r.PathValue("user")) {
+		writeError(w, http.StatusForbidden, "You can only manage your own workspaces.")
+		return store.User{}, false
+	}
+	return me, true
+}
+
+// missingRequirements returns the template version's coder_secret
+// requirements that the owner's secrets do not meet.
+func (s *Server) missingRequirements(r *http.Request, owner store.User, versionID uuid.UUID) ([]sdk.SecretRequirement, error) {
+	v, err := s.ws.GetTemplateVersion(r.Context(), versionID)
+	if err != nil {
+		return nil, err
+	}
+	reqs := templatefiles.DecodeRequirements(v.Requirements)
+	if len(reqs) == 0 {
+		return nil, nil
+	}
+	have, err := s.store.ListSecrets(r.Context(), owner.ID)
+	if err != nil {
+		return nil, err
+	}
+	envs, files := map[string]bool{}, map[string]bool{}
+	for _, sec := range have {
+		if sec.EnvName != "" {
+			envs[sec.EnvName] = true
+		}
+		if sec.FilePath != "" {
+			files[sec.FilePath] = true
+		}
+	}
+	var missing []sdk.SecretRequirement
+	for _, req := range reqs {
+		if (req.EnvName != "" && !envs[req.EnvName]) || (req.FilePath != "" && !files[req.FilePath]) {
+			missing = append(missing, req)
+		}
+	}
+	return missing, nil
+}
+
+func writeMissing(w http.ResponseWriter, missing []sdk.SecretRequirement) {
+	parts := make([]string, 0, len(missing))
+	var vals []sdk.ValidationError
+	for _, m := range missing {
+		parts = append(parts, m.Message())
+		vals = append(vals, sdk.ValidationError{Field: m.ID(), Detail: m.HelpMessage})
+	}
+	writeError(w, http.StatusBadRequest, "The template requires secrets you have not created; the workspace was not started.\n\n"+strings.Join(parts, "\n\n"), vals...)
+}
+
+func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
+	me, ok := workspaceOwner(w, r)
+	if !ok {
+		return
+	}
+	var req sdk.CreateWorkspaceRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	var vals []sdk.ValidationError
+	if err := sdk.ValidateWorkspaceName(req.Name); err != nil {
+		vals = append(vals, sdk.ValidationError{Field: "name", Detail: err.Error()})
+	}
+	if req.Template == "" {
+		vals = append(vals, sdk.ValidationError{Field: "template", Detail: "template is required"})
+	}
+	if len(vals) > 0 {
+		writeError(w, http.StatusBadRequest, "Invalid workspace: "+vals[0].Detail+".", vals...)
+		return
+	}
+	t, err := s.ws.GetTemplateByName(r.Context(), req.Template)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Template %q not found. List templates with `coder templates list`.", req.Template),
+			sdk.ValidationError{Field: "template", Detail: "not found"})
+		return
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	missing, err := s.missingRequirements(r, me, t.ActiveVersionID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	if len(missing) > 0 {
+		writeMissing(w, missing)
+		return
+	}
+	now := s.now().UTC()
+	ws, _, err := s.ws.InsertWorkspace(r.Context(), store.Workspace{
+		ID: uuid.New(), Name: req.Name, OwnerID: me.ID, TemplateID: t.ID, CreatedAt: now, UpdatedAt: now,
+	}, store.WorkspaceBuild{
+		ID: uuid.New(), Transition: sdk.TransitionStart, Status: sdk.BuildPending,
+		TemplateVersionID: t.ActiveVersionID, InitiatorID: me.ID, CreatedAt: now,
+	})
+	var ce *store.ConflictError
+	if errors.As(err, &ce) {
+		writeError(w, http.StatusConflict, fmt.Sprintf("You already have a workspace named %q.", req.Name), sdk.ValidationError{Field: "name", Detail: "already in use"})
+		return
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	s.wakeProvisioner()
+	s.logger.Info("workspace created", "user", me.Username, "workspace", ws.Name, "template", t.Name)
+	out, err := s.toSDKWorkspace(r, ws, me)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) listWorkspaces(w http.ResponseWriter, r *http.Request) {
+	me, ok := workspaceOwner(w, r)
+	if !ok {
+		return
+	}
+	list, err := s.ws.ListWorkspaces(r.Context(), me.ID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	out := make([]sdk.Workspace, 0, len(list))
+	for _, ws := range list {
+		x, err := s.toSDKWorkspace(r, ws, me)
+		if err != nil {
+			s.writeInternal(w, r, err)
+			return
+		}
+		out = append(out, x)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// lookupWorkspace finds the caller's workspace named in the path.
+func (s *Server) lookupWorkspace(w http.ResponseWriter, r *http.Request) (store.User, store.Workspace, bool) {
+	me, ok := workspaceOwner(w, r)
+	if !ok {
+		return me, store.Workspace{}, false
+	}
+	name := r.PathValue("workspace")
+	ws, err := s.ws.GetWorkspaceByOwnerAndName(r.Context(), me.ID, name)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("Workspace %q not found.", name))
+		return me, ws, false
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return me, ws, false
+	}
+	return me, ws, true
+}
+
+func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) {
+	me, ws, ok := s.lookupWorkspace(w, r)
+	if !ok {
+		return
+	}
+	out, err := s.toSDKWorkspace(r, ws, me)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) createBuild(w http.ResponseWriter, r *http.Request) {
+	me, ws, ok := s.lookupWorkspace(w, r)
+	if !ok {
+		return
+	}
+	var req sdk.CreateBuildRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	switch req.Transition {
+	case sdk.TransitionStart, sdk.TransitionStop, sdk.TransitionDelete:
+	default:
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Unknown transition %q: use start, stop or delete.", req.Transition),
+			sdk.ValidationError{Field: "transition", Detail: "must be start, stop or delete"})
+		return
+	}
+	t, err := s.ws.GetTemplateByID(r.Context(), ws.TemplateID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	// Start builds take the template's active version; stop and delete
+	// keep the version the workspace runs, so they work whatever was
+	// pushed since (and whatever secrets were deleted since).
+	version := t.ActiveVersionID
+	if req.Transition != sdk.TransitionStart {
+		last, err := s.ws.GetLatestBuild(r.Context(), ws.ID)
+		if err != nil {
+			s.writeInternal(w, r, err)
+			return
+		}
+		version = last.TemplateVersionID
+	} else {
+		missing, err := s.missingRequirements(r, me, version)
+		if err != nil {
+			s.writeInternal(w, r, err)
+			return
+		}
+		if len(missing) > 0 {
+			writeMissing(w, missing)
+			return
+		}
+	}
+	b, err := s.ws.InsertBuild(r.Context(), store.WorkspaceBuild{
+		ID: uuid.New(), WorkspaceID: ws.ID, Transition: req.Transition, Status: sdk.BuildPending,
+		TemplateVersionID: version, InitiatorID: me.ID, CreatedAt: s.now().UTC(),
+	})
+	var ce *store.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		writeError(w, http.StatusConflict, fmt.Sprintf("Workspace %q has a build in progress; wait for it to finish.", ws.Name))
+		return
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, fmt.Sprintf("Workspace %q not found.", ws.Name))
+		return
+	case err != nil:
+		s.writeInternal(w, r, err)
+		return
+	}
+	s.wakeProvisioner()
+	s.logger.Info("build queued", "user", me.Username, "workspace", ws.Name, "transition", b.Transition, "build_id", b.ID)
+	writeJSON(w, http.StatusCreated, toSDKBuild(b))
+}
+
+// lookupBuild finds a build of one of the caller's workspaces.
+func (s *Server) lookupBuild(w http.ResponseWriter, r *http.Request) (store.WorkspaceBuild, bool) {
+	me := userFrom(r.Context())
+	id, err := uuid.Parse(r.PathValue("build"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "Build id must be a UUID.")
+		return store.WorkspaceBuild{}, false
+	}
+	b, err := s.ws.GetBuild(r.Context(), id)
+	if err == nil {
+		var ws store.Workspace
+		ws, err = s.ws.GetWorkspaceByID(r.Context(), b.WorkspaceID)
+		if err == nil && ws.OwnerID != me.ID {
+			err = store.ErrNotFound
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "Build not found.")
+		return b, false
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return b, false
+	}
+	return b, true
+}
+
+func (s *Server) getBuild(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.lookupBuild(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, toSDKBuild(b))
+}
+
+// buildLogs writes the build's log lines after ?after=N as JSON lines. With
+// ?follow=true it keeps the answer open and streams new lines until the
+// build ends.
+func (s *Server) buildLogs(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.lookupBuild(w, r)
+	if !ok {
+		return
+	}
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	follow := r.URL.Query().Get("follow") == "true"
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	flusher, _ := w.(http.Flusher)
+	ctx := r.Context()
+	for {
+		// Read the status before the lines: lines written before the
+		// build ended are then all visible once it has.
+		cur, err := s.ws.GetBuild(ctx, b.ID)
+		if err != nil {
+			return
+		}
+		logs, err := s.ws.ListBuildLogs(ctx, b.ID, after)
+		if err != nil {
+			return
+		}
+		for _, l := range logs {
+			_ = enc.Encode(sdk.BuildLog{ID: l.ID, CreatedAt: l.CreatedAt, Stage: l.Stage, Level: l.Level, Output: l.Output})
+			after = l.ID
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		if !follow || (cur.Status == sdk.BuildSucceeded || cur.Status == sdk.BuildFailed) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
