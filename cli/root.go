@@ -28,6 +28,10 @@ func Main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
+	var ee *exitError
+	if errors.As(err, &ee) {
+		os.Exit(ee.code)
+	}
 	if err != nil {
 		os.Exit(1)
 	}
@@ -42,7 +46,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
-	if err != nil {
+	var ee *exitError
+	if err != nil && !errors.As(err, &ee) {
 		fmt.Fprintln(stderr, "error: "+describeError(err))
 	}
 	return err

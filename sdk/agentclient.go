@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -26,6 +27,9 @@ const (
 	// yamux server session: the server opens streams to the agent.
 	AgentRPCPath = "/api/v2/workspaceagents/me/rpc"
 )
+
+// agentRPCHandshakeTimeout bounds the websocket handshake of DialAgentRPC.
+const agentRPCHandshakeTimeout = 30 * time.Second
 
 // AgentManifest fetches the agent's manifest, secret values included.
 func (c *Client) AgentManifest(ctx context.Context) (AgentManifest, error) {
@@ -57,11 +61,20 @@ func (c *Client) DialAgentRPC(ctx context.Context) (net.Conn, error) {
 	if c.SessionToken != "" {
 		h.Set(AgentTokenHeader, c.SessionToken)
 	}
-	conn, res, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{
+	// The dial's context must live as long as the connection, so the
+	// handshake gets its own deadline through a timer.
+	dialCtx, cancelDial := context.WithCancel(ctx)
+	timer := time.AfterFunc(agentRPCHandshakeTimeout, cancelDial)
+	conn, res, err := websocket.Dial(dialCtx, u.String(), &websocket.DialOptions{
 		HTTPClient: c.HTTPClient,
 		HTTPHeader: h,
 	})
+	if !timer.Stop() && err == nil {
+		_ = conn.CloseNow()
+		err = context.DeadlineExceeded
+	}
 	if err != nil {
+		cancelDial()
 		if res != nil && res.StatusCode != http.StatusSwitchingProtocols {
 			e := &Error{StatusCode: res.StatusCode, Method: http.MethodGet, URL: u.String()}
 			if res.Body != nil {
@@ -75,5 +88,5 @@ func (c *Client) DialAgentRPC(ctx context.Context) (net.Conn, error) {
 		}
 		return nil, fmt.Errorf("dial agent websocket: %w", err)
 	}
-	return websocket.NetConn(ctx, conn, websocket.MessageBinary), nil
+	return websocket.NetConn(dialCtx, conn, websocket.MessageBinary), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -251,4 +252,16 @@ func (s *Server) agentRPC(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = s.ws.UpdateAgentConnection(context.WithoutCancel(ctx), a.ID, s.now().UTC())
 	s.logger.Info("agent disconnected", "agent_id", a.ID, "workspace", ws.Name)
+}
+
+// errAgentNotConnected means no connection of the agent reaches this server.
+var errAgentNotConnected = errors.New("agent not connected")
+
+// dialAgent opens a stream to an agent connected to this server.
+func (s *Server) dialAgent(_ context.Context, id uuid.UUID) (io.ReadWriteCloser, error) {
+	sess := s.agents.get(id)
+	if sess == nil {
+		return nil, errAgentNotConnected
+	}
+	return sess.Open()
 }

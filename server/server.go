@@ -195,6 +195,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v2/users/{user}/workspaces/{workspace}/builds", s.needProvisioner(s.auth(s.createBuild)))
 	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/agent", s.auth(s.getWorkspaceAgent))
 	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/agent/logs", s.auth(s.getWorkspaceAgentLogs))
+	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/ssh", s.auth(s.workspaceSSH))
 	m.Handle("GET /api/v2/workspacebuilds/{build}", s.auth(s.getBuild))
 	m.Handle("GET /api/v2/workspacebuilds/{build}/logs", s.auth(s.buildLogs))
 	m.Handle("GET /api/v2/workspaceagents/me/manifest", s.agentAuth(s.agentManifest))

@@ -8,12 +8,15 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/usersecrets/coder/cli/clitest"
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server"
 	"github.com/usersecrets/coder/server/secretcrypt"
@@ -89,44 +92,110 @@ type Server struct {
 	Logs    *LogBuffer
 	Admin   *sdk.Client
 	Server  *server.Server
+	// DataDir is the server's data folder (with Terraform on).
+	DataDir string
 }
 
 // Options tune New.
 type Options struct {
 	Limits sdk.Limits
+	// Terraform enables workspace builds: a real terraform (PATH or
+	// $TF_ACC_TERRAFORM_PATH) and the real coder binary as the provider
+	// and the agent.
+	Terraform bool
+	// Store, when set, is used instead of a fresh one from the backend
+	// (several servers on one database); Keys must then be given too.
+	Store   store.Store
+	RawKeys [][]byte
+}
+
+// TerraformPath finds terraform for tests: $TF_ACC_TERRAFORM_PATH or PATH.
+// Without one the test fails under CI=true and skips loudly otherwise.
+func TerraformPath(t testing.TB) string {
+	t.Helper()
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
+	}
+	p, err := exec.LookPath("terraform")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("terraform is not on PATH; CI must install it (make terraform)")
+		}
+		t.Skip("SKIPPING: terraform is not on PATH (run `make terraform`); these tests need a real terraform")
+	}
+	return p
 }
 
 // New starts a server on a fresh store of backend b, creates the first user
 // "admin" and returns it.
 func New(t testing.TB, b Backend, o Options) *Server {
 	t.Helper()
-	st, where := b.Open(t)
-	key, err := secretcrypt.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
+	var st store.Store
+	var where string
+	raw := o.RawKeys
+	if o.Store != nil {
+		st = o.Store
+	} else {
+		st, where = b.Open(t)
 	}
-	kr, err := secretcrypt.NewKeyring(key)
+	if raw == nil {
+		key, err := secretcrypt.GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = [][]byte{key}
+	}
+	kr, err := secretcrypt.NewKeyring(raw...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &LogBuffer{}
-	srv, err := server.New(context.Background(), server.Options{
+	// The listener comes first: the access URL goes into the agent's
+	// bootstrap script.
+	hs := httptest.NewUnstartedServer(nil)
+	u, _ := url.Parse("http://" + hs.Listener.Addr().String())
+	opts := server.Options{
 		Store:        st,
 		Keys:         kr,
 		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Limits:       o.Limits,
 		Version:      "test",
 		PasswordCost: bcrypt.MinCost,
-	})
+		AccessURL:    u,
+	}
+	if o.Terraform {
+		dataDir := t.TempDir()
+		opts.Terraform = TerraformPath(t)
+		opts.Executable = clitest.Binary(t)
+		opts.DataDir = dataDir
+		opts.BaseEnv = clitest.BaseEnv(t.TempDir())
+		opts.TerraformExtraEnv = []string{"TF_VAR_coder_workspaces_dir=" + filepath.Join(dataDir, "workspaces")}
+		opts.SingleProcess = o.Store == nil && b.Name == "sqlite"
+	}
+	srv, err := server.New(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("new server: %v", err)
 	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	u, _ := url.Parse(hs.URL)
-	s := &Server{URL: u, Store: st, Where: where, Keys: kr, RawKeys: [][]byte{key}, Logs: logs, Server: srv}
+	runCtx, stop := context.WithCancel(context.Background())
+	if err := srv.Start(runCtx); err != nil {
+		t.Fatal(err)
+	}
+	hs.Config.Handler = srv
+	hs.Start()
+	t.Cleanup(func() {
+		stop()
+		srv.Wait()
+		hs.CloseClientConnections()
+		hs.Close()
+	})
+	s := &Server{URL: u, Store: st, Where: where, Keys: kr, RawKeys: raw, Logs: logs, Server: srv, DataDir: opts.DataDir}
 	ctx := context.Background()
 	c := sdk.New(u)
+	if o.Store != nil {
+		// Another server on a shared database: the admin exists already.
+		s.Admin = s.Login(t, "admin", "admin-password")
+		return s
+	}
 	if _, err := c.CreateFirstUser(ctx, sdk.CreateFirstUserRequest{Username: "admin", Email: "admin@example.com", Password: "admin-password"}); err != nil {
 		t.Fatalf("create first user: %v", err)
 	}

@@ -16,9 +16,10 @@ import (
 
 // Requirements finds the coder_secret data sources in the archive's root
 // module (its top-level .tf and .tf.json files). Only literal attribute
-// values can be read without Terraform; a requirement whose env, file or
-// help_message is an expression is left out here (the provider still checks
-// it when the build runs). A file that does not parse is an error: Terraform
+// values can be read without Terraform: a requirement whose env, file or
+// help_message is an expression, or whose block has count or for_each (it
+// may not apply), is left out here; the provider still checks it when the
+// start build runs. A file that does not parse is an error: Terraform
 // would refuse it too.
 func Requirements(archive []byte) ([]sdk.SecretRequirement, error) {
 	files, _, err := Read(archive)
@@ -55,6 +56,12 @@ func Requirements(archive []byte) ([]sdk.SecretRequirement, error) {
 				continue
 			}
 			attrs, _ := b.Body.JustAttributes()
+			if _, counted := attrs["count"]; counted {
+				continue
+			}
+			if _, each := attrs["for_each"]; each {
+				continue
+			}
 			r := sdk.SecretRequirement{}
 			ok := true
 			for name, dst := range map[string]*string{"env": &r.EnvName, "file": &r.FilePath, "help_message": &r.HelpMessage} {

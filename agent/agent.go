@@ -1,0 +1,305 @@
+// Package agent is the workspace agent: the process a workspace's template
+// starts inside the workspace. It fetches the agent's manifest from the
+// server, writes the owner's file secrets before any startup script runs,
+// runs the startup scripts with the workspace environment (agent
+// environment, coder_agent env, coder_env, then user secrets: see
+// placement.BuildEnv), uploads their output with every secret value
+// redacted, and reports its lifecycle. It then keeps a websocket to the
+// server open, on which the server opens streams to the agent (SSH and the
+// like); every time that connection is made again, the agent fetches the
+// manifest again and applies it: files are written again and new sessions
+// get the new environment. Scripts run only once per agent process.
+//
+// Secret values never reach the agent's log, its errors or its command
+// line: the token comes in Options (the CLI reads it from the environment
+// and removes it there), and no session inherits it.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/usersecrets/coder/agent/secretfiles"
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/placement"
+)
+
+// Options configure an Agent. URL and Token are required.
+type Options struct {
+	// URL is the server's access URL.
+	URL *url.URL
+	// Token is the agent's token, sent in the Coder-Session-Token header.
+	Token  string
+	Logger *slog.Logger
+	// Home is what "~/" means for file secrets and the workspace
+	// directory. Default: os.UserHomeDir.
+	Home string
+	// HTTPClient talks to the server. Default: a client of its own.
+	HTTPClient *http.Client
+	// StreamHandler serves each stream the server opens on the agent's
+	// connection, in a goroutine of its own; it owns the stream and must
+	// close it. Default: close the stream at once.
+	StreamHandler func(net.Conn)
+	// Environ returns the agent's own environment, the base of every
+	// session's. Default: os.Environ.
+	Environ func() []string
+	// RetryInitial and RetryMax bound the waits (exponential, with
+	// jitter) between attempts to reach the server. Default 500ms and 30s.
+	RetryInitial time.Duration
+	RetryMax     time.Duration
+	// Privileged reports whether file secrets must be written with the
+	// guards for root (see secretfiles). Default: os.Geteuid() == 0.
+	Privileged func() bool
+}
+
+// Agent is one workspace agent. Make it with New and start it with Run.
+type Agent struct {
+	o        Options
+	log      *slog.Logger
+	home     string
+	client   *sdk.Client
+	files    *secretfiles.Writer
+	redactor *redactor
+	reports  *reporter
+	streams  sync.WaitGroup
+
+	mu       sync.RWMutex
+	manifest *sdk.AgentManifest
+}
+
+// New returns an agent; nothing happens until Run.
+func New(o Options) *Agent {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Home == "" {
+		o.Home, _ = os.UserHomeDir()
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if o.StreamHandler == nil {
+		o.StreamHandler = func(c net.Conn) { _ = c.Close() }
+	}
+	if o.Environ == nil {
+		o.Environ = os.Environ
+	}
+	if o.RetryInitial <= 0 {
+		o.RetryInitial = 500 * time.Millisecond
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = 30 * time.Second
+	}
+	o.RetryMax = max(o.RetryMax, o.RetryInitial)
+	a := &Agent{o: o, log: o.Logger, home: o.Home, redactor: newRedactor()}
+	if o.URL != nil {
+		a.client = sdk.New(o.URL)
+		a.client.HTTPClient = o.HTTPClient
+		a.client.SessionToken = o.Token
+	}
+	cwdVolume := ""
+	if wd, err := os.Getwd(); err == nil {
+		cwdVolume = filepath.VolumeName(wd)
+	}
+	a.files = secretfiles.New(secretfiles.Options{
+		Logger:     o.Logger,
+		Home:       o.Home,
+		CWDVolume:  cwdVolume,
+		Privileged: o.Privileged,
+	})
+	a.reports = newReporter(a.client, o.Logger, o.RetryInitial, o.RetryMax)
+	return a
+}
+
+// startingTimeout bounds the wait for "starting" to reach the server
+// before the startup scripts run.
+const startingTimeout = 10 * time.Second
+
+// shutdownTimeout bounds the last reports to the server when the agent
+// stops.
+const shutdownTimeout = 10 * time.Second
+
+// Run starts the agent and serves until ctx ends: it waits for its manifest
+// (retrying while the server answers 401, 403, 5xx or cannot be reached),
+// writes the file secrets, reports "starting", runs the startup scripts,
+// reports "ready" (or "start_error" when a script failed), and keeps the
+// connection to the server, reconnecting as needed. When ctx ends it
+// reports "shutting_down" and "off" (best effort), closes its connection
+// and returns nil. Run may be called once.
+func (a *Agent) Run(ctx context.Context) error {
+	if a.client == nil {
+		return errors.New("run agent: no server URL")
+	}
+	if a.o.Token == "" {
+		return errors.New("run agent: no agent token")
+	}
+	reportCtx, stopReports := context.WithCancel(context.WithoutCancel(ctx))
+	reportsDone := make(chan struct{})
+	go func() {
+		defer close(reportsDone)
+		a.reports.run(reportCtx)
+	}()
+	defer func() {
+		stopReports()
+		<-reportsDone
+	}()
+
+	m, err := a.waitManifest(ctx)
+	if err != nil {
+		// ctx ended before the server answered: nothing started.
+		return nil
+	}
+	a.apply(ctx, m)
+
+	connCtx, stopConn := context.WithCancel(ctx)
+	connDone := make(chan struct{})
+	go func() {
+		defer close(connDone)
+		a.connectLoop(connCtx)
+	}()
+
+	a.reports.lifecycle(sdk.LifecycleStarting)
+	// Let the server see "starting" before the scripts run, but do not
+	// hold them back for a server that went away just now.
+	startingCtx, cancelStarting := context.WithTimeout(ctx, startingTimeout)
+	a.reports.flush(startingCtx)
+	cancelStarting()
+	ok := a.runStartScripts(ctx, m)
+	if ctx.Err() == nil {
+		state := sdk.LifecycleReady
+		if !ok {
+			state = sdk.LifecycleStartError
+		}
+		a.log.Info("startup done", "state", state)
+		// Lines queued so far are sent before the state (see reporter).
+		a.reports.lifecycle(state)
+	}
+
+	<-ctx.Done()
+	a.log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	a.reports.lifecycle(sdk.LifecycleShutdown)
+	stopConn()
+	<-connDone
+	streamsDone := make(chan struct{})
+	go func() {
+		a.streams.Wait()
+		close(streamsDone)
+	}()
+	select {
+	case <-streamsDone:
+	case <-shutdownCtx.Done():
+		a.log.Warn("stream handlers still running at shutdown")
+	}
+	a.reports.lifecycle(sdk.LifecycleOff)
+	a.reports.flush(shutdownCtx)
+	return nil
+}
+
+// waitManifest fetches the manifest, retrying with backoff until it
+// arrives or ctx ends.
+func (a *Agent) waitManifest(ctx context.Context) (sdk.AgentManifest, error) {
+	b := newBackoff(a.o.RetryInitial, a.o.RetryMax)
+	for {
+		m, err := a.fetchManifest(ctx)
+		if err == nil {
+			return m, nil
+		}
+		if ctx.Err() != nil {
+			return sdk.AgentManifest{}, ctx.Err()
+		}
+		d := b.next()
+		a.logServerError("fetch manifest", err, d)
+		if !wait(ctx, d) {
+			return sdk.AgentManifest{}, ctx.Err()
+		}
+	}
+}
+
+// requestTimeout bounds one request to the server.
+const requestTimeout = 30 * time.Second
+
+// fetchManifest makes one attempt to fetch the manifest.
+func (a *Agent) fetchManifest(ctx context.Context) (sdk.AgentManifest, error) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	return a.client.AgentManifest(ctx)
+}
+
+// logServerError logs a failed request that will be tried again in d.
+func (a *Agent) logServerError(what string, err error, d time.Duration) {
+	d = d.Round(time.Millisecond)
+	switch code := sdk.StatusCode(err); code {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		// Expected while the workspace's build is still being recorded.
+		a.log.Info(what+": the server does not accept the agent token yet; retrying", "status", code, "retry_in", d)
+	default:
+		a.log.Warn(what+"; retrying", "err", err, "retry_in", d)
+	}
+}
+
+// apply makes m the current manifest: secret values are learnt for
+// redaction, file secrets are written, and new sessions get its
+// environment.
+func (a *Agent) apply(ctx context.Context, m sdk.AgentManifest) {
+	a.redactor.add(m.Secrets)
+	res := a.files.Apply(ctx, m.Secrets)
+	a.mu.Lock()
+	a.manifest = &m
+	a.mu.Unlock()
+	envSecrets := 0
+	for _, s := range m.Secrets {
+		if s.EnvName != "" {
+			envSecrets++
+		}
+	}
+	a.log.Info("applied manifest", "build_id", m.BuildID, "workspace", m.WorkspaceName,
+		"files_written", len(res.Written), "files_failed", len(res.Failed), "file_collisions", len(res.Warnings),
+		"env_secrets", envSecrets, "scripts", len(m.Scripts))
+}
+
+func (a *Agent) currentManifest() *sdk.AgentManifest {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.manifest
+}
+
+// SessionEnv returns the environment of a new session (shell, command,
+// terminal, app or startup script), built by placement.BuildEnv from the
+// agent's own environment and the latest manifest. Call it for every new
+// session: it changes when a reconnect brings a new manifest.
+func (a *Agent) SessionEnv() []string {
+	m := a.currentManifest()
+	base := append(a.o.Environ(), "CODER=true")
+	if m == nil {
+		return placement.BuildEnv(base, nil, nil)
+	}
+	base = append(base,
+		"CODER_WORKSPACE_NAME="+m.WorkspaceName,
+		"CODER_WORKSPACE_AGENT_NAME="+m.AgentName,
+		"CODER_WORKSPACE_OWNER_NAME="+m.OwnerName,
+	)
+	return placement.BuildEnv(base, m.Env, m.Secrets)
+}
+
+// WorkDir returns where a new session starts: the manifest's directory
+// when it exists, else the home directory.
+func (a *Agent) WorkDir() string { return a.workDir() }
+
+// String names the agent without its token.
+func (a *Agent) String() string {
+	if a.o.URL == nil {
+		return "agent"
+	}
+	return fmt.Sprintf("agent of %s", a.o.URL.Redacted())
+}

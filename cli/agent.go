@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/usersecrets/coder/agent"
+)
+
+func init() {
+	extraCommands = append(extraCommands, newAgentCommand)
+}
+
+// The agent's environment. The token is read from the environment (or a
+// file) only, never from a flag, so it is not on the agent's command line.
+const (
+	envAgentURL       = "CODER_AGENT_URL"
+	envAgentToken     = "CODER_AGENT_TOKEN"
+	envAgentTokenFile = "CODER_AGENT_TOKEN_FILE"
+	envAgentLogDir    = "CODER_AGENT_LOG_DIR"
+	envAgentVerbose   = "CODER_AGENT_VERBOSE"
+)
+
+// agentLogFile is the name of the agent's log in --log-dir.
+const agentLogFile = "coder-agent.log"
+
+type agentOptions struct {
+	logDir  string
+	verbose bool
+}
+
+func newAgentCommand(*globalOptions) *cobra.Command {
+	o := &agentOptions{}
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run the workspace agent (a workspace's init script starts it)",
+		Long: `Run the workspace agent inside a workspace. It writes your file secrets,
+runs the startup scripts with your environment secrets and keeps the
+workspace connected to Coder.
+
+Environment:
+  $CODER_AGENT_URL         the server's access URL (required)
+  $CODER_AGENT_TOKEN       the agent's token (required, or:)
+  $CODER_AGENT_TOKEN_FILE  a file holding the agent's token
+  $CODER_AGENT_LOG_DIR     the default of --log-dir
+  $CODER_AGENT_VERBOSE     "true" for debug logs
+
+The token is removed from the agent's environment as soon as it is read, so
+no process the agent starts inherits it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runAgent(cmd, o)
+		},
+	}
+	cmd.Flags().StringVar(&o.logDir, "log-dir", os.Getenv(envAgentLogDir), "Folder to write "+agentLogFile+" in (default: log to stderr; $"+envAgentLogDir+")")
+	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", os.Getenv(envAgentVerbose) == "true", "Log debug messages ($"+envAgentVerbose+")")
+	return cmd
+}
+
+func runAgent(cmd *cobra.Command, o *agentOptions) error {
+	token, err := agentToken()
+	if err != nil {
+		return err
+	}
+	rawURL := os.Getenv(envAgentURL)
+	if rawURL == "" {
+		return fmt.Errorf("$%s is not set: the workspace's init script sets it to the server's access URL", envAgentURL)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("$%s is not an http or https URL", envAgentURL)
+	}
+
+	var out io.Writer = cmd.ErrOrStderr()
+	if o.logDir != "" {
+		if err := os.MkdirAll(o.logDir, 0o700); err != nil {
+			return fmt.Errorf("create log directory: %w", err)
+		}
+		f, err := os.OpenFile(filepath.Join(o.logDir, agentLogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("open agent log: %w", err)
+		}
+		defer f.Close()
+		out = f
+	}
+	level := slog.LevelInfo
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
+
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return fmt.Errorf("find the home directory: %w", err)
+	}
+	logger.Info("starting agent", "version", Version, "url", u.Redacted(), "home", home)
+	return agent.New(agent.Options{
+		URL:    u,
+		Token:  token,
+		Logger: logger,
+		Home:   home,
+	}).Run(cmd.Context())
+}
+
+// agentToken reads the agent's token from $CODER_AGENT_TOKEN (or the file
+// $CODER_AGENT_TOKEN_FILE names) and removes both from the environment.
+func agentToken() (string, error) {
+	token := os.Getenv(envAgentToken)
+	file := os.Getenv(envAgentTokenFile)
+	_ = os.Unsetenv(envAgentToken)
+	_ = os.Unsetenv(envAgentTokenFile)
+	if token == "" && file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("read $%s: %w", envAgentTokenFile, err)
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	if token == "" {
+		return "", errors.New("$" + envAgentToken + " is not set: the workspace's init script sets it to the agent's token")
+	}
+	return token, nil
+}
