@@ -77,21 +77,39 @@ func TestLineWriter(t *testing.T) {
 	}
 }
 
-func TestCutLine(t *testing.T) {
+func TestLogLine(t *testing.T) {
 	t.Parallel()
-	if got := cutLine("short", false); got != "short" {
-		t.Errorf("cutLine(short): got %q, want %q", got, "short")
+	secret := strings.Repeat("s", 100)
+	r := newRedactor()
+	r.add([]sdk.WorkspaceSecret{{Name: "s", Value: sdk.SecretValue(secret)}})
+	const mark = " [line truncated]"
+	// A line lineWriter cut in the middle of a value: the part of the value
+	// at the end must not survive.
+	cutInValue := strings.Repeat("a", 30000) + secret[:60]
+	tests := []struct {
+		name string
+		line string
+		cut  bool
+		want string
+	}{
+		{name: "short", line: "token " + secret, want: "token ********"},
+		{name: "cut short", line: "abc", cut: true, want: mark},
+		{name: "cut in a value", line: cutInValue, cut: true, want: strings.Repeat("a", 30060-sdk.MaxValueBytes) + mark},
+		{name: "long", line: strings.Repeat("b", maxLogLine+5), want: strings.Repeat("b", maxLogLine) + mark},
+		{name: "long with values", line: strings.Repeat(secret, 1000) + "end", want: strings.Repeat("********", 1000) + "end"},
+		{name: "long runes", line: "a" + strings.Repeat("é", maxLogLine), want: "a" + strings.Repeat("é", maxLogLine/2-1) + mark},
 	}
-	if got := cutLine("short", true); got != "short [line truncated]" {
-		t.Errorf("cutLine(short, cut): got %q", got)
-	}
-	long := strings.Repeat("é", maxLogLine) // 2 bytes each
-	got := cutLine(long, false)
-	if !strings.HasSuffix(got, " [line truncated]") || len(got) > maxLogLine+len(" [line truncated]") {
-		t.Errorf("cutLine(long): got %d bytes, want at most %d and the mark", len(got), maxLogLine)
-	}
-	if body := strings.TrimSuffix(got, " [line truncated]"); strings.ContainsRune(body, '\uFFFD') || len(body)%2 != 0 {
-		t.Errorf("cutLine(long): cut inside a rune")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := logLine(r, tt.line, tt.cut)
+			if got != tt.want {
+				t.Errorf("logLine: got %d bytes %.40q..., want %d bytes %.40q...", len(got), got, len(tt.want), tt.want)
+			}
+			if strings.Contains(got, secret[:20]) {
+				t.Errorf("logLine: got part of the value, want none")
+			}
+		})
 	}
 }
 
@@ -109,5 +127,33 @@ func TestBackoff(t *testing.T) {
 	b.reset()
 	if d := b.next(); d > 100*time.Millisecond {
 		t.Errorf("wait after reset: got %v, want at most 100ms", d)
+	}
+}
+
+func TestReporterBatches(t *testing.T) {
+	t.Parallel()
+	r := newReporter(nil, nil, time.Millisecond, time.Millisecond)
+	big := strings.Repeat("x", maxLogLine)
+	for range 5 {
+		r.addLog(sdk.AgentLog{Output: big, Source: "s"})
+	}
+	for range 150 {
+		r.addLog(sdk.AgentLog{Output: "small", Source: "s"})
+	}
+	r.lifecycle(sdk.LifecycleReady)
+	var got []int
+	for _, rep := range r.queue {
+		if rep.state != "" {
+			got = append(got, -1)
+			continue
+		}
+		got = append(got, len(rep.logs))
+	}
+	// At 100 pending lines they are batched: about 32 KiB per batch (one
+	// big line each, the last big one with 95 small ones); the state comes
+	// after the 55 lines queued before it.
+	want := []int{1, 1, 1, 1, 96, 55, -1}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("batches: got -want +got:\n%s", diff)
 	}
 }

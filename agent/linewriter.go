@@ -5,16 +5,16 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/usersecrets/coder/sdk"
 )
 
 const (
 	// maxLineBuffer is how much of one line is held while waiting for its
 	// end. The rest of a longer line is dropped.
 	maxLineBuffer = 1 << 20
-	// maxLogLine bounds one uploaded line (after redaction). Secret values
-	// are at most 24 KiB, and a value is redacted before the line is cut,
-	// so no part of a value survives a cut.
-	maxLogLine = 64 << 10
+	// maxLogLine bounds one uploaded line, after redaction.
+	maxLogLine = 16 << 10
 )
 
 // lineWriter splits what a process writes into lines and hands each line,
@@ -80,9 +80,17 @@ func (w *lineWriter) flushLocked(cut bool) {
 	w.emit(line, cut)
 }
 
-// cutLine bounds an already redacted line to maxLogLine bytes and marks
-// lines that were cut (by lineWriter or here).
-func cutLine(line string, cut bool) string {
+// logLine turns a line of script output into what is uploaded: every known
+// secret value replaced, and at most maxLogLine bytes. cut says lineWriter
+// dropped the rest of the line; a value may then have begun in the last
+// bytes kept, and a part of a value is not redacted, so the last
+// sdk.MaxValueBytes of the redacted line (where such a part can only be)
+// are dropped too.
+func logLine(r *redactor, line string, cut bool) string {
+	line = r.redact(line)
+	if cut {
+		line = line[:max(0, len(line)-sdk.MaxValueBytes)]
+	}
 	if len(line) > maxLogLine {
 		end := maxLogLine
 		for end > 0 && !utf8.RuneStart(line[end]) {
@@ -91,7 +99,7 @@ func cutLine(line string, cut bool) string {
 		line, cut = line[:end], true
 	}
 	if cut {
-		line += " [line truncated]"
+		line = strings.ToValidUTF8(line, "") + " [line truncated]"
 	}
 	return line
 }

@@ -11,8 +11,11 @@ import (
 )
 
 const (
-	// logBatch is the most lines one upload carries.
-	logBatch = 100
+	// logBatch is the most lines one upload carries, and logBatchBytes
+	// about the most text: even if JSON escaped every byte into six, the
+	// body stays below the server's 256 KiB limit.
+	logBatch      = 100
+	logBatchBytes = 32 << 10
 	// logFlushInterval is how long a line may wait for its batch to fill.
 	logFlushInterval = 250 * time.Millisecond
 	// maxQueuedLogs bounds what waits for a server that is away; older
@@ -87,7 +90,15 @@ func (r *reporter) poke() {
 
 func (r *reporter) batchLocked() {
 	for len(r.pending) > 0 {
-		n := min(len(r.pending), logBatch)
+		n, size := 0, 0
+		for n < len(r.pending) && n < logBatch {
+			l := len(r.pending[n].Output) + len(r.pending[n].Source) + 64
+			if n > 0 && size+l > logBatchBytes {
+				break
+			}
+			size += l
+			n++
+		}
 		r.queue = append(r.queue, report{logs: r.pending[:n:n]})
 		r.pending = r.pending[n:]
 	}

@@ -69,7 +69,7 @@ func (a *Agent) runScript(ctx context.Context, s sdk.AgentScript) error {
 		a.reports.addLog(sdk.AgentLog{
 			CreatedAt: time.Now(),
 			Level:     "info",
-			Output:    cutLine(a.redactor.redact(line), cut),
+			Output:    logLine(a.redactor, line, cut),
 			Source:    s.DisplayName,
 		})
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/usersecrets/coder/agent"
+	"github.com/usersecrets/coder/agent/agentssh"
 )
 
 func init() {
@@ -102,12 +103,26 @@ func runAgent(cmd *cobra.Command, o *agentOptions) error {
 		return fmt.Errorf("find the home directory: %w", err)
 	}
 	logger.Info("starting agent", "version", Version, "url", u.Redacted(), "home", home)
-	return agent.New(agent.Options{
-		URL:    u,
-		Token:  token,
-		Logger: logger,
-		Home:   home,
-	}).Run(cmd.Context())
+	// SSH sessions arrive as streams on the agent's connection; each gets
+	// the agent's one session environment.
+	var a *agent.Agent
+	sshSrv, err := agentssh.New(agentssh.Options{
+		Env:    func() []string { return a.SessionEnv() },
+		Dir:    func() string { return a.WorkDir() },
+		Logger: logger.With("component", "ssh"),
+	})
+	if err != nil {
+		return err
+	}
+	defer sshSrv.Close()
+	a = agent.New(agent.Options{
+		URL:           u,
+		Token:         token,
+		Logger:        logger,
+		Home:          home,
+		StreamHandler: sshSrv.HandleConn,
+	})
+	return a.Run(cmd.Context())
 }
 
 // agentToken reads the agent's token from $CODER_AGENT_TOKEN (or the file

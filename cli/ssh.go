@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	gossh "golang.org/x/crypto/ssh"
@@ -121,7 +120,7 @@ func runSSH(cmd *cobra.Command, conn net.Conn, name, command string, forcePTY bo
 				defer func() { _ = term.Restore(int(in.Fd()), old) }()
 			}
 			winch := make(chan os.Signal, 1)
-			signal.Notify(winch, syscall.SIGWINCH)
+			notifyResize(winch)
 			defer signal.Stop(winch)
 			go func() {
 				for range winch {

@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package agentssh is the workspace agent's SSH server. It serves SSH
 // connections that arrive as streams over the agent's connection to the
 // server (the server authenticates the user; the SSH layer needs no keys):

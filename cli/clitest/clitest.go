@@ -105,10 +105,12 @@ type Server struct {
 	// Keys is the --encryption-keys value on postgres; on SQLite the key
 	// file in DataDir is used.
 	Keys string
-	// Output is everything the process wrote to stdout and stderr.
+	// Output is everything the process wrote to stdout and stderr, over
+	// every start.
 	Output *SyncBuffer
 	cmd    *exec.Cmd
 	done   chan struct{}
+	args   []string
 }
 
 // Backends are the names StartServer accepts.
@@ -128,12 +130,54 @@ func StartServer(t testing.TB, backend string, extraArgs ...string) *Server {
 		}
 		s.Keys = secretcrypt.EncodeKey(k)
 	}
+	s.Output = &SyncBuffer{}
+	// Local workspaces' agents outlive a killed server: stop them last.
+	t.Cleanup(func() { KillLocalAgents(s.DataDir) })
 	s.start(t, append(args, extraArgs...))
 	return s
 }
 
+// KillLocalAgents stops the agents that the local example template started
+// under dataDir/workspaces (each records its process group in
+// .coder-agent.pid).
+func KillLocalAgents(dataDir string) {
+	matches, _ := filepath.Glob(filepath.Join(dataDir, "workspaces", "*", "*", ".coder-agent.pid"))
+	for _, m := range matches {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			continue
+		}
+		var pid int
+		if _, err := fmt.Sscan(strings.TrimSpace(string(b)), &pid); err == nil && pid > 1 {
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+// Restart starts the server again after Stop or Kill, on the same address
+// (agents reconnect to it) and the same data.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	args := append([]string(nil), s.args...)
+	for i := range args {
+		if args[i] == "--http-address" {
+			args[i+1] = strings.TrimPrefix(s.URL, "http://")
+		}
+	}
+	s.start(t, args)
+}
+
+// Kill stops the server with SIGKILL, as a crash would.
+func (s *Server) Kill(t testing.TB) {
+	t.Helper()
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
 func (s *Server) start(t testing.TB, args []string) {
 	t.Helper()
+	s.args = args
 	cmd := exec.Command(Binary(t), args...)
 	cmd.Env = BaseEnv(t.TempDir())
 	if s.PostgresURL != "" {
@@ -141,7 +185,6 @@ func (s *Server) start(t testing.TB, args []string) {
 		// the keys stay off the command line.
 		cmd.Env = append(cmd.Env, "CODER_PG_CONNECTION_URL="+s.PostgresURL, "CODER_ENCRYPTION_KEYS="+s.Keys)
 	}
-	s.Output = &SyncBuffer{}
 	pr, pw := io.Pipe()
 	cmd.Stdout = io.MultiWriter(s.Output, pw)
 	cmd.Stderr = s.Output
@@ -174,7 +217,14 @@ func (s *Server) start(t testing.TB, args []string) {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("server did not listen within 60s:\n%s", s.Output.String())
 	}
-	t.Cleanup(func() { s.Stop(t) })
+	done := s.done
+	t.Cleanup(func() {
+		select {
+		case <-done:
+		default:
+			s.Stop(t)
+		}
+	})
 }
 
 // Stop sends SIGTERM and waits for the process to exit.

@@ -30,6 +30,14 @@ func IsAgentPrivate(name string) bool {
 	if strings.HasPrefix(up, AgentPrivatePrefix) {
 		return true
 	}
+	// The provisioner's copies of secret values (CODER_SECRET_ENV_*,
+	// CODER_SECRET_FILE_*) reach an agent that a template starts without
+	// cleaning Terraform's environment; they are stale as soon as a secret
+	// changes, and a deleted secret must not linger: sessions never get
+	// them. Secrets reach sessions only through the manifest.
+	if strings.HasPrefix(up, "CODER_SECRET_") {
+		return true
+	}
 	for _, n := range agentPrivate {
 		if up == n {
 			return true

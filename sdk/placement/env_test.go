@@ -149,6 +149,8 @@ func TestIsAgentPrivate(t *testing.T) {
 		{"CODER_AGENT_URL", true},
 		{"coder_agent_token", true},
 		{"CODER_SESSION_TOKEN", true},
+		{"CODER_SECRET_ENV_API_KEY", true},
+		{"CODER_SECRET_FILE_7e2f78", true},
 		{"CODER_WORKSPACE_NAME", false},
 		{"CODER", false},
 		{"PATH", false},

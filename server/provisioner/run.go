@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/usersecrets/coder/provider/tfmirror"
@@ -239,7 +238,7 @@ func (j *job) command(ctx context.Context, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, j.p.o.Terraform, args...)
 	cmd.Dir = j.dir
 	cmd.Env = j.env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	setProcessGroup(cmd)
 	// On cancel, ask terraform to stop cleanly (it saves its state), then
 	// kill it after a grace period.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }

@@ -1,0 +1,31 @@
+//go:build windows
+
+package agentssh
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+)
+
+// Options configure a Server.
+type Options struct {
+	Env    func() []string
+	Dir    func() string
+	Logger *slog.Logger
+}
+
+// Server is not available on Windows yet: sessions need a pty and process
+// groups, which this package implements for Unix only.
+type Server struct{}
+
+// New reports that SSH sessions are not supported on Windows agents.
+func New(Options) (*Server, error) {
+	return nil, errors.New("SSH sessions are not supported on Windows agents yet")
+}
+
+// HandleConn closes the connection.
+func (*Server) HandleConn(c net.Conn) { c.Close() }
+
+// Close does nothing.
+func (*Server) Close() error { return nil }

@@ -1,0 +1,358 @@
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/usersecrets/coder/cli/clitest"
+	"github.com/usersecrets/coder/sdk"
+)
+
+// localTemplate is the example template the README's quickstart uses.
+func localTemplate(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs("../examples/templates/local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// workspaceEnv is a server with the local template pushed and a logged-in
+// user: what a new user has after the README's first commands.
+type workspaceEnv struct {
+	srv *clitest.Server
+	u   *clitest.User
+	c   *sdk.Client
+	me  sdk.User
+	// outputs collects every CLI output, to search for values at the end.
+	outputs []string
+}
+
+func newWorkspaceEnv(t *testing.T, backend string) *workspaceEnv {
+	t.Helper()
+	requireTerraform(t)
+	srv := clitest.StartServer(t, backend)
+	u := clitest.NewUser(t)
+	login(t, srv, u)
+	e := &workspaceEnv{srv: srv, u: u, c: u.Client(t)}
+	me, err := e.c.User(context.Background(), sdk.Me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.me = me
+	e.sh(t, `coder templates push local -d "$TEMPLATE"`, "TEMPLATE="+localTemplate(t))
+	return e
+}
+
+func requireTerraform(t *testing.T) {
+	t.Helper()
+	if _, err := lookPath("terraform"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("terraform is not on PATH; CI must install it (make terraform)")
+		}
+		t.Skip("SKIPPING: terraform is not on PATH (run `make terraform`)")
+	}
+}
+
+// sh runs a command line as the user and fails the test on a non-zero exit.
+func (e *workspaceEnv) sh(t *testing.T, script string, env ...string) string {
+	t.Helper()
+	r := e.u.MustSh(t, "", script, env, nil)
+	e.outputs = append(e.outputs, r.Stdout, r.Stderr)
+	return r.Stdout
+}
+
+// ssh runs a command in the workspace through `coder ssh` and returns its
+// standard output.
+func (e *workspaceEnv) ssh(t *testing.T, ws, command string) string {
+	t.Helper()
+	r := e.u.Sh(t, "", `coder ssh "$WS" -- "$CMD"`, []string{"WS=" + ws, "CMD=" + command}, nil)
+	e.outputs = append(e.outputs, r.Stdout, r.Stderr)
+	if r.ExitCode != 0 {
+		t.Fatalf("coder ssh %s -- %s: exit %d\nstderr: %s", ws, command, r.ExitCode, r.Stderr)
+	}
+	return r.Stdout
+}
+
+// waitReady polls the agent until its startup scripts are done.
+func (e *workspaceEnv) waitReady(t *testing.T, ws string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var last sdk.WorkspaceAgent
+	for {
+		a, err := e.c.WorkspaceAgent(ctx, sdk.Me, ws)
+		if err == nil {
+			last = a
+			if a.LifecycleState == sdk.LifecycleReady && a.Connected {
+				return
+			}
+			if a.LifecycleState == sdk.LifecycleStartError {
+				t.Fatalf("agent of %s: start_error", ws)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("agent of %s not ready after 2m (last %+v, err %v)\nserver log:\n%s", ws, last, err, e.srv.Output.String())
+		case <-tick.C:
+		}
+	}
+}
+
+// home is the workspace's home folder (the local template's layout).
+func (e *workspaceEnv) home(ws string) string {
+	return filepath.Join(e.srv.DataDir, "workspaces", e.me.Username, ws)
+}
+
+func (e *workspaceEnv) restart(t *testing.T, ws string) {
+	t.Helper()
+	e.sh(t, `coder restart "$WS"`, "WS="+ws)
+	e.waitReady(t, ws)
+}
+
+func (e *workspaceEnv) printenv(t *testing.T, ws, name string) (string, bool) {
+	t.Helper()
+	out := e.ssh(t, ws, fmt.Sprintf(`if [ -n "${%s+set}" ]; then printf 'set:%%s' "$%s"; else printf unset; fi`, name, name))
+	if v, ok := strings.CutPrefix(out, "set:"); ok {
+		return v, true
+	}
+	if out != "unset" {
+		t.Fatalf("printenv %s: unexpected output %q", name, out)
+	}
+	return "", false
+}
+
+func (e *workspaceEnv) wantEnv(t *testing.T, ws, name, want string) {
+	t.Helper()
+	got, ok := e.printenv(t, ws, name)
+	if !ok || got != want {
+		// Never print values: say only whether it was set and matched.
+		t.Fatalf("%s in a new session: set %v, matches the expected value %v", name, ok, got == want)
+	}
+}
+
+func (e *workspaceEnv) wantUnset(t *testing.T, ws, name string) {
+	t.Helper()
+	if _, ok := e.printenv(t, ws, name); ok {
+		t.Fatalf("%s is set in a new session, want it unset", name)
+	}
+}
+
+// fileState reads a workspace file from the outside: content, mode, inode.
+type fileState struct {
+	content string
+	mode    os.FileMode
+	inode   uint64
+}
+
+func readFile(t *testing.T, path string) (fileState, bool) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return fileState{}, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fileState{content: string(b), mode: st.Mode().Perm(), inode: inodeOf(st)}, true
+}
+
+func (e *workspaceEnv) wantFile(t *testing.T, path, content string, mode os.FileMode) fileState {
+	t.Helper()
+	fs, ok := readFile(t, path)
+	if !ok {
+		t.Fatalf("%s does not exist", path)
+	}
+	if fs.content != content || fs.mode != mode {
+		t.Fatalf("%s: content matches %v, mode %#o (want %#o)", path, fs.content == content, fs.mode, mode)
+	}
+	return fs
+}
+
+// TestWorkspaceGuide checks, in a running workspace of the local template,
+// every row of the guide's two tables and the Important note: what new
+// sessions see and what lands on disk after each create, update, rename,
+// clear and delete, before and after the next start.
+func TestWorkspaceGuide(t *testing.T) {
+	for _, backend := range clitest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			e := newWorkspaceEnv(t, backend)
+			v1, v2 := canary(t), canary(t)
+			tool1, tool2 := `{"token": "`+canary(t)+`"}`+"\n", `{"token": "`+canary(t)+`"}`+"\n"
+			svc, greet, kind, fresh := canary(t), canary(t), canary(t), canary(t)
+			env := []string{"API_KEY=" + v1, "NEW_API_KEY=" + v2, "TOKEN=" + svc, "G=" + greet, "K=" + kind, "F=" + fresh, "TOOL1=" + tool1, "TOOL2=" + tool2}
+			run := func(script string) { t.Helper(); e.sh(t, script, env...) }
+
+			run(`echo -n "$API_KEY" | coder secret create api-key --description "API key for workspace tools" --env API_KEY`)
+			run(`printf '%s' "$TOOL1" > ./tool-config.json && coder secret create tool-config --description "Tool configuration" --file ~/.config/tool/config.json < ./tool-config.json`)
+			run(`echo -n "$TOKEN" | coder secret create service-token --description "Service token for workspace tools" --env SERVICE_TOKEN --file ~/.config/service/token`)
+			run(`echo -n "$G" | coder secret create greeting --env GREETING`)
+			run(`echo -n "$K" | coder secret create kind --env WORKSPACE_KIND`)
+			run(`coder create dev --template local`)
+			e.waitReady(t, "dev")
+			home := e.home("dev")
+
+			// At start: env secrets in every new session; user secrets beat
+			// coder_env (GREETING) and coder_agent.env (WORKSPACE_KIND).
+			e.wantEnv(t, "dev", "API_KEY", v1)
+			e.wantEnv(t, "dev", "SERVICE_TOKEN", svc)
+			e.wantEnv(t, "dev", "GREETING", greet)
+			e.wantEnv(t, "dev", "WORKSPACE_KIND", kind)
+			e.wantUnset(t, "dev", "CODER_AGENT_TOKEN")
+			// Files: parents created 0700, new files 0600.
+			toolPath := filepath.Join(home, ".config/tool/config.json")
+			first := e.wantFile(t, toolPath, tool1, 0o600)
+			e.wantFile(t, filepath.Join(home, ".config/service/token"), svc, 0o600)
+			if st, err := os.Stat(filepath.Join(home, ".config/tool")); err != nil || st.Mode().Perm() != 0o700 {
+				t.Fatalf("created parent folder: %v, mode %#o, want 0700", err, st.Mode().Perm())
+			}
+			// A process started now keeps its environment through the
+			// restart below (the local template keeps processes that left
+			// the agent's process group).
+			e.ssh(t, "dev", `setsid sh -c 'while :; do printf %s "$API_KEY" > "$HOME/old-process.out"; sleep 0.2; done' >/dev/null 2>&1 < /dev/null & echo $! > "$HOME/old-process.pid"`)
+			t.Cleanup(func() {
+				if b, err := os.ReadFile(filepath.Join(home, "old-process.pid")); err == nil {
+					var pid int
+					fmt.Sscan(strings.TrimSpace(string(b)), &pid)
+					killGroup(pid)
+				}
+			})
+
+			// Changes while running: nothing moves until the next start.
+			if err := os.Chmod(toolPath, 0o640); err != nil {
+				t.Fatal(err)
+			}
+			run(`echo -n "$NEW_API_KEY" | coder secret update api-key`)
+			run(`echo -n "$F" | coder secret create fresh --env FRESH`)
+			run(`printf '%s' "$TOOL2" | coder secret update tool-config`)
+			run(`coder secret update service-token --file ~/.config/service/token2`)
+			run(`coder secret update greeting --env ""`)
+			run(`coder secret delete -y kind`)
+			e.wantEnv(t, "dev", "API_KEY", v1)
+			e.wantUnset(t, "dev", "FRESH")
+			e.wantEnv(t, "dev", "GREETING", greet)
+			e.wantFile(t, toolPath, tool1, 0o640)
+
+			e.restart(t, "dev")
+			e.wantEnv(t, "dev", "API_KEY", v2)                      // update applies
+			e.wantEnv(t, "dev", "FRESH", fresh)                     // create applies
+			e.wantEnv(t, "dev", "GREETING", "Hello from coder_env") // env target cleared: the template's value again
+			e.wantEnv(t, "dev", "WORKSPACE_KIND", "local")          // secret deleted: the template's value again
+			second := e.wantFile(t, toolPath, tool2, 0o640)         // overwritten, permissions kept
+			if second.inode != first.inode {
+				t.Fatalf("the file was replaced (inode %d, was %d); it must be written in place", second.inode, first.inode)
+			}
+			e.wantFile(t, filepath.Join(home, ".config/service/token2"), svc, 0o600) // new path written
+			e.wantFile(t, filepath.Join(home, ".config/service/token"), svc, 0o600)  // old path stays
+			if b, err := os.ReadFile(filepath.Join(home, "old-process.out")); err != nil || string(b) != v1 {
+				t.Fatalf("the process started before the restart: err %v, still sees the old value %v", err, string(b) == v1)
+			}
+
+			// Rename, clear the file target, delete.
+			run(`coder secret update api-key --env NEW_API_KEY`)
+			run(`coder secret update tool-config --file ""`)
+			run(`coder secret delete -y service-token`)
+			e.wantEnv(t, "dev", "API_KEY", v2)
+			e.wantUnset(t, "dev", "NEW_API_KEY")
+			e.restart(t, "dev")
+			e.wantEnv(t, "dev", "NEW_API_KEY", v2)
+			e.wantUnset(t, "dev", "API_KEY")
+			e.wantUnset(t, "dev", "SERVICE_TOKEN")
+			e.wantFile(t, toolPath, tool2, 0o640)                                    // cleared target: file stays
+			e.wantFile(t, filepath.Join(home, ".config/service/token2"), svc, 0o600) // deleted secret: file stays
+
+			// Two secrets on one absolute path: one file, and a warning
+			// naming both in the agent's log.
+			collide := filepath.Join(home, "collide")
+			run(`echo -n one | coder secret create collide-a --file ~/collide`)
+			e.sh(t, `echo -n two | coder secret create collide-b --file "$P"`, "P="+collide)
+			e.restart(t, "dev")
+			if fs, ok := readFile(t, collide); !ok || (fs.content != "one" && fs.content != "two") {
+				t.Fatalf("collided file: exists %v", ok)
+			}
+			agentLog, err := os.ReadFile(filepath.Join(home, ".coder-agent.log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !containsLine(string(agentLog), "collide-a", "collide-b", collide) {
+				t.Fatalf("the agent log has no warning naming both secrets and %s:\n%s", collide, agentLog)
+			}
+
+			// No value anywhere it must not be: CLI output, the server's
+			// log, the agent's log and command line, the stored startup
+			// script logs.
+			logs, err := e.c.WorkspaceAgentLogs(context.Background(), sdk.Me, "dev")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stored strings.Builder
+			for _, l := range logs {
+				stored.WriteString(l.Output + "\n")
+			}
+			if !strings.Contains(stored.String(), "is starting") {
+				t.Fatalf("the stored startup script log lacks the startup script's line:\n%s", stored.String())
+			}
+			places := map[string]string{
+				"server log":         e.srv.Output.String(),
+				"agent log":          string(agentLog),
+				"stored script logs": stored.String(),
+				"agent command line": agentCmdline(t, home),
+				"CLI output":         strings.Join(e.outputs, "\n"),
+			}
+			for where, text := range places {
+				for _, v := range []string{v1, v2, svc, greet, kind, fresh, strings.TrimSpace(tool1), strings.TrimSpace(tool2)} {
+					if strings.Contains(text, v) {
+						t.Fatalf("the %s holds a secret value", where)
+					}
+				}
+			}
+		})
+	}
+}
+
+// containsLine reports whether one line of text holds every part.
+func containsLine(text string, parts ...string) bool {
+	for _, line := range strings.Split(text, "\n") {
+		all := true
+		for _, p := range parts {
+			if !strings.Contains(line, p) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// agentCmdline returns the command line of the workspace's agent process.
+func agentCmdline(t *testing.T, home string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(home, ".coder-agent.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := strings.TrimSpace(string(b))
+	cmdline, err := os.ReadFile("/proc/" + pid + "/cmdline")
+	if err != nil {
+		t.Fatalf("read the agent's command line: %v", err)
+	}
+	if !strings.Contains(string(cmdline), "agent") {
+		t.Fatalf("process %s is not the agent: %q", pid, cmdline)
+	}
+	return string(cmdline)
+}

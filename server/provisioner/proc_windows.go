@@ -1,0 +1,7 @@
+//go:build windows
+
+package provisioner
+
+import "os/exec"
+
+func setProcessGroup(*exec.Cmd) {}
