@@ -5,7 +5,8 @@
 //
 // The store never sees a secret's plaintext: values arrive encrypted, with
 // the id of the key that sealed them and their plaintext size (used for the
-// per-user quotas). List queries never select the ciphertext.
+// per-user quotas). List queries never select the ciphertext. Workspace
+// Terraform states arrive sealed the same way (WorkspaceStore).
 package store
 
 import (
@@ -26,7 +27,10 @@ var (
 )
 
 // ConflictError says which unique field clashed ("name", "env_name",
-// "file_path", "username", "email"). It matches ErrConflict.
+// "file_path", "username", "email", "first_user", "id"), or which state
+// check failed ("build": a workspace's build in progress, or a build no
+// longer running under the caller; "key_id": a value resealed meanwhile).
+// It matches ErrConflict.
 type ConflictError struct{ Field string }
 
 func (e *ConflictError) Error() string        { return fmt.Sprintf("conflict on %s", e.Field) }
@@ -190,4 +194,7 @@ type Store interface {
 
 	// Audit log.
 	ListAuditEntries(ctx context.Context, limit int) ([]AuditEntry, error) // newest first
+
+	// Templates, workspaces, builds and agents.
+	WorkspaceStore
 }

@@ -7,7 +7,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// Template is a named template; its versions hold the files.
+// Template is a named template; its versions hold the files. Names are
+// unique, compared byte for byte.
 type Template struct {
 	ID              uuid.UUID
 	Name            string
@@ -31,7 +32,9 @@ type TemplateVersion struct {
 }
 
 // Workspace belongs to one owner and one template. Its Terraform state is
-// kept sealed (StateCiphertext, StateKeyID); only GetWorkspaceState reads it.
+// kept sealed (StateCiphertext, StateKeyID); only GetWorkspaceState and
+// ListWorkspacesByStateKeyID read it: the other methods return nil and "".
+// A deleted workspace keeps its row (Deleted is true) and frees its name.
 type Workspace struct {
 	ID              uuid.UUID
 	Name            string
@@ -45,7 +48,8 @@ type Workspace struct {
 }
 
 // WorkspaceBuild is one provisioner run; it is also the job that workers
-// claim.
+// claim. A workspace has at most one build that is pending or running.
+// WorkerID is "" until a worker claims the build; unset times are nil.
 type WorkspaceBuild struct {
 	ID                uuid.UUID
 	WorkspaceID       uuid.UUID
@@ -64,12 +68,17 @@ type WorkspaceBuild struct {
 
 // WorkspaceAgent is a coder_agent recorded after a successful apply. Env and
 // Scripts are JSON ([]sdk.EnvVar, []sdk.AgentScript), opaque to the store.
+// Its text fields, like a build's Error and log lines, are stored as valid
+// UTF-8 without NUL: PostgreSQL text holds neither, so both backends turn
+// such bytes into U+FFFD.
 type WorkspaceAgent struct {
-	ID             uuid.UUID
-	BuildID        uuid.UUID
-	WorkspaceID    uuid.UUID
-	Name           string
-	TokenHash      []byte // sha256 of the token; unique
+	ID          uuid.UUID
+	BuildID     uuid.UUID
+	WorkspaceID uuid.UUID
+	Name        string
+	// TokenHash is the sha256 of the token. It is not unique: a coder_agent
+	// keeps its token across builds, and each build records its own row.
+	TokenHash      []byte
 	OS             string
 	Arch           string
 	Directory      string
@@ -82,9 +91,10 @@ type WorkspaceAgent struct {
 	CreatedAt      time.Time
 }
 
-// BuildLog is one stored line of a build's log (already redacted).
+// BuildLog is one stored line of a build's log (already redacted). Its text
+// is stored as valid UTF-8 without NUL (other bytes become U+FFFD).
 type BuildLog struct {
-	ID        int64 // set by the store, increasing per build
+	ID        int64 // set by the store: one increasing sequence for all builds
 	BuildID   uuid.UUID
 	CreatedAt time.Time
 	Stage     string
@@ -92,9 +102,10 @@ type BuildLog struct {
 	Output    string
 }
 
-// AgentLog is one stored line of a script's output (already redacted).
+// AgentLog is one stored line of a script's output (already redacted),
+// stored like a BuildLog.
 type AgentLog struct {
-	ID        int64
+	ID        int64 // set by the store: one increasing sequence for all agents
 	AgentID   uuid.UUID
 	CreatedAt time.Time
 	Level     string
@@ -102,11 +113,15 @@ type AgentLog struct {
 	Output    string
 }
 
-// CompleteBuildParams ends a build. When Status is succeeded, State (if not
-// nil) replaces the workspace's sealed state, Agents are recorded, and a
-// delete build marks the workspace deleted, all in one transaction. The
-// build must still be running under WorkerID; otherwise ErrConflict and
-// nothing changes.
+// CompleteBuildParams ends a build with Status (succeeded or failed), Error
+// and CompletedAt (now when zero). In one transaction: State, if not nil,
+// replaces the workspace's sealed state and key id whatever the status (a
+// failed apply may still have changed the state); when Status is
+// succeeded, Agents are recorded (with their BuildID and WorkspaceID as
+// given) and a delete build marks the workspace deleted; the workspace's
+// UpdatedAt becomes CompletedAt. The build must still be running under
+// WorkerID; otherwise a *ConflictError{Field: "build"} (ErrNotFound for an
+// unknown build) and nothing changes.
 type CompleteBuildParams struct {
 	BuildID     uuid.UUID
 	WorkerID    string
@@ -119,67 +134,107 @@ type CompleteBuildParams struct {
 }
 
 // WorkspaceStore is the part of Store for templates, workspaces, builds and
-// agents.
+// agents. Times are returned in UTC to the microsecond; zero ids are
+// generated and zero creation times are now. Deleting a user deletes their
+// workspaces with their builds, agents and logs; templates and builds
+// outlive the users who pushed or started them.
 type WorkspaceStore interface {
 	// InsertTemplateVersion stores v as the new active version of the
-	// template named name, creating the template if needed. The store sets
-	// v.Number.
+	// template named name, creating the template (id uuid.New(), owned by
+	// v.CreatedBy) if the name is new. The store sets v.TemplateID and
+	// v.Number (1 + the template's highest) and the template's
+	// ActiveVersionID and UpdatedAt (v.CreatedAt). It is atomic: concurrent
+	// pushes of one name never share a number or create two templates.
 	InsertTemplateVersion(ctx context.Context, name string, v TemplateVersion) (Template, TemplateVersion, error)
+	// GetTemplateByName, GetTemplateByID and GetTemplateVersion return
+	// ErrNotFound when there is no such row.
 	GetTemplateByName(ctx context.Context, name string) (Template, error)
 	GetTemplateByID(ctx context.Context, id uuid.UUID) (Template, error)
 	ListTemplates(ctx context.Context) ([]Template, error) // sorted by name
 	GetTemplateVersion(ctx context.Context, id uuid.UUID) (TemplateVersion, error)
 
-	// InsertWorkspace stores a workspace and its first build atomically.
-	// A live (not deleted) workspace of the same owner and name is a
-	// *ConflictError{Field: "name"}.
+	// InsertWorkspace stores a workspace (live, without state) and its
+	// first build (number 1, for that workspace; pending when Status is
+	// empty) atomically. A live (not deleted) workspace of the same owner
+	// and name is a *ConflictError{Field: "name"}; a deleted one's name may
+	// be reused. An unknown owner, template or version is ErrNotFound.
 	InsertWorkspace(ctx context.Context, w Workspace, first WorkspaceBuild) (Workspace, WorkspaceBuild, error)
+	// GetWorkspaceByID finds a workspace, deleted ones too (Deleted true).
 	GetWorkspaceByID(ctx context.Context, id uuid.UUID) (Workspace, error)
 	// GetWorkspaceByOwnerAndName finds a live workspace.
 	GetWorkspaceByOwnerAndName(ctx context.Context, ownerID uuid.UUID, name string) (Workspace, error)
 	ListWorkspaces(ctx context.Context, ownerID uuid.UUID) ([]Workspace, error) // live ones, by name
-	// ListAllWorkspaces lists every live workspace (for the server's own use).
+	// ListAllWorkspaces lists every live workspace by name (for the
+	// server's own use).
 	ListAllWorkspaces(ctx context.Context) ([]Workspace, error)
-	// GetWorkspaceState returns the sealed state and its key id (nil when none).
+	// GetWorkspaceState returns the sealed state and its key id (nil and ""
+	// when no build recorded one), deleted workspaces too; ErrNotFound for
+	// an unknown workspace.
 	GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error)
 
-	// InsertBuild queues a build. A workspace with a pending or running
-	// build is a *ConflictError{Field: "build"}; a deleted one ErrNotFound.
+	// InsertBuild queues a build (pending when Status is empty) as number
+	// 1 + the workspace's last. A workspace with a pending or running
+	// build is a *ConflictError{Field: "build"}; a deleted or unknown one
+	// ErrNotFound. It is atomic against concurrent InsertBuild calls.
 	InsertBuild(ctx context.Context, b WorkspaceBuild) (WorkspaceBuild, error)
 	GetBuild(ctx context.Context, id uuid.UUID) (WorkspaceBuild, error)
+	// GetLatestBuild returns the build with the highest number; ErrNotFound
+	// when the workspace has none.
 	GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (WorkspaceBuild, error)
-	// ClaimBuild marks the oldest pending build running under workerID and
+	// ClaimBuild marks the oldest pending build (by CreatedAt, then ID)
+	// running under workerID, with StartedAt and HeartbeatAt now, and
 	// returns it; ErrNotFound when none is pending. Several processes may
 	// call it at once: each build is claimed exactly once.
 	ClaimBuild(ctx context.Context, workerID string, now time.Time) (WorkspaceBuild, error)
 	// HeartbeatBuild records that workerID still runs the build;
-	// ErrConflict when it no longer owns it.
+	// *ConflictError{Field: "build"} when the build is not running under
+	// workerID, ErrNotFound when there is no such build.
 	HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID string, now time.Time) error
 	CompleteBuild(ctx context.Context, p CompleteBuildParams) error
 	// FailStaleBuilds fails running builds whose heartbeat is older than
-	// before (their server stopped), with reason as the error. It returns
-	// how many it failed.
+	// before (their server stopped), with reason as the error and now as
+	// CompletedAt. It returns how many it failed.
 	FailStaleBuilds(ctx context.Context, before time.Time, reason string) (int, error)
 	// FailWorkerBuilds fails the running builds of one worker (at its
-	// shutdown or start).
+	// shutdown or start), with reason as the error and now as CompletedAt,
+	// and returns how many.
 	FailWorkerBuilds(ctx context.Context, workerID string, reason string, now time.Time) (int, error)
 
+	// InsertBuildLogs stores logs in order, giving each the next ID; an
+	// unknown build is ErrNotFound and nothing is stored.
 	InsertBuildLogs(ctx context.Context, logs []BuildLog) error
 	// ListBuildLogs returns the build's lines with ID > afterID, in order.
 	ListBuildLogs(ctx context.Context, buildID uuid.UUID, afterID int64) ([]BuildLog, error)
 
+	// GetAgentByTokenHash returns the most recently recorded agent with
+	// that token hash (newest CreatedAt, then highest build number).
 	GetAgentByTokenHash(ctx context.Context, hash []byte) (WorkspaceAgent, error)
 	GetAgentByID(ctx context.Context, id uuid.UUID) (WorkspaceAgent, error)
-	ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]WorkspaceAgent, error)
+	ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]WorkspaceAgent, error) // by name
+	// UpdateAgentLifecycle sets LifecycleState; ErrNotFound for an
+	// unknown agent.
 	UpdateAgentLifecycle(ctx context.Context, id uuid.UUID, state string) error
-	// UpdateAgentConnection records a connection (first and last).
+	// UpdateAgentConnection records a connection: it sets LastConnected,
+	// and FirstConnected if unset; ErrNotFound for an unknown agent.
 	UpdateAgentConnection(ctx context.Context, id uuid.UUID, at time.Time) error
+	// InsertAgentLogs and ListAgentLogs work like their build log
+	// counterparts, per agent.
 	InsertAgentLogs(ctx context.Context, logs []AgentLog) error
 	ListAgentLogs(ctx context.Context, agentID uuid.UUID, afterID int64) ([]AgentLog, error)
 
-	// WorkspaceStateKeyIDs and ReplaceWorkspaceState support key rotation
-	// of sealed states, like the secret methods of the same purpose.
+	// WorkspaceStateKeyIDs, ListWorkspacesByStateKeyID and
+	// ReplaceWorkspaceState support key rotation of sealed states, like the
+	// secret methods of the same purpose. They cover deleted workspaces
+	// too: their states stay sealed.
+	//
+	// WorkspaceStateKeyIDs returns each key id sealing a state with its
+	// row count.
 	WorkspaceStateKeyIDs(ctx context.Context) (map[string]int, error)
+	// ListWorkspacesByStateKeyID returns up to limit (none when <= 0)
+	// workspaces sealed by keyID, with StateCiphertext and StateKeyID.
 	ListWorkspacesByStateKeyID(ctx context.Context, keyID string, limit int) ([]Workspace, error)
+	// ReplaceWorkspaceState swaps the sealed state of one workspace if it
+	// is still sealed by oldKeyID: ErrNotFound for an unknown workspace,
+	// *ConflictError{Field: "key_id"} if it changed meanwhile.
 	ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error
 }

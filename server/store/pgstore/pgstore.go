@@ -16,6 +16,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -38,7 +39,10 @@ type Store struct {
 	pool *pgxpool.Pool
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store          = (*Store)(nil)
+	_ store.WorkspaceStore = (*Store)(nil)
+)
 
 // Open connects to the database at url (a postgres:// URL or a key=value
 // connection string), applies the embedded migrations and returns the
@@ -147,6 +151,17 @@ var uniqueFields = map[string]string{
 	"secrets_owner_id_env_name_key":  "env_name",
 	"secrets_owner_id_file_path_key": "file_path",
 	"audit_log_id_key":               "id",
+
+	"templates_pkey":                                 "id",
+	"templates_name_key":                             "name",
+	"template_versions_pkey":                         "id",
+	"template_versions_template_id_number_key":       "number",
+	"workspaces_pkey":                                "id",
+	"workspaces_owner_id_name_key":                   "name",
+	"workspace_builds_pkey":                          "id",
+	"workspace_builds_workspace_id_build_number_key": "build",
+	"workspace_builds_active_key":                    "build",
+	"workspace_agents_pkey":                          "id",
 }
 
 // PostgreSQL error codes the store translates.
@@ -157,8 +172,9 @@ const (
 
 // mapErr translates driver errors into the store's sentinel errors: no rows
 // becomes store.ErrNotFound, a unique violation a *store.ConflictError naming
-// the field, and a foreign key violation (a row that refers to a user that
-// does not exist) store.ErrNotFound. Other errors pass through.
+// the field, and a foreign key violation (a row that refers to a user,
+// template, version, workspace, build or agent that does not exist)
+// store.ErrNotFound. Other errors pass through.
 func mapErr(err error) error {
 	if err == nil {
 		return nil
@@ -221,4 +237,22 @@ type dbtx interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// timePtr returns *t as the store keeps it (UTC, microseconds), or nil.
+func timePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.Truncate(time.Microsecond).UTC()
+	return &v
+}
+
+// utcPtr returns *t in UTC, or nil.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.UTC()
+	return &v
 }

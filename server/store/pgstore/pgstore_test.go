@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
@@ -289,4 +290,117 @@ func TestOpenErrorsHideThePassword(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClaimBuildAcrossProcesses claims builds through two stores on one
+// database, each with its own connection pool, as two server processes
+// would: FOR UPDATE SKIP LOCKED must hand each build to exactly one.
+func TestClaimBuildAcrossProcesses(t *testing.T) {
+	s1, dbURL := open(t)
+	s2, err := Open(t.Context(), dbURL)
+	if err != nil {
+		t.Fatalf("Open a second store: %v", err)
+	}
+	t.Cleanup(func() { s2.Close() })
+	for round := range 3 {
+		t.Run(fmt.Sprintf("round%d", round), func(t *testing.T) {
+			storetest.ClaimConcurrently(t, []store.Store{s1, s2}, 40, 8)
+		})
+	}
+}
+
+// TestWorkspaceMetadataNeverReadsState connects as a role that may read
+// every column of workspaces except state_ciphertext: the methods that
+// return workspaces without their state work, the two that return it are
+// refused.
+func TestWorkspaceMetadataNeverReadsState(t *testing.T) {
+	s, dbURL := open(t)
+	ctx := t.Context()
+	u := store.User{ID: uuid.New(), Username: "owner", Email: "owner@example.com", Role: "member", HashedPassword: []byte("h")}
+	if err := s.InsertUser(ctx, u); err != nil {
+		t.Fatalf("InsertUser: %v", err)
+	}
+	tmpl, v, err := s.InsertTemplateVersion(ctx, "t", store.TemplateVersion{Archive: []byte("tar"), CreatedBy: u.ID})
+	if err != nil {
+		t.Fatalf("InsertTemplateVersion: %v", err)
+	}
+	w, b, err := s.InsertWorkspace(ctx, store.Workspace{Name: "dev", OwnerID: u.ID, TemplateID: tmpl.ID},
+		store.WorkspaceBuild{Transition: "start", TemplateVersionID: v.ID, InitiatorID: u.ID})
+	if err != nil {
+		t.Fatalf("InsertWorkspace: %v", err)
+	}
+	if _, err := s.ClaimBuild(ctx, "w", time.Now()); err != nil {
+		t.Fatalf("ClaimBuild: %v", err)
+	}
+	if err := s.CompleteBuild(ctx, store.CompleteBuildParams{BuildID: b.ID, WorkerID: "w", Status: "succeeded", State: []byte("sealed"), StateKeyID: "k1"}); err != nil {
+		t.Fatalf("CompleteBuild: %v", err)
+	}
+
+	limited := limitedStore(t, s, dbURL, []string{
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, templates, template_versions, workspace_builds TO %s`,
+		`GRANT SELECT (` + workspaceColumns + `, state_key_id) ON workspaces TO %s`,
+	})
+	metadata := []struct {
+		name string
+		call func() error
+	}{
+		{"GetWorkspaceByID", func() error { _, err := limited.GetWorkspaceByID(ctx, w.ID); return err }},
+		{"GetWorkspaceByOwnerAndName", func() error { _, err := limited.GetWorkspaceByOwnerAndName(ctx, u.ID, "dev"); return err }},
+		{"ListWorkspaces", func() error { _, err := limited.ListWorkspaces(ctx, u.ID); return err }},
+		{"ListAllWorkspaces", func() error { _, err := limited.ListAllWorkspaces(ctx); return err }},
+		{"WorkspaceStateKeyIDs", func() error { _, err := limited.WorkspaceStateKeyIDs(ctx); return err }},
+	}
+	for _, m := range metadata {
+		if err := m.call(); err != nil {
+			t.Errorf("%s read the state column (or failed): %v", m.name, err)
+		}
+	}
+	withState := []struct {
+		name string
+		call func() error
+	}{
+		{"GetWorkspaceState", func() error { _, _, err := limited.GetWorkspaceState(ctx, w.ID); return err }},
+		{"ListWorkspacesByStateKeyID", func() error { _, err := limited.ListWorkspacesByStateKeyID(ctx, "k1", 0); return err }},
+	}
+	for _, m := range withState {
+		if err := m.call(); err == nil || !strings.Contains(err.Error(), "permission denied") {
+			t.Errorf("%s: got %v, want permission denied (are the column grants right?)", m.name, err)
+		}
+	}
+}
+
+// limitedStore returns a store that connects as a new role holding only
+// the grants (each with %s for the role), dropped when t ends.
+func limitedStore(t *testing.T, s *Store, dbURL string, grants []string) *Store {
+	t.Helper()
+	ctx := t.Context()
+	role := "limited_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	password := uuid.NewString()
+	ident := pgx.Identifier{role}.Sanitize()
+	for _, q := range append([]string{`CREATE ROLE %s LOGIN PASSWORD '` + password + `'`}, grants...) {
+		if _, err := s.pool.Exec(ctx, fmt.Sprintf(q, ident)); err != nil {
+			t.Fatalf("set up role: %v", err)
+		}
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatalf("parse url: %v", err)
+	}
+	u.User = url.UserPassword(role, password)
+	pool, err := pgxpool.New(ctx, u.String())
+	if err != nil {
+		t.Fatalf("connect as %s: %v", role, err)
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		// Roles belong to the cluster, not the database: drop this one.
+		ctx := context.Background()
+		if _, err := s.pool.Exec(ctx, `DROP OWNED BY `+ident); err != nil {
+			t.Errorf("drop owned by role: %v", err)
+		}
+		if _, err := s.pool.Exec(ctx, `DROP ROLE `+ident); err != nil {
+			t.Errorf("drop role: %v", err)
+		}
+	})
+	return &Store{pool: pool} // already migrated; Open would need CREATE
 }

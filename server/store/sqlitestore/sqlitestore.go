@@ -45,7 +45,10 @@ type Store struct {
 	writeSem chan struct{}
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store          = (*Store)(nil)
+	_ store.WorkspaceStore = (*Store)(nil)
+)
 
 // Open opens (creating it if needed, with mode 0600) the SQLite database at
 // path, applies the embedded migrations and returns the store. Only one
@@ -182,18 +185,29 @@ var uniqueFields = []struct{ match, field string }{
 	{"secrets.owner_id, secrets.name", "name"},
 	{"secrets.owner_id, secrets.env_name", "env_name"},
 	{"secrets.owner_id, secrets.file_path", "file_path"},
+	{"workspaces.owner_id, workspaces.name", "name"},
+	{"workspace_builds.workspace_id, workspace_builds.build_number", "build"},
+	{"workspace_builds.workspace_id", "build"}, // workspace_builds_active_key
+	{"template_versions.template_id, template_versions.number", "number"},
+	{"templates.name", "name"},
 	{"users_username_key", "username"},
 	{"users_email_key", "email"},
 	{"users.id", "id"},
 	{"secrets.id", "id"},
 	{"api_keys.id", "id"},
 	{"audit_log.id", "id"},
+	{"templates.id", "id"},
+	{"template_versions.id", "id"},
+	{"workspaces.id", "id"},
+	{"workspace_builds.id", "id"},
+	{"workspace_agents.id", "id"},
 }
 
 // mapErr translates driver errors into the store's sentinel errors: no rows
 // becomes store.ErrNotFound, a unique violation a *store.ConflictError naming
-// the field, and a foreign key violation (a row that refers to a user that
-// does not exist) store.ErrNotFound. Other errors pass through.
+// the field, and a foreign key violation (a row that refers to a user,
+// template, version, workspace, build or agent that does not exist)
+// store.ErrNotFound. Other errors pass through.
 func mapErr(err error) error {
 	if err == nil {
 		return nil
@@ -256,4 +270,40 @@ func requireID(id uuid.UUID, what string) error {
 		return fmt.Errorf("%s id is required", what)
 	}
 	return nil
+}
+
+// timePtr returns *t as the store keeps it (UTC, microseconds), or nil.
+func timePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.Truncate(time.Microsecond).UTC()
+	return &v
+}
+
+// microsPtr stores a nil time as NULL.
+func microsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return toMicros(*t)
+}
+
+// fromNullMicros reads a NULL time as nil.
+func fromNullMicros(us sql.NullInt64) *time.Time {
+	if !us.Valid {
+		return nil
+	}
+	t := fromMicros(us.Int64)
+	return &t
+}
+
+// qualify prefixes each column of the comma-separated list cols with
+// table, for queries that join.
+func qualify(table, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = table + "." + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
 }

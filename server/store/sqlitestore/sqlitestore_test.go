@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
@@ -128,31 +129,7 @@ func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
 	sec := addSecret(t, s, []byte("ciphertext"))
 	ctx := t.Context()
 
-	// One connection, so every query below runs on the one with the
-	// authorizer.
-	s.db.SetMaxOpenConns(1)
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		t.Fatalf("Conn: %v", err)
-	}
-	err = conn.Raw(func(dc any) error {
-		r, ok := dc.(sqlite.AuthorizerRegisterer)
-		if !ok {
-			return fmt.Errorf("driver connection %T has no authorizer", dc)
-		}
-		return r.RegisterAuthorizer(func(action sqlite.AuthorizerActionCode, table, column, _, _ string) sqlite.AuthorizerReturnCode {
-			if action == sqlite.AuthRead && table == "secrets" && column == "value_ciphertext" {
-				return sqlite.AuthorizerDeny
-			}
-			return sqlite.AuthorizerOK
-		})
-	})
-	if err != nil {
-		t.Fatalf("register authorizer: %v", err)
-	}
-	if err := conn.Close(); err != nil {
-		t.Fatalf("release connection: %v", err)
-	}
+	denyRead(t, s, "secrets", "value_ciphertext")
 
 	metadata := []struct {
 		name string
@@ -185,6 +162,91 @@ func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
 	for name, call := range withValue {
 		if err := call(); err == nil || !strings.Contains(err.Error(), "authorization denied") {
 			t.Errorf("%s: got %v, want the authorizer to refuse it (is the authorizer installed?)", name, err)
+		}
+	}
+}
+
+// denyRead limits s to one connection and installs on it an SQLite
+// authorizer that refuses any read of table.column.
+func denyRead(t *testing.T, s *Store, table, column string) {
+	t.Helper()
+	s.db.SetMaxOpenConns(1)
+	conn, err := s.db.Conn(t.Context())
+	if err != nil {
+		t.Fatalf("Conn: %v", err)
+	}
+	err = conn.Raw(func(dc any) error {
+		r, ok := dc.(sqlite.AuthorizerRegisterer)
+		if !ok {
+			return fmt.Errorf("driver connection %T has no authorizer", dc)
+		}
+		return r.RegisterAuthorizer(func(action sqlite.AuthorizerActionCode, tbl, col, _, _ string) sqlite.AuthorizerReturnCode {
+			if action == sqlite.AuthRead && tbl == table && col == column {
+				return sqlite.AuthorizerDeny
+			}
+			return sqlite.AuthorizerOK
+		})
+	})
+	if err != nil {
+		t.Fatalf("register authorizer: %v", err)
+	}
+	if err := conn.Close(); err != nil {
+		t.Fatalf("release connection: %v", err)
+	}
+}
+
+// TestWorkspaceMetadataNeverReadsState refuses any read of
+// workspaces.state_ciphertext: the methods that return workspaces without
+// their state work, the two that return it fail.
+func TestWorkspaceMetadataNeverReadsState(t *testing.T) {
+	s, _ := open(t)
+	ctx := t.Context()
+	u := store.User{ID: uuid.New(), Username: "owner", Email: "owner@example.com", Role: "member", HashedPassword: []byte("h")}
+	if err := s.InsertUser(ctx, u); err != nil {
+		t.Fatalf("InsertUser: %v", err)
+	}
+	tmpl, v, err := s.InsertTemplateVersion(ctx, "t", store.TemplateVersion{Archive: []byte("tar"), CreatedBy: u.ID})
+	if err != nil {
+		t.Fatalf("InsertTemplateVersion: %v", err)
+	}
+	w, b, err := s.InsertWorkspace(ctx, store.Workspace{Name: "dev", OwnerID: u.ID, TemplateID: tmpl.ID},
+		store.WorkspaceBuild{Transition: "start", TemplateVersionID: v.ID, InitiatorID: u.ID})
+	if err != nil {
+		t.Fatalf("InsertWorkspace: %v", err)
+	}
+	if _, err := s.ClaimBuild(ctx, "w", time.Now()); err != nil {
+		t.Fatalf("ClaimBuild: %v", err)
+	}
+	if err := s.CompleteBuild(ctx, store.CompleteBuildParams{BuildID: b.ID, WorkerID: "w", Status: "succeeded", State: []byte("sealed"), StateKeyID: "k1"}); err != nil {
+		t.Fatalf("CompleteBuild: %v", err)
+	}
+	denyRead(t, s, "workspaces", "state_ciphertext")
+
+	metadata := []struct {
+		name string
+		call func() error
+	}{
+		{"GetWorkspaceByID", func() error { _, err := s.GetWorkspaceByID(ctx, w.ID); return err }},
+		{"GetWorkspaceByOwnerAndName", func() error { _, err := s.GetWorkspaceByOwnerAndName(ctx, u.ID, "dev"); return err }},
+		{"ListWorkspaces", func() error { _, err := s.ListWorkspaces(ctx, u.ID); return err }},
+		{"ListAllWorkspaces", func() error { _, err := s.ListAllWorkspaces(ctx); return err }},
+		{"WorkspaceStateKeyIDs", func() error { _, err := s.WorkspaceStateKeyIDs(ctx); return err }},
+	}
+	for _, m := range metadata {
+		if err := m.call(); err != nil {
+			t.Errorf("%s read the state column (or failed): %v", m.name, err)
+		}
+	}
+	withState := []struct {
+		name string
+		call func() error
+	}{
+		{"GetWorkspaceState", func() error { _, _, err := s.GetWorkspaceState(ctx, w.ID); return err }},
+		{"ListWorkspacesByStateKeyID", func() error { _, err := s.ListWorkspacesByStateKeyID(ctx, "k1", 0); return err }},
+	}
+	for _, m := range withState {
+		if err := m.call(); err == nil || !strings.Contains(err.Error(), "authorization denied") {
+			t.Errorf("%s: got %v, want the authorizer to refuse it (is the authorizer installed?)", m.name, err)
 		}
 	}
 }

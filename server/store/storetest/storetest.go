@@ -22,8 +22,9 @@ import (
 )
 
 // UserDeleter is implemented by backends that can delete a user (not part
-// of store.Store yet). The suite uses it to check that a user's secrets and
-// API keys go with them; backends without it skip that test.
+// of store.Store yet). The suite uses it to check that a user's secrets, API
+// keys and workspaces (with their builds, agents and logs) go with them;
+// backends without it skip those tests.
 type UserDeleter interface {
 	DeleteUser(ctx context.Context, id uuid.UUID) error
 }
@@ -42,6 +43,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Quota", quotaTests},
 		{"Audit", auditTests},
 		{"Keys", keyTests},
+		{"Templates", templateTests},
+		{"Workspaces", workspaceTests},
+		{"Builds", buildTests},
+		{"Logs", logTests},
+		{"Agents", agentTests},
+		{"StateKeys", stateKeyTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

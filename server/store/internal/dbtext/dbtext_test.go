@@ -1,0 +1,20 @@
+package dbtext
+
+import "testing"
+
+func TestClean(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"", ""},
+		{"plain text ü", "plain text ü"},
+		{"a\x00b", "a\uFFFDb"},
+		{"a\xff\xfeb", "a\uFFFDb"},
+		{"\x00\xff", "\uFFFD\uFFFD"},
+	}
+	for _, tt := range tests {
+		if got := Clean(tt.in); got != tt.want {
+			t.Errorf("Clean(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

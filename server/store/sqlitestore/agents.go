@@ -1,0 +1,200 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/internal/dbtext"
+	"github.com/usersecrets/coder/server/store/internal/secretwrite"
+)
+
+const agentColumns = `id, build_id, workspace_id, name, token_hash, os, arch, directory, motd_file, env, scripts,
+	lifecycle_state, first_connected, last_connected, created_at`
+
+// newAgent returns a as the store keeps it: an id, times in UTC to the
+// microsecond (a zero CreatedAt is now), clean text.
+func newAgent(a store.WorkspaceAgent, now time.Time) store.WorkspaceAgent {
+	if a.ID == uuid.Nil {
+		a.ID = uuid.New()
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = now
+	}
+	a.CreatedAt = secretwrite.Time(a.CreatedAt)
+	a.FirstConnected, a.LastConnected = timePtr(a.FirstConnected), timePtr(a.LastConnected)
+	for _, f := range []*string{&a.Name, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile, &a.LifecycleState} {
+		*f = dbtext.Clean(*f)
+	}
+	return a
+}
+
+func insertAgent(ctx context.Context, tx *sql.Tx, a store.WorkspaceAgent) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO workspace_agents (`+agentColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.BuildID, a.WorkspaceID, a.Name, nonNilBytes(a.TokenHash), a.OS, a.Arch, a.Directory, a.MOTDFile,
+		nonNilBytes(a.Env), nonNilBytes(a.Scripts), a.LifecycleState,
+		microsPtr(a.FirstConnected), microsPtr(a.LastConnected), toMicros(a.CreatedAt))
+	return mapErr(err)
+}
+
+// GetAgentByTokenHash returns the most recently recorded agent whose token
+// hashes to hash (newest created_at, then highest build number): an agent
+// keeps its token across builds, so older builds hold rows with the same
+// hash. store.ErrNotFound if there is none.
+func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.WorkspaceAgent, error) {
+	a, err := scanAgent(s.db.QueryRowContext(ctx, `SELECT `+qualify("a", agentColumns)+`
+		FROM workspace_agents a JOIN workspace_builds b ON b.id = a.build_id
+		WHERE a.token_hash = ?
+		ORDER BY a.created_at DESC, b.build_number DESC, a.id DESC LIMIT 1`, nonNilBytes(hash)))
+	if err != nil {
+		return store.WorkspaceAgent{}, fmt.Errorf("get agent by token hash: %w", err)
+	}
+	return a, nil
+}
+
+// GetAgentByID returns the agent with id, or store.ErrNotFound.
+func (s *Store) GetAgentByID(ctx context.Context, id uuid.UUID) (store.WorkspaceAgent, error) {
+	a, err := scanAgent(s.db.QueryRowContext(ctx, `SELECT `+agentColumns+` FROM workspace_agents WHERE id = ?`, id))
+	if err != nil {
+		return store.WorkspaceAgent{}, fmt.Errorf("get agent by id: %w", err)
+	}
+	return a, nil
+}
+
+// ListAgentsByBuild returns the agents a build recorded, sorted by name
+// (then id); none for an unknown build.
+func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]store.WorkspaceAgent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+agentColumns+` FROM workspace_agents WHERE build_id = ? ORDER BY name, id`, buildID)
+	if err != nil {
+		return nil, fmt.Errorf("list agents by build: %w", mapErr(err))
+	}
+	defer rows.Close()
+	out := []store.WorkspaceAgent{}
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list agents by build: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list agents by build: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// UpdateAgentLifecycle sets the agent's lifecycle state; store.ErrNotFound
+// if there is no such agent.
+func (s *Store) UpdateAgentLifecycle(ctx context.Context, id uuid.UUID, state string) error {
+	err := s.updateAgent(ctx, id, `UPDATE workspace_agents SET lifecycle_state = ? WHERE id = ?`, dbtext.Clean(state), id)
+	if err != nil {
+		return fmt.Errorf("update agent lifecycle: %w", err)
+	}
+	return nil
+}
+
+// UpdateAgentConnection records a connection at at: it sets last_connected,
+// and first_connected if unset. store.ErrNotFound if there is no such agent.
+func (s *Store) UpdateAgentConnection(ctx context.Context, id uuid.UUID, at time.Time) error {
+	us := toMicros(secretwrite.TimeOrNow(at))
+	err := s.updateAgent(ctx, id, `UPDATE workspace_agents
+		SET first_connected = COALESCE(first_connected, ?), last_connected = ? WHERE id = ?`, us, us, id)
+	if err != nil {
+		return fmt.Errorf("update agent connection: %w", err)
+	}
+	return nil
+}
+
+// updateAgent runs an UPDATE of agent id; store.ErrNotFound if it changed
+// no row.
+func (s *Store) updateAgent(ctx context.Context, id uuid.UUID, query string, args ...any) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return store.ErrNotFound
+		}
+		return nil
+	})
+}
+
+// InsertAgentLogs appends logs (of any agents) in one write transaction;
+// each gets the next id of one sequence shared by all agents, in order. A
+// zero CreatedAt is now; text is cleaned (see dbtext.Clean). An unknown
+// agent is store.ErrNotFound and nothing is stored.
+func (s *Store) InsertAgentLogs(ctx context.Context, logs []store.AgentLog) error {
+	if len(logs) == 0 {
+		return nil
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO agent_logs (agent_id, created_at, level, source, output) VALUES (?, ?, ?, ?, ?)`)
+		if err != nil {
+			return mapErr(err)
+		}
+		defer stmt.Close()
+		for _, l := range logs {
+			if _, err := stmt.ExecContext(ctx, l.AgentID, toMicros(secretwrite.TimeOrNow(l.CreatedAt)),
+				dbtext.Clean(l.Level), dbtext.Clean(l.Source), dbtext.Clean(l.Output)); err != nil {
+				return mapErr(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("insert agent logs: %w", err)
+	}
+	return nil
+}
+
+// ListAgentLogs returns the agent's lines with ID > afterID in ID order
+// (none for an unknown agent).
+func (s *Store) ListAgentLogs(ctx context.Context, agentID uuid.UUID, afterID int64) ([]store.AgentLog, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, agent_id, created_at, level, source, output FROM agent_logs
+		WHERE agent_id = ? AND id > ? ORDER BY id`, agentID, afterID)
+	if err != nil {
+		return nil, fmt.Errorf("list agent logs: %w", mapErr(err))
+	}
+	defer rows.Close()
+	out := []store.AgentLog{}
+	for rows.Next() {
+		var (
+			l       store.AgentLog
+			created int64
+		)
+		if err := rows.Scan(&l.ID, &l.AgentID, &created, &l.Level, &l.Source, &l.Output); err != nil {
+			return nil, fmt.Errorf("list agent logs: %w", mapErr(err))
+		}
+		l.CreatedAt = fromMicros(created)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list agent logs: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+func scanAgent(row scanner) (store.WorkspaceAgent, error) {
+	var (
+		a           store.WorkspaceAgent
+		first, last sql.NullInt64
+		created     int64
+	)
+	err := row.Scan(&a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,
+		&a.Env, &a.Scripts, &a.LifecycleState, &first, &last, &created)
+	if err != nil {
+		return store.WorkspaceAgent{}, mapErr(err)
+	}
+	a.TokenHash, a.Env, a.Scripts = nilIfEmpty(a.TokenHash), nilIfEmpty(a.Env), nilIfEmpty(a.Scripts)
+	a.FirstConnected, a.LastConnected = fromNullMicros(first), fromNullMicros(last)
+	a.CreatedAt = fromMicros(created)
+	return a, nil
+}

@@ -1,0 +1,238 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/internal/secretwrite"
+)
+
+// Column lists. workspaceColumns never includes the sealed state: only
+// GetWorkspaceState and ListWorkspacesByStateKeyID read it.
+const (
+	workspaceColumns      = `id, name, owner_id, template_id, deleted, created_at, updated_at`
+	workspaceStateColumns = workspaceColumns + `, state_ciphertext, state_key_id`
+)
+
+// InsertWorkspace stores w (live, with no state: w's Deleted and state
+// fields are ignored) and its first build (number 1, for w; status pending
+// when empty) in one write transaction. A live workspace of the owner with
+// the same name is a *store.ConflictError with Field "name"; an unknown
+// owner, template or template version is store.ErrNotFound. Zero ids are
+// generated, a zero w.CreatedAt is now, a zero w.UpdatedAt is w.CreatedAt,
+// a zero first.CreatedAt is w.CreatedAt.
+func (s *Store) InsertWorkspace(ctx context.Context, w store.Workspace, first store.WorkspaceBuild) (store.Workspace, store.WorkspaceBuild, error) {
+	w = newWorkspace(w)
+	if first.CreatedAt.IsZero() {
+		first.CreatedAt = w.CreatedAt
+	}
+	first.WorkspaceID, first.BuildNumber = w.ID, 1
+	first = newBuild(first)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO workspaces (`+workspaceColumns+`) VALUES (?, ?, ?, ?, 0, ?, ?)`,
+			w.ID, w.Name, w.OwnerID, w.TemplateID, toMicros(w.CreatedAt), toMicros(w.UpdatedAt)); err != nil {
+			return mapErr(err)
+		}
+		return insertBuild(ctx, tx, first)
+	})
+	if err != nil {
+		return store.Workspace{}, store.WorkspaceBuild{}, fmt.Errorf("insert workspace: %w", err)
+	}
+	return w, first, nil
+}
+
+// newWorkspace returns w as InsertWorkspace stores it.
+func newWorkspace(w store.Workspace) store.Workspace {
+	if w.ID == uuid.Nil {
+		w.ID = uuid.New()
+	}
+	w.CreatedAt = secretwrite.TimeOrNow(w.CreatedAt)
+	if w.UpdatedAt.IsZero() {
+		w.UpdatedAt = w.CreatedAt
+	} else {
+		w.UpdatedAt = secretwrite.Time(w.UpdatedAt)
+	}
+	w.Deleted, w.StateCiphertext, w.StateKeyID = false, nil, ""
+	return w
+}
+
+// GetWorkspaceByID returns the workspace with id, deleted or not, without
+// its state; store.ErrNotFound if there is none.
+func (s *Store) GetWorkspaceByID(ctx context.Context, id uuid.UUID) (store.Workspace, error) {
+	w, err := scanWorkspace(s.db.QueryRowContext(ctx, `SELECT `+workspaceColumns+` FROM workspaces WHERE id = ?`, id), false)
+	if err != nil {
+		return store.Workspace{}, fmt.Errorf("get workspace by id: %w", err)
+	}
+	return w, nil
+}
+
+// GetWorkspaceByOwnerAndName returns the owner's live workspace name
+// (compared byte for byte), without its state; store.ErrNotFound if there
+// is none.
+func (s *Store) GetWorkspaceByOwnerAndName(ctx context.Context, ownerID uuid.UUID, name string) (store.Workspace, error) {
+	w, err := scanWorkspace(s.db.QueryRowContext(ctx,
+		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND name = ? AND deleted = 0`, ownerID, name), false)
+	if err != nil {
+		return store.Workspace{}, fmt.Errorf("get workspace by owner and name: %w", err)
+	}
+	return w, nil
+}
+
+// ListWorkspaces returns the owner's live workspaces sorted by name,
+// without their states.
+func (s *Store) ListWorkspaces(ctx context.Context, ownerID uuid.UUID) ([]store.Workspace, error) {
+	out, err := queryWorkspaces(ctx, s.db, false,
+		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND deleted = 0 ORDER BY name, id`, ownerID)
+	if err != nil {
+		return nil, fmt.Errorf("list workspaces: %w", err)
+	}
+	return out, nil
+}
+
+// ListAllWorkspaces returns every live workspace sorted by name (then id),
+// without their states.
+func (s *Store) ListAllWorkspaces(ctx context.Context) ([]store.Workspace, error) {
+	out, err := queryWorkspaces(ctx, s.db, false,
+		`SELECT `+workspaceColumns+` FROM workspaces WHERE deleted = 0 ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list all workspaces: %w", err)
+	}
+	return out, nil
+}
+
+// GetWorkspaceState returns the sealed state of workspace id (deleted or
+// not) and the id of the key that sealed it: nil and "" when no build has
+// recorded one; store.ErrNotFound if there is no such workspace.
+func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error) {
+	var (
+		ct    []byte
+		keyID sql.NullString
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT state_ciphertext, state_key_id FROM workspaces WHERE id = ?`, id).Scan(&ct, &keyID)
+	if err != nil {
+		return nil, "", fmt.Errorf("get workspace state: %w", mapErr(err))
+	}
+	if !keyID.Valid {
+		return nil, "", nil
+	}
+	return nonNilBytes(ct), keyID.String, nil
+}
+
+// WorkspaceStateKeyIDs returns each key id sealing a workspace state with
+// its row count. Deleted workspaces count: their states stay sealed.
+func (s *Store) WorkspaceStateKeyIDs(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT state_key_id, COUNT(*) FROM workspaces WHERE state_key_id IS NOT NULL GROUP BY state_key_id`)
+	if err != nil {
+		return nil, fmt.Errorf("workspace state key ids: %w", mapErr(err))
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var (
+			id string
+			n  int
+		)
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("workspace state key ids: %w", err)
+		}
+		out[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("workspace state key ids: %w", err)
+	}
+	return out, nil
+}
+
+// ListWorkspacesByStateKeyID returns up to limit workspaces (deleted ones
+// included) whose state is sealed by keyID, with their states, ordered by
+// id. A limit of zero or less means no limit.
+func (s *Store) ListWorkspacesByStateKeyID(ctx context.Context, keyID string, limit int) ([]store.Workspace, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	out, err := queryWorkspaces(ctx, s.db, true,
+		`SELECT `+workspaceStateColumns+` FROM workspaces WHERE state_key_id = ? ORDER BY id LIMIT ?`, keyID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list workspaces by state key id: %w", err)
+	}
+	return out, nil
+}
+
+// ReplaceWorkspaceState swaps the sealed state and key id of workspace id
+// (deleted or not) if it is still sealed by oldKeyID. It returns
+// store.ErrNotFound if there is no such workspace and a
+// *store.ConflictError with Field "key_id" if its state has been resealed
+// or replaced by a build meanwhile. It leaves updated_at alone.
+func (s *Store) ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE workspaces SET state_ciphertext = ?, state_key_id = ? WHERE id = ? AND state_key_id = ?`,
+			nonNilBytes(ciphertext), newKeyID, id, oldKeyID)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 1 {
+			return nil
+		}
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM workspaces WHERE id = ?`, id).Scan(&one); err != nil {
+			return mapErr(err)
+		}
+		return &store.ConflictError{Field: "key_id"}
+	})
+	if err != nil {
+		return fmt.Errorf("replace workspace state: %w", err)
+	}
+	return nil
+}
+
+// scanWorkspace reads one row of workspaceColumns, or of
+// workspaceStateColumns when withState.
+func scanWorkspace(row scanner, withState bool) (store.Workspace, error) {
+	var (
+		w                store.Workspace
+		created, updated int64
+		keyID            sql.NullString
+	)
+	dest := []any{&w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, &created, &updated}
+	if withState {
+		dest = append(dest, &w.StateCiphertext, &keyID)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return store.Workspace{}, mapErr(err)
+	}
+	w.CreatedAt, w.UpdatedAt = fromMicros(created), fromMicros(updated)
+	if keyID.Valid {
+		w.StateCiphertext, w.StateKeyID = nonNilBytes(w.StateCiphertext), keyID.String
+	} else {
+		w.StateCiphertext = nil
+	}
+	return w, nil
+}
+
+func queryWorkspaces(ctx context.Context, q querier, withState bool, query string, args ...any) ([]store.Workspace, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := []store.Workspace{}
+	for rows.Next() {
+		w, err := scanWorkspace(rows, withState)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, mapErr(err)
+	}
+	return out, nil
+}
