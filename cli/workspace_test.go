@@ -73,7 +73,9 @@ func (e *workspaceEnv) sh(t *testing.T, script string, env ...string) string {
 func (e *workspaceEnv) ssh(t *testing.T, ws, command string) string {
 	t.Helper()
 	r := e.u.Sh(t, "", `coder ssh "$WS" -- "$CMD"`, []string{"WS=" + ws, "CMD=" + command}, nil)
-	e.outputs = append(e.outputs, r.Stdout, r.Stderr)
+	// Only stderr is kept for the final search: these commands print
+	// values on purpose.
+	e.outputs = append(e.outputs, r.Stderr)
 	if r.ExitCode != 0 {
 		t.Fatalf("coder ssh %s -- %s: exit %d\nstderr: %s", ws, command, r.ExitCode, r.Stderr)
 	}

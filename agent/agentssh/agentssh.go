@@ -71,6 +71,8 @@ func New(o Options) (*Server, error) {
 		// The stream is authenticated by the server: accept "none".
 		PasswordHandler:  nil,
 		PublicKeyHandler: nil,
+		// HandleConn does not fill in the defaults Serve would.
+		ChannelHandlers: map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler},
 	}
 	return s, nil
 }
