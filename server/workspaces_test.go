@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/servertest"
@@ -53,6 +55,40 @@ func mustSucceed(t *testing.T, c *sdk.Client, b sdk.WorkspaceBuild) string {
 		t.Fatalf("build #%d %s: status %s, error %q\nlog:\n%s", done.BuildNumber, done.Transition, done.Status, done.Error, log)
 	}
 	return log
+}
+
+// agentToken reads the coder_agent's token from the workspace's sealed
+// state (the only place it exists in the clear).
+func agentToken(t *testing.T, s *servertest.Server, workspaceID [16]byte) string {
+	t.Helper()
+	ct, keyID, err := s.Store.GetWorkspaceState(context.Background(), workspaceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := s.Keys.Open(ct, keyID, secretcrypt.StateAAD(workspaceID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Resources []struct {
+			Type      string `json:"type"`
+			Instances []struct {
+				Attributes struct {
+					Token string `json:"token"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(pt, &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range st.Resources {
+		if r.Type == "coder_agent" && len(r.Instances) > 0 {
+			return r.Instances[0].Attributes.Token
+		}
+	}
+	t.Fatal("no coder_agent in the state")
+	return ""
 }
 
 // stateOutputs opens a workspace's sealed state and returns its outputs.
@@ -130,6 +166,37 @@ func TestWorkspaceLifecycle(t *testing.T) {
 		if err != nil || agent.Name != "main" {
 			t.Fatalf("recorded agent: %+v, %v", agent, err)
 		}
+		// The agent's token (only in the sealed state) fetches the
+		// manifest while the workspace is started; a wrong token does not.
+		agentClient := sdk.New(s.URL)
+		agentClient.SessionToken = agentToken(t, s, ws.ID)
+		m, err := agentClient.AgentManifest(ctx)
+		if err != nil {
+			t.Fatalf("manifest of a started workspace: %v", err)
+		}
+		if len(m.Secrets) != 1 || m.Secrets[0].EnvName != "API_KEY" || m.Secrets[0].Value.Reveal() != value {
+			t.Fatalf("manifest secrets: %d, want the api-key secret with its value", len(m.Secrets))
+		}
+		wantEnv := []sdk.EnvVar{
+			{Name: "FROM_AGENT", Value: "agent", MergeStrategy: "replace", Source: "coder_agent"},
+			{Name: "SHARED", Value: "agent", MergeStrategy: "replace", Source: "coder_agent"},
+			{Name: "SHARED", Value: "coder_env", MergeStrategy: "replace", Source: "coder_env"},
+		}
+		if diff := cmp.Diff(wantEnv, m.Env); diff != "" {
+			t.Fatalf("manifest env (-want +got):\n%s", diff)
+		}
+		if len(m.Scripts) != 2 || m.Scripts[0].DisplayName != "Startup Script" || m.Scripts[1].DisplayName != "Hello" {
+			t.Fatalf("manifest scripts: %+v", m.Scripts)
+		}
+		forged := sdk.New(s.URL)
+		forged.SessionToken = "not-a-token"
+		if _, err := forged.AgentManifest(ctx); sdk.StatusCode(err) != http.StatusUnauthorized {
+			t.Fatalf("manifest with a wrong token: got %v, want 401", err)
+		}
+		// A user's session token is no agent token.
+		if _, err := c.AgentManifest(ctx); sdk.StatusCode(err) != http.StatusUnauthorized {
+			t.Fatalf("manifest with a user token: got %v, want 401", err)
+		}
 
 		// Stop: no secret in the environment; state carried (the
 		// terraform_data resource is destroyed, which needs the state).
@@ -143,6 +210,10 @@ func TestWorkspaceLifecycle(t *testing.T) {
 		}
 		if out := stateOutputs(t, s, ws.ID); out["api_key_sha256"] != sha("") || out["transition"] != "stop" {
 			t.Fatalf("stop build outputs %v: want an empty secret and transition stop", out)
+		}
+		// A stopped workspace's agent gets no manifest (and no secret).
+		if _, err := agentClient.AgentManifest(ctx); sdk.StatusCode(err) != http.StatusForbidden {
+			t.Fatalf("manifest of a stopped workspace: got %v, want 403", err)
 		}
 
 		// Start again, then restart (stop + start) through the API.
