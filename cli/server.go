@@ -32,6 +32,7 @@ type serverOptions struct {
 	terraformPath     string
 	encryptionKeys    string
 	encryptionKeyFile string
+	relayURL          string
 	verbose           bool
 	logJSON           bool
 	limits            sdk.Limits
@@ -83,6 +84,7 @@ re-encrypts every value sealed by an older key.`,
 	f.IntVar(&o.limits.MaxSecrets, "max-secrets-per-user", o.limits.MaxSecrets, "How many secrets one user may hold")
 	f.IntVar(&o.limits.MaxTotalValueBytes, "max-secret-bytes-per-user", o.limits.MaxTotalValueBytes, "Total size of one user's secret values, in bytes")
 	f.IntVar(&o.limits.MaxEnvValueBytes, "max-env-secret-bytes-per-user", o.limits.MaxEnvValueBytes, "Total size of one user's secret values that have an environment variable target, in bytes")
+	f.StringVar(&o.relayURL, "relay-url", envDefault("CODER_RELAY_URL", ""), "URL other server processes on the same PostgreSQL reach this one at, to relay sessions to agents connected here (default http://<http-address>; only with --postgres-url) ($CODER_RELAY_URL)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "Log every request (debug level)")
 	f.BoolVar(&o.logJSON, "log-json", false, "Write logs as JSON")
 	return cmd
@@ -158,6 +160,13 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 		logger.Info("using terraform", "path", tfPath)
 	}
 	workspacesDir := filepath.Join(o.dataDir, "workspaces")
+	relayURL := ""
+	if o.postgresURL != "" {
+		relayURL = o.relayURL
+		if relayURL == "" {
+			relayURL = listenURL(ln.Addr())
+		}
+	}
 	srv, err := server.New(ctx, server.Options{
 		Store:         st,
 		Keys:          keys,
@@ -168,6 +177,7 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 		DataDir:       o.dataDir,
 		Terraform:     tfPath,
 		SingleProcess: o.postgresURL == "",
+		RelayURL:      relayURL,
 		BaseEnv:       os.Environ(),
 		// Templates that keep workspaces on this machine (the local
 		// example) declare this variable; others never see it.
@@ -256,14 +266,19 @@ func (o *serverOptions) loadKeys(logger *slog.Logger) (*secretcrypt.Keyring, err
 	return kr, nil
 }
 
+// listenURL is the http URL of a listener (loopback for a wildcard address).
+func listenURL(addr net.Addr) string {
+	host := addr.String()
+	if ta, ok := addr.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		host = net.JoinHostPort("127.0.0.1", fmt.Sprint(ta.Port))
+	}
+	return "http://" + host
+}
+
 func (o *serverOptions) resolveAccessURL(addr net.Addr) (*url.URL, error) {
 	raw := o.accessURL
 	if raw == "" {
-		host := addr.String()
-		if ta, ok := addr.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
-			host = net.JoinHostPort("127.0.0.1", fmt.Sprint(ta.Port))
-		}
-		raw = "http://" + host
+		raw = listenURL(addr)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

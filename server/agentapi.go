@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -240,7 +239,13 @@ func (s *Server) agentRPC(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.agents.set(a.ID, sess)
-	defer s.agents.remove(a.ID, sess)
+	s.registerRelay(ctx, a.ID)
+	defer func() {
+		s.agents.remove(a.ID, sess)
+		if s.agents.get(a.ID) == nil {
+			s.unregisterRelay(context.WithoutCancel(ctx), a.ID)
+		}
+	}()
 	if err := s.ws.UpdateAgentConnection(ctx, a.ID, s.now().UTC()); err != nil {
 		s.logger.Warn("record agent connection", "agent_id", a.ID, "error", err)
 	}
@@ -256,12 +261,3 @@ func (s *Server) agentRPC(w http.ResponseWriter, r *http.Request) {
 
 // errAgentNotConnected means no connection of the agent reaches this server.
 var errAgentNotConnected = errors.New("agent not connected")
-
-// dialAgent opens a stream to an agent connected to this server.
-func (s *Server) dialAgent(_ context.Context, id uuid.UUID) (io.ReadWriteCloser, error) {
-	sess := s.agents.get(id)
-	if sess == nil {
-		return nil, errAgentNotConnected
-	}
-	return sess.Open()
-}

@@ -166,6 +166,12 @@ func (s *Server) getWorkspaceAgent(w http.ResponseWriter, r *http.Request) {
 	}
 	out := sdk.WorkspaceAgent{ID: a.ID, Name: a.Name, LifecycleState: a.LifecycleState, LastSeenAt: a.LastConnected}
 	out.Connected = s.agents.get(a.ID) != nil
+	if !out.Connected && s.opts.RelayURL != "" {
+		// Connected to another server process?
+		if _, err := s.ws.GetAgentRelay(r.Context(), a.ID); err == nil {
+			out.Connected = true
+		}
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 

@@ -45,6 +45,10 @@ type Options struct {
 	SingleProcess bool
 	// TerraformExtraEnv is added to every Terraform command.
 	TerraformExtraEnv []string
+	// RelayURL is the URL other server processes reach this one at, to
+	// relay sessions to agents connected here ("" disables relaying: one
+	// process).
+	RelayURL string
 	// BaseEnv is the server's own environment (os.Environ()); the
 	// provisioner strips every CODER_* and TF_* variable from it.
 	BaseEnv []string
@@ -147,6 +151,9 @@ func (s *Server) baseCtx(r *http.Request) context.Context {
 	if s.runCtx != nil {
 		return s.runCtx
 	}
+	if r == nil {
+		return context.Background()
+	}
 	return r.Context()
 }
 
@@ -203,6 +210,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v2/workspaceagents/me/logs", s.agentAuth(s.agentLogs))
 	m.Handle("GET /api/v2/workspaceagents/me/rpc", s.agentAuth(s.agentRPC))
 	m.HandleFunc("GET /bin/{file}", s.serveBinary)
+	m.HandleFunc("GET /api/v2/internal/relay/agents/{agent}", s.relayAgent)
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("Route %s %s does not exist.", r.Method, r.URL.Path))
 	})

@@ -155,6 +155,19 @@ func KillLocalAgents(dataDir string) {
 	}
 }
 
+// StartSecondServer starts another server process on the same PostgreSQL
+// database and keys as first, with its own data folder and port.
+func StartSecondServer(t testing.TB, first *Server) *Server {
+	t.Helper()
+	if first.PostgresURL == "" {
+		t.Fatal("a second server needs PostgreSQL")
+	}
+	s := &Server{DataDir: t.TempDir(), PostgresURL: first.PostgresURL, Keys: first.Keys, Output: &SyncBuffer{}}
+	t.Cleanup(func() { KillLocalAgents(s.DataDir) })
+	s.start(t, []string{"server", "--http-address", "127.0.0.1:0", "--data-dir", s.DataDir})
+	return s
+}
+
 // Restart starts the server again after Stop or Kill, on the same address
 // (agents reconnect to it) and the same data.
 func (s *Server) Restart(t testing.TB) {

@@ -9,6 +9,7 @@ package secretcrypt
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -34,6 +35,7 @@ var (
 type key struct {
 	id   string
 	aead cipher.AEAD
+	mac  []byte // HMAC key derived from the key, for MAC
 }
 
 // Keyring holds the configured keys. The first is the primary: it seals
@@ -75,7 +77,8 @@ func NewKeyring(keys ...[]byte) (*Keyring, error) {
 		if _, dup := kr.byID[id]; dup {
 			continue
 		}
-		kk := &key{id: id, aead: aead}
+		mk := sha256.Sum256(append([]byte("usersecrets/secretcrypt mac key v1\x00"), k...))
+		kk := &key{id: id, aead: aead, mac: mk[:]}
 		kr.byID[id] = kk
 		kr.order = append(kr.order, id)
 		if kr.primary == nil {
@@ -170,6 +173,27 @@ func (kr *Keyring) Open(ciphertext []byte, keyID string, aad []byte) ([]byte, er
 		return nil, ErrDecrypt
 	}
 	return out, nil
+}
+
+// MAC authenticates msg with a key derived from the primary key. Server
+// processes that share keys use it to trust each other's requests.
+func (kr *Keyring) MAC(msg []byte) []byte {
+	h := hmac.New(sha256.New, kr.primary.mac)
+	h.Write(msg)
+	return h.Sum(nil)
+}
+
+// VerifyMAC reports whether mac authenticates msg under any configured key
+// (so processes in the middle of a key rotation still agree).
+func (kr *Keyring) VerifyMAC(msg, mac []byte) bool {
+	for _, id := range kr.order {
+		h := hmac.New(sha256.New, kr.byID[id].mac)
+		h.Write(msg)
+		if hmac.Equal(h.Sum(nil), mac) {
+			return true
+		}
+	}
+	return false
 }
 
 // SecretAAD is the additional data that binds a secret's value to its row:

@@ -131,3 +131,17 @@ func TestKeyFile(t *testing.T) {
 		t.Fatalf("world-readable key file: got %v, want an error naming chmod 600", err)
 	}
 }
+
+func TestMAC(t *testing.T) {
+	a, b := mustKey(t), mustKey(t)
+	ra, _ := secretcrypt.NewKeyring(a)
+	rab, _ := secretcrypt.NewKeyring(b, a)
+	rb, _ := secretcrypt.NewKeyring(b)
+	mac := ra.MAC([]byte("msg"))
+	if !ra.VerifyMAC([]byte("msg"), mac) || !rab.VerifyMAC([]byte("msg"), mac) {
+		t.Fatal("a MAC does not verify under a keyring holding its key")
+	}
+	if rb.VerifyMAC([]byte("msg"), mac) || ra.VerifyMAC([]byte("msh"), mac) {
+		t.Fatal("a MAC verifies under another key or for another message")
+	}
+}

@@ -222,6 +222,15 @@ type WorkspaceStore interface {
 	InsertAgentLogs(ctx context.Context, logs []AgentLog) error
 	ListAgentLogs(ctx context.Context, agentID uuid.UUID, afterID int64) ([]AgentLog, error)
 
+	// SetAgentRelay records that agentID is connected to the server process
+	// reachable at relayURL; ClearAgentRelay removes the record if it still
+	// names relayURL; GetAgentRelay returns it, or ErrNotFound. Several
+	// server processes use them to relay sessions to an agent connected to
+	// another process.
+	SetAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string, at time.Time) error
+	ClearAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string) error
+	GetAgentRelay(ctx context.Context, agentID uuid.UUID) (string, error)
+
 	// WorkspaceStateKeyIDs, ListWorkspacesByStateKeyID and
 	// ReplaceWorkspaceState support key rotation of sealed states, like the
 	// secret methods of the same purpose. They cover deleted workspaces

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -17,6 +18,45 @@ var agentTests = []test{
 	{"Lifecycle", testAgentLifecycle},
 	{"Connection", testAgentConnection},
 	{"NotFound", testAgentNotFound},
+	{"Relay", testAgentRelay},
+}
+
+// testAgentRelay records which server an agent is connected to: set,
+// replace, clear only by the server that holds it, and gone with the agent.
+func testAgentRelay(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	_, b := f.create(t, s, "dev", 0)
+	a := newAgent(b, "main", []byte("relay hash"))
+	claimOne(t, s, b.ID, "w1")
+	complete(t, s, store.CompleteBuildParams{BuildID: b.ID, WorkerID: "w1", Status: sdk.BuildSucceeded, Agents: []store.WorkspaceAgent{a}, CompletedAt: base})
+	if _, err := s.GetAgentRelay(ctx, a.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetAgentRelay before any: got %v, want ErrNotFound", err)
+	}
+	for _, u := range []string{"http://10.0.0.1:3000", "http://10.0.0.2:3000"} {
+		if err := s.SetAgentRelay(ctx, a.ID, u, base); err != nil {
+			t.Fatalf("SetAgentRelay(%s): %v", u, err)
+		}
+		if got, err := s.GetAgentRelay(ctx, a.ID); err != nil || got != u {
+			t.Fatalf("GetAgentRelay: got %q, %v, want %q", got, err, u)
+		}
+	}
+	// A server that lost the agent to another must not clear its record.
+	if err := s.ClearAgentRelay(ctx, a.ID, "http://10.0.0.1:3000"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetAgentRelay(ctx, a.ID); got != "http://10.0.0.2:3000" {
+		t.Fatalf("after a stale clear: got %q, want the newer record kept", got)
+	}
+	if err := s.ClearAgentRelay(ctx, a.ID, "http://10.0.0.2:3000"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetAgentRelay(ctx, a.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetAgentRelay after clear: got %v, want ErrNotFound", err)
+	}
+	if err := s.SetAgentRelay(ctx, uuid.New(), "http://x", base); err == nil {
+		t.Fatal("SetAgentRelay of an unknown agent: got nil error")
+	}
 }
 
 // newAgent returns an agent of build b named name whose token hashes to

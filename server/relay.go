@@ -1,0 +1,120 @@
+package server
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/server/store"
+)
+
+// Relay between server processes: an agent keeps one connection, to one
+// process. When a session for it arrives at another process, that process
+// looks up where the agent is connected (the store's agent_relays) and
+// opens a stream through that process's internal relay route. Processes
+// trust each other through a MAC made with their shared encryption keys.
+
+const (
+	relayTimeHeader = "Coder-Relay-Time"
+	relayMACHeader  = "Coder-Relay-Mac"
+	relayMaxSkew    = 2 * time.Minute
+)
+
+func relayMessage(agentID uuid.UUID, unix int64) []byte {
+	return []byte("relay:" + agentID.String() + ":" + strconv.FormatInt(unix, 10))
+}
+
+// registerRelay records that the agent is connected here.
+func (s *Server) registerRelay(ctx context.Context, agentID uuid.UUID) {
+	if s.opts.RelayURL == "" {
+		return
+	}
+	if err := s.ws.SetAgentRelay(ctx, agentID, s.opts.RelayURL, s.now().UTC()); err != nil {
+		s.logger.Warn("record agent relay", "agent_id", agentID, "error", err)
+	}
+}
+
+func (s *Server) unregisterRelay(ctx context.Context, agentID uuid.UUID) {
+	if s.opts.RelayURL == "" {
+		return
+	}
+	if err := s.ws.ClearAgentRelay(ctx, agentID, s.opts.RelayURL); err != nil {
+		s.logger.Warn("clear agent relay", "agent_id", agentID, "error", err)
+	}
+}
+
+// dialAgent opens a stream to an agent: directly when it is connected to
+// this process, through the process it is connected to otherwise.
+func (s *Server) dialAgent(ctx context.Context, id uuid.UUID) (io.ReadWriteCloser, error) {
+	if sess := s.agents.get(id); sess != nil {
+		return sess.Open()
+	}
+	target, err := s.ws.GetAgentRelay(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && target == s.opts.RelayURL) {
+		return nil, errAgentNotConnected
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().Unix()
+	h := http.Header{}
+	h.Set(relayTimeHeader, strconv.FormatInt(now, 10))
+	h.Set(relayMACHeader, hex.EncodeToString(s.opts.Keys.MAC(relayMessage(id, now))))
+	u := strings.Replace(strings.TrimRight(target, "/"), "http", "ws", 1) + "/api/v2/internal/relay/agents/" + id.String()
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	c, res, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPHeader: h})
+	if err != nil {
+		if res != nil && res.StatusCode == http.StatusBadGateway {
+			return nil, errAgentNotConnected
+		}
+		return nil, fmt.Errorf("relay through %s: %w", target, err)
+	}
+	c.SetReadLimit(-1)
+	return websocket.NetConn(s.baseCtx(nil), c, websocket.MessageBinary), nil
+}
+
+// relayAgent is the internal route another process uses to reach an agent
+// connected here.
+func (s *Server) relayAgent(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(r.PathValue("agent"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "Agent id must be a UUID.")
+		return
+	}
+	unix, err := strconv.ParseInt(r.Header.Get(relayTimeHeader), 10, 64)
+	mac, herr := hex.DecodeString(r.Header.Get(relayMACHeader))
+	skew := time.Duration(s.now().Unix()-unix) * time.Second
+	if err != nil || herr != nil || skew > relayMaxSkew || skew < -relayMaxSkew || !s.opts.Keys.VerifyMAC(relayMessage(id, unix), mac) {
+		writeError(w, http.StatusForbidden, "Relay requests come only from server processes that share this server's keys.")
+		return
+	}
+	sess := s.agents.get(id)
+	if sess == nil {
+		writeError(w, http.StatusBadGateway, "The agent is not connected to this server.")
+		return
+	}
+	stream, err := sess.Open()
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "The agent's connection closed.")
+		return
+	}
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		stream.Close()
+		return
+	}
+	c.SetReadLimit(-1)
+	ctx, cancel := context.WithCancel(s.baseCtx(r))
+	defer cancel()
+	pipe(websocket.NetConn(ctx, c, websocket.MessageBinary), stream)
+}

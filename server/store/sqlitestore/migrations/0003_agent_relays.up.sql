@@ -1,0 +1,7 @@
+-- Which server process an agent is connected to, so that a session opened
+-- on another process can be relayed to it.
+CREATE TABLE agent_relays (
+    agent_id   TEXT    NOT NULL PRIMARY KEY REFERENCES workspace_agents (id) ON DELETE CASCADE,
+    relay_url  TEXT    NOT NULL,
+    updated_at INTEGER NOT NULL
+);
