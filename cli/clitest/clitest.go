@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -131,10 +132,30 @@ func StartServer(t testing.TB, backend string, extraArgs ...string) *Server {
 		s.Keys = secretcrypt.EncodeKey(k)
 	}
 	s.Output = &SyncBuffer{}
-	// Local workspaces' agents outlive a killed server: stop them last.
-	t.Cleanup(func() { KillLocalAgents(s.DataDir) })
+	// Local workspaces' agents, and the builds of a killed server,
+	// outlive the server: stop them last.
+	t.Cleanup(func() {
+		KillLocalAgents(s.DataDir)
+		KillProcessesUnder(s.DataDir)
+	})
 	s.start(t, append(args, extraArgs...))
 	return s
+}
+
+// KillProcessesUnder kills every process whose working folder is inside
+// dir: the terraform runs a killed server left behind.
+func KillProcessesUnder(dir string) {
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid <= 1 || pid == os.Getpid() {
+			continue
+		}
+		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		if err == nil && strings.HasPrefix(cwd, dir+string(os.PathSeparator)) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }
 
 // KillLocalAgents stops the agents that the local example template started
@@ -163,7 +184,10 @@ func StartSecondServer(t testing.TB, first *Server) *Server {
 		t.Fatal("a second server needs PostgreSQL")
 	}
 	s := &Server{DataDir: t.TempDir(), PostgresURL: first.PostgresURL, Keys: first.Keys, Output: &SyncBuffer{}}
-	t.Cleanup(func() { KillLocalAgents(s.DataDir) })
+	t.Cleanup(func() {
+		KillLocalAgents(s.DataDir)
+		KillProcessesUnder(s.DataDir)
+	})
 	s.start(t, []string{"server", "--http-address", "127.0.0.1:0", "--data-dir", s.DataDir})
 	return s
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -107,6 +108,18 @@ func (p *Provisioner) Wake() {
 // Start fails the builds a stopped server left running, then starts the
 // workers and the reaper. They stop when ctx is done; Wait waits for them.
 func (p *Provisioner) Start(ctx context.Context) error {
+	// Build folders left by a process that was killed (they may hold plan
+	// files and state) go first: this process's WorkDir is its own.
+	if entries, err := os.ReadDir(p.o.WorkDir); err == nil {
+		for _, e := range entries {
+			if err := os.RemoveAll(filepath.Join(p.o.WorkDir, e.Name())); err != nil {
+				p.o.Logger.Warn("remove a stale build folder", "name", e.Name(), "error", err)
+			}
+		}
+		if len(entries) > 0 {
+			p.o.Logger.Info("removed stale build folders", "count", len(entries))
+		}
+	}
 	now := time.Now()
 	before := now.Add(-p.o.StaleAfter)
 	if p.o.SingleProcess {
