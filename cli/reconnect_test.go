@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ func TestAgentReconnectAppliesSecrets(t *testing.T) {
 	e.waitReady(t, "dev")
 	home := e.home("dev")
 	e.wantEnv(t, "dev", "API_KEY", v1)
-	e.wantFile(t, filepath.Join(home, ".tool"), f1, 0o600)
+	e.wantFile(t, "dev", "~/.tool", f1, 0o600)
 
 	e.sh(t, `echo -n "$V2" | coder secret update api-key`, env...)
 	e.sh(t, `echo -n "$F2" | coder secret update tool`, env...)
@@ -42,10 +43,10 @@ func TestAgentReconnectAppliesSecrets(t *testing.T) {
 	// A reconnect fetches the manifest again and applies it: the file is
 	// rewritten and new sessions get the new environment.
 	waitFor(t, 30*time.Second, func() bool {
-		fs, ok := readFile(t, filepath.Join(home, ".tool"))
-		return ok && fs.content == f2
+		b, err := os.ReadFile(filepath.Join(home, ".tool"))
+		return err == nil && string(b) == f2
 	}, "the agent to rewrite the file secret after reconnecting")
-	e.wantFile(t, filepath.Join(home, ".tool"), f2, 0o600)
+	e.wantFile(t, "dev", "~/.tool", f2, 0o600)
 	e.wantEnv(t, "dev", "API_KEY", v2)
 	for _, v := range []string{v1, v2, f1, f2} {
 		if strings.Contains(e.srv.Output.String(), v) {

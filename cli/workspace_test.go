@@ -148,34 +148,40 @@ func (e *workspaceEnv) wantUnset(t *testing.T, ws, name string) {
 	}
 }
 
-// fileState reads a workspace file from the outside: content, mode, inode.
+// fileState is what a workspace file is, as seen through coder ssh.
 type fileState struct {
 	content string
 	mode    os.FileMode
 	inode   uint64
 }
 
-func readFile(t *testing.T, path string) (fileState, bool) {
+// readFile looks at a file inside the workspace through `coder ssh`: its
+// mode, inode and content.
+func (e *workspaceEnv) readFile(t *testing.T, ws, path string) (fileState, bool) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
+	quoted := shellQuoteTest(path)
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		quoted = `"$HOME"/` + shellQuoteTest(rest)
+	}
+	out := e.ssh(t, ws, fmt.Sprintf(`p=%s; if [ -f "$p" ]; then stat -c 'exists %%a %%i' "$p"; cat "$p"; else echo missing; fi`, quoted))
+	head, content, _ := strings.Cut(out, "\n")
+	if head == "missing" {
 		return fileState{}, false
 	}
-	if err != nil {
-		t.Fatal(err)
+	var fs fileState
+	var mode uint32
+	if _, err := fmt.Sscanf(head, "exists %o %d", &mode, &fs.inode); err != nil {
+		t.Fatalf("stat %s in the workspace: unexpected output", path)
 	}
-	st, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fileState{content: string(b), mode: st.Mode().Perm(), inode: inodeOf(st)}, true
+	fs.mode, fs.content = os.FileMode(mode), content
+	return fs, true
 }
 
-func (e *workspaceEnv) wantFile(t *testing.T, path, content string, mode os.FileMode) fileState {
+func (e *workspaceEnv) wantFile(t *testing.T, ws, path, content string, mode os.FileMode) fileState {
 	t.Helper()
-	fs, ok := readFile(t, path)
+	fs, ok := e.readFile(t, ws, path)
 	if !ok {
-		t.Fatalf("%s does not exist", path)
+		t.Fatalf("%s does not exist in the workspace", path)
 	}
 	if fs.content != content || fs.mode != mode {
 		t.Fatalf("%s: content matches %v, mode %#o (want %#o)", path, fs.content == content, fs.mode, mode)
@@ -183,46 +189,68 @@ func (e *workspaceEnv) wantFile(t *testing.T, path, content string, mode os.File
 	return fs
 }
 
-// TestWorkspaceGuide checks, in a running workspace of the local template,
-// every row of the guide's two tables and the Important note: what new
-// sessions see and what lands on disk after each create, update, rename,
-// clear and delete, before and after the next start.
+func shellQuoteTest(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// TestWorkspaceGuide runs the guide's command blocks as written against a
+// server with the local template, and checks through `coder ssh` every
+// statement about what the running workspace sees: every row of the
+// guide's two tables and the Important note, before and after the next
+// start, and that user secrets beat coder_env and coder_agent.env.
 func TestWorkspaceGuide(t *testing.T) {
 	for _, backend := range clitest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			e := newWorkspaceEnv(t, backend)
-			v1, v2 := canary(t), canary(t)
+			apiKey, newAPIKey, token := canary(t), canary(t), canary(t)
 			tool1, tool2 := `{"token": "`+canary(t)+`"}`+"\n", `{"token": "`+canary(t)+`"}`+"\n"
-			svc, greet, kind, fresh := canary(t), canary(t), canary(t), canary(t)
-			env := []string{"API_KEY=" + v1, "NEW_API_KEY=" + v2, "TOKEN=" + svc, "G=" + greet, "K=" + kind, "F=" + fresh, "TOOL1=" + tool1, "TOOL2=" + tool2}
-			run := func(script string) { t.Helper(); e.sh(t, script, env...) }
+			greet, kind, fresh := canary(t), canary(t), canary(t)
+			work := t.TempDir()
+			if err := os.WriteFile(filepath.Join(work, "tool-config.json"), []byte(tool1), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			env := []string{"API_KEY=" + apiKey, "NEW_API_KEY=" + newAPIKey, "TOKEN=" + token, "G=" + greet, "K=" + kind, "F=" + fresh, "TOOL2=" + tool2}
+			run := func(script string) {
+				t.Helper()
+				r := e.u.MustSh(t, work, script, env, nil)
+				e.outputs = append(e.outputs, r.Stdout, r.Stderr)
+			}
 
-			run(`echo -n "$API_KEY" | coder secret create api-key --description "API key for workspace tools" --env API_KEY`)
-			run(`printf '%s' "$TOOL1" > ./tool-config.json && coder secret create tool-config --description "Tool configuration" --file ~/.config/tool/config.json < ./tool-config.json`)
-			run(`echo -n "$TOKEN" | coder secret create service-token --description "Service token for workspace tools" --env SERVICE_TOKEN --file ~/.config/service/token`)
+			// The guide's "Create a secret" blocks, as written.
+			run(`echo -n "$API_KEY" | coder secret create api-key \
+--description "API key for workspace tools" \
+--env API_KEY`)
+			run(`coder secret create tool-config \
+--description "Tool configuration" \
+--file ~/.config/tool/config.json \
+< ./tool-config.json`)
+			run(`echo -n "$TOKEN" | coder secret create service-token \
+--description "Service token for workspace tools" \
+--env SERVICE_TOKEN \
+--file ~/.config/service/token`)
+			// Secrets named like the template's own variables.
 			run(`echo -n "$G" | coder secret create greeting --env GREETING`)
 			run(`echo -n "$K" | coder secret create kind --env WORKSPACE_KIND`)
 			run(`coder create dev --template local`)
 			e.waitReady(t, "dev")
-			home := e.home("dev")
 
 			// At start: env secrets in every new session; user secrets beat
-			// coder_env (GREETING) and coder_agent.env (WORKSPACE_KIND).
-			e.wantEnv(t, "dev", "API_KEY", v1)
-			e.wantEnv(t, "dev", "SERVICE_TOKEN", svc)
+			// coder_env (GREETING) and coder_agent.env (WORKSPACE_KIND); the
+			// agent's token is not there.
+			e.wantEnv(t, "dev", "API_KEY", apiKey)
+			e.wantEnv(t, "dev", "SERVICE_TOKEN", token)
 			e.wantEnv(t, "dev", "GREETING", greet)
 			e.wantEnv(t, "dev", "WORKSPACE_KIND", kind)
 			e.wantUnset(t, "dev", "CODER_AGENT_TOKEN")
 			// Files: parents created 0700, new files 0600.
-			toolPath := filepath.Join(home, ".config/tool/config.json")
-			first := e.wantFile(t, toolPath, tool1, 0o600)
-			e.wantFile(t, filepath.Join(home, ".config/service/token"), svc, 0o600)
-			if st, err := os.Stat(filepath.Join(home, ".config/tool")); err != nil || st.Mode().Perm() != 0o700 {
-				t.Fatalf("created parent folder: %v, mode %#o, want 0700", err, st.Mode().Perm())
+			toolPath := "~/.config/tool/config.json"
+			first := e.wantFile(t, "dev", toolPath, tool1, 0o600)
+			e.wantFile(t, "dev", "~/.config/service/token", token, 0o600)
+			if out := e.ssh(t, "dev", `stat -c %a ~/.config/tool`); out != "700\n" {
+				t.Fatalf("created parent folder mode %q, want 700", out)
 			}
 			// A process started now keeps its environment through the
 			// restart below (the local template keeps processes that left
 			// the agent's process group).
+			home := e.home("dev")
 			e.ssh(t, "dev", `setsid sh -c 'while :; do printf %s "$API_KEY" > "$HOME/old-process.out"; sleep 0.2; done' >/dev/null 2>&1 < /dev/null & echo $! > "$HOME/old-process.pid"`)
 			t.Cleanup(func() {
 				if b, err := os.ReadFile(filepath.Join(home, "old-process.pid")); err == nil {
@@ -232,56 +260,77 @@ func TestWorkspaceGuide(t *testing.T) {
 				}
 			})
 
-			// Changes while running: nothing moves until the next start.
-			if err := os.Chmod(toolPath, 0o640); err != nil {
-				t.Fatal(err)
-			}
-			run(`echo -n "$NEW_API_KEY" | coder secret update api-key`)
+			// Changes while the workspace runs: nothing moves until the
+			// next start. First the guide's "Update a secret" value block.
+			e.ssh(t, "dev", `chmod 640 ~/.config/tool/config.json`)
+			run(`# Update a secret value.
+echo -n "$NEW_API_KEY" | coder secret update api-key`)
 			run(`echo -n "$F" | coder secret create fresh --env FRESH`)
 			run(`printf '%s' "$TOOL2" | coder secret update tool-config`)
 			run(`coder secret update service-token --file ~/.config/service/token2`)
 			run(`coder secret update greeting --env ""`)
 			run(`coder secret delete -y kind`)
-			e.wantEnv(t, "dev", "API_KEY", v1)
+			e.wantEnv(t, "dev", "API_KEY", apiKey)
 			e.wantUnset(t, "dev", "FRESH")
 			e.wantEnv(t, "dev", "GREETING", greet)
-			e.wantFile(t, toolPath, tool1, 0o640)
+			e.wantFile(t, "dev", toolPath, tool1, 0o640)
 
 			e.restart(t, "dev")
-			e.wantEnv(t, "dev", "API_KEY", v2)                      // update applies
+			e.wantEnv(t, "dev", "API_KEY", newAPIKey)               // update applies
 			e.wantEnv(t, "dev", "FRESH", fresh)                     // create applies
 			e.wantEnv(t, "dev", "GREETING", "Hello from coder_env") // env target cleared: the template's value again
 			e.wantEnv(t, "dev", "WORKSPACE_KIND", "local")          // secret deleted: the template's value again
-			second := e.wantFile(t, toolPath, tool2, 0o640)         // overwritten, permissions kept
+			second := e.wantFile(t, "dev", toolPath, tool2, 0o640)  // overwritten, permissions kept
 			if second.inode != first.inode {
 				t.Fatalf("the file was replaced (inode %d, was %d); it must be written in place", second.inode, first.inode)
 			}
-			e.wantFile(t, filepath.Join(home, ".config/service/token2"), svc, 0o600) // new path written
-			e.wantFile(t, filepath.Join(home, ".config/service/token"), svc, 0o600)  // old path stays
-			if b, err := os.ReadFile(filepath.Join(home, "old-process.out")); err != nil || string(b) != v1 {
-				t.Fatalf("the process started before the restart: err %v, still sees the old value %v", err, string(b) == v1)
+			e.wantFile(t, "dev", "~/.config/service/token2", token, 0o600) // new path written
+			e.wantFile(t, "dev", "~/.config/service/token", token, 0o600)  // old path stays, old value
+			if out := e.ssh(t, "dev", `cat ~/old-process.out`); out != apiKey {
+				t.Fatalf("the process started before the restart does not still see the old value")
 			}
 
-			// Rename, clear the file target, delete.
-			run(`coder secret update api-key --env NEW_API_KEY`)
+			// The guide's rename and clear blocks; delete a secret with
+			// both targets.
+			run(`# Change the environment variable target.
+coder secret update api-key --env NEW_API_KEY`)
+			run(`# Clear the file injection target while keeping the secret.
+coder secret update api-key --file ""`)
 			run(`coder secret update tool-config --file ""`)
 			run(`coder secret delete -y service-token`)
-			e.wantEnv(t, "dev", "API_KEY", v2)
+			e.wantEnv(t, "dev", "API_KEY", newAPIKey)
 			e.wantUnset(t, "dev", "NEW_API_KEY")
 			e.restart(t, "dev")
-			e.wantEnv(t, "dev", "NEW_API_KEY", v2)
-			e.wantUnset(t, "dev", "API_KEY")
-			e.wantUnset(t, "dev", "SERVICE_TOKEN")
-			e.wantFile(t, toolPath, tool2, 0o640)                                    // cleared target: file stays
-			e.wantFile(t, filepath.Join(home, ".config/service/token2"), svc, 0o600) // deleted secret: file stays
+			e.wantEnv(t, "dev", "NEW_API_KEY", newAPIKey)                  // rename: the new name...
+			e.wantUnset(t, "dev", "API_KEY")                               // ...and the old one unset
+			e.wantUnset(t, "dev", "SERVICE_TOKEN")                         // deleted: no longer injected
+			e.wantFile(t, "dev", toolPath, tool2, 0o640)                   // cleared target: the file stays with its last value
+			e.wantFile(t, "dev", "~/.config/service/token2", token, 0o600) // deleted secret: the file stays
 
 			// Two secrets on one absolute path: one file, and a warning
 			// naming both in the agent's log.
 			collide := filepath.Join(home, "collide")
 			run(`echo -n one | coder secret create collide-a --file ~/collide`)
 			e.sh(t, `echo -n two | coder secret create collide-b --file "$P"`, "P="+collide)
+
+			// The guide's "List and delete secrets" blocks, as written.
+			r := e.u.MustSh(t, work, `# List all of your secrets.
+coder secret list`, nil, nil)
+			if !strings.Contains(r.Stdout, "api-key") || !strings.Contains(r.Stdout, "NEW_API_KEY") {
+				t.Fatalf("coder secret list:\n%s", r.Stdout)
+			}
+			r = e.u.MustSh(t, work, `# Show a single secret by name.
+coder secret list api-key`, nil, nil)
+			if strings.Count(strings.TrimSpace(r.Stdout), "\n") != 1 {
+				t.Fatalf("coder secret list api-key:\n%s", r.Stdout)
+			}
+			r = e.u.MustSh(t, work, `# Delete a secret you no longer need.
+coder secret delete api-key`, nil, strings.NewReader("y\n"))
+			e.outputs = append(e.outputs, r.Stdout, r.Stderr)
+			e.wantEnv(t, "dev", "NEW_API_KEY", newAPIKey) // until the next start
 			e.restart(t, "dev")
-			if fs, ok := readFile(t, collide); !ok || (fs.content != "one" && fs.content != "two") {
+			e.wantUnset(t, "dev", "NEW_API_KEY")
+			if fs, ok := e.readFile(t, "dev", "~/collide"); !ok || (fs.content != "one" && fs.content != "two") {
 				t.Fatalf("collided file: exists %v", ok)
 			}
 			agentLog, err := os.ReadFile(filepath.Join(home, ".coder-agent.log"))
@@ -314,7 +363,7 @@ func TestWorkspaceGuide(t *testing.T) {
 				"CLI output":         strings.Join(e.outputs, "\n"),
 			}
 			for where, text := range places {
-				for _, v := range []string{v1, v2, svc, greet, kind, fresh, strings.TrimSpace(tool1), strings.TrimSpace(tool2)} {
+				for _, v := range []string{apiKey, newAPIKey, token, greet, kind, fresh, strings.TrimSpace(tool1), strings.TrimSpace(tool2)} {
 					if strings.Contains(text, v) {
 						t.Fatalf("the %s holds a secret value", where)
 					}
