@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	gossh "golang.org/x/crypto/ssh"
@@ -28,6 +30,7 @@ func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code
 
 func newSSHCommand(g *globalOptions) *cobra.Command {
 	var stdio, forcePTY bool
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "ssh WORKSPACE [-- COMMAND ARGS...]",
 		Short: "Open a shell in a workspace, or run a command there",
@@ -47,6 +50,9 @@ carries the raw SSH stream on stdin and stdout, for OpenSSH:
 			if err != nil {
 				return err
 			}
+			if err := waitForAgent(cmd, c, name, wait); err != nil {
+				return err
+			}
 			conn, err := c.DialWorkspace(cmd.Context(), sdk.Me, name)
 			if err != nil {
 				return err
@@ -60,7 +66,57 @@ carries the raw SSH stream on stdin and stdout, for OpenSSH:
 	}
 	cmd.Flags().BoolVar(&stdio, "stdio", false, "Carry the SSH stream on stdin/stdout (for OpenSSH's ProxyCommand)")
 	cmd.Flags().BoolVarP(&forcePTY, "tty", "t", false, "Allocate a terminal even when running a command")
+	cmd.Flags().DurationVar(&wait, "wait", 5*time.Minute, "How long to wait for the workspace's agent to connect and finish its startup scripts (0: do not wait)")
 	return cmd
+}
+
+// waitForAgent waits until the workspace's agent is connected and its
+// startup scripts have run, so that a session opened right after `coder
+// create` or `coder start` sees the started workspace. It says on stderr
+// that it waits.
+func waitForAgent(cmd *cobra.Command, c *sdk.Client, name string, limit time.Duration) error {
+	if limit <= 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), limit)
+	defer cancel()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	said := false
+	for {
+		w, err := c.Workspace(ctx, sdk.Me, name)
+		if err != nil {
+			return err
+		}
+		b := w.LatestBuild
+		if b.Transition != sdk.TransitionStart || b.Status == sdk.BuildFailed {
+			return fmt.Errorf("workspace %q is not running (%s): start it with `coder start %s`", name, workspaceStatus(b), name)
+		}
+		if b.Status == sdk.BuildSucceeded {
+			a, err := c.WorkspaceAgent(ctx, sdk.Me, name)
+			if err != nil {
+				return err
+			}
+			if a.Connected && (a.LifecycleState == sdk.LifecycleReady || a.LifecycleState == sdk.LifecycleStartError) {
+				if a.LifecycleState == sdk.LifecycleStartError {
+					fmt.Fprintln(cmd.ErrOrStderr(), "Warning: a startup script of the workspace failed; the workspace may be incomplete.")
+				}
+				return nil
+			}
+		}
+		if !said {
+			fmt.Fprintln(cmd.ErrOrStderr(), "Waiting for the workspace's agent to connect and run its startup scripts...")
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			if cmd.Context().Err() != nil {
+				return cmd.Context().Err()
+			}
+			return fmt.Errorf("the agent of workspace %q did not become ready within %v (its log is in the workspace)", name, limit)
+		case <-tick.C:
+		}
+	}
 }
 
 func proxyStdio(cmd *cobra.Command, conn net.Conn) error {
