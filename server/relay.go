@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -24,13 +25,40 @@ import (
 // trust each other through a MAC made with their shared encryption keys.
 
 const (
-	relayTimeHeader = "Coder-Relay-Time"
-	relayMACHeader  = "Coder-Relay-Mac"
-	relayMaxSkew    = 2 * time.Minute
+	relayTimeHeader  = "Coder-Relay-Time"
+	relayNonceHeader = "Coder-Relay-Nonce"
+	relayMACHeader   = "Coder-Relay-Mac"
+	relayMaxSkew     = 2 * time.Minute
 )
 
-func relayMessage(agentID uuid.UUID, unix int64) []byte {
-	return []byte("relay:" + agentID.String() + ":" + strconv.FormatInt(unix, 10))
+func relayMessage(agentID uuid.UUID, unix int64, nonce string) []byte {
+	return []byte("relay:" + agentID.String() + ":" + strconv.FormatInt(unix, 10) + ":" + nonce)
+}
+
+// relayNonces remembers the nonces of accepted relay requests while their
+// time is valid, so a captured request cannot be replayed.
+type relayNonces struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+// use reports whether nonce is new, and records it until expires.
+func (n *relayNonces) use(nonce string, now, expires time.Time) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.seen == nil {
+		n.seen = map[string]time.Time{}
+	}
+	for k, exp := range n.seen {
+		if now.After(exp) {
+			delete(n.seen, k)
+		}
+	}
+	if _, dup := n.seen[nonce]; dup {
+		return false
+	}
+	n.seen[nonce] = expires
+	return true
 }
 
 // registerRelay records that the agent is connected here.
@@ -66,9 +94,11 @@ func (s *Server) dialAgent(ctx context.Context, id uuid.UUID) (io.ReadWriteClose
 		return nil, err
 	}
 	now := s.now().Unix()
+	nonce := uuid.NewString()
 	h := http.Header{}
 	h.Set(relayTimeHeader, strconv.FormatInt(now, 10))
-	h.Set(relayMACHeader, hex.EncodeToString(s.opts.Keys.MAC(relayMessage(id, now))))
+	h.Set(relayNonceHeader, nonce)
+	h.Set(relayMACHeader, hex.EncodeToString(s.opts.Keys.MAC(relayMessage(id, now, nonce))))
 	u := strings.Replace(strings.TrimRight(target, "/"), "http", "ws", 1) + "/api/v2/internal/relay/agents/" + id.String()
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -92,10 +122,17 @@ func (s *Server) relayAgent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	unix, err := strconv.ParseInt(r.Header.Get(relayTimeHeader), 10, 64)
+	nonce := r.Header.Get(relayNonceHeader)
 	mac, herr := hex.DecodeString(r.Header.Get(relayMACHeader))
-	skew := time.Duration(s.now().Unix()-unix) * time.Second
-	if err != nil || herr != nil || skew > relayMaxSkew || skew < -relayMaxSkew || !s.opts.Keys.VerifyMAC(relayMessage(id, unix), mac) {
+	now := s.now()
+	skew := time.Duration(now.Unix()-unix) * time.Second
+	if err != nil || herr != nil || nonce == "" || skew > relayMaxSkew || skew < -relayMaxSkew ||
+		!s.opts.Keys.VerifyMAC(relayMessage(id, unix, nonce), mac) {
 		writeError(w, http.StatusForbidden, "Relay requests come only from server processes that share this server's keys.")
+		return
+	}
+	if !s.relayNonces.use(nonce, now, now.Add(2*relayMaxSkew)) {
+		writeError(w, http.StatusForbidden, "This relay request was already used.")
 		return
 	}
 	sess := s.agents.get(id)

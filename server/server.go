@@ -61,16 +61,18 @@ type Options struct {
 
 // Server serves the REST API.
 type Server struct {
-	opts    Options
-	store   store.Store
-	ws      store.WorkspaceStore
-	prov    *provisioner.Provisioner
-	agents  agentConns
-	runCtx  context.Context
-	secrets *secrets.Service
-	logger  *slog.Logger
-	now     func() time.Time
-	mux     *http.ServeMux
+	opts   Options
+	store  store.Store
+	ws     store.WorkspaceStore
+	prov   *provisioner.Provisioner
+	agents agentConns
+	// relayNonces rejects replayed relay requests.
+	relayNonces relayNonces
+	runCtx      context.Context
+	secrets     *secrets.Service
+	logger      *slog.Logger
+	now         func() time.Time
+	mux         *http.ServeMux
 
 	dummyOnce sync.Once
 	dummy     []byte
