@@ -28,6 +28,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/usersecrets/coder/agent/secretfiles"
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/sdk/placement"
@@ -117,6 +119,12 @@ func New(o Options) *Agent {
 		Privileged: o.Privileged,
 	})
 	a.reports = newReporter(a.client, o.Logger, o.RetryInitial, o.RetryMax)
+	a.reports.agentID = func() uuid.UUID {
+		if m := a.currentManifest(); m != nil {
+			return m.AgentID
+		}
+		return uuid.Nil
+	}
 	return a
 }
 

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/usersecrets/coder/sdk"
 )
 
@@ -27,7 +29,10 @@ const (
 // order they happened (so the logs of the startup scripts arrive before
 // "ready"), retrying with backoff while the server is away.
 type reporter struct {
-	client       *sdk.Client
+	client *sdk.Client
+	// agentID returns the agent id of the current manifest: each report
+	// carries the id current when it was queued.
+	agentID      func() uuid.UUID
 	log          *slog.Logger
 	retryInitial time.Duration
 	retryMax     time.Duration
@@ -45,6 +50,7 @@ type report struct {
 	state     string
 	changedAt time.Time
 	logs      []sdk.AgentLog
+	agentID   uuid.UUID
 }
 
 func newReporter(client *sdk.Client, log *slog.Logger, retryInitial, retryMax time.Duration) *reporter {
@@ -54,11 +60,20 @@ func newReporter(client *sdk.Client, log *slog.Logger, retryInitial, retryMax ti
 	}
 }
 
+// currentID is the agent id reports are queued under (nil before the first
+// manifest: the server then takes the report as the current agent's).
+func (r *reporter) currentID() uuid.UUID {
+	if r.agentID == nil {
+		return uuid.Nil
+	}
+	return r.agentID()
+}
+
 // lifecycle queues a state change after every log line queued so far.
 func (r *reporter) lifecycle(state string) {
 	r.mu.Lock()
 	r.batchLocked()
-	r.queue = append(r.queue, report{state: state, changedAt: time.Now()})
+	r.queue = append(r.queue, report{state: state, changedAt: time.Now(), agentID: r.currentID()})
 	r.mu.Unlock()
 	r.poke()
 }
@@ -99,7 +114,7 @@ func (r *reporter) batchLocked() {
 			size += l
 			n++
 		}
-		r.queue = append(r.queue, report{logs: r.pending[:n:n]})
+		r.queue = append(r.queue, report{logs: r.pending[:n:n], agentID: r.currentID()})
 		r.pending = r.pending[n:]
 	}
 	r.pending = nil
@@ -176,9 +191,9 @@ func (r *reporter) send(ctx context.Context, rep report) bool {
 		reqCtx, cancel := context.WithTimeout(ctx, requestTimeout)
 		if rep.state != "" {
 			what = "lifecycle"
-			err = r.client.PostLifecycle(reqCtx, sdk.AgentLifecycleRequest{State: rep.state, ChangedAt: rep.changedAt})
+			err = r.client.PostLifecycle(reqCtx, sdk.AgentLifecycleRequest{State: rep.state, ChangedAt: rep.changedAt, AgentID: rep.agentID})
 		} else {
-			err = r.client.PostLogs(reqCtx, sdk.AgentLogsRequest{Logs: rep.logs})
+			err = r.client.PostLogs(reqCtx, sdk.AgentLogsRequest{Logs: rep.logs, AgentID: rep.agentID})
 		}
 		cancel()
 		if err == nil {

@@ -97,7 +97,10 @@ func waitForAgent(cmd *cobra.Command, c *sdk.Client, name string, limit time.Dur
 			if err != nil {
 				return err
 			}
-			if a.Connected && (a.LifecycleState == sdk.LifecycleReady || a.LifecycleState == sdk.LifecycleStartError) {
+			// Connected and past its startup scripts (a later state than
+			// ready, reported by a stopping agent of an earlier build,
+			// does not hold a live connection back).
+			if a.Connected && a.LifecycleState != sdk.LifecycleCreated && a.LifecycleState != sdk.LifecycleStarting {
 				if a.LifecycleState == sdk.LifecycleStartError {
 					fmt.Fprintln(cmd.ErrOrStderr(), "Warning: a startup script of the workspace failed; the workspace may be incomplete.")
 				}

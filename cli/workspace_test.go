@@ -77,9 +77,20 @@ func (e *workspaceEnv) ssh(t *testing.T, ws, command string) string {
 	// values on purpose.
 	e.outputs = append(e.outputs, r.Stderr)
 	if r.ExitCode != 0 {
-		t.Fatalf("coder ssh %s -- %s: exit %d\nstderr: %s", ws, command, r.ExitCode, r.Stderr)
+		agentLog, _ := os.ReadFile(filepath.Join(e.home(ws), ".coder-agent.log"))
+		t.Fatalf("coder ssh %s -- %s: exit %d\nstderr: %s\nagent log:\n%s\nserver log:\n%s", ws, command, r.ExitCode, r.Stderr, tail(string(agentLog), 40), tail(e.srv.Output.String(), 60))
 	}
 	return r.Stdout
+}
+
+// tail returns the last n lines of s (logs for a failure message; tests
+// never log values, and the server and agent never do).
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }
 
 // waitReady polls the agent until its startup scripts are done.

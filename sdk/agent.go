@@ -80,6 +80,12 @@ const (
 type AgentLifecycleRequest struct {
 	State     string    `json:"state"`
 	ChangedAt time.Time `json:"changed_at"`
+	// AgentID is the agent_id of the manifest the report belongs to. A
+	// coder_agent keeps its token across builds, so an agent of an earlier
+	// build (stopping late) could otherwise report for the current one: the
+	// server refuses a report whose AgentID is not the current agent's
+	// (409). Empty means the current agent.
+	AgentID uuid.UUID `json:"agent_id,omitempty"`
 }
 
 // AgentLog is one line of a script's output.
@@ -94,6 +100,8 @@ type AgentLog struct {
 // AgentLogsRequest is the body of POST /api/v2/workspaceagents/me/logs.
 type AgentLogsRequest struct {
 	Logs []AgentLog `json:"logs"`
+	// AgentID: as in AgentLifecycleRequest.
+	AgentID uuid.UUID `json:"agent_id,omitempty"`
 }
 
 // WorkspaceAgent is an agent as users see it.

@@ -129,6 +129,10 @@ func (s *Server) agentLifecycle(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
+	if req.AgentID != uuid.Nil && req.AgentID != a.ID {
+		writeError(w, http.StatusConflict, "This report belongs to the agent of an earlier build of the workspace.")
+		return
+	}
 	switch req.State {
 	case sdk.LifecycleCreated, sdk.LifecycleStarting, sdk.LifecycleReady, sdk.LifecycleStartError, sdk.LifecycleShutdown, sdk.LifecycleOff:
 	default:
@@ -150,6 +154,10 @@ func (s *Server) agentLogs(w http.ResponseWriter, r *http.Request) {
 	a, ws := agentFrom(r.Context())
 	var req sdk.AgentLogsRequest
 	if !readJSON(w, r, &req) {
+		return
+	}
+	if req.AgentID != uuid.Nil && req.AgentID != a.ID {
+		writeError(w, http.StatusConflict, "These logs belong to the agent of an earlier build of the workspace.")
 		return
 	}
 	if len(req.Logs) > maxAgentLogLines {

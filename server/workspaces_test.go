@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/secretcrypt"
@@ -187,6 +188,16 @@ func TestWorkspaceLifecycle(t *testing.T) {
 		}
 		if len(m.Scripts) != 2 || m.Scripts[0].DisplayName != "Startup Script" || m.Scripts[1].DisplayName != "Hello" {
 			t.Fatalf("manifest scripts: %+v", m.Scripts)
+		}
+		// Reports of an agent of an earlier build (same token) are refused.
+		if err := agentClient.PostLifecycle(ctx, sdk.AgentLifecycleRequest{State: sdk.LifecycleReady, AgentID: uuid.New()}); sdk.StatusCode(err) != http.StatusConflict {
+			t.Fatalf("lifecycle with another agent id: got %v, want 409", err)
+		}
+		if err := agentClient.PostLifecycle(ctx, sdk.AgentLifecycleRequest{State: sdk.LifecycleReady, AgentID: m.AgentID}); err != nil {
+			t.Fatalf("lifecycle with the current agent id: %v", err)
+		}
+		if a, _ := c.WorkspaceAgent(ctx, sdk.Me, "dev"); a.LifecycleState != sdk.LifecycleReady {
+			t.Fatalf("lifecycle after the report: %s, want ready", a.LifecycleState)
 		}
 		forged := sdk.New(s.URL)
 		forged.SessionToken = "not-a-token"
