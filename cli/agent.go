@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -106,21 +107,25 @@ func runAgent(cmd *cobra.Command, o *agentOptions) error {
 	// SSH sessions arrive as streams on the agent's connection; each gets
 	// the agent's one session environment.
 	var a *agent.Agent
+	var streams func(net.Conn)
 	sshSrv, err := agentssh.New(agentssh.Options{
 		Env:    func() []string { return a.SessionEnv() },
 		Dir:    func() string { return a.WorkDir() },
 		Logger: logger.With("component", "ssh"),
 	})
 	if err != nil {
-		return err
+		// Secrets still reach the workspace; only sessions are missing.
+		logger.Warn("SSH sessions are unavailable", "error", err)
+	} else {
+		defer sshSrv.Close()
+		streams = sshSrv.HandleConn
 	}
-	defer sshSrv.Close()
 	a = agent.New(agent.Options{
 		URL:           u,
 		Token:         token,
 		Logger:        logger,
 		Home:          home,
-		StreamHandler: sshSrv.HandleConn,
+		StreamHandler: streams,
 	})
 	return a.Run(cmd.Context())
 }
