@@ -133,8 +133,10 @@ func New(o Options) *Agent {
 const startingTimeout = 10 * time.Second
 
 // shutdownTimeout bounds the last reports to the server when the agent
-// stops.
-const shutdownTimeout = 10 * time.Second
+// stops. It is short: a stopping workspace's server answers 403 (the
+// workspace is no longer started), and the template that stops the agent
+// often waits for it to exit before it kills it.
+const shutdownTimeout = 3 * time.Second
 
 // Run starts the agent and serves until ctx ends: it waits for its manifest
 // (retrying while the server answers 401, 403, 5xx or cannot be reached),

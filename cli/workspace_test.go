@@ -286,7 +286,13 @@ echo -n "$NEW_API_KEY" | coder secret update api-key`)
 			e.wantEnv(t, "dev", "GREETING", greet)
 			e.wantFile(t, "dev", toolPath, tool1, 0o640)
 
+			oldAgent := readPid(t, filepath.Join(home, ".coder-agent.pid"))
 			e.restart(t, "dev")
+			// The stop ended the old agent (the local template signals its
+			// process group); only the new one runs.
+			if newAgent := readPid(t, filepath.Join(home, ".coder-agent.pid")); newAgent != oldAgent && processAlive(oldAgent) {
+				t.Fatalf("the agent of the previous start (pid %d) still runs after the restart", oldAgent)
+			}
 			e.wantEnv(t, "dev", "API_KEY", newAPIKey)               // update applies
 			e.wantEnv(t, "dev", "FRESH", fresh)                     // create applies
 			e.wantEnv(t, "dev", "GREETING", "Hello from coder_env") // env target cleared: the template's value again
@@ -382,6 +388,19 @@ coder secret delete api-key`, nil, strings.NewReader("y\n"))
 			}
 		})
 	}
+}
+
+func readPid(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	if _, err := fmt.Sscan(strings.TrimSpace(string(b)), &pid); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return pid
 }
 
 // containsLine reports whether one line of text holds every part.

@@ -100,11 +100,13 @@ resource "terraform_data" "agent" {
   provisioner "local-exec" {
     when    = destroy
     command = <<-EOT
+      # The agent leads its own process group (setsid): signal the group,
+      # with the POSIX form of kill that every sh accepts.
       if [ -f "$PIDFILE" ]; then
         pid=$(cat "$PIDFILE")
-        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+        kill -s TERM -- "-$pid" 2>/dev/null || kill -s TERM "$pid" 2>/dev/null || true
         for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL -- "-$pid" 2>/dev/null || true
+        kill -s KILL -- "-$pid" 2>/dev/null || true
         rm -f "$PIDFILE"
       fi
     EOT
