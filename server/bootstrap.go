@@ -125,32 +125,23 @@ func (s *Server) checkStateKeys(ctx context.Context) error {
 			return fmt.Errorf("the database holds %d workspace state(s) sealed with encryption key id %s, which is not among the configured keys (%s)", n, id, strings.Join(s.opts.Keys.IDs(), ", "))
 		}
 	}
-	for id := range inUse {
-		if id == s.opts.Keys.PrimaryID() {
-			continue
-		}
-		for {
-			list, err := s.ws.ListWorkspacesByStateKeyID(ctx, id, 50)
-			if err != nil {
-				return err
+	n, err := secretcrypt.Reseal(ctx, s.opts.Keys, inUse,
+		func(ctx context.Context, keyID string) ([]store.Workspace, error) {
+			return s.ws.ListWorkspacesByStateKeyID(ctx, keyID, 50)
+		},
+		func(w store.Workspace) ([]byte, []byte) { return w.StateCiphertext, secretcrypt.StateAAD(w.ID) },
+		func(ctx context.Context, w store.Workspace, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
+			err := s.ws.ReplaceWorkspaceState(ctx, w.ID, oldKeyID, ct, newKeyID)
+			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+				return false, nil
 			}
-			if len(list) == 0 {
-				break
-			}
-			for _, w := range list {
-				pt, err := s.opts.Keys.Open(w.StateCiphertext, id, secretcrypt.StateAAD(w.ID))
-				if err != nil {
-					return fmt.Errorf("open the state of workspace %s: %w", w.ID, err)
-				}
-				ct, kid, err := s.opts.Keys.Seal(pt, secretcrypt.StateAAD(w.ID))
-				if err != nil {
-					return err
-				}
-				if err := s.ws.ReplaceWorkspaceState(ctx, w.ID, id, ct, kid); err != nil && !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-			}
-		}
+			return err == nil, err
+		})
+	if err != nil {
+		return fmt.Errorf("re-seal workspace states: %w", err)
+	}
+	if n > 0 {
+		s.logger.Info("re-sealed workspace states with the primary key", "count", n, "key_id", s.opts.Keys.PrimaryID())
 	}
 	return nil
 }

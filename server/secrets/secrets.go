@@ -193,40 +193,20 @@ func (s *Service) Rotate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("list encryption key ids in use: %w", err)
 	}
-	n := 0
-	for id := range inUse {
-		if id == s.keys.PrimaryID() {
-			continue
-		}
-		for {
-			rows, err := s.store.ListSecretsByKeyID(ctx, id, 100)
-			if err != nil {
-				return n, fmt.Errorf("list secrets sealed with key %s: %w", id, err)
+	n, err := secretcrypt.Reseal(ctx, s.keys, inUse,
+		func(ctx context.Context, keyID string) ([]store.Secret, error) {
+			return s.store.ListSecretsByKeyID(ctx, keyID, 100)
+		},
+		func(r store.Secret) ([]byte, []byte) { return r.Ciphertext, secretcrypt.SecretAAD(r.OwnerID, r.ID) },
+		func(ctx context.Context, r store.Secret, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
+			err := s.store.ReplaceSecretCiphertext(ctx, r.ID, oldKeyID, ct, newKeyID)
+			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+				return false, nil
 			}
-			if len(rows) == 0 {
-				break
-			}
-			for _, r := range rows {
-				v, err := s.open(r)
-				if err != nil {
-					return n, err
-				}
-				ct, keyID, err := s.keys.Seal([]byte(v.Reveal()), secretcrypt.SecretAAD(r.OwnerID, r.ID))
-				if err != nil {
-					return n, fmt.Errorf("seal value: %w", err)
-				}
-				err = s.store.ReplaceSecretCiphertext(ctx, r.ID, id, ct, keyID)
-				if err != nil && !errors.Is(err, store.ErrNotFound) {
-					return n, fmt.Errorf("re-encrypt secret %s: %w", r.ID, err)
-				}
-				if err == nil {
-					n++
-				}
-			}
-		}
-	}
+			return err == nil, err
+		})
 	if n > 0 {
 		s.logger.Info("re-encrypted secrets with the primary key", "count", n, "key_id", s.keys.PrimaryID())
 	}
-	return n, nil
+	return n, err
 }

@@ -1,0 +1,67 @@
+package secretcrypt
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// Reseal re-seals with the primary key every stored ciphertext sealed by
+// another key, batch by batch, for any kind of row T. inUse are the key ids
+// in use (with counts, as the store reports them); list returns the next
+// rows still sealed by keyID (an empty batch ends that key); sealed gives a
+// row's ciphertext and additional data; replace swaps a row's ciphertext if
+// it is still sealed by oldKeyID and reports whether it did (false when the
+// row changed or went away meanwhile: it is then already sealed anew, or
+// gone). Reseal returns how many rows it re-sealed.
+func Reseal[T any](ctx context.Context, kr *Keyring, inUse map[string]int,
+	list func(ctx context.Context, keyID string) ([]T, error),
+	sealed func(T) (ciphertext, aad []byte),
+	replace func(ctx context.Context, row T, oldKeyID string, ciphertext []byte, newKeyID string) (bool, error),
+) (int, error) {
+	ids := make([]string, 0, len(inUse))
+	for id := range inUse {
+		if id != kr.PrimaryID() {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	n := 0
+	for _, id := range ids {
+		for {
+			rows, err := list(ctx, id)
+			if err != nil {
+				return n, fmt.Errorf("list rows sealed with key %s: %w", id, err)
+			}
+			if len(rows) == 0 {
+				break
+			}
+			progress := false
+			for _, r := range rows {
+				ct, aad := sealed(r)
+				pt, err := kr.Open(ct, id, aad)
+				if err != nil {
+					return n, fmt.Errorf("open a row sealed with key %s: %w", id, err)
+				}
+				nct, nid, err := kr.Seal(pt, aad)
+				if err != nil {
+					return n, err
+				}
+				ok, err := replace(ctx, r, id, nct, nid)
+				if err != nil {
+					return n, fmt.Errorf("re-seal a row sealed with key %s: %w", id, err)
+				}
+				if ok {
+					n++
+					progress = true
+				}
+			}
+			// A batch in which no row could be replaced (each changed
+			// meanwhile) would come back the same: stop there.
+			if !progress {
+				break
+			}
+		}
+	}
+	return n, nil
+}
