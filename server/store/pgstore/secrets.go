@@ -246,23 +246,8 @@ func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string
 
 // SecretKeyIDs returns each key id sealing stored values with its row count.
 func (s *Store) SecretKeyIDs(ctx context.Context) (map[string]int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT value_key_id, COUNT(*) FROM secrets GROUP BY value_key_id`)
+	out, err := s.keyIDCounts(ctx, `SELECT value_key_id, COUNT(*) FROM secrets GROUP BY value_key_id`)
 	if err != nil {
-		return nil, fmt.Errorf("secret key ids: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var (
-			id string
-			n  int64
-		)
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("secret key ids: %w", err)
-		}
-		out[id] = int(n)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("secret key ids: %w", err)
 	}
 	return out, nil
@@ -290,23 +275,7 @@ func (s *Store) ListSecretsByKeyID(ctx context.Context, keyID string, limit int)
 // resealed (or its value changed) meanwhile. It changes neither updated_at
 // nor the audit log: the value stays the same.
 func (s *Store) ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx,
-			`UPDATE secrets SET value_ciphertext = $1, value_key_id = $2 WHERE id = $3 AND value_key_id = $4`,
-			nonNilBytes(ciphertext), newKeyID, id, oldKeyID)
-		if err != nil {
-			return mapErr(err)
-		}
-		if tag.RowsAffected() == 1 {
-			return nil
-		}
-		var one int32
-		if err := tx.QueryRow(ctx, `SELECT 1 FROM secrets WHERE id = $1`, id).Scan(&one); err != nil {
-			return mapErr(err)
-		}
-		return &store.ConflictError{Field: "key_id"}
-	})
-	if err != nil {
+	if err := s.replaceSealed(ctx, "secrets", "value_ciphertext", "value_key_id", id, oldKeyID, ciphertext, newKeyID); err != nil {
 		return fmt.Errorf("replace secret ciphertext: %w", err)
 	}
 	return nil

@@ -127,24 +127,9 @@ func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, st
 // WorkspaceStateKeyIDs returns each key id sealing a workspace state with
 // its row count. Deleted workspaces count: their states stay sealed.
 func (s *Store) WorkspaceStateKeyIDs(ctx context.Context) (map[string]int, error) {
-	rows, err := s.pool.Query(ctx,
+	out, err := s.keyIDCounts(ctx,
 		`SELECT state_key_id, COUNT(*) FROM workspaces WHERE state_key_id IS NOT NULL GROUP BY state_key_id`)
 	if err != nil {
-		return nil, fmt.Errorf("workspace state key ids: %w", mapErr(err))
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var (
-			id string
-			n  int64
-		)
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("workspace state key ids: %w", err)
-		}
-		out[id] = int(n)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("workspace state key ids: %w", err)
 	}
 	return out, nil
@@ -172,23 +157,7 @@ func (s *Store) ListWorkspacesByStateKeyID(ctx context.Context, keyID string, li
 // *store.ConflictError with Field "key_id" if its state has been resealed
 // or replaced by a build meanwhile. It leaves updated_at alone.
 func (s *Store) ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx,
-			`UPDATE workspaces SET state_ciphertext = $1, state_key_id = $2 WHERE id = $3 AND state_key_id = $4`,
-			nonNilBytes(ciphertext), newKeyID, id, oldKeyID)
-		if err != nil {
-			return mapErr(err)
-		}
-		if tag.RowsAffected() == 1 {
-			return nil
-		}
-		var one int32
-		if err := tx.QueryRow(ctx, `SELECT 1 FROM workspaces WHERE id = $1`, id).Scan(&one); err != nil {
-			return mapErr(err)
-		}
-		return &store.ConflictError{Field: "key_id"}
-	})
-	if err != nil {
+	if err := s.replaceSealed(ctx, "workspaces", "state_ciphertext", "state_key_id", id, oldKeyID, ciphertext, newKeyID); err != nil {
 		return fmt.Errorf("replace workspace state: %w", err)
 	}
 	return nil

@@ -125,24 +125,9 @@ func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, st
 // WorkspaceStateKeyIDs returns each key id sealing a workspace state with
 // its row count. Deleted workspaces count: their states stay sealed.
 func (s *Store) WorkspaceStateKeyIDs(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx,
+	out, err := s.keyIDCounts(ctx,
 		`SELECT state_key_id, COUNT(*) FROM workspaces WHERE state_key_id IS NOT NULL GROUP BY state_key_id`)
 	if err != nil {
-		return nil, fmt.Errorf("workspace state key ids: %w", mapErr(err))
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var (
-			id string
-			n  int
-		)
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, fmt.Errorf("workspace state key ids: %w", err)
-		}
-		out[id] = n
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("workspace state key ids: %w", err)
 	}
 	return out, nil
@@ -169,25 +154,7 @@ func (s *Store) ListWorkspacesByStateKeyID(ctx context.Context, keyID string, li
 // *store.ConflictError with Field "key_id" if its state has been resealed
 // or replaced by a build meanwhile. It leaves updated_at alone.
 func (s *Store) ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			`UPDATE workspaces SET state_ciphertext = ?, state_key_id = ? WHERE id = ? AND state_key_id = ?`,
-			nonNilBytes(ciphertext), newKeyID, id, oldKeyID)
-		if err != nil {
-			return mapErr(err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 1 {
-			return nil
-		}
-		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM workspaces WHERE id = ?`, id).Scan(&one); err != nil {
-			return mapErr(err)
-		}
-		return &store.ConflictError{Field: "key_id"}
-	})
-	if err != nil {
+	if err := s.replaceSealed(ctx, "workspaces", "state_ciphertext", "state_key_id", id, oldKeyID, ciphertext, newKeyID); err != nil {
 		return fmt.Errorf("replace workspace state: %w", err)
 	}
 	return nil

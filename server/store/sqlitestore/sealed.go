@@ -1,0 +1,60 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/server/store"
+)
+
+// The sealed columns (secret values, workspace states) share two queries:
+// how many rows each key id seals, and swapping one row's ciphertext when
+// it is re-sealed. Table and column names are constants of this package.
+
+// keyIDCounts runs query, which selects (key id, count) rows.
+func (s *Store) keyIDCounts(ctx context.Context, query string) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var (
+			id string
+			n  int
+		)
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// replaceSealed sets ctCol and keyCol of row id in table if keyCol is still
+// oldKeyID: store.ErrNotFound if there is no such row, a
+// *store.ConflictError with Field "key_id" if it was re-sealed or replaced
+// meanwhile.
+func (s *Store) replaceSealed(ctx context.Context, table, ctCol, keyCol string, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE `+table+` SET `+ctCol+` = ?, `+keyCol+` = ? WHERE id = ? AND `+keyCol+` = ?`,
+			nonNilBytes(ciphertext), newKeyID, id, oldKeyID)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 1 {
+			return nil
+		}
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id).Scan(&one); err != nil {
+			return mapErr(err)
+		}
+		return &store.ConflictError{Field: "key_id"}
+	})
+}
