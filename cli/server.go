@@ -19,6 +19,7 @@ import (
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server"
+	"github.com/usersecrets/coder/server/dirlock"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/store"
 	"github.com/usersecrets/coder/server/store/pgstore"
@@ -189,6 +190,17 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 		}
 		logger.Info("using PostgreSQL store")
 	} else {
+		// One process per embedded database: a second one would share
+		// its workspaces' agents and build queue without knowing it.
+		lockPath := filepath.Join(o.dataDir, "coder.db.lock")
+		lock, err := dirlock.Acquire(lockPath)
+		if errors.Is(err, dirlock.ErrLocked) {
+			return fmt.Errorf("another coder server (pid %d) is using the data folder %s: stop it, or give this one its own --data-dir (several servers can share one PostgreSQL database with --postgres-url)", dirlock.Holder(lockPath), o.dataDir)
+		}
+		if err != nil {
+			return err
+		}
+		defer lock.Unlock()
 		path := filepath.Join(o.dataDir, "coder.db")
 		database = path
 		st, err = sqlitestore.Open(ctx, path)
@@ -238,6 +250,8 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 		SingleProcess: o.postgresURL == "",
 		RelayURL:      relayURL,
 		BaseEnv:       os.Environ(),
+		// This binary supervises its own builds (see cli.Main).
+		SuperviseBuilds: true,
 		// Templates that keep workspaces on this machine (the local
 		// example) declare this variable; others never see it.
 		TerraformExtraEnv: []string{"TF_VAR_coder_workspaces_dir=" + workspacesDir},

@@ -71,12 +71,17 @@ func (s *Server) setupProvisioner() error {
 		access = o.AccessURL.String()
 	}
 	platform := strings.ReplaceAll(agentPlatform, "-", "_")
+	supervisor := ""
+	if o.SuperviseBuilds {
+		supervisor = o.Executable
+	}
 	p, err := provisioner.New(provisioner.Options{
 		Store:         s.store,
 		Secrets:       s.secrets,
 		Keys:          o.Keys,
 		Logger:        s.logger.With("component", "provisioner"),
 		Terraform:     o.Terraform,
+		Supervisor:    supervisor,
 		Mirror:        mirror,
 		AccessURL:     o.AccessURL,
 		WorkDir:       filepath.Join(o.DataDir, "builds"),

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -48,15 +49,28 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 	defer stopHB()
 	go j.heartbeat(hbCtx)
 
+	// A cancel asked through the API interrupts Terraform (SIGINT, then
+	// a kill after a grace period) like a server shutdown does, but the
+	// build ends as canceled.
+	jobCtx, cancelJob := context.WithCancelCause(ctx)
+	defer cancelJob(nil)
+	go j.watchCancel(hbCtx, cancelJob)
+
 	stopFlusher := j.startLogFlusher(ctx)
-	state, agents, err := j.execute(ctx)
+	state, agents, err := j.execute(jobCtx)
+	if errors.Is(context.Cause(jobCtx), errCanceled) {
+		j.log("cancel", "info", "The build was canceled; Terraform was interrupted.")
+	}
 	stopFlusher()
 	j.flushLogs(context.WithoutCancel(ctx))
 	status, msg := sdk.BuildSucceeded, ""
 	if err != nil {
 		status, msg = sdk.BuildFailed, j.redactor.String(err.Error())
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			msg = "the server stopped while this build was running; start it again"
+		case errors.Is(context.Cause(jobCtx), errCanceled):
+			status, msg = sdk.BuildCanceled, "canceled on request"
 		}
 	}
 	params := store.CompleteBuildParams{
@@ -85,6 +99,35 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 	logger.Info("build finished", "status", params.Status)
 }
 
+// errCanceled is the cause of a job's context when its build was canceled.
+var errCanceled = errors.New("build canceled")
+
+// watchCancel polls the store for a cancel of the build and cancels the
+// job when there is one.
+func (j *job) watchCancel(ctx context.Context, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(j.p.o.CancelPollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			asked, err := j.p.ws.BuildCancelRequested(ctx, j.build.ID)
+			if err != nil {
+				if ctx.Err() == nil {
+					j.p.o.Logger.Warn("read build cancel", "build_id", j.build.ID, "error", err)
+				}
+				continue
+			}
+			if asked {
+				j.p.o.Logger.Info("build canceled on request", "build_id", j.build.ID)
+				cancel(errCanceled)
+				return
+			}
+		}
+	}
+}
+
 func (j *job) heartbeat(ctx context.Context) {
 	t := time.NewTicker(j.p.o.HeartbeatInterval)
 	defer t.Stop()
@@ -108,7 +151,7 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 	if err := j.load(ctx); err != nil {
 		return nil, nil, err
 	}
-	dir, err := os.MkdirTemp(p.o.WorkDir, "build-")
+	dir, err := os.MkdirTemp(p.dir, "build-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("create the build folder: %w", err)
 	}
@@ -235,10 +278,11 @@ func (j *job) priorState(ctx context.Context) ([]byte, error) {
 
 // command builds a terraform command in the job's folder.
 func (j *job) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, j.p.o.Terraform, args...)
+	name, argv, attr := wrap(j.p.o.Supervisor, j.p.o.Terraform, args)
+	cmd := exec.CommandContext(ctx, name, argv...)
+	cmd.SysProcAttr = attr
 	cmd.Dir = j.dir
 	cmd.Env = j.env
-	setProcessGroup(cmd)
 	// On cancel, ask terraform to stop cleanly (it saves its state), then
 	// kill it after a grace period.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
@@ -258,8 +302,11 @@ func (j *job) terraform(ctx context.Context, stage string, args ...string) error
 		defer close(done)
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-		for sc.Scan() {
-			line := j.redactor.String(sc.Text())
+		var noise *lockNoise
+		if stage == "init" {
+			noise = &lockNoise{}
+		}
+		emit := func(line string) {
 			j.log(stage, "info", line)
 			if strings.TrimSpace(line) != "" {
 				tail = append(tail, line)
@@ -268,11 +315,27 @@ func (j *job) terraform(ctx context.Context, stage string, args ...string) error
 				}
 			}
 		}
+		for sc.Scan() {
+			line := j.redactor.String(sc.Text())
+			if noise == nil {
+				emit(line)
+				continue
+			}
+			for _, l := range noise.line(line) {
+				emit(l)
+			}
+		}
+		if noise != nil {
+			for _, l := range noise.flush() {
+				emit(l)
+			}
+		}
 		_, _ = io.Copy(io.Discard, pr)
 	}()
 	err := cmd.Start()
 	if err == nil {
 		err = cmd.Wait()
+		killGroupOf(cmd)
 	}
 	pw.Close()
 	<-done
@@ -306,6 +369,7 @@ func (j *job) output(ctx context.Context, args ...string) ([]byte, error) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	killGroupOf(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("terraform %s: %v: %s", args[0], err, j.redactor.String(stderr.String()))
 	}

@@ -191,6 +191,15 @@ type WorkspaceStore interface {
 	// workerID, ErrNotFound when there is no such build.
 	HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID string, now time.Time) error
 	CompleteBuild(ctx context.Context, p CompleteBuildParams) error
+	// CancelBuild asks a build to stop: a pending one becomes canceled at
+	// once (CompletedAt now), a running one records the request for its
+	// worker (see BuildCancelRequested) and ends when the worker completes
+	// it as canceled. A build that has ended is left as it is. It returns
+	// the build after the change; ErrNotFound for an unknown build.
+	CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (WorkspaceBuild, error)
+	// BuildCancelRequested reports whether a cancel was asked for the
+	// build; ErrNotFound for an unknown build.
+	BuildCancelRequested(ctx context.Context, id uuid.UUID) (bool, error)
 	// FailStaleBuilds fails running builds whose heartbeat is older than
 	// before (their server stopped), with reason as the error and now as
 	// CompletedAt. It returns how many it failed.
