@@ -131,17 +131,17 @@ func followBuild(ctx context.Context, c *sdk.Client, b sdk.WorkspaceBuild, w io.
 	}
 	clock.end(end)
 	if done.Transition == sdk.TransitionStart && o.waitAgent > 0 {
-		if err := waitAgent(ctx, c, o, w); err != nil {
+		if err := waitAgent(ctx, c, o, w, end); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// waitAgent shows the agent connecting and its startup scripts running.
-// An agent that does not connect within the wait is a warning, not an
-// error: the build itself succeeded.
-func waitAgent(ctx context.Context, c *sdk.Client, o followOptions, w io.Writer) error {
+// waitAgent shows the agent connecting (timed from the build's end) and
+// its startup scripts running. An agent that does not connect within the
+// wait is a warning, not an error: the build itself succeeded.
+func waitAgent(ctx context.Context, c *sdk.Client, o followOptions, w io.Writer, since time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, o.waitAgent)
 	defer cancel()
 	clock := &stageClock{w: w, verbose: o.verbose}
@@ -150,26 +150,28 @@ func waitAgent(ctx context.Context, c *sdk.Client, o followOptions, w io.Writer)
 	stage := ""
 	for {
 		a, err := c.WorkspaceAgent(ctx, sdk.Me, o.workspace)
-		switch {
-		case sdk.StatusCode(err) == 404:
-			// The template has no agent: nothing to wait for.
-			return nil
-		case err == nil && !a.Connected && stage == "":
-			stage = "agent"
-			clock.begin("agent", time.Now())
-		case err == nil && a.Connected && a.LifecycleState == sdk.LifecycleReady:
+		if sdk.StatusCode(err) == 404 && stage == "" {
+			return nil // the template has no agent: nothing to wait for
+		}
+		if err == nil {
 			if stage == "" {
-				return nil // ready before we looked
+				stage = "agent"
+				clock.begin("agent", since)
 			}
-			clock.end(time.Now())
-			return nil
-		case err == nil && a.Connected && a.LifecycleState == sdk.LifecycleStartError:
-			clock.fail()
-			fmt.Fprintf(w, "Warning: a startup script of %q failed; its output: coder logs %s\n", o.workspace, o.workspace)
-			return nil
-		case err == nil && a.Connected && stage != "scripts":
-			stage = "scripts"
-			clock.begin("scripts", time.Now())
+			if a.Connected && stage == "agent" {
+				stage = "scripts"
+				now := time.Now()
+				clock.begin("scripts", now)
+			}
+			switch {
+			case a.Connected && a.LifecycleState == sdk.LifecycleReady:
+				clock.end(time.Now())
+				return nil
+			case a.Connected && a.LifecycleState == sdk.LifecycleStartError:
+				clock.fail()
+				fmt.Fprintf(w, "Warning: a startup script of %q failed; its output: coder logs %s\n", o.workspace, o.workspace)
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
