@@ -210,6 +210,13 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 		logger.Info("using embedded SQLite store", "path", path)
 	}
 	defer st.Close()
+	if m, ok := st.(interface{ AppliedMigrations() []string }); ok {
+		if names := m.AppliedMigrations(); len(names) > 0 {
+			logger.Info("applied database migrations", "count", len(names), "migrations", strings.Join(names, ","))
+		} else {
+			logger.Info("database schema is up to date")
+		}
+	}
 
 	ln, err := net.Listen("tcp", o.httpAddress)
 	if err != nil {
