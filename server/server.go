@@ -219,10 +219,12 @@ func (s *Server) routes() {
 	s.mux = m
 }
 
-// ServeHTTP implements http.Handler: it logs every request (method, path,
-// status, duration; never bodies or headers) and turns panics into 500s.
+// ServeHTTP implements http.Handler: it sets the security headers on every
+// response, logs every request (method, path, status, duration; never
+// bodies or headers) and turns panics into 500s.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
+	setSecurityHeaders(w.Header())
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		if p := recover(); p != nil {

@@ -181,6 +181,9 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		t.Fatal(err)
 	}
 	hs.Config.Handler = srv
+	// As cli/server.go serves it.
+	hs.Config.MaxHeaderBytes = server.MaxHeaderBytes
+	hs.Listener = server.Listener(hs.Listener)
 	hs.Start()
 	t.Cleanup(func() {
 		stop()
