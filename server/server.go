@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/loginthrottle"
 	"github.com/usersecrets/coder/server/provisioner"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/secrets"
@@ -74,8 +74,16 @@ type Server struct {
 	now         func() time.Time
 	mux         *http.ServeMux
 
-	dummyOnce sync.Once
-	dummy     []byte
+	// dummy is a bcrypt hash of the configured cost that a login for an
+	// unknown username is checked against, so that it costs what a wrong
+	// password costs.
+	dummy []byte
+	// comparePassword is bcrypt.CompareHashAndPassword (tests count calls).
+	comparePassword func(hash, password []byte) error
+	// accountLogins and addressLogins throttle failed logins per username
+	// and per client address.
+	accountLogins *loginthrottle.Throttle
+	addressLogins *loginthrottle.Throttle
 }
 
 // New builds a Server. It checks that the configured keys open the stored
@@ -114,6 +122,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, errors.New("the store does not keep workspaces")
 	}
 	s.ws = ws
+	if err := s.setupLogins(); err != nil {
+		return nil, err
+	}
 	if err := s.secrets.CheckKeys(ctx); err != nil {
 		return nil, err
 	}
