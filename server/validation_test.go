@@ -101,6 +101,7 @@ func TestSecretsValidation(t *testing.T) {
 			{"value not UTF-8", "POST", "", []byte("{\"name\":\"fresh\",\"value\":\"\xff\xfe\"}"), 400, "UTF-8"},
 			{"body too large", "POST", "", secret(map[string]any{"value": strings.Repeat("x", 300*1024)}), 413, "too large"},
 			{"body malformed", "POST", "", []byte(`{"name":`), 400, "JSON"},
+			{"body with a stray bracket after it", "POST", "", []byte(`{"name":"fresh","value":"v"}]`), 400, "exactly one JSON object"},
 			{"body unknown field", "POST", "", create(map[string]any{"name": "fresh", "value": "v", "env": "X"}), 400, "unknown field"},
 			{"body wrong type", "POST", "", create(map[string]any{"name": 5, "value": "v"}), 400, "must be a string"},
 			{"body empty", "POST", "", nil, 400, "empty"},
