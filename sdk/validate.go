@@ -143,8 +143,8 @@ func ValidateEnvName(name string) error {
 // ValidateFilePath checks the file target of a secret: it starts with "~/"
 // or "/", is at most 4096 bytes and holds no NUL byte. It must also name a
 // file rather than a directory (a choice of this product: such a path could
-// never be written), so it may not end with "/" and no element of it may be
-// "." or ".." ("/.", "~/.", "/etc/.." and "~/../x" are all refused).
+// never be written), so it may not end with "/" or "\" and no element of it
+// may be "." or ".." ("/.", "~/.", "/etc/.." and "~/../x" are all refused).
 // Elements are split at "/" and, because Windows workspaces split there
 // too, at "\".
 func ValidateFilePath(p string) error {
@@ -157,7 +157,7 @@ func ValidateFilePath(p string) error {
 		return fmt.Errorf("file path is %d bytes long; at most %d are allowed", len(p), MaxFilePathBytes)
 	case strings.IndexByte(p, 0) >= 0:
 		return errors.New("file path must not contain a NUL byte")
-	case strings.HasSuffix(p, "/"):
+	case strings.HasSuffix(p, "/") || strings.HasSuffix(p, `\`):
 		return fmt.Errorf("file path %q names a directory; it must name a file", printable(p))
 	}
 	for _, elem := range strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' }) {

@@ -95,6 +95,8 @@ func TestValidateFilePath(t *testing.T) {
 		{"dot inside", "/a/./b", `"." element`},
 		{"windows separator parent", `~/a\..`, `".." element`},
 		{"trailing slash", "~/dir/", "names a directory"},
+		{"trailing backslash", `~/dir\`, "names a directory"},
+		{"root backslash", `/\`, "names a directory"},
 		{"root", "/", "names a directory"},
 		{"home only", "~/", "names a directory"},
 		{"relative", "a/b", "must start with"},
