@@ -275,11 +275,12 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    server.MaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(server.Listener(ln)) }()
 	logger.Info("server started", "listen", ln.Addr().String(), "access_url", access.String(), "version", Version)
 	fmt.Fprintf(cmd.OutOrStdout(), "Started HTTP listener at http://%s\n"+
 		"Access URL:      %s\n"+

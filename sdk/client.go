@@ -108,8 +108,14 @@ func secretsPath(user string) string {
 	return "/api/v2/users/" + url.PathEscape(user) + "/secrets"
 }
 
-func secretPath(user, name string) string {
-	return secretsPath(user) + "/" + url.PathEscape(name)
+// secretPath is the URL path of one secret. Names are sent in NFC (see
+// NormalizeSecretName). "", "." and ".." are refused here: in a URL path
+// they would name another route, and no secret can have them as its name.
+func secretPath(user, name string) (string, error) {
+	if name == "" || name == "." || name == ".." {
+		return "", fmt.Errorf("%q is not a secret name: names may not be empty, \".\" or \"..\"", name)
+	}
+	return secretsPath(user) + "/" + url.PathEscape(NormalizeSecretName(name)), nil
 }
 
 // BuildInfo returns the server's version. It needs no token.
@@ -162,7 +168,11 @@ func (c *Client) Secrets(ctx context.Context, user string) ([]Secret, error) {
 // Secret returns one of user's secrets by name. Metadata only.
 func (c *Client) Secret(ctx context.Context, user, name string) (Secret, error) {
 	var out Secret
-	return out, c.do(ctx, http.MethodGet, secretPath(user, name), nil, http.StatusOK, &out)
+	p, err := secretPath(user, name)
+	if err != nil {
+		return out, err
+	}
+	return out, c.do(ctx, http.MethodGet, p, nil, http.StatusOK, &out)
 }
 
 // CreateSecret stores a new secret for user.
@@ -174,12 +184,20 @@ func (c *Client) CreateSecret(ctx context.Context, user string, req CreateSecret
 // UpdateSecret changes the fields of req that are not nil.
 func (c *Client) UpdateSecret(ctx context.Context, user, name string, req UpdateSecretRequest) (Secret, error) {
 	var out Secret
-	return out, c.do(ctx, http.MethodPatch, secretPath(user, name), req, http.StatusOK, &out)
+	p, err := secretPath(user, name)
+	if err != nil {
+		return out, err
+	}
+	return out, c.do(ctx, http.MethodPatch, p, req, http.StatusOK, &out)
 }
 
 // DeleteSecret deletes one of user's secrets.
 func (c *Client) DeleteSecret(ctx context.Context, user, name string) error {
-	return c.do(ctx, http.MethodDelete, secretPath(user, name), nil, http.StatusNoContent, nil)
+	p, err := secretPath(user, name)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodDelete, p, nil, http.StatusNoContent, nil)
 }
 
 // IsNotFound reports whether err is a 404 answer.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Size limits of one secret (SPEC.md section 3).
@@ -35,7 +37,13 @@ var reservedEnvPrefixes = []string{"CODER_", "GIT_", "LC_", "LD_", "DYLD_"}
 
 // ValidateSecretName checks a secret's name: 1 to 64 characters, no leading
 // or trailing white space, no control characters, none of "/", "?" or "#"
-// (a name is a path segment of the API).
+// (a name is a path segment of the API), and not "." or ".." (URL paths
+// resolve them). So that two names that look the same are the same name, a
+// name must also be in Unicode normalization form NFC (what keyboards type;
+// see NormalizeSecretName) and may not hold invisible characters: bidi
+// controls such as the right-to-left override, zero-width spaces and
+// joiners, other format characters (Unicode category Cf), variation
+// selectors, default-ignorable fillers, and line or paragraph separators.
 func ValidateSecretName(name string) error {
 	switch {
 	case name == "":
@@ -44,6 +52,8 @@ func ValidateSecretName(name string) error {
 		return errors.New("name must be valid UTF-8")
 	case utf8.RuneCountInString(name) > MaxNameLength:
 		return fmt.Errorf("name is %d characters long; at most %d are allowed", utf8.RuneCountInString(name), MaxNameLength)
+	case name == "." || name == "..":
+		return fmt.Errorf("name %q is not allowed: it cannot be used in a URL", name)
 	}
 	first, _ := utf8.DecodeRuneInString(name)
 	last, _ := utf8.DecodeLastRuneInString(name)
@@ -57,8 +67,36 @@ func ValidateSecretName(name string) error {
 		if r == '/' || r == '?' || r == '#' {
 			return fmt.Errorf("name must not contain %q", string(r))
 		}
+		if invisible(r) {
+			return fmt.Errorf("name must not contain invisible characters such as bidi controls or zero-width characters (it holds %U)", r)
+		}
+	}
+	if !norm.NFC.IsNormalString(name) {
+		return fmt.Errorf("name must be in Unicode normalization form NFC: write it as %q", norm.NFC.String(name))
 	}
 	return nil
+}
+
+// NormalizeSecretName returns name in Unicode normalization form NFC, the
+// only form ValidateSecretName accepts. Clients and the server look secrets
+// up by the normalized name, so a name typed in a decomposed form (NFD, as
+// some macOS tools produce) still finds its secret.
+func NormalizeSecretName(name string) string {
+	if !utf8.ValidString(name) {
+		return name
+	}
+	return norm.NFC.String(name)
+}
+
+// invisible reports whether r does not show as itself: format characters
+// (Cf: bidi controls, zero-width space and joiners, the byte order mark,
+// soft hyphen), variation selectors, other default-ignorable code points
+// (fillers), and the line and paragraph separators.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) ||
+		unicode.Is(unicode.Variation_Selector, r) ||
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) ||
+		unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r)
 }
 
 // ValidateEnvNameSyntax checks only that name is a POSIX environment variable
@@ -104,8 +142,11 @@ func ValidateEnvName(name string) error {
 
 // ValidateFilePath checks the file target of a secret: it starts with "~/"
 // or "/", is at most 4096 bytes and holds no NUL byte. It must also name a
-// file rather than a directory, so it may not end with "/" (a choice of this
-// product: such a path could never be written).
+// file rather than a directory (a choice of this product: such a path could
+// never be written), so it may not end with "/" or "\" and no element of it
+// may be "." or ".." ("/.", "~/.", "/etc/.." and "~/../x" are all refused).
+// Elements are split at "/" and, because Windows workspaces split there
+// too, at "\".
 func ValidateFilePath(p string) error {
 	switch {
 	case p == "":
@@ -116,8 +157,13 @@ func ValidateFilePath(p string) error {
 		return fmt.Errorf("file path is %d bytes long; at most %d are allowed", len(p), MaxFilePathBytes)
 	case strings.IndexByte(p, 0) >= 0:
 		return errors.New("file path must not contain a NUL byte")
-	case strings.HasSuffix(p, "/"):
+	case strings.HasSuffix(p, "/") || strings.HasSuffix(p, `\`):
 		return fmt.Errorf("file path %q names a directory; it must name a file", printable(p))
+	}
+	for _, elem := range strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if elem == "." || elem == ".." {
+			return fmt.Errorf("file path %q holds a %q element; write the path without . and .. elements, naming a file", printable(p), elem)
+		}
 	}
 	return nil
 }

@@ -72,7 +72,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeError(w, http.StatusBadRequest, "Request body is not valid: "+describeJSONError(err))
 		return false
 	}
-	if dec.More() {
+	// Only white space may follow the value (dec.More would let a stray
+	// "]" or "}" through).
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) != 0 {
 		writeError(w, http.StatusBadRequest, "Request body must hold exactly one JSON object.")
 		return false
 	}

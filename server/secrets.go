@@ -92,7 +92,7 @@ func (s *Server) getSecret(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name := r.PathValue("name")
+	name := sdk.NormalizeSecretName(r.PathValue("name"))
 	row, err := s.store.GetSecret(r.Context(), me.ID, name)
 	if err != nil {
 		s.writeSecretError(w, r, name, err)
@@ -129,7 +129,7 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name := r.PathValue("name")
+	name := sdk.NormalizeSecretName(r.PathValue("name"))
 	var req sdk.UpdateSecretRequest
 	if !readJSON(w, r, &req) {
 		return
@@ -153,7 +153,7 @@ func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name := r.PathValue("name")
+	name := sdk.NormalizeSecretName(r.PathValue("name"))
 	if err := s.store.DeleteSecret(r.Context(), me.ID, name, me.ID); err != nil {
 		s.writeSecretError(w, r, name, err)
 		return

@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/loginthrottle"
 	"github.com/usersecrets/coder/server/provisioner"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/secrets"
@@ -78,8 +78,16 @@ type Server struct {
 	now         func() time.Time
 	mux         *http.ServeMux
 
-	dummyOnce sync.Once
-	dummy     []byte
+	// dummy is a bcrypt hash of the configured cost that a login for an
+	// unknown username is checked against, so that it costs what a wrong
+	// password costs.
+	dummy []byte
+	// comparePassword is bcrypt.CompareHashAndPassword (tests count calls).
+	comparePassword func(hash, password []byte) error
+	// accountLogins and addressLogins throttle failed logins per username
+	// and per client address.
+	accountLogins *loginthrottle.Throttle
+	addressLogins *loginthrottle.Throttle
 }
 
 // New builds a Server. It checks that the configured keys open the stored
@@ -118,6 +126,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, errors.New("the store does not keep workspaces")
 	}
 	s.ws = ws
+	if err := s.setupLogins(); err != nil {
+		return nil, err
+	}
 	if err := s.secrets.CheckKeys(ctx); err != nil {
 		return nil, err
 	}
@@ -224,10 +235,12 @@ func (s *Server) routes() {
 	s.mux = m
 }
 
-// ServeHTTP implements http.Handler: it logs every request (method, path,
-// status, duration; never bodies or headers) and turns panics into 500s.
+// ServeHTTP implements http.Handler: it sets the security headers on every
+// response, logs every request (method, path, status, duration; never
+// bodies or headers) and turns panics into 500s.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
+	setSecurityHeaders(w.Header())
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {
 		if p := recover(); p != nil {

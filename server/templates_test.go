@@ -28,6 +28,25 @@ func tarWith(t *testing.T, name string, data []byte) []byte {
 	return buf.Bytes()
 }
 
+// tarFilesServer makes an archive of regular files holding "# x".
+func tarFilesServer(t *testing.T, names ...string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, n := range names {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: n, Mode: 0o644, Size: 4}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte("# x\n")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 // TestTemplatePushRefusesBadArchives checks the upload's limits and path
 // rules, and that only admins push.
 func TestTemplatePushRefusesBadArchives(t *testing.T) {
@@ -44,6 +63,12 @@ func TestTemplatePushRefusesBadArchives(t *testing.T) {
 		{"not a tar", []byte("garbage"), 400, "not a valid tar"},
 		{"too large", tarWith(t, "big.tf", bytes.Repeat([]byte("#"), sdk.MaxTemplateArchiveBytes)), 413, "too large"},
 		{"bad HCL", tarWith(t, "main.tf", []byte(`data "coder_secret" {`)), 400, "main.tf"},
+		// Issue 19: these crashed the whole server (stack overflow) or were
+		// accepted and failed only at build time.
+		{"HCL nested 100,000 deep", tarWith(t, "main.tf", []byte("x = "+strings.Repeat("[", 100_000)+"\n")), 400, "nest deeper than"},
+		{"JSON nested 500,000 deep", tarWith(t, "main.tf.json", []byte(strings.Repeat("[", 500_000)+strings.Repeat("]", 500_000))), 400, "nest deeper than"},
+		{"JSON nested a million deep", tarWith(t, "main.tf.json", []byte(strings.Repeat("[", 1_000_000)+strings.Repeat("]", 1_000_000))), 400, "at most"},
+		{"file and folder clash", tarFilesServer(t, "main.tf", "x", "x/y"), 400, `"x" is a file`},
 		{"bad requirement", tarWith(t, "main.tf", []byte("data \"coder_secret\" \"x\" {\n  env = \"PATH\"\n  help_message = \"h\"\n}\n")), 400, "reserved"},
 	}
 	for _, tc := range cases {
@@ -51,6 +76,10 @@ func TestTemplatePushRefusesBadArchives(t *testing.T) {
 			_, err := s.Admin.PushTemplate(ctx, "tmpl", tc.archive)
 			if sdk.StatusCode(err) != tc.status || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want %d mentioning %q", err, tc.status, tc.want)
+			}
+			// The server is still up.
+			if _, err := s.Admin.BuildInfo(ctx); err != nil {
+				t.Fatalf("after the push: got %v, want the server still answering", err)
 			}
 		})
 	}

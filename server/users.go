@@ -13,18 +13,6 @@ import (
 	"github.com/usersecrets/coder/server/store"
 )
 
-// DefaultPasswordCost is the bcrypt work factor of password hashes.
-const DefaultPasswordCost = 12
-
-// dummyHash is compared against when a username is unknown, so that a
-// failed login takes as long whether or not the user exists.
-func (s *Server) dummyHash() []byte {
-	s.dummyOnce.Do(func() {
-		s.dummy, _ = bcrypt.GenerateFromPassword([]byte("not a password of anyone"), s.opts.PasswordCost)
-	})
-	return s.dummy
-}
-
 func toSDKUser(u store.User) sdk.User {
 	return sdk.User{ID: u.ID, Username: u.Username, Email: u.Email, Name: u.Name, Role: u.Role, CreatedAt: u.CreatedAt}
 }
@@ -146,37 +134,6 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, toSDKUser(u))
-}
-
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	var req sdk.LoginRequest
-	if !readJSON(w, r, &req) {
-		return
-	}
-	if req.Username == "" || req.Password == "" {
-		writeError(w, http.StatusBadRequest, "Username and password are required.")
-		return
-	}
-	u, err := s.store.GetUserByUsername(r.Context(), req.Username)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		s.writeInternal(w, r, err)
-		return
-	}
-	hash := s.dummyHash()
-	if err == nil {
-		hash = u.HashedPassword
-	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
-		writeError(w, http.StatusUnauthorized, "Incorrect username or password.")
-		return
-	}
-	token, _, err := s.newAPIKey(r.Context(), u.ID, keyKindSession, s.opts.SessionLifetime)
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
-	s.logger.Info("user logged in", "user", u.Username)
-	writeJSON(w, http.StatusCreated, sdk.LoginResponse{SessionToken: token})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

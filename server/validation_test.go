@@ -65,6 +65,11 @@ func TestSecretsValidation(t *testing.T) {
 			{"name slash", "POST", "", secret(map[string]any{"name": "a/b"}), 400, `"/"`},
 			{"name question mark", "POST", "", secret(map[string]any{"name": "a?b"}), 400, `"?"`},
 			{"name hash", "POST", "", secret(map[string]any{"name": "a#b"}), 400, `"#"`},
+			{"name dot", "POST", "", secret(map[string]any{"name": "."}), 400, "not allowed"},
+			{"name dot dot", "POST", "", secret(map[string]any{"name": ".."}), 400, "not allowed"},
+			{"name right-to-left override", "POST", "", secret(map[string]any{"name": "gpj‮exe"}), 400, "invisible"},
+			{"name zero-width space", "POST", "", secret(map[string]any{"name": "exist​ing"}), 400, "invisible"},
+			{"name NFD", "POST", "", secret(map[string]any{"name": "café"}), 400, "NFC"},
 			{"name duplicate", "POST", "", secret(map[string]any{"name": "existing"}), 409, "name"},
 			{"env starts with digit", "POST", "", secret(map[string]any{"env_name": "1ABC"}), 400, "must start with a letter"},
 			{"env with dash", "POST", "", secret(map[string]any{"env_name": "A-B"}), 400, "only letters, digits and underscores"},
@@ -85,6 +90,10 @@ func TestSecretsValidation(t *testing.T) {
 			{"file too long", "POST", "", secret(map[string]any{"file_path": "/" + strings.Repeat("p", 4096)}), 400, "at most 4096"},
 			{"file with NUL", "POST", "", secret(map[string]any{"file_path": "/a\x00b"}), 400, "NUL"},
 			{"file duplicate", "POST", "", secret(map[string]any{"file_path": "~/existing"}), 409, "file"},
+			{"file root dot", "POST", "", secret(map[string]any{"file_path": "/."}), 400, `"." element`},
+			{"file home dot", "POST", "", secret(map[string]any{"file_path": "~/."}), 400, `"." element`},
+			{"file parent", "POST", "", secret(map[string]any{"file_path": "/etc/.."}), 400, `".." element`},
+			{"patch file parent", "PATCH", "/existing", jsonBody(t, map[string]any{"file_path": "~/x/../y"}), 400, `".." element`},
 			{"value missing", "POST", "", create(map[string]any{"name": "fresh"}), 400, "value is required"},
 			{"value empty", "POST", "", secret(map[string]any{"value": ""}), 400, "value is required"},
 			{"value with NUL", "POST", "", secret(map[string]any{"value": "a\x00b"}), 400, "NUL"},
@@ -92,6 +101,7 @@ func TestSecretsValidation(t *testing.T) {
 			{"value not UTF-8", "POST", "", []byte("{\"name\":\"fresh\",\"value\":\"\xff\xfe\"}"), 400, "UTF-8"},
 			{"body too large", "POST", "", secret(map[string]any{"value": strings.Repeat("x", 300*1024)}), 413, "too large"},
 			{"body malformed", "POST", "", []byte(`{"name":`), 400, "JSON"},
+			{"body with a stray bracket after it", "POST", "", []byte(`{"name":"fresh","value":"v"}]`), 400, "exactly one JSON object"},
 			{"body unknown field", "POST", "", create(map[string]any{"name": "fresh", "value": "v", "env": "X"}), 400, "unknown field"},
 			{"body wrong type", "POST", "", create(map[string]any{"name": 5, "value": "v"}), 400, "must be a string"},
 			{"body empty", "POST", "", nil, 400, "empty"},
@@ -206,6 +216,50 @@ func TestSecretsQuotas(t *testing.T) {
 		other := s.NewMember(t, "frank")
 		if _, err := other.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "env-big", Value: big, EnvName: "BIG"}); err != nil {
 			t.Fatalf("other user's create: %v", err)
+		}
+	})
+}
+
+// TestSecretNamesNormalized checks that a name is looked up in NFC: the
+// decomposed spelling of a stored name finds the same secret, and a client
+// asked for "." or ".." refuses instead of reaching another route.
+func TestSecretNamesNormalized(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		s := servertest.New(t, b, servertest.Options{})
+		ctx := context.Background()
+		c := s.NewMember(t, "erin")
+		const nfc, nfd = "caf\u00e9", "cafe\u0301"
+		if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: nfc, Value: "v"}); err != nil {
+			t.Fatal(err)
+		}
+		// Raw requests, so that the server's own normalization is tested.
+		for _, method := range []string{"GET", "PATCH"} {
+			var body []byte
+			if method == "PATCH" {
+				body = jsonBody(t, map[string]any{"description": "d"})
+			}
+			code, out := rawRequest(t, c, method, "/api/v2/users/me/secrets/"+nfd, body)
+			if code != http.StatusOK {
+				t.Fatalf("%s by the NFD name: got status %d (%s), want 200", method, code, out)
+			}
+			var got sdk.Secret
+			if err := json.Unmarshal(out, &got); err != nil || got.Name != nfc {
+				t.Fatalf("%s by the NFD name: got %s, want the secret %q", method, out, nfc)
+			}
+		}
+		for _, name := range []string{".", ".."} {
+			if _, err := c.Secret(ctx, sdk.Me, name); err == nil || sdk.StatusCode(err) != 0 {
+				t.Errorf("Secret(%q): got %v, want a client-side refusal", name, err)
+			}
+			if err := c.DeleteSecret(ctx, sdk.Me, name); err == nil || sdk.StatusCode(err) != 0 {
+				t.Errorf("DeleteSecret(%q): got %v, want a client-side refusal", name, err)
+			}
+		}
+		if err := c.DeleteSecret(ctx, sdk.Me, nfd); err != nil {
+			t.Fatalf("delete by the NFD name: got %v, want nil", err)
+		}
+		if list, err := c.Secrets(ctx, sdk.Me); err != nil || len(list) != 0 {
+			t.Fatalf("after delete: got %v, %v, want no secrets", list, err)
 		}
 	})
 }

@@ -106,7 +106,7 @@ func (s *Service) Update(ctx context.Context, ownerID, actorID uuid.UUID, name s
 		Description: req.Description,
 		EnvName:     req.EnvName,
 		FilePath:    req.FilePath,
-		UpdatedAt:   s.now().UTC(),
+		Now:         s.now,
 		Quota:       s.quota,
 		ActorID:     actorID,
 	}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -99,6 +100,8 @@ type Server struct {
 // Options tune New.
 type Options struct {
 	Limits sdk.Limits
+	// Now is the server's clock; nil means time.Now.
+	Now func() time.Time
 	// Terraform enables workspace builds: a real terraform (PATH or
 	// $TF_ACC_TERRAFORM_PATH) and the real coder binary as the provider
 	// and the agent.
@@ -159,6 +162,7 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		Keys:         kr,
 		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Limits:       o.Limits,
+		Now:          o.Now,
 		Version:      "test",
 		PasswordCost: bcrypt.MinCost,
 		AccessURL:    u,
@@ -181,6 +185,9 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		t.Fatal(err)
 	}
 	hs.Config.Handler = srv
+	// As cli/server.go serves it.
+	hs.Config.MaxHeaderBytes = server.MaxHeaderBytes
+	hs.Listener = server.Listener(hs.Listener)
 	hs.Start()
 	t.Cleanup(func() {
 		stop()

@@ -116,6 +116,13 @@ type InsertSecretParams struct {
 // unchanged; a pointer to "" clears a target or the description. When
 // Ciphertext is set, KeyID and ValueSize must be set too. The backend
 // rechecks the quota and writes the audit entry in the same transaction.
+//
+// Now is the clock (nil means time.Now). The backend reads it inside the
+// write transaction, once the write is serialized (the owner's row locked),
+// so concurrent updates store updated_at in the order they commit; and it
+// never moves updated_at back (a clock behind the stored time, say another
+// server process's, keeps the stored time). So the stored updated_at is
+// never older than one an acknowledged update returned.
 type UpdateSecretParams struct {
 	OwnerID     uuid.UUID
 	Name        string
@@ -125,7 +132,7 @@ type UpdateSecretParams struct {
 	Ciphertext  []byte
 	KeyID       string
 	ValueSize   int
-	UpdatedAt   time.Time
+	Now         func() time.Time
 	Quota       Quota
 	ActorID     uuid.UUID
 }

@@ -32,6 +32,14 @@ func Requirements(archive []byte) ([]sdk.SecretRequirement, error) {
 		if strings.Contains(f.Name, "/") {
 			continue
 		}
+		if !strings.HasSuffix(f.Name, ".tf") && !strings.HasSuffix(f.Name, ".tf.json") {
+			continue
+		}
+		// Before any parser sees it: the parsers recurse per level of
+		// nesting, and running out of stack kills the whole server.
+		if err := checkConfigFile(f); err != nil {
+			return nil, err
+		}
 		var file *hcl.File
 		var diags hcl.Diagnostics
 		switch {

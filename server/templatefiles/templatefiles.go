@@ -22,6 +22,7 @@ import (
 const (
 	MaxFiles      = 2000
 	MaxTotalBytes = 50 << 20 // uncompressed
+	MaxNameBytes  = 4096     // one entry's name (Linux's PATH_MAX)
 )
 
 // skipped are names Pack leaves out: Terraform's working data, state, plans
@@ -157,11 +158,43 @@ func Read(archive []byte) (files []File, dirs []string, err error) {
 		return nil, nil, errors.New("the archive holds no files")
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
+	if err := checkClashes(files, dirs); err != nil {
+		return nil, nil, err
+	}
 	return files, dirs, nil
+}
+
+// checkClashes refuses an archive in which a file's name is also a folder:
+// a folder entry of the same name, or entries inside it ("x" and "x/y").
+// Such an archive cannot be extracted.
+func checkClashes(files []File, dirs []string) error {
+	names := make([]string, 0, len(files)+len(dirs))
+	isFile := make(map[string]bool, len(files))
+	for _, f := range files {
+		names = append(names, f.Name)
+		isFile[f.Name] = true
+	}
+	for _, d := range dirs {
+		if isFile[d] {
+			return fmt.Errorf("archive entry %q is both a file and a folder", d)
+		}
+		names = append(names, d)
+	}
+	sort.Strings(names)
+	for _, f := range files {
+		prefix := f.Name + "/"
+		if i := sort.SearchStrings(names, prefix); i < len(names) && strings.HasPrefix(names[i], prefix) {
+			return fmt.Errorf("archive entry %q is a file, but the entry %q needs it to be a folder", f.Name, names[i])
+		}
+	}
+	return nil
 }
 
 // cleanName checks one entry name: relative, inside the folder.
 func cleanName(n string) (string, error) {
+	if len(n) > MaxNameBytes {
+		return "", fmt.Errorf("archive entry name %q... is %d bytes long; at most %d are accepted", n[:40], len(n), MaxNameBytes)
+	}
 	if n == "" || strings.ContainsRune(n, 0) || strings.Contains(n, `\`) {
 		return "", fmt.Errorf("archive entry name %q is not valid", n)
 	}

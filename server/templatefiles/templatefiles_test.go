@@ -14,7 +14,7 @@ import (
 	"github.com/usersecrets/coder/server/templatefiles"
 )
 
-func tarOf(t *testing.T, entries ...tar.Header) []byte {
+func tarOf(t testing.TB, entries ...tar.Header) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)

@@ -125,7 +125,6 @@ func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([
 // It returns the stored metadata, without the ciphertext.
 func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (store.Secret, error) {
 	fields := secretwrite.UpdateFields(p)
-	updatedAt := secretwrite.TimeOrNow(p.UpdatedAt)
 	var out store.Secret
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if len(fields) > 0 {
@@ -141,6 +140,9 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 			out = cur
 			return nil
 		}
+		// The time is taken here, with the write serialized: see
+		// store.UpdateSecretParams.
+		updatedAt := secretwrite.UpdatedAt(p.Now, cur.UpdatedAt)
 		next := applyUpdate(cur, p, updatedAt)
 		envCheck, fileCheck := "", ""
 		if next.EnvName != cur.EnvName {

@@ -125,7 +125,6 @@ func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([
 // nothing. It returns the stored metadata, without the ciphertext.
 func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (store.Secret, error) {
 	fields := secretwrite.UpdateFields(p)
-	updatedAt := secretwrite.TimeOrNow(p.UpdatedAt)
 	var out store.Secret
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		cur, err := getSecretMeta(ctx, tx, p.OwnerID, p.Name)
@@ -136,6 +135,9 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 			out = cur
 			return nil
 		}
+		// The time is taken here, with the write serialized: see
+		// store.UpdateSecretParams.
+		updatedAt := secretwrite.UpdatedAt(p.Now, cur.UpdatedAt)
 		next := applyUpdate(cur, p, updatedAt)
 		envCheck, fileCheck := "", ""
 		if next.EnvName != cur.EnvName {

@@ -34,7 +34,7 @@ func testAuditCreateUpdateDelete(t *testing.T, s store.Store) {
 	updated := base.Add(time.Hour)
 	if _, err := s.UpdateSecret(ctx, store.UpdateSecretParams{
 		OwnerID: owner.ID, Name: "s", EnvName: ptr("S"), Ciphertext: []byte("c2"), KeyID: "k1", ValueSize: 2,
-		UpdatedAt: updated, ActorID: owner.ID,
+		Now: clockAt(updated), ActorID: owner.ID,
 	}); err != nil {
 		t.Fatalf("UpdateSecret: %v", err)
 	}

@@ -22,6 +22,8 @@ var secretTests = []test{
 	{"UpdateConflicts", testSecretUpdateConflicts},
 	{"UpdateNotFound", testSecretUpdateNotFound},
 	{"UpdateNothing", testSecretUpdateNothing},
+	{"UpdatedAtConcurrent", testSecretUpdatedAtConcurrent},
+	{"UpdatedAtNeverGoesBack", testSecretUpdatedAtNeverGoesBack},
 	{"Delete", testSecretDelete},
 }
 
@@ -311,7 +313,7 @@ func testSecretUpdate(t *testing.T, s store.Store) {
 			insert(t, s, neighbour)
 
 			p := tt.params
-			p.OwnerID, p.Name, p.UpdatedAt, p.ActorID = owner.ID, "s", later, owner.ID
+			p.OwnerID, p.Name, p.Now, p.ActorID = owner.ID, "s", clockAt(later), owner.ID
 			got, err := s.UpdateSecret(ctx, p)
 			if err != nil {
 				t.Fatalf("UpdateSecret: %v", err)
@@ -426,7 +428,7 @@ func testSecretUpdateNothing(t *testing.T, s store.Store) {
 	sec := newSecret(owner.ID, "s")
 	insert(t, s, sec)
 	before := auditCount(t, s)
-	got, err := s.UpdateSecret(ctx, store.UpdateSecretParams{OwnerID: owner.ID, Name: "s", UpdatedAt: base.Add(time.Hour)})
+	got, err := s.UpdateSecret(ctx, store.UpdateSecretParams{OwnerID: owner.ID, Name: "s", Now: clockAt(base.Add(time.Hour))})
 	if err != nil {
 		t.Fatalf("UpdateSecret with no changes: %v", err)
 	}

@@ -126,3 +126,17 @@ func TimeOrNow(t time.Time) time.Time {
 	}
 	return Time(t)
 }
+
+// UpdatedAt is the updated_at of a secret written now, whose stored
+// updated_at is prev: now() (time.Now when nil) as stored, but never before
+// prev. Backends call it inside their write transaction.
+func UpdatedAt(now func() time.Time, prev time.Time) time.Time {
+	if now == nil {
+		now = time.Now
+	}
+	t := Time(now())
+	if t.Before(prev) {
+		return Time(prev)
+	}
+	return t
+}
