@@ -13,8 +13,8 @@ import (
 	"github.com/hashicorp/yamux"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/provisioner"
-	"github.com/usersecrets/coder/server/redact"
 	"github.com/usersecrets/coder/server/store"
 )
 
@@ -175,14 +175,26 @@ func (s *Server) agentLogs(w http.ResponseWriter, r *http.Request) {
 	for _, p := range plain {
 		vals = append(vals, p.Value)
 	}
+	// Each source's lines are one stream, so a value that spans lines is
+	// masked too.
 	rd := redact.New(vals)
-	logs := make([]store.AgentLog, 0, len(req.Logs))
-	for _, l := range req.Logs {
+	logs := make([]store.AgentLog, len(req.Logs))
+	streams := map[string]*redact.Stream[int]{}
+	for i, l := range req.Logs {
 		at := l.CreatedAt
 		if at.IsZero() {
 			at = s.now()
 		}
-		logs = append(logs, store.AgentLog{AgentID: a.ID, CreatedAt: at.UTC(), Level: l.Level, Source: l.Source, Output: rd.String(l.Output)})
+		logs[i] = store.AgentLog{AgentID: a.ID, CreatedAt: at.UTC(), Level: l.Level, Source: l.Source}
+		st := streams[l.Source]
+		if st == nil {
+			st = redact.NewStream(rd, func(line string, i int) { logs[i].Output = line })
+			streams[l.Source] = st
+		}
+		st.Line(l.Output, i)
+	}
+	for _, st := range streams {
+		st.Close()
 	}
 	if err := s.ws.InsertAgentLogs(r.Context(), logs); err != nil {
 		s.writeInternal(w, r, err)

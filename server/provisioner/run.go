@@ -15,7 +15,7 @@ import (
 
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server/redact"
+	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/store"
 	"github.com/usersecrets/coder/server/templatefiles"
@@ -256,18 +256,23 @@ func (j *job) terraform(ctx context.Context, stage string, args ...string) error
 	var tail []string
 	go func() {
 		defer close(done)
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-		for sc.Scan() {
-			line := j.redactor.String(sc.Text())
-			j.log(stage, "info", line)
+		// Masked over the stream: Terraform word-wraps messages that quote
+		// a value, which then spans lines.
+		rs := redact.NewStream(j.redactor, func(line string, at time.Time) {
+			j.logAt(at, stage, "info", line)
 			if strings.TrimSpace(line) != "" {
 				tail = append(tail, line)
 				if len(tail) > 20 {
 					tail = tail[1:]
 				}
 			}
+		})
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+		for sc.Scan() {
+			rs.Line(sc.Text(), time.Now().UTC())
 		}
+		rs.Close()
 		_, _ = io.Copy(io.Discard, pr)
 	}()
 	err := cmd.Start()
@@ -314,8 +319,13 @@ func (j *job) output(ctx context.Context, args ...string) ([]byte, error) {
 
 // log appends a line; lines are stored in batches.
 func (j *job) log(stage, level, output string) {
+	j.logAt(time.Now().UTC(), stage, level, output)
+}
+
+// logAt appends a line written at a given time.
+func (j *job) logAt(at time.Time, stage, level, output string) {
 	j.logMu.Lock()
-	j.logs = append(j.logs, store.BuildLog{BuildID: j.build.ID, CreatedAt: time.Now().UTC(), Stage: stage, Level: level, Output: output})
+	j.logs = append(j.logs, store.BuildLog{BuildID: j.build.ID, CreatedAt: at, Stage: stage, Level: level, Output: output})
 	flush := len(j.logs) >= 50
 	j.logMu.Unlock()
 	if flush {
