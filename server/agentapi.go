@@ -84,6 +84,9 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 	if err != nil {
 		return sdk.AgentManifest{}, err
 	}
+	if a, err = provisioner.OpenAgentConfig(s.opts.Keys, a); err != nil {
+		return sdk.AgentManifest{}, err
+	}
 	m := sdk.AgentManifest{
 		AgentID: a.ID, AgentName: a.Name, WorkspaceID: ws.ID, WorkspaceName: ws.Name,
 		OwnerName: owner.Username, BuildID: a.BuildID, Directory: a.Directory, MOTDFile: a.MOTDFile,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -135,5 +136,76 @@ func TestShortValueKeptFromTerraform(t *testing.T) {
 		if len(m.Secrets) != 1 || m.Secrets[0].Value.Reveal() != "7" {
 			t.Errorf("manifest: got %d secrets, want the pin with its value", len(m.Secrets))
 		}
+	})
+}
+
+// TestAgentConfigSealedAtRest copies a secret value into each agent field
+// the server records from the state (agent dir, motd file, env, startup
+// script, a coder_env, a coder_script): the manifest must carry them, and
+// neither the SQLite file nor a pg_dump may hold them in plaintext, while
+// the workspace runs or after it is deleted.
+func TestAgentConfigSealedAtRest(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		s := servertest.New(t, b, servertest.Options{Terraform: true})
+		ctx := context.Background()
+		pushTemplate(t, s.Admin, "sealed", "testdata/sealed")
+		c := s.NewMember(t, "selma")
+		value := canary(t)
+		if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "canary", Value: sdk.SecretValue(value), EnvName: "CANARY"}); err != nil {
+			t.Fatal(err)
+		}
+		ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "dev", Template: "sealed"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustSucceed(t, c, ws.LatestBuild)
+		agentClient := sdk.New(s.URL)
+		agentClient.SessionToken = agentToken(t, s, ws.ID)
+		m, err := agentClient.AgentManifest(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{}
+		for _, e := range m.Env {
+			env[e.Name] = e.Value
+		}
+		var scripts []string
+		for _, sc := range m.Scripts {
+			scripts = append(scripts, sc.Script)
+		}
+		got := map[string]bool{
+			"dir":      m.Directory == "/tmp/dir-"+value,
+			"motd":     m.MOTDFile == "/tmp/motd-"+value,
+			"agentenv": env["FROM_AGENT"] == "agentenv-"+value,
+			"coderenv": env["FROM_CODER_ENV"] == "coderenv-"+value,
+			"startup":  slices.Contains(scripts, "echo startup-"+value),
+			"script":   slices.Contains(scripts, "echo script-"+value),
+		}
+		for path, ok := range got {
+			if !ok {
+				t.Errorf("manifest: got no %s field with the value, want it", path)
+			}
+		}
+		check := func(when string) {
+			raw := rawDatabase(t, s, b)
+			if !bytes.Contains(raw, []byte("FROM_CODER_ENV")) && !bytes.Contains(raw, []byte("selma")) {
+				t.Fatalf("the search cannot fail: the database %s holds neither the user nor the env name", when)
+			}
+			for path := range got {
+				if bytes.Contains(raw, []byte(path+"-"+value)) {
+					t.Errorf("canary of the %s field found in the database %s", path, when)
+				}
+			}
+			if bytes.Contains(raw, []byte(value)) {
+				t.Errorf("canary found in the database %s", when)
+			}
+		}
+		check("while the workspace runs")
+		del, err := c.CreateBuild(ctx, sdk.Me, "dev", sdk.TransitionDelete)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustSucceed(t, c, del)
+		check("after the workspace is deleted")
 	})
 }

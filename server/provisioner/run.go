@@ -76,7 +76,18 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 		}
 	}
 	if params.Status == sdk.BuildSucceeded {
-		params.Agents = agents
+		for i := range agents {
+			a, serr := SealAgentConfig(p.o.Keys, agents[i])
+			if serr != nil {
+				params.Status, params.Error = sdk.BuildFailed, "seal the agents' config"
+				logger.Error("seal agent config", "error", serr)
+				break
+			}
+			params.Agents = append(params.Agents, a)
+		}
+		if params.Status != sdk.BuildSucceeded {
+			params.Agents = nil
+		}
 	}
 	if err := p.ws.CompleteBuild(context.WithoutCancel(ctx), params); err != nil {
 		logger.Error("record build result", "error", err)
