@@ -36,7 +36,9 @@ func (s *Server) checkAgentConfigKeys(ctx context.Context) error {
 		func(ctx context.Context, keyID string) ([]store.WorkspaceAgent, error) {
 			return s.ws.ListAgentsByConfigKeyID(ctx, keyID, 50)
 		},
-		func(a store.WorkspaceAgent) ([]byte, []byte) { return a.ConfigCiphertext, secretcrypt.AgentConfigAAD(a.ID) },
+		func(a store.WorkspaceAgent) ([]byte, []byte) {
+			return a.ConfigCiphertext, secretcrypt.AgentConfigAAD(a.ID)
+		},
 		replace)
 	if err != nil {
 		return fmt.Errorf("re-seal agent configs: %w", err)
