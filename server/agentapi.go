@@ -102,9 +102,16 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 			return m, err
 		}
 	}
-	plain, err := s.secrets.Values(ctx, ws.OwnerID)
+	// A secret whose value does not open is left out, named in Problems;
+	// the others are delivered.
+	plain, bad, err := s.secrets.ReadableValues(ctx, ws.OwnerID)
 	if err != nil {
 		return m, err
+	}
+	for _, u := range bad {
+		if u.EnvName != "" || u.FilePath != "" {
+			m.Problems = append(m.Problems, u.Problem())
+		}
 	}
 	for _, p := range plain {
 		if p.EnvName == "" && p.FilePath == "" {
@@ -169,7 +176,7 @@ func (s *Server) agentLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	// The agent redacts already; redact again here so a value never lands
 	// in the database, whatever the agent did.
-	plain, err := s.secrets.Values(r.Context(), ws.OwnerID)
+	plain, _, err := s.secrets.ReadableValues(r.Context(), ws.OwnerID)
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return

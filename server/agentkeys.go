@@ -32,7 +32,7 @@ func (s *Server) checkAgentConfigKeys(ctx context.Context) error {
 		}
 		return err == nil, err
 	}
-	n, err := secretcrypt.Reseal(ctx, s.opts.Keys, inUse,
+	n, bad, err := secretcrypt.Reseal(ctx, s.opts.Keys, inUse,
 		func(ctx context.Context, keyID string) ([]store.WorkspaceAgent, error) {
 			return s.ws.ListAgentsByConfigKeyID(ctx, keyID, 50)
 		},
@@ -42,6 +42,9 @@ func (s *Server) checkAgentConfigKeys(ctx context.Context) error {
 		replace)
 	if err != nil {
 		return fmt.Errorf("re-seal agent configs: %w", err)
+	}
+	if bad > 0 {
+		s.logger.Warn("agent configs that do not open were left sealed with their old key", "count", bad)
 	}
 	if n > 0 {
 		s.logger.Info("re-sealed agent configs with the primary key", "count", n, "key_id", s.opts.Keys.PrimaryID())

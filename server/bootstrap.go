@@ -125,7 +125,7 @@ func (s *Server) checkStateKeys(ctx context.Context) error {
 			return fmt.Errorf("the database holds %d workspace state(s) sealed with encryption key id %s, which is not among the configured keys (%s)", n, id, strings.Join(s.opts.Keys.IDs(), ", "))
 		}
 	}
-	n, err := secretcrypt.Reseal(ctx, s.opts.Keys, inUse,
+	n, bad, err := secretcrypt.Reseal(ctx, s.opts.Keys, inUse,
 		func(ctx context.Context, keyID string) ([]store.Workspace, error) {
 			return s.ws.ListWorkspacesByStateKeyID(ctx, keyID, 50)
 		},
@@ -139,6 +139,9 @@ func (s *Server) checkStateKeys(ctx context.Context) error {
 		})
 	if err != nil {
 		return fmt.Errorf("re-seal workspace states: %w", err)
+	}
+	if bad > 0 {
+		s.logger.Warn("workspace states that do not open were left sealed with their old key", "count", bad)
 	}
 	if n > 0 {
 		s.logger.Info("re-sealed workspace states with the primary key", "count", n, "key_id", s.opts.Keys.PrimaryID())

@@ -201,9 +201,14 @@ func (j *job) load(ctx context.Context) error {
 	}
 	// Every value of the owner is redacted from the logs, whatever the
 	// transition; only start builds get them in their environment.
-	plain, err := p.o.Secrets.Values(ctx, j.owner.ID)
+	// A secret whose value does not open fails alone: the build goes on
+	// without it (a stop or delete needs no secret).
+	plain, bad, err := p.o.Secrets.ReadableValues(ctx, j.owner.ID)
 	if err != nil {
 		return fmt.Errorf("read the owner's secrets: %w", err)
+	}
+	for _, u := range bad {
+		j.log("init", "warn", u.Problem())
 	}
 	values := make([]sdk.SecretValue, 0, len(plain))
 	for _, s := range plain {
