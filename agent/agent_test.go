@@ -191,6 +191,7 @@ echo wrapped done`),
 		startupScript("Second", `echo "second script: $TEMPLATE_ONLY"; pwd > "$HOME/results/pwd"`),
 		{DisplayName: "Not on start", Script: "touch $HOME/results/stop-script-ran", RunOnStop: true},
 	}
+	m.Problems = []string{`The stored value of secret "lost" cannot be opened, so it is left out.`}
 	srv := agenttest.NewServer(t, m)
 	proc := agenttest.StartAgent(t, srv, home, "EXTRA_AGENT_ENV=kept")
 	srv.WaitLifecycle(t, wait, sdk.LifecycleReady)
@@ -304,6 +305,18 @@ echo wrapped done`),
 		}
 		for _, b := range srv.LogBodies() {
 			noValues(t, "a log upload", string(b), slices.Collect(mapValues(values))...)
+		}
+	})
+
+	t.Run("manifest problems logged", func(t *testing.T) {
+		found := false
+		sc := bufio.NewScanner(strings.NewReader(proc.Output.String()))
+		for sc.Scan() {
+			l := sc.Text()
+			found = found || (strings.Contains(l, "level=WARN") && strings.Contains(l, `secret \"lost\" cannot be opened`))
+		}
+		if !found {
+			t.Errorf("agent log: got no warning with the manifest's problem, want one")
 		}
 	})
 

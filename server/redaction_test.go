@@ -186,8 +186,46 @@ func TestAgentConfigSealedAtRest(t *testing.T) {
 				t.Errorf("manifest: got no %s field with the value, want it", path)
 			}
 		}
+		// Script output the agent uploads is masked over the stream too: a
+		// value split over two lines of one script.
+		var words []string
+		for i := 0; i < 3; i++ {
+			words = append(words, "w"+canary(t)[len("canary-"):][:9])
+		}
+		if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "phrase", Value: sdk.SecretValue(strings.Join(words, " ")), EnvName: "PHRASE"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := agentClient.PostLogs(ctx, sdk.AgentLogsRequest{AgentID: m.AgentID, Logs: []sdk.AgentLog{
+			{Source: "Script", Level: "info", Output: "say " + words[0]},
+			{Source: "Other", Level: "info", Output: "other"},
+			{Source: "Script", Level: "info", Output: "  " + words[1] + " " + words[2] + " done"},
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		agentLogs, err := c.WorkspaceAgentLogs(ctx, sdk.Me, "dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var outputs []string
+		for _, l := range agentLogs {
+			outputs = append(outputs, l.Output)
+		}
+		wantLogs := []string{"say ********", "other", "******** done"}
+		if len(outputs) != len(wantLogs) {
+			t.Fatalf("agent logs: got %d lines, want %d", len(outputs), len(wantLogs))
+		}
+		for i := range wantLogs {
+			if outputs[i] != wantLogs[i] {
+				t.Errorf("agent log line %d: got %d other bytes (not shown), want %q", i+1, len(outputs[i]), wantLogs[i])
+			}
+		}
 		check := func(when string) {
 			raw := rawDatabase(t, s, b)
+			for i, w := range words {
+				if bytes.Contains(raw, []byte(w)) {
+					t.Errorf("canary word %d of an uploaded log found in the database %s", i+1, when)
+				}
+			}
 			if !bytes.Contains(raw, []byte("FROM_CODER_ENV")) && !bytes.Contains(raw, []byte("selma")) {
 				t.Fatalf("the search cannot fail: the database %s holds neither the user nor the env name", when)
 			}
