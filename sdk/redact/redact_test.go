@@ -28,6 +28,7 @@ func TestString(t *testing.T) {
 		"line-one-of-file\n{\nline-two-of-file\n",
 		sdk.SecretValue(special),
 		"x", "abcde", "   ab   ", "",
+		"alpha \"bravo\" back\\slash ${x} %{y} tab\tnl\nbell\a é ünï",
 	})
 	// Terraform's word-wrap of the phrase, as it prints a failing
 	// tonumber(nonsensitive(...)): the spaces become line breaks.
@@ -35,9 +36,16 @@ func TestString(t *testing.T) {
 		"echo foxtrot golf hotel india juliet kilo lima mike november oscar papa\n" +
 		"quebec\" to number; given string must be a decimal representation of a number."
 	boxed := "│ cannot convert \"alpha bravo charlie delta echo\n│ foxtrot golf hotel india juliet kilo lima mike november\n│   oscar papa quebec\" to number"
+	// What Terraform 1.11 printed for tonumber() of a value with quotes, a
+	// backslash, a tab, a line break and a bell: escaped, and wrapped
+	// inside the escaped text.
+	tfQuoted := "    │ var.p is \"alpha \\\"bravo\\\" back\\\\slash ${x} %{y} tab\\tnl\\nbell\\a é ünï\"\n\n" +
+		"Invalid value for \"v\" parameter: cannot convert \"alpha \\\"bravo\\\" back\\\\slash\n" +
+		"${x} %{y} tab\\tnl\\nbell\\a é ünï\" to number; given string must be a decimal\n"
 	tests := []struct {
 		name, in, want string
 	}{
+		{"terraform escaped and wrapped", tfQuoted, "    │ var.p is \"********\"\n\nInvalid value for \"v\" parameter: cannot convert \"********\" to number; given string must be a decimal\n"},
 		{"whole value", "token=s3cr3t-token;", "token=********;"},
 		{"nothing", "no secrets here", "no secrets here"},
 		{"side by side", "s3cr3t-tokens3cr3t-token", "****************"},
