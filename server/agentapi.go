@@ -84,13 +84,20 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 	if err != nil {
 		return sdk.AgentManifest{}, err
 	}
-	if a, err = provisioner.OpenAgentConfig(s.opts.Keys, a); err != nil {
-		return sdk.AgentManifest{}, err
+	// A config that does not open (its row or the keys were altered) fails
+	// alone: the manifest says so and still carries the secrets.
+	var problems []string
+	if opened, err := provisioner.OpenAgentConfig(s.opts.Keys, a); err != nil {
+		s.logger.Error("an agent's sealed config does not open", "agent_id", a.ID, "workspace_id", ws.ID, "key_id", a.ConfigKeyID)
+		problems = append(problems, "The template's settings for this agent (directory, env, scripts) cannot be opened: its stored row or the server's keys were altered. Restart the workspace to record them again.")
+		a.Directory, a.MOTDFile, a.Env, a.Scripts = "", "", nil, nil
+	} else {
+		a = opened
 	}
 	m := sdk.AgentManifest{
 		AgentID: a.ID, AgentName: a.Name, WorkspaceID: ws.ID, WorkspaceName: ws.Name,
 		OwnerName: owner.Username, BuildID: a.BuildID, Directory: a.Directory, MOTDFile: a.MOTDFile,
-		Env: []sdk.EnvVar{}, Scripts: []sdk.AgentScript{}, Secrets: []sdk.WorkspaceSecret{},
+		Env: []sdk.EnvVar{}, Scripts: []sdk.AgentScript{}, Secrets: []sdk.WorkspaceSecret{}, Problems: problems,
 	}
 	if len(a.Env) > 0 {
 		if err := json.Unmarshal(a.Env, &m.Env); err != nil {

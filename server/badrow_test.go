@@ -10,9 +10,10 @@ import (
 )
 
 // TestAlteredSecretRow alters the stored ciphertext of one secret, the one
-// the start check of old opened: the server still starts, the manifest
-// delivers the other secret and names the altered one, and start, stop and
-// delete builds run, the start build's log naming the secret left out.
+// the start check of old opened, and the agent's sealed config: the server
+// still starts, the manifest delivers the other secret and names what it
+// left out, and start, stop and delete builds run, each build's log naming
+// the secret left out.
 func TestAlteredSecretRow(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
 		s := servertest.New(t, b, servertest.Options{Terraform: true})
@@ -47,6 +48,17 @@ func TestAlteredSecretRow(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// And the agent's sealed config.
+		agents, err := s.Store.ListAgentsByConfigKeyID(ctx, s.Keys.PrimaryID(), 0)
+		if err != nil || len(agents) != 1 {
+			t.Fatalf("ListAgentsByConfigKeyID: got %d agents, %v, want 1", len(agents), err)
+		}
+		alteredConfig := append([]byte(nil), agents[0].ConfigCiphertext...)
+		alteredConfig[len(alteredConfig)-1] ^= 0xff
+		if err := s.Store.ReplaceAgentConfig(ctx, agents[0].ID, agents[0].ConfigKeyID, alteredConfig, agents[0].ConfigKeyID); err != nil {
+			t.Fatal(err)
+		}
+
 		// The server starts.
 		servertest.New(t, b, servertest.Options{Store: s.Store, RawKeys: s.RawKeys})
 
@@ -60,8 +72,8 @@ func TestAlteredSecretRow(t *testing.T) {
 		if len(m.Secrets) != 1 || m.Secrets[0].Name != good || m.Secrets[0].Value.Reveal() != values[good] {
 			t.Errorf("manifest secrets: got %d, want only %q with its value", len(m.Secrets), good)
 		}
-		if len(m.Problems) != 1 || !strings.Contains(m.Problems[0], `"`+bad.Name+`"`) {
-			t.Errorf("manifest problems: got %q, want one naming secret %q", m.Problems, bad.Name)
+		if len(m.Problems) != 2 || !strings.Contains(m.Problems[0], "settings for this agent") || !strings.Contains(m.Problems[1], `"`+bad.Name+`"`) {
+			t.Errorf("manifest problems: got %q, want one for the agent's config and one naming secret %q", m.Problems, bad.Name)
 		}
 
 		// Stop, start and delete all run.
