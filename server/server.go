@@ -138,6 +138,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err := s.checkStateKeys(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.checkAgentConfigKeys(ctx); err != nil {
+		return nil, err
+	}
 	if o.Terraform != "" {
 		if err := s.setupProvisioner(); err != nil {
 			return nil, err

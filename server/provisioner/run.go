@@ -16,7 +16,7 @@ import (
 
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server/redact"
+	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/store"
 	"github.com/usersecrets/coder/server/templatefiles"
@@ -90,7 +90,18 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 		}
 	}
 	if params.Status == sdk.BuildSucceeded {
-		params.Agents = agents
+		for i := range agents {
+			a, serr := SealAgentConfig(p.o.Keys, agents[i])
+			if serr != nil {
+				params.Status, params.Error = sdk.BuildFailed, "seal the agents' config"
+				logger.Error("seal agent config", "error", serr)
+				break
+			}
+			params.Agents = append(params.Agents, a)
+		}
+		if params.Status != sdk.BuildSucceeded {
+			params.Agents = nil
+		}
 	}
 	if err := p.ws.CompleteBuild(context.WithoutCancel(ctx), params); err != nil {
 		logger.Error("record build result", "error", err)
@@ -233,9 +244,14 @@ func (j *job) load(ctx context.Context) error {
 	}
 	// Every value of the owner is redacted from the logs, whatever the
 	// transition; only start builds get them in their environment.
-	plain, err := p.o.Secrets.Values(ctx, j.owner.ID)
+	// A secret whose value does not open fails alone: the build goes on
+	// without it (a stop or delete needs no secret).
+	plain, bad, err := p.o.Secrets.ReadableValues(ctx, j.owner.ID)
 	if err != nil {
 		return fmt.Errorf("read the owner's secrets: %w", err)
+	}
+	for _, u := range bad {
+		j.log("init", "warn", u.Problem())
 	}
 	values := make([]sdk.SecretValue, 0, len(plain))
 	for _, s := range plain {
@@ -300,14 +316,12 @@ func (j *job) terraform(ctx context.Context, stage string, args ...string) error
 	var tail []string
 	go func() {
 		defer close(done)
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
 		var noise *lockNoise
 		if stage == "init" {
 			noise = &lockNoise{}
 		}
-		emit := func(line string) {
-			j.log(stage, "info", line)
+		emit := func(line string, at time.Time) {
+			j.logAt(at, stage, "info", line)
 			if strings.TrimSpace(line) != "" {
 				tail = append(tail, line)
 				if len(tail) > 20 {
@@ -315,19 +329,29 @@ func (j *job) terraform(ctx context.Context, stage string, args ...string) error
 				}
 			}
 		}
-		for sc.Scan() {
-			line := j.redactor.String(sc.Text())
+		// Masked over the stream: Terraform word-wraps messages that quote
+		// a value, which then spans lines. The lock file notes of init are
+		// dropped after masking.
+		var last time.Time
+		rs := redact.NewStream(j.redactor, func(line string, at time.Time) {
+			last = at
 			if noise == nil {
-				emit(line)
-				continue
+				emit(line, at)
+				return
 			}
 			for _, l := range noise.line(line) {
-				emit(l)
+				emit(l, at)
 			}
+		})
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+		for sc.Scan() {
+			rs.Line(sc.Text(), time.Now().UTC())
 		}
+		rs.Close()
 		if noise != nil {
 			for _, l := range noise.flush() {
-				emit(l)
+				emit(l, last)
 			}
 		}
 		_, _ = io.Copy(io.Discard, pr)
@@ -378,8 +402,13 @@ func (j *job) output(ctx context.Context, args ...string) ([]byte, error) {
 
 // log appends a line; lines are stored in batches.
 func (j *job) log(stage, level, output string) {
+	j.logAt(time.Now().UTC(), stage, level, output)
+}
+
+// logAt appends a line written at a given time.
+func (j *job) logAt(at time.Time, stage, level, output string) {
 	j.logMu.Lock()
-	j.logs = append(j.logs, store.BuildLog{BuildID: j.build.ID, CreatedAt: time.Now().UTC(), Stage: stage, Level: level, Output: output})
+	j.logs = append(j.logs, store.BuildLog{BuildID: j.build.ID, CreatedAt: at, Stage: stage, Level: level, Output: output})
 	flush := len(j.logs) >= 50
 	j.logMu.Unlock()
 	if flush {
