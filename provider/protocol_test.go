@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -40,8 +39,11 @@ func newTestServer(t *testing.T, env map[string]string, url any) *testServer {
 
 func newUnconfiguredServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
-	getenv := func(k string) string { return env[k] }
-	srv := providerserver.NewProtocol6(newWithEnv("test", getenv)())()
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	srv, err := newProtocolServer("test", lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
 	schemas, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
