@@ -474,7 +474,7 @@ var agentDefaults = sdkDefaults{
 	"display_apps.web_terminal":           true,
 	"display_apps.ssh_helper":             true,
 	"display_apps.port_forwarding_helper": true,
-	"metadata.display_name":               "",
-	"metadata.timeout":                    0,
-	"metadata.order":                      0,
+	"metadata.display_name":               sdkZero{""},
+	"metadata.timeout":                    sdkZero{0},
+	"metadata.order":                      sdkZero{0},
 }

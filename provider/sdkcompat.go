@@ -19,23 +19,32 @@ import (
 //     schema, and its default is in the plan and the state when the
 //     configuration leaves it out.
 //   - An argument of a nested block that the configuration leaves out is
-//     stored as its type's zero value ("", 0, false), not null.
-//   - A block can be optional and computed: coder_agent stores a
-//     display_apps block of defaults when the configuration has none.
+//     planned as null when the resource is created, and stored as its
+//     type's zero value ("", 0, false).
+//   - A block can be optional and computed: coder_agent plans an unknown
+//     display_apps block and stores one of defaults when the configuration
+//     has none.
 //
 // The framework can express none of these in a schema (its defaults need a
 // computed attribute, and blocks cannot be computed), and Terraform accepts
 // such a plan only from a provider that says it uses the SDK's legacy type
 // system. So compatServer wraps the framework's protocol server: before the
-// framework plans a resource, it fills each default listed in
-// sdkDefaults into the proposed new state, and it marks the resource's plan
-// and apply responses as legacy, as every SDK v2 provider does. Everything
-// else is the framework's.
+// framework plans a resource, it fills the defaults listed in
+// resourceDefaults into the proposed new state, before the framework
+// applies a plan it fills the zero values, and it marks the resource's
+// plan and apply responses as legacy, as every SDK v2 provider does.
+// Everything else is the framework's.
 
-// sdkDefault is the value one argument takes when the configuration leaves
-// it out. Keys of sdkDefaults are dotted paths: "share", or "item.sensitive"
-// for an argument of every "item" block.
+// sdkDefaults are the values arguments take when the configuration leaves
+// them out, planned so. Keys are dotted paths: "share", or "item.sensitive"
+// for an argument of every "item" block. A value of type sdkZero is
+// planned as null on create and stored as given; one of type sdkBlock
+// fills an empty top-level block list or set.
 type sdkDefaults map[string]any
+
+// sdkZero is the zero value stored for an argument of a nested block that
+// the configuration leaves out.
+type sdkZero struct{ v any }
 
 // resourceDefaults lists, for each resource type, the defaults that
 // compatServer fills in. A value of type sdkBlock fills an empty block
@@ -46,14 +55,21 @@ var resourceDefaults = map[string]sdkDefaults{
 	"coder_env":    envDefaults,
 	"coder_script": scriptDefaults,
 	"coder_metadata": {
-		"item.value":     "",
+		"item.value":     sdkZero{""},
 		"item.sensitive": false,
 	},
 }
 
 // sdkBlock is the one block an empty block list defaults to: its
-// arguments' values.
+// arguments' values. It is planned as unknown on create, as the prior
+// state's block afterwards.
 type sdkBlock map[string]any
+
+// The two moments compatServer fills in defaults.
+const (
+	atPlan  = iota // PlanResourceChange, on the proposed new state
+	atApply        // ApplyResourceChange, on the planned state
+)
 
 // dataSourceVersions are the schema versions of the data sources whose
 // version is not 0 (the framework has no versions for data sources; the
@@ -183,7 +199,7 @@ type compatServer struct {
 // PlanResourceChange implements tfprotov6.ResourceServer.
 func (s *compatServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
 	if defaults, ok := resourceDefaults[req.TypeName]; ok && req.ProposedNewState != nil {
-		filled, err := fillDefaults(s.types[req.TypeName], req.ProposedNewState, defaults)
+		filled, err := fillDefaults(s.types[req.TypeName], req.ProposedNewState, req.PriorState, defaults, atPlan)
 		if err != nil {
 			return &tfprotov6.PlanResourceChangeResponse{Diagnostics: []*tfprotov6.Diagnostic{{
 				Severity: tfprotov6.DiagnosticSeverityError,
@@ -204,6 +220,19 @@ func (s *compatServer) PlanResourceChange(ctx context.Context, req *tfprotov6.Pl
 
 // ApplyResourceChange implements tfprotov6.ResourceServer.
 func (s *compatServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	if defaults, ok := resourceDefaults[req.TypeName]; ok && req.PlannedState != nil {
+		filled, err := fillDefaults(s.types[req.TypeName], req.PlannedState, req.PriorState, defaults, atApply)
+		if err != nil {
+			return &tfprotov6.ApplyResourceChangeResponse{Diagnostics: []*tfprotov6.Diagnostic{{
+				Severity: tfprotov6.DiagnosticSeverityError,
+				Summary:  "Cannot apply the defaults of " + req.TypeName,
+				Detail:   err.Error() + "; this is a bug in the provider.",
+			}}}, nil
+		}
+		r := *req
+		r.PlannedState = filled
+		req = &r
+	}
 	resp, err := s.ProviderServer.ApplyResourceChange(ctx, req)
 	if resp != nil {
 		resp.UnsafeToUseLegacyTypeSystem = true //nolint:staticcheck // the SDK's flag, on purpose (see above)
@@ -211,10 +240,13 @@ func (s *compatServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.A
 	return resp, err
 }
 
-// fillDefaults returns v (an object of type typ) with every null argument
-// that defaults lists set to its default, and every empty block list that
-// defaults to an sdkBlock holding that block.
-func fillDefaults(typ tftypes.Type, v *tfprotov6.DynamicValue, defaults sdkDefaults) (*tfprotov6.DynamicValue, error) {
+// fillDefaults returns v (an object of type typ) with the defaults filled
+// in that belong to the moment: at plan, every null argument with a plain
+// default, zero values when there is a prior state, and for an empty block
+// with a default the prior state's block or an unknown one; at apply, every
+// null argument with a default or zero value, and the default block for an
+// unknown or empty one.
+func fillDefaults(typ tftypes.Type, v, prior *tfprotov6.DynamicValue, defaults sdkDefaults, moment int) (*tfprotov6.DynamicValue, error) {
 	val, err := v.Unmarshal(typ)
 	if err != nil {
 		return nil, fmt.Errorf("decode the proposed state: %w", err)
@@ -222,17 +254,38 @@ func fillDefaults(typ tftypes.Type, v *tfprotov6.DynamicValue, defaults sdkDefau
 	if val.IsNull() || !val.IsKnown() {
 		return v, nil
 	}
+	var priorAttrs map[string]tftypes.Value
+	if prior != nil {
+		if pv, err := prior.Unmarshal(typ); err == nil && !pv.IsNull() && pv.IsKnown() {
+			_ = pv.As(&priorAttrs)
+		}
+	}
 	out, err := tftypes.Transform(val, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
 		name, isAttr := dottedPath(p)
 		def, ok := defaults[name]
-		if !isAttr || !ok || !v.IsKnown() {
+		if !isAttr || !ok {
 			return v, nil
 		}
 		if block, ok := def.(sdkBlock); ok {
-			return defaultBlock(v, block)
+			if !empty(v) {
+				return v, nil
+			}
+			switch {
+			case moment == atApply:
+				return defaultBlock(v.Type(), block)
+			case priorAttrs != nil:
+				return priorAttrs[name], nil
+			}
+			return tftypes.NewValue(v.Type(), tftypes.UnknownValue), nil
 		}
-		if !v.IsNull() {
+		if !v.IsNull() || !v.IsKnown() {
 			return v, nil
+		}
+		if z, ok := def.(sdkZero); ok {
+			if moment == atPlan && priorAttrs == nil {
+				return v, nil
+			}
+			def = z.v
 		}
 		return primitive(v.Type(), def)
 	})
@@ -246,30 +299,30 @@ func fillDefaults(typ tftypes.Type, v *tfprotov6.DynamicValue, defaults sdkDefau
 	return &dv, nil
 }
 
-// defaultBlock returns v, a list or set of blocks, or one block of the
-// given values when v is empty.
-func defaultBlock(v tftypes.Value, block sdkBlock) (tftypes.Value, error) {
-	if !v.IsNull() {
-		var elems []tftypes.Value
-		if err := v.As(&elems); err != nil {
-			return v, err
-		}
-		if len(elems) > 0 {
-			return v, nil
-		}
+// empty reports whether v, a list or set, is unknown, null or empty.
+func empty(v tftypes.Value) bool {
+	if !v.IsKnown() || v.IsNull() {
+		return true
 	}
+	var elems []tftypes.Value
+	return v.As(&elems) == nil && len(elems) == 0
+}
+
+// defaultBlock returns a list or set of type t holding one block of the
+// given values.
+func defaultBlock(t tftypes.Type, block sdkBlock) (tftypes.Value, error) {
 	var elemType tftypes.Type
-	switch t := v.Type().(type) {
+	switch t := t.(type) {
 	case tftypes.List:
 		elemType = t.ElementType
 	case tftypes.Set:
 		elemType = t.ElementType
 	default:
-		return v, fmt.Errorf("a block default for a value of type %s", v.Type())
+		return tftypes.Value{}, fmt.Errorf("a block default for a value of type %s", t)
 	}
 	obj, ok := elemType.(tftypes.Object)
 	if !ok {
-		return v, fmt.Errorf("a block default for elements of type %s", elemType)
+		return tftypes.Value{}, fmt.Errorf("a block default for elements of type %s", elemType)
 	}
 	attrs := map[string]tftypes.Value{}
 	for name, at := range obj.AttributeTypes {
@@ -280,11 +333,11 @@ func defaultBlock(v tftypes.Value, block sdkBlock) (tftypes.Value, error) {
 		}
 		pv, err := primitive(at, d)
 		if err != nil {
-			return v, err
+			return tftypes.Value{}, err
 		}
 		attrs[name] = pv
 	}
-	return tftypes.NewValue(v.Type(), []tftypes.Value{tftypes.NewValue(obj, attrs)}), nil
+	return tftypes.NewValue(t, []tftypes.Value{tftypes.NewValue(obj, attrs)}), nil
 }
 
 // primitive is d as a value of type t.
