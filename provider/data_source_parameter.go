@@ -127,7 +127,7 @@ func (d *parameterDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 				MarkdownDescription: "The type of the value: `\"string\"` (the default), `\"number\"`, `\"bool\"` or " +
 					"`\"list(string)\"` (a JSON array of strings, such as `[\"a\",\"b\"]`; decode it with `jsondecode`).",
 				Optional:   true,
-				Validators: []validator.String{sdkOneOf("type", paramTypes)},
+				Validators: []validator.String{sdkOneOf(paramTypes...)},
 			},
 			"form_type": schema.StringAttribute{
 				MarkdownDescription: "The input the dashboard shows: one of `\"" + strings.Join(paramFormTypes, "\"`, `\"") +
@@ -135,7 +135,7 @@ func (d *parameterDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 					"is the first allowed one (such as `\"input\"` for a string without options, `\"radio\"` with " +
 					"options), and the state holds it.",
 				Optional:   true,
-				Validators: []validator.String{sdkOneOf("form_type", paramFormTypes)},
+				Validators: []validator.String{sdkOneOf(paramFormTypes...)},
 			},
 			"styling": schema.StringAttribute{
 				MarkdownDescription: "A JSON object of hints for how the dashboard shows the parameter (such as " +

@@ -78,14 +78,14 @@ func (d *scriptOrderDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 								"default; a failed, timed-out or skipped one skips the `run` scripts) or " +
 								"`\"completion\"` (finished, whatever the outcome).",
 							Optional:   true,
-							Validators: []validator.String{stringvalidator.OneOf("success", "completion")},
+							Validators: []validator.String{sdkOneOf("success", "completion")},
 						},
 						"phase": schema.StringAttribute{
 							MarkdownDescription: "The lifecycle the rule is for: `\"start\"` or `\"stop\"`. Unset, the " +
 								"server infers it from the `coder_script` selectors; set it for a rule of " +
 								"`module` selectors only whose modules have both start and stop scripts.",
 							Optional:   true,
-							Validators: []validator.String{stringvalidator.OneOf("start", "stop")},
+							Validators: []validator.String{sdkOneOf("start", "stop")},
 						},
 					},
 				},

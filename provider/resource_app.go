@@ -277,7 +277,8 @@ func conflicts(diags *diag.Diagnostics, set map[string]bool, name string, others
 	}
 	for _, o := range others {
 		if set[o] {
-			diags.AddAttributeError(path.Root(name), fmt.Sprintf("%q: conflicts with %s", name, o), "")
+			diags.AddAttributeError(path.Root(name), "Conflicting configuration arguments",
+				fmt.Sprintf("%q: conflicts with %s", name, o))
 		}
 	}
 }

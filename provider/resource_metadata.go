@@ -15,8 +15,8 @@ import (
 )
 
 var (
-	_ resource.Resource                   = &metadataResource{}
-	_ resource.ResourceWithValidateConfig = &metadataResource{}
+	_ resource.Resource               = &metadataResource{}
+	_ resource.ResourceWithModifyPlan = &metadataResource{}
 )
 
 // metadataResource is coder_metadata: what the dashboard shows about one
@@ -113,20 +113,22 @@ func (r *metadataResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 	}
 }
 
-// ValidateConfig implements resource.ResourceWithValidateConfig: item keys
-// are unique.
-func (r *metadataResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+// ModifyPlan implements resource.ResourceWithModifyPlan: item keys are
+// unique. v2 checks them when it plans, not when it validates.
+func (r *metadataResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
 	var items []metadataItemModel
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("item"), &items)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("item"), &items)...)
 	seen := map[string]bool{}
-	for i, it := range items {
+	for _, it := range items {
 		if !known(it.Key) {
 			continue
 		}
 		k := it.Key.ValueString()
 		if seen[k] {
-			resp.Diagnostics.AddAttributeError(path.Root("item").AtListIndex(i).AtName("key"),
-				fmt.Sprintf("duplicate resource metadata key %q", k), "")
+			resp.Diagnostics.AddError(fmt.Sprintf("duplicate resource metadata key %q", k), "")
 		}
 		seen[k] = true
 	}

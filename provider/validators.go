@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/usersecrets/coder/sdk"
@@ -203,13 +204,18 @@ var uuidSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 // oneOfValidator accepts one of a list of strings, with the message of
 // terraform-plugin-sdk's StringInSlice (what v2 says for a bad value).
 type oneOfValidator struct {
-	name   string
 	values []string
 }
 
-// sdkOneOf accepts one of values for the argument name.
-func sdkOneOf(name string, values []string) validator.String {
-	return oneOfValidator{name: name, values: values}
+// sdkOneOf accepts one of values.
+func sdkOneOf(values ...string) validator.String {
+	return oneOfValidator{values: values}
+}
+
+// sdkKey names an attribute path as terraform-plugin-sdk does in messages:
+// "rule.0.requires" for rule[0].requires.
+func sdkKey(p path.Path) string {
+	return strings.NewReplacer("[", ".", "]", "").Replace(p.String())
 }
 
 // Description implements validator.Describer.
@@ -227,6 +233,6 @@ func (v oneOfValidator) ValidateString(_ context.Context, req validator.StringRe
 	}
 	if !slices.Contains(v.values, req.ConfigValue.ValueString()) {
 		resp.Diagnostics.AddAttributeError(req.Path,
-			fmt.Sprintf("expected %s to be one of %q, got %s", v.name, v.values, req.ConfigValue.ValueString()), "")
+			fmt.Sprintf("expected %s to be one of %q, got %s", sdkKey(req.Path), v.values, req.ConfigValue.ValueString()), "")
 	}
 }
