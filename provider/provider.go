@@ -1,9 +1,11 @@
-// Package provider is the Terraform provider coder/coder: the resources
-// (coder_agent, coder_env, coder_script) and data sources (coder_workspace,
-// coder_workspace_owner, coder_secret) that workspace templates use. It is
-// written on terraform-plugin-framework, speaks plugin protocol 6, and keeps
-// the attribute names, types and semantics of terraform-provider-coder v2 so
-// that templates written for it plan and apply unchanged.
+// Package provider is the Terraform provider coder/coder: every resource
+// and data source of terraform-provider-coder v2.20.0 that workspace
+// templates use (coder_agent, coder_app, coder_parameter, coder_metadata,
+// ...), plus our data source coder_secret. It is written on
+// terraform-plugin-framework, speaks plugin protocol 6, and keeps the
+// attribute names, types, defaults, checks and states of the reference
+// (see compatServer for the conventions of terraform-plugin-sdk it
+// follows) so that templates written for it plan and apply unchanged.
 //
 // The same `coder` binary serves it: see IsPluginInvocation and Serve. The
 // provider reads everything it needs from the environment the provisioner

@@ -97,7 +97,7 @@ func (d *workspaceOwnerDataSource) Schema(_ context.Context, _ datasource.Schema
 			},
 			"oidc_id_token": schema.StringAttribute{
 				MarkdownDescription: "The owner's OpenID Connect ID token, when they logged in with OIDC; " +
-					"else empty.",
+					"else empty. An extension of this provider: terraform-provider-coder v2.20 has no such attribute.",
 				Computed:  true,
 				Sensitive: true,
 			},
