@@ -213,6 +213,8 @@ type build struct {
 func (d differential) testBuilds(t *testing.T) {
 	t.Parallel()
 	githubToken, session, sshKey := randomString(), randomString(), randomString()
+	// A claimed prebuilt workspace's agent keeps its running token.
+	agentToken := "0e9d6b1c-2f4a-4e8b-9c3d-5a6b7c8d9e0f"
 	const taskID = "3f0b7e52-6f1f-4c6e-9a55-0f6a2b1c9d8e"
 	builds := []build{
 		{
@@ -230,6 +232,7 @@ func (d differential) testBuilds(t *testing.T) {
 				"CODER_WORKSPACE_OWNER_SSH_PRIVATE_KEY": sshKey,
 				"CODER_WORKSPACE_OWNER_SSH_PUBLIC_KEY":  "ssh-ed25519 AAAA alice",
 				"CODER_WORKSPACE_IS_PREBUILD_CLAIM":     "true",
+				provider.RunningAgentTokenVar(""):       agentToken,
 			},
 		},
 		{
@@ -247,6 +250,7 @@ func (d differential) testBuilds(t *testing.T) {
 				"CODER_WORKSPACE_OWNER_SSH_PRIVATE_KEY": sshKey,
 				"CODER_WORKSPACE_OWNER_SSH_PUBLIC_KEY":  "ssh-ed25519 AAAA alice",
 				"CODER_WORKSPACE_IS_PREBUILD_CLAIM":     "true",
+				provider.RunningAgentTokenVar(""):       agentToken,
 			},
 		},
 		{name: "start with no parameter given", transition: "start", extra: map[string]string{"CODER_WORKSPACE_IS_PREBUILD": "TRUE"}},
@@ -255,7 +259,7 @@ func (d differential) testBuilds(t *testing.T) {
 		{name: "delete", transition: "delete"},
 	}
 	p := d.pair(t, "testdata/differential/all", nil)
-	p.addSecrets(githubToken, session, sshKey)
+	p.addSecrets(githubToken, session, sshKey, agentToken)
 	p.both(t, nil, initArgs...)
 	for _, b := range builds {
 		env := buildEnv(b.transition)
@@ -274,8 +278,24 @@ func (d differential) testBuilds(t *testing.T) {
 		p.both(t, env, plan...)
 		d.compareDocs(t, b.name+": plan", showJSON(t, p.ours, "tfplan"), showJSON(t, p.ref, "tfplan"), p)
 		p.both(t, env, applyArgs...)
-		d.compareDocs(t, b.name+": state", showJSON(t, p.ours), showJSON(t, p.ref), p)
+		ours, ref := showJSON(t, p.ours), showJSON(t, p.ref)
+		d.compareDocs(t, b.name+": state", ours, ref, p)
+		if b.extra[provider.RunningAgentTokenVar("")] != "" {
+			for name, doc := range map[string]map[string]any{"ours": ours, "reference": ref} {
+				if agentTokenOf(doc, "coder_agent.main") != agentToken {
+					t.Errorf("%s: %s agent token: got another, want the running agent's (values withheld)", b.name, name)
+				}
+			}
+		}
 	}
+}
+
+// agentTokenOf returns the token of the agent at addr in a state.
+func agentTokenOf(doc map[string]any, addr string) string {
+	obj, _ := coderObjects(doc)[addr].(map[string]any)
+	vals, _ := obj["values"].(map[string]any)
+	token, _ := vals["token"].(string)
+	return token
 }
 
 // compareDocs compares the coder_* objects of two `show -json` documents,
@@ -422,7 +442,7 @@ func newNormalizer(ours, ref map[string]any) normalizer {
 
 // record keeps the random-looking values of one object.
 func record(out map[string]map[string]string, addr string, vals map[string]any) {
-	for _, key := range []string{"id", "token", "subagent_id"} {
+	for _, key := range []string{"id", "subagent_id"} {
 		s, ok := vals[key].(string)
 		if !ok || s == "" {
 			continue
@@ -437,19 +457,30 @@ func record(out map[string]map[string]string, addr string, vals map[string]any) 
 	}
 }
 
-// apply returns v with every named value replaced by its name.
-func (n normalizer) apply(v any) any {
+// apply returns v with every named value replaced by its name, and every
+// token replaced by the name of its place: tokens are random (v2 makes a
+// new one at every refresh), and only their places are compared.
+func (n normalizer) apply(v any) any { return n.applyAt(v, "") }
+
+func (n normalizer) applyAt(v any, addr string) any {
 	switch v := v.(type) {
 	case map[string]any:
+		if a, ok := v["address"].(string); ok {
+			addr = a
+		}
 		out := make(map[string]any, len(v))
 		for k, x := range v {
-			out[k] = n.apply(x)
+			if _, isString := x.(string); isString && k == "token" {
+				out[k] = "<token of " + addr + ">"
+				continue
+			}
+			out[k] = n.applyAt(x, addr)
 		}
 		return out
 	case []any:
 		out := make([]any, len(v))
 		for i, x := range v {
-			out[i] = n.apply(x)
+			out[i] = n.applyAt(x, addr)
 		}
 		return out
 	case string:

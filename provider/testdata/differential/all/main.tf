@@ -358,3 +358,70 @@ resource "coder_metadata" "container" {
     value = "codercom/enterprise-base:ubuntu"
   }
 }
+
+resource "coder_app" "sub" {
+  agent_id     = coder_agent.custom.id
+  slug         = "jupyter"
+  display_name = "Jupyter"
+  url          = "http://localhost:8888"
+  subdomain    = true
+  share        = "public"
+  hidden       = true
+  order        = 4
+  icon         = "/icon/jupyter.svg"
+}
+
+resource "coder_ai_task" "sidebar" {
+  sidebar_app {
+    id = coder_app.sub.id
+  }
+}
+
+resource "coder_metadata" "agent" {
+  resource_id = coder_agent.custom.id
+  hide        = true
+}
+
+data "coder_parameter" "size" {
+  name         = "size"
+  display_name = "Size"
+  type         = "number"
+  default      = "1"
+  order        = 5
+  option {
+    name  = "One"
+    value = "1"
+  }
+  option {
+    name  = "Two"
+    value = "2"
+  }
+}
+
+data "coder_parameter" "flag" {
+  name    = "flag"
+  type    = "bool"
+  default = "true"
+}
+
+data "coder_parameter" "editor" {
+  name      = "editor"
+  default   = "vim"
+  form_type = "dropdown"
+  icon      = ""
+  option {
+    name  = "Vim"
+    value = "vim"
+  }
+  option {
+    name  = "Emacs"
+    value = "emacs"
+  }
+}
+
+data "coder_parameter" "notes" {
+  name        = "notes"
+  description = ""
+  default     = "none"
+  form_type   = "textarea"
+}
