@@ -145,8 +145,8 @@ type lifecycle struct {
 // the test on any error. It returns the planned and the new state.
 func (s *testServer) create(name string, config map[string]any) (*lifecycle, map[string]any, map[string]any) {
 	s.t.Helper()
-	if diags := s.validateResource(name, config); len(diags) > 0 {
-		s.t.Fatalf("ValidateResourceConfig %s: got %s, want no diagnostics", name, diagText(diags))
+	if diags := s.validateResource(name, config); hasError(diags) {
+		s.t.Fatalf("ValidateResourceConfig %s: got %s, want no errors", name, diagText(diags))
 	}
 	l := &lifecycle{s: s, name: name, typ: s.resourceType(name)}
 	l.config = s.dynamic(l.typ, config)
