@@ -213,7 +213,8 @@ func (s *compatServer) PlanResourceChange(ctx context.Context, req *tfprotov6.Pl
 	}
 	resp, err := s.ProviderServer.PlanResourceChange(ctx, req)
 	if resp != nil {
-		resp.UnsafeToUseLegacyTypeSystem = true //nolint:staticcheck // the SDK's flag, on purpose (see above)
+		//lint:ignore SA1019 the flag of terraform-plugin-sdk, on purpose (see above)
+		resp.UnsafeToUseLegacyTypeSystem = true
 	}
 	return resp, err
 }
@@ -235,7 +236,8 @@ func (s *compatServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.A
 	}
 	resp, err := s.ProviderServer.ApplyResourceChange(ctx, req)
 	if resp != nil {
-		resp.UnsafeToUseLegacyTypeSystem = true //nolint:staticcheck // the SDK's flag, on purpose (see above)
+		//lint:ignore SA1019 the flag of terraform-plugin-sdk, on purpose (see above)
+		resp.UnsafeToUseLegacyTypeSystem = true
 	}
 	return resp, err
 }
