@@ -35,10 +35,12 @@ func TestDifferential(t *testing.T) {
 		{"terraform", tftest.Terraform},
 		{"tofu", tftest.Tofu},
 	}
+	// Build both mirrors only when some tool can use them, here: they live
+	// as long as the whole test.
 	var ours, ref *tfmirror.Mirror
-	setup := func(t *testing.T) {
-		if ours != nil {
-			return
+	for _, tool := range []string{"terraform", "tofu"} {
+		if _, err := tftest.Find(tool, os.Getenv(map[string]string{"terraform": "TF_ACC_TERRAFORM_PATH", "tofu": "TF_ACC_TOFU_PATH"}[tool])); err != nil {
+			continue
 		}
 		refExe := tftest.ReferenceProvider(t)
 		ours = tftest.NewMirror(t, tftest.ProviderBinary(t))
@@ -47,11 +49,12 @@ func TestDifferential(t *testing.T) {
 			t.Fatalf("set up the reference mirror: %v", err)
 		}
 		ref = m
+		break
 	}
 	for _, tool := range tools {
 		t.Run(tool.name, func(t *testing.T) {
+			t.Parallel()
 			tl := tool.find(t)
-			setup(t)
 			t.Logf("using %s (%s)", tl.Path, tl.Version)
 			d := differential{tool: tl, ours: ours, ref: ref}
 			t.Run("schemas", d.testSchemas)
