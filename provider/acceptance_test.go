@@ -163,7 +163,7 @@ func (s suite) testStartBuild(t *testing.T) {
 		}},
 		"metadata": []any{
 			map[string]any{"key": "cpu", "display_name": "CPU usage", "script": "top -bn1 | head -3", "interval": 10.0, "timeout": 1.0, "order": 1.0},
-			map[string]any{"key": "disk", "display_name": nil, "script": "df -h /home", "interval": 60.0, "timeout": nil, "order": nil},
+			map[string]any{"key": "disk", "display_name": "", "script": "df -h /home", "interval": 60.0, "timeout": 0.0, "order": 0.0},
 		},
 		"resources_monitoring": []any{map[string]any{
 			"memory": []any{map[string]any{"enabled": true, "threshold": 80.0}},

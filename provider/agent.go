@@ -9,19 +9,17 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	fwpath "github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -61,8 +59,8 @@ type agentModel struct {
 	Token                 types.String `tfsdk:"token"`
 	InitScript            types.String `tfsdk:"init_script"`
 	Metadata              types.List   `tfsdk:"metadata"`
-	DisplayApps           types.List   `tfsdk:"display_apps"`
-	ResourcesMonitoring   types.List   `tfsdk:"resources_monitoring"`
+	DisplayApps           types.Set    `tfsdk:"display_apps"`
+	ResourcesMonitoring   types.Set    `tfsdk:"resources_monitoring"`
 }
 
 // agentMetadataModel is one metadata block.
@@ -87,6 +85,7 @@ type agentVolumeModel struct {
 var (
 	replaceString = []planmodifier.String{stringplanmodifier.RequiresReplace()}
 	replaceList   = []planmodifier.List{listplanmodifier.RequiresReplace()}
+	replaceSet    = []planmodifier.Set{setplanmodifier.RequiresReplace()}
 	keepString    = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 )
 
@@ -98,12 +97,14 @@ func (r *agentResource) Metadata(_ context.Context, req resource.MetadataRequest
 // Schema implements resource.Resource.
 func (r *agentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		Version: 1,
 		MarkdownDescription: "Use this resource to associate an agent with a workspace. Start the agent " +
 			"inside the workspace's compute resource with `init_script`, and give it `token` in the " +
 			"`CODER_AGENT_TOKEN` environment variable. Every argument forces a new agent when it changes.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The agent's ID (a UUID), made when the agent is created.",
+				Optional:            true,
 				Computed:            true,
 				PlanModifiers:       keepString,
 			},
@@ -123,8 +124,6 @@ func (r *agentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				MarkdownDescription: "How the agent authenticates: `\"token\"` (the default), " +
 					"`\"google-instance-identity\"`, `\"aws-instance-identity\"` or `\"azure-instance-identity\"`.",
 				Optional: true,
-				Computed: true,
-				Default:  stringdefault.StaticString("token"),
 				Validators: []validator.String{stringvalidator.OneOf(
 					"token", "google-instance-identity", "aws-instance-identity", "azure-instance-identity")},
 				PlanModifiers: replaceString,
@@ -155,8 +154,6 @@ func (r *agentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 					"exits) or `\"non-blocking\"` (the default; the workspace is ready at once). An alias for " +
 					"`start_blocks_login` of a `coder_script`.",
 				Optional:      true,
-				Computed:      true,
-				Default:       stringdefault.StaticString("non-blocking"),
 				Validators:    []validator.String{stringvalidator.OneOf("blocking", "non-blocking")},
 				PlanModifiers: replaceString,
 			},
@@ -170,8 +167,6 @@ func (r *agentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				MarkdownDescription: "Seconds until the agent is marked as timed out when it cannot reach the " +
 					"server. Zero never marks it as timed out. Defaults to `120`.",
 				Optional:      true,
-				Computed:      true,
-				Default:       int64default.StaticInt64(120),
 				Validators:    []validator.Int64{int64validator.AtLeast(0)},
 				PlanModifiers: replaceInt64,
 			},
@@ -197,8 +192,6 @@ func (r *agentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 					"`\"no_user_data\"` (no routes that return the owner's data, such as external auth tokens " +
 					"and Git SSH keys).",
 				Optional:      true,
-				Computed:      true,
-				Default:       stringdefault.StaticString("all"),
 				Validators:    []validator.String{stringvalidator.OneOf("all", "no_user_data")},
 				PlanModifiers: replaceString,
 			},
@@ -252,11 +245,11 @@ func (r *agentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 					},
 				},
 			},
-			"display_apps": schema.ListNestedBlock{
+			"display_apps": schema.SetNestedBlock{
 				MarkdownDescription: "The built-in apps the dashboard shows for the agent. At most one block; " +
 					"without it, every app has its default.",
-				PlanModifiers: replaceList,
-				Validators:    []validator.List{listvalidator.SizeAtMost(1)},
+				PlanModifiers: replaceSet,
+				Validators:    []validator.Set{setvalidator.SizeAtMost(1)},
 				NestedObject: schema.NestedBlockObject{
 					Attributes: map[string]schema.Attribute{
 						"vscode":                 displayApp("the VS Code Desktop app", true),
@@ -267,15 +260,15 @@ func (r *agentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 					},
 				},
 			},
-			"resources_monitoring": schema.ListNestedBlock{
+			"resources_monitoring": schema.SetNestedBlock{
 				MarkdownDescription: "Alerts on the workspace's memory and volume usage. At most one block.",
-				PlanModifiers:       replaceList,
-				Validators:          []validator.List{listvalidator.SizeAtMost(1)},
+				PlanModifiers:       replaceSet,
+				Validators:          []validator.Set{setvalidator.SizeAtMost(1)},
 				NestedObject: schema.NestedBlockObject{
 					Blocks: map[string]schema.Block{
-						"memory": schema.ListNestedBlock{
+						"memory": schema.SetNestedBlock{
 							MarkdownDescription: "Memory monitoring. At most one block.",
-							Validators:          []validator.List{listvalidator.SizeAtMost(1)},
+							Validators:          []validator.Set{setvalidator.SizeAtMost(1)},
 							NestedObject: schema.NestedBlockObject{
 								Attributes: map[string]schema.Attribute{
 									"enabled":   monitorEnabled("memory"),
@@ -283,7 +276,7 @@ func (r *agentResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 								},
 							},
 						},
-						"volume": schema.ListNestedBlock{
+						"volume": schema.SetNestedBlock{
 							MarkdownDescription: "Monitoring of one volume. One block per volume.",
 							NestedObject: schema.NestedBlockObject{
 								Attributes: map[string]schema.Attribute{
@@ -314,8 +307,6 @@ func displayApp(what string, def bool) schema.BoolAttribute {
 	return schema.BoolAttribute{
 		MarkdownDescription: "Show " + what + " in the dashboard. Defaults to `" + d + "`.",
 		Optional:            true,
-		Computed:            true,
-		Default:             booldefault.StaticBool(def),
 	}
 }
 
@@ -365,17 +356,17 @@ func (r *agentResource) ValidateConfig(ctx context.Context, req resource.Validat
 	}
 
 	var monitoring []struct {
-		Memory types.List         `tfsdk:"memory"`
+		Memory types.Set          `tfsdk:"memory"`
 		Volume []agentVolumeModel `tfsdk:"volume"`
 	}
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, fwpath.Root("resources_monitoring"), &monitoring)...)
-	for i, m := range monitoring {
+	for _, m := range monitoring {
 		paths := map[string]bool{}
-		for j, v := range m.Volume {
+		for _, v := range m.Volume {
 			if v.Path.IsNull() || v.Path.IsUnknown() {
 				continue
 			}
-			at := fwpath.Root("resources_monitoring").AtListIndex(i).AtName("volume").AtListIndex(j).AtName("path")
+			at := fwpath.Root("resources_monitoring")
 			p := v.Path.ValueString()
 			switch {
 			case p == "" || !path.IsAbs(p) && !isWindowsAbs(p):
@@ -400,6 +391,12 @@ func (r *agentResource) Create(ctx context.Context, req resource.CreateRequest, 
 	// A random UUID (122 random bits from crypto/rand), the token format of
 	// terraform-provider-coder v2; the server keeps only its hash.
 	m.Token = types.StringValue(uuid.NewString())
+	// A claimed prebuilt workspace keeps the token of its running agent.
+	if r.data != nil {
+		if t := r.data.getenv(RunningAgentTokenVar("")); t != "" {
+			m.Token = types.StringValue(t)
+		}
+	}
 	m.InitScript = types.StringValue(r.initScript(m))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
@@ -458,4 +455,26 @@ func quote(s string) string { return strconv.Quote(s) }
 func isWindowsAbs(p string) bool {
 	return len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/') &&
 		(p[0] >= 'a' && p[0] <= 'z' || p[0] >= 'A' && p[0] <= 'Z')
+}
+
+// agentDefaults are coder_agent's defaults (see compatServer). Without a
+// display_apps block, the agent stores one of the defaults, and unset
+// arguments of metadata blocks are stored as zero values.
+var agentDefaults = sdkDefaults{
+	"auth":                    "token",
+	"startup_script_behavior": "non-blocking",
+	"connection_timeout":      120,
+	"api_key_scope":           "all",
+	"display_apps": sdkBlock{
+		"vscode": true, "vscode_insiders": false, "web_terminal": true,
+		"ssh_helper": true, "port_forwarding_helper": true,
+	},
+	"display_apps.vscode":                 true,
+	"display_apps.vscode_insiders":        false,
+	"display_apps.web_terminal":           true,
+	"display_apps.ssh_helper":             true,
+	"display_apps.port_forwarding_helper": true,
+	"metadata.display_name":               sdkZero{""},
+	"metadata.timeout":                    sdkZero{0},
+	"metadata.order":                      sdkZero{0},
 }

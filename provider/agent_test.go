@@ -45,7 +45,7 @@ func TestAgentLifecycle(t *testing.T) {
 		"display_apps": []any{map[string]any{
 			"vscode": false, "vscode_insiders": false, "web_terminal": true, "ssh_helper": true, "port_forwarding_helper": true,
 		}},
-		"metadata":    []any{map[string]any{"key": "k", "script": "s", "interval": 5.0, "display_name": nil, "timeout": nil, "order": nil}},
+		"metadata":    []any{map[string]any{"key": "k", "script": "s", "interval": 5.0, "display_name": "", "timeout": 0.0, "order": 0.0}},
 		"env":         map[string]any{"A": "1"},
 		"dir":         "/w",
 		"init_script": "fetch https://coder.example.com:8443/bin && run --auth token",
@@ -139,9 +139,9 @@ func TestAgentValidate(t *testing.T) {
 		{"env name PATH", agentConfig(map[string]any{"env": map[string]any{"PATH": "/bin"}}), ""},
 		{"unique metadata", agentConfig(map[string]any{"metadata": []any{meta("a"), meta("b")}}), ""},
 		{"duplicate metadata", agentConfig(map[string]any{"metadata": []any{meta("a"), meta("a")}}), "Duplicate agent metadata key"},
-		{"two display_apps", agentConfig(map[string]any{"display_apps": []any{map[string]any{}, map[string]any{}}}), "at most 1"},
+		{"two display_apps", agentConfig(map[string]any{"display_apps": []any{map[string]any{"vscode": true}, map[string]any{"vscode": false}}}), "at most 1"},
 		{"volumes", agentConfig(map[string]any{"resources_monitoring": monitoring(volume("/"), volume("/home"))}), ""},
-		{"duplicate volume", agentConfig(map[string]any{"resources_monitoring": monitoring(volume("/a"), volume("/a"))}), "Duplicate volume path"},
+		{"duplicate volume", agentConfig(map[string]any{"resources_monitoring": monitoring(volume("/a"), map[string]any{"path": "/a", "enabled": false, "threshold": 50})}), "Duplicate volume path"},
 		{"relative volume", agentConfig(map[string]any{"resources_monitoring": monitoring(volume("a"))}), "must be absolute"},
 		{"threshold above 100", agentConfig(map[string]any{"resources_monitoring": []any{map[string]any{
 			"memory": []any{map[string]any{"enabled": true, "threshold": 101}}, "volume": []any{},

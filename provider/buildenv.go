@@ -1,6 +1,10 @@
 package provider
 
-import "fmt"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+)
 
 // Environment variables the provisioner gives Terraform (SPEC.md section 5)
 // and that this provider reads. The names are those of
@@ -17,6 +21,11 @@ const (
 	envTemplateName    = "CODER_WORKSPACE_TEMPLATE_NAME"
 	envTemplateVersion = "CODER_WORKSPACE_TEMPLATE_VERSION"
 	envIsPrebuild      = "CODER_WORKSPACE_IS_PREBUILD"
+	envIsPrebuildClaim = "CODER_WORKSPACE_IS_PREBUILD_CLAIM"
+
+	// The task a build runs for (coder_task, coder_ai_task).
+	envTaskID     = "CODER_TASK_ID"
+	envTaskPrompt = "CODER_TASK_PROMPT"
 
 	envOwner                = "CODER_WORKSPACE_OWNER"
 	envOwnerID              = "CODER_WORKSPACE_OWNER_ID"
@@ -67,4 +76,39 @@ func requireEnv(getenv func(string) string, name string) (string, error) {
 		return "", fmt.Errorf("the environment variable %s is not set, although %s is: the provisioner must set both", name, envBuildID)
 	}
 	return v, nil
+}
+
+// Variables named for a value of the template, in the forms of
+// terraform-provider-coder v2. Names that may hold any character are
+// hashed: the variable ends with the lower-case hex SHA-256 of the name.
+const (
+	parameterVarPrefix         = "CODER_PARAMETER_"
+	parameterPreviousVarPrefix = "CODER_PARAMETER_PREVIOUS_"
+	externalAuthVarPrefix      = "CODER_EXTERNAL_AUTH_ACCESS_TOKEN_"
+	runningAgentTokenVarPrefix = "CODER_RUNNING_WORKSPACE_AGENT_TOKEN_"
+)
+
+// ParameterVar names the variable holding the value of the coder_parameter
+// named name in this build.
+func ParameterVar(name string) string { return parameterVarPrefix + hashHex(name) }
+
+// ParameterPreviousVar names the variable holding the value the
+// coder_parameter named name had in the workspace's previous build (what
+// validation.monotonic compares with).
+func ParameterPreviousVar(name string) string { return parameterPreviousVarPrefix + hashHex(name) }
+
+// ExternalAuthAccessTokenVar names the variable holding the owner's access
+// token for the external auth provider id.
+func ExternalAuthAccessTokenVar(id string) string { return externalAuthVarPrefix + id }
+
+// RunningAgentTokenVar names the variable holding the token a claimed
+// prebuilt workspace's running agent keeps. v2 hashes the agent's id, which
+// it always passes as "" (one agent per prebuilt workspace).
+func RunningAgentTokenVar(agentID string) string {
+	return runningAgentTokenVarPrefix + hashHex(agentID)
+}
+
+func hashHex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

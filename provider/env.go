@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
@@ -42,12 +41,14 @@ func (r *envResource) Metadata(_ context.Context, req resource.MetadataRequest, 
 // Schema implements resource.Resource.
 func (r *envResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		Version: 1,
 		MarkdownDescription: "Use this resource to set an environment variable in a workspace: in every " +
 			"startup script, shell, SSH session, terminal and app of the agent. It takes precedence over " +
 			"`coder_agent.env`; the owner's user secrets take precedence over it.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "A random ID (a UUID), made when the resource is created.",
+				Optional:            true,
 				Computed:            true,
 				PlanModifiers:       keepString,
 			},
@@ -75,8 +76,6 @@ func (r *envResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *
 					"that append or prepend to one name are applied in the order of their Terraform addresses. " +
 					"Only `coder_env` values are merged, not the environment of the workspace image.",
 				Optional:      true,
-				Computed:      true,
-				Default:       stringdefault.StaticString(MergeReplace),
 				Validators:    []validator.String{stringvalidator.OneOf(MergeReplace, MergeAppend, MergePrepend, MergeError)},
 				PlanModifiers: replaceString,
 			},
@@ -110,3 +109,6 @@ func (r *envResource) Update(ctx context.Context, req resource.UpdateRequest, re
 
 // Delete implements resource.Resource.
 func (r *envResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+
+// envDefaults are coder_env's defaults (see compatServer).
+var envDefaults = sdkDefaults{"merge_strategy": MergeReplace}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -40,8 +39,11 @@ func newTestServer(t *testing.T, env map[string]string, url any) *testServer {
 
 func newUnconfiguredServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
-	getenv := func(k string) string { return env[k] }
-	srv := providerserver.NewProtocol6(newWithEnv("test", getenv)())()
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	srv, err := newProtocolServer("test", lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
 	schemas, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -143,8 +145,8 @@ type lifecycle struct {
 // the test on any error. It returns the planned and the new state.
 func (s *testServer) create(name string, config map[string]any) (*lifecycle, map[string]any, map[string]any) {
 	s.t.Helper()
-	if diags := s.validateResource(name, config); len(diags) > 0 {
-		s.t.Fatalf("ValidateResourceConfig %s: got %s, want no diagnostics", name, diagText(diags))
+	if diags := s.validateResource(name, config); hasError(diags) {
+		s.t.Fatalf("ValidateResourceConfig %s: got %s, want no errors", name, diagText(diags))
 	}
 	l := &lifecycle{s: s, name: name, typ: s.resourceType(name)}
 	l.config = s.dynamic(l.typ, config)

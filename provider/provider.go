@@ -1,9 +1,11 @@
-// Package provider is the Terraform provider coder/coder: the resources
-// (coder_agent, coder_env, coder_script) and data sources (coder_workspace,
-// coder_workspace_owner, coder_secret) that workspace templates use. It is
-// written on terraform-plugin-framework, speaks plugin protocol 6, and keeps
-// the attribute names, types and semantics of terraform-provider-coder v2 so
-// that templates written for it plan and apply unchanged.
+// Package provider is the Terraform provider coder/coder: every resource
+// and data source of terraform-provider-coder v2.20.0 that workspace
+// templates use (coder_agent, coder_app, coder_parameter, coder_metadata,
+// ...), plus our data source coder_secret. It is written on
+// terraform-plugin-framework, speaks plugin protocol 6, and keeps the
+// attribute names, types, defaults, checks and states of the reference
+// (see compatServer for the conventions of terraform-plugin-sdk it
+// follows) so that templates written for it plan and apply unchanged.
 //
 // The same `coder` binary serves it: see IsPluginInvocation and Serve. The
 // provider reads everything it needs from the environment the provisioner
@@ -36,19 +38,21 @@ const DefaultURL = "http://127.0.0.1:3000"
 
 var _ provider.Provider = (*coderProvider)(nil)
 
-// coderProvider is the provider. getenv reads the environment Terraform
+// coderProvider is the provider. lookupEnv reads the environment Terraform
 // gave the plugin; tests replace it to run in parallel.
 type coderProvider struct {
-	version string
-	getenv  func(string) string
+	version   string
+	lookupEnv func(string) (string, bool)
 }
 
 // providerData is what Configure hands to every resource and data source.
 type providerData struct {
 	// accessURL is the URL of the Coder deployment.
 	accessURL *url.URL
-	// getenv reads the build's environment.
+	// getenv reads the build's environment ("" for an unset variable).
 	getenv func(string) string
+	// lookupEnv reads the build's environment, telling unset from empty.
+	lookupEnv func(string) (string, bool)
 }
 
 type providerModel struct {
@@ -58,14 +62,20 @@ type providerModel struct {
 // New returns the provider factory that providerserver expects. version is
 // the binary's version; it is reported to Terraform.
 func New(version string) func() provider.Provider {
-	return newWithEnv(version, os.Getenv)
+	return newWithEnv(version, os.LookupEnv)
 }
 
-// newWithEnv is New with the environment read through getenv.
-func newWithEnv(version string, getenv func(string) string) func() provider.Provider {
+// newWithEnv is New with the environment read through lookupEnv.
+func newWithEnv(version string, lookupEnv func(string) (string, bool)) func() provider.Provider {
 	return func() provider.Provider {
-		return &coderProvider{version: version, getenv: getenv}
+		return &coderProvider{version: version, lookupEnv: lookupEnv}
 	}
+}
+
+// getenv reads the environment, "" for an unset variable.
+func (p *coderProvider) getenv(name string) string {
+	v, _ := p.lookupEnv(name)
+	return v
 }
 
 // Metadata implements provider.Provider.
@@ -117,7 +127,7 @@ func (p *coderProvider) Configure(ctx context.Context, req provider.ConfigureReq
 			fmt.Sprintf("The URL from %s is invalid: %s.", source, err))
 		return
 	}
-	data := &providerData{accessURL: u, getenv: p.getenv}
+	data := &providerData{accessURL: u, getenv: p.getenv, lookupEnv: p.lookupEnv}
 	resp.DataSourceData = data
 	resp.ResourceData = data
 }
@@ -126,7 +136,13 @@ func (p *coderProvider) Configure(ctx context.Context, req provider.ConfigureReq
 func (p *coderProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		newAgentResource,
+		newAgentInstanceResource,
+		newAITaskResource,
+		newAppResource,
+		newDevcontainerResource,
 		newEnvResource,
+		newExternalAgentResource,
+		newMetadataResource,
 		newScriptResource,
 	}
 }
@@ -134,9 +150,16 @@ func (p *coderProvider) Resources(context.Context) []func() resource.Resource {
 // DataSources implements provider.Provider.
 func (p *coderProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
+		newExternalAuthDataSource,
+		newParameterDataSource,
+		newProvisionerDataSource,
+		newScriptOrderDataSource,
+		newSecretDataSource,
+		newTaskDataSource,
 		newWorkspaceDataSource,
 		newWorkspaceOwnerDataSource,
-		newSecretDataSource,
+		newWorkspacePresetDataSource,
+		newWorkspaceTagsDataSource,
 	}
 }
 

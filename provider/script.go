@@ -8,9 +8,7 @@ import (
 	fwpath "github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -48,12 +46,14 @@ func (r *scriptResource) Metadata(_ context.Context, req resource.MetadataReques
 // Schema implements resource.Resource.
 func (r *scriptResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		Version: 1,
 		MarkdownDescription: "Use this resource to run a script in a workspace: when the agent starts " +
 			"(after the owner's file secrets are written), when it stops, or on a cron schedule. Scripts " +
 			"of one agent run in parallel. Set at least one of `run_on_start`, `run_on_stop` and `cron`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "A random ID (a UUID), made when the resource is created.",
+				Optional:            true,
 				Computed:            true,
 				PlanModifiers:       keepString,
 			},
@@ -95,32 +95,24 @@ func (r *scriptResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				MarkdownDescription: "Run the script when the agent starts. It should exit when it is done, to " +
 					"signal that the agent is ready. Defaults to `false`.",
 				Optional:      true,
-				Computed:      true,
-				Default:       booldefault.StaticBool(false),
 				PlanModifiers: replaceBool,
 			},
 			"run_on_stop": schema.BoolAttribute{
 				MarkdownDescription: "Run the script when the agent stops. It should exit when it is done, to " +
 					"signal that the workspace can stop. Defaults to `false`.",
 				Optional:      true,
-				Computed:      true,
-				Default:       booldefault.StaticBool(false),
 				PlanModifiers: replaceBool,
 			},
 			"start_blocks_login": schema.BoolAttribute{
 				MarkdownDescription: "Make users wait for the script to finish before they log in (users can " +
 					"still choose not to wait). Needs `run_on_start`. Defaults to `false`.",
 				Optional:      true,
-				Computed:      true,
-				Default:       booldefault.StaticBool(false),
 				PlanModifiers: replaceBool,
 			},
 			"timeout": schema.Int64Attribute{
 				MarkdownDescription: "Seconds the script may run before it is stopped and the agent is marked " +
 					"as timed out. Zero (the default) means no limit.",
 				Optional:      true,
-				Computed:      true,
-				Default:       int64default.StaticInt64(0),
 				Validators:    []validator.Int64{int64validator.AtLeast(0)},
 				PlanModifiers: replaceInt64,
 			},
@@ -178,3 +170,11 @@ func (r *scriptResource) Update(ctx context.Context, req resource.UpdateRequest,
 
 // Delete implements resource.Resource.
 func (r *scriptResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
+
+// scriptDefaults are coder_script's defaults (see compatServer).
+var scriptDefaults = sdkDefaults{
+	"run_on_start":       false,
+	"run_on_stop":        false,
+	"start_blocks_login": false,
+	"timeout":            0,
+}

@@ -5,7 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"os"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 )
 
 // Address is the provider's source address. OpenTofu resolves the short
@@ -42,8 +45,10 @@ func IsPluginInvocation(argv0 string, getenv func(string) string) bool {
 // by hand, without the handshake cookie, go-plugin prints that this is a
 // plugin and exits the process with status 1.
 func Serve(ctx context.Context, version string) error {
-	return providerserver.Serve(ctx, New(version), providerserver.ServeOpts{
-		Address:         Address,
-		ProtocolVersion: 6,
-	})
+	srv, err := newProtocolServer(version, os.LookupEnv)
+	if err != nil {
+		return err
+	}
+	_ = ctx // tf6server stops when Terraform closes the plugin's connection.
+	return tf6server.Serve(Address, func() tfprotov6.ProviderServer { return srv })
 }

@@ -3,8 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/usersecrets/coder/sdk"
@@ -156,4 +160,79 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// urlSyntax accepts what url.Parse accepts: the check of the reference's
+// icon arguments, which take relative URLs such as "/icon/code.svg".
+type urlSyntax struct{}
+
+// Description implements validator.Describer.
+func (urlSyntax) Description(context.Context) string { return "must be a URL" }
+
+// MarkdownDescription implements validator.Describer.
+func (v urlSyntax) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+// ValidateString implements validator.String.
+func (urlSyntax) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := url.Parse(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, err.Error(), "")
+	}
+}
+
+// externalURL checks the url of an external coder_app: it is opened on the
+// user's machine as it is, so it needs a scheme and a host.
+func externalURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if u.Scheme == "" {
+		return fmt.Errorf(`must include a scheme, for example "https://"`)
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("%q URLs must include a host", u.Scheme)
+	}
+	return nil
+}
+
+// uuidSyntax matches a UUID in its canonical text form.
+var uuidSyntax = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// oneOfValidator accepts one of a list of strings, with the message of
+// terraform-plugin-sdk's StringInSlice (what v2 says for a bad value).
+type oneOfValidator struct {
+	values []string
+}
+
+// sdkOneOf accepts one of values.
+func sdkOneOf(values ...string) validator.String {
+	return oneOfValidator{values: values}
+}
+
+// sdkKey names an attribute path as terraform-plugin-sdk does in messages:
+// "rule.0.requires" for rule[0].requires.
+func sdkKey(p path.Path) string {
+	return strings.NewReplacer("[", ".", "]", "").Replace(p.String())
+}
+
+// Description implements validator.Describer.
+func (v oneOfValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be one of %q", v.values)
+}
+
+// MarkdownDescription implements validator.Describer.
+func (v oneOfValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+// ValidateString implements validator.String.
+func (v oneOfValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if !slices.Contains(v.values, req.ConfigValue.ValueString()) {
+		resp.Diagnostics.AddAttributeError(req.Path,
+			fmt.Sprintf("expected %s to be one of %q, got %s", sdkKey(req.Path), v.values, req.ConfigValue.ValueString()), "")
+	}
 }

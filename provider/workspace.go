@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -31,6 +32,7 @@ type workspaceModel struct {
 	TemplateName    types.String `tfsdk:"template_name"`
 	TemplateVersion types.String `tfsdk:"template_version"`
 	IsPrebuild      types.Bool   `tfsdk:"is_prebuild"`
+	IsPrebuildClaim types.Bool   `tfsdk:"is_prebuild_claim"`
 	PrebuildCount   types.Int64  `tfsdk:"prebuild_count"`
 }
 
@@ -85,8 +87,14 @@ func (d *workspaceDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 			},
 			"is_prebuild": schema.BoolAttribute{
 				MarkdownDescription: "Whether the workspace is an unclaimed prebuilt workspace " +
-					"(`CODER_WORKSPACE_IS_PREBUILD` is `\"true\"`). This server makes no prebuilds, so it is " +
+					"(`CODER_WORKSPACE_IS_PREBUILD` is `\"true\"`, any case). This server makes no prebuilds, so it is " +
 					"`false` in its builds.",
+				Computed: true,
+			},
+			"is_prebuild_claim": schema.BoolAttribute{
+				MarkdownDescription: "Whether the build is the one that hands a prebuilt workspace to its new " +
+					"owner (`CODER_WORKSPACE_IS_PREBUILD_CLAIM` is `\"true\"`, any case). This server makes no " +
+					"prebuilds, so it is `false` in its builds.",
 				Computed: true,
 			},
 			"prebuild_count": schema.Int64Attribute{
@@ -127,7 +135,8 @@ func (d *workspaceDataSource) Read(ctx context.Context, _ datasource.ReadRequest
 	if m.Transition.ValueString() == transitionStart {
 		m.StartCount = types.Int64Value(1)
 	}
-	prebuild := getenv(envIsPrebuild) == "true"
+	prebuild := strings.EqualFold(getenv(envIsPrebuild), "true")
+	m.IsPrebuildClaim = types.BoolValue(strings.EqualFold(getenv(envIsPrebuildClaim), "true"))
 	m.IsPrebuild = types.BoolValue(prebuild)
 	m.PrebuildCount = types.Int64Value(0)
 	if prebuild {

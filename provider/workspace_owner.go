@@ -97,30 +97,19 @@ func (d *workspaceOwnerDataSource) Schema(_ context.Context, _ datasource.Schema
 			},
 			"oidc_id_token": schema.StringAttribute{
 				MarkdownDescription: "The owner's OpenID Connect ID token, when they logged in with OIDC; " +
-					"else empty.",
+					"else empty. An extension of this provider: terraform-provider-coder v2.20 has no such attribute.",
 				Computed:  true,
 				Sensitive: true,
 			},
 			"login_type": schema.StringAttribute{
-				MarkdownDescription: "How the owner logs in, such as `\"password\"`. Empty when unknown.",
+				MarkdownDescription: "How the owner logs in, such as `\"password\"`. Null when unknown.",
 				Computed:            true,
 			},
-			"rbac_roles": schema.ListNestedAttribute{
-				MarkdownDescription: "The roles the owner has.",
-				Computed:            true,
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"name": schema.StringAttribute{
-							MarkdownDescription: "The name of the role.",
-							Computed:            true,
-						},
-						"org_id": schema.StringAttribute{
-							MarkdownDescription: "The ID of the organization the role applies to; empty for a " +
-								"site-wide role.",
-							Computed: true,
-						},
-					},
-				},
+			"rbac_roles": schema.ListAttribute{
+				MarkdownDescription: "The roles the owner has: objects of `name` (the role's name) and `org_id` " +
+					"(the ID of the organization the role applies to, empty for a site-wide role).",
+				ElementType: rbacRoleType,
+				Computed:    true,
 			},
 		},
 	}
@@ -155,7 +144,7 @@ func (d *workspaceOwnerDataSource) Read(ctx context.Context, _ datasource.ReadRe
 		SessionToken:    types.StringValue(getenv(envOwnerSessionToken)),
 		OIDCAccessToken: types.StringValue(getenv(envOwnerOIDCAccessToken)),
 		OIDCIDToken:     types.StringValue(getenv(envOwnerOIDCIDToken)),
-		LoginType:       types.StringValue(getenv(envOwnerLoginType)),
+		LoginType:       stringOrNull(getenv(envOwnerLoginType)),
 	}
 
 	groups := []string{}

@@ -47,7 +47,7 @@ func TestWorkspaceOwnerRead(t *testing.T) {
 			want: map[string]any{
 				"name": "default", "full_name": "default", "email": "default@example.com",
 				"ssh_public_key": "", "ssh_private_key": "", "groups": []any{}, "session_token": "",
-				"oidc_access_token": "", "oidc_id_token": "", "login_type": "", "rbac_roles": []any{},
+				"oidc_access_token": "", "oidc_id_token": "", "login_type": nil, "rbac_roles": []any{},
 			},
 		},
 		{

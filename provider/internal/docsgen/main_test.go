@@ -87,8 +87,13 @@ func TestGenerate(t *testing.T) {
 	}
 	sort.Strings(names)
 	want := []string{
-		"data-sources/secret.md", "data-sources/workspace.md", "data-sources/workspace_owner.md",
-		"index.md", "resources/agent.md", "resources/env.md", "resources/script.md",
+		"data-sources/external_auth.md", "data-sources/parameter.md", "data-sources/provisioner.md",
+		"data-sources/script_order.md", "data-sources/secret.md", "data-sources/task.md",
+		"data-sources/workspace.md", "data-sources/workspace_owner.md", "data-sources/workspace_preset.md",
+		"data-sources/workspace_tags.md", "index.md",
+		"resources/agent.md", "resources/agent_instance.md", "resources/ai_task.md", "resources/app.md",
+		"resources/devcontainer.md", "resources/env.md", "resources/external_agent.md", "resources/metadata.md",
+		"resources/script.md",
 	}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Fatalf("files (-want +got):\n%s", diff)

@@ -1,0 +1,8 @@
+terraform {
+  required_providers {
+    coder = {
+      source  = "coder/coder"
+      version = "2.20.0"
+    }
+  }
+}
