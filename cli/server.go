@@ -143,6 +143,16 @@ func (o *serverOptions) logger(cmd *cobra.Command) *slog.Logger {
 }
 
 func (o *serverOptions) run(cmd *cobra.Command) error {
+	err := o.serve(cmd)
+	if err != nil && cmd.Context().Err() != nil {
+		// Ctrl-C while starting: what failed is only the interruption.
+		fmt.Fprintln(cmd.ErrOrStderr(), "Stopped while starting.")
+		return nil
+	}
+	return err
+}
+
+func (o *serverOptions) serve(cmd *cobra.Command) error {
 	ctx := cmd.Context()
 	logger := o.logger(cmd)
 	if o.postgresURL == "" {
@@ -327,7 +337,7 @@ func (o *serverOptions) findTerraform() (string, error) {
 func (o *serverOptions) loadKeys(logger *slog.Logger) (*secretcrypt.Keyring, string, error) {
 	var raw [][]byte
 	var err error
-	source := "--encryption-keys"
+	source := "given with --encryption-keys or its variable"
 	switch {
 	case o.encryptionKeys != "":
 		raw, err = secretcrypt.ParseKeys(o.encryptionKeys)
