@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
+
 	"github.com/usersecrets/coder/cli/clitest"
 	"github.com/usersecrets/coder/sdk"
 )
@@ -326,5 +328,68 @@ func TestServerEnvironmentAndDataDirLock(t *testing.T) {
 	bad.Env = append(clitest.BaseEnv(t.TempDir()), "CODER_MAX_SECRETS_PER_USER=many")
 	if out, err := bad.CombinedOutput(); err == nil || !strings.Contains(string(out), `$CODER_MAX_SECRETS_PER_USER="many" is not a whole number`) {
 		t.Errorf("a bad CODER_MAX_SECRETS_PER_USER: err %v\n%s", err, out)
+	}
+}
+
+// onTerminal runs a coder command line with a terminal as its stdin and
+// stdout, answers the first [y/N] question with answer, and returns
+// everything it printed and its exit code.
+func onTerminal(t *testing.T, u *clitest.User, answer string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(clitest.Binary(t), args...)
+	cmd.Env = u.Env
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatalf("start %v on a pty: %v", args, err)
+	}
+	defer tty.Close()
+	var out strings.Builder
+	buf := make([]byte, 4096)
+	answered := false
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		n, err := tty.Read(buf)
+		out.Write(buf[:n])
+		if !answered && strings.Contains(out.String(), "[y/N]") {
+			_, _ = tty.Write([]byte(answer + "\n"))
+			answered = true
+		}
+		if err != nil {
+			break
+		}
+	}
+	_ = cmd.Wait()
+	return out.String(), cmd.ProcessState.ExitCode()
+}
+
+// TestQuestionsOnATerminal: on a terminal, create, restart and a push
+// over an existing template ask first (-y does not); scripts (no
+// terminal) are never asked, as the README's quickstart shows.
+func TestQuestionsOnATerminal(t *testing.T) {
+	e := newWorkspaceEnv(t, "sqlite")
+	out, code := onTerminal(t, e.u, "n", "templates", "push", "local", "-d", localTemplate(t))
+	if code == 0 || !strings.Contains(out, `Template "local" is at version 1: push`) || !strings.Contains(out, "not pushed") {
+		t.Errorf("push over an existing template, answered n: exit %d\n%s", code, out)
+	}
+	if tmpl, err := e.c.Template(context.Background(), "local"); err != nil || tmpl.ActiveVersion != 1 {
+		t.Errorf("after a refused push: version %d (%v), want 1", tmpl.ActiveVersion, err)
+	}
+	if out, code := onTerminal(t, e.u, "", "templates", "push", "local", "-d", localTemplate(t), "-y"); code != 0 || strings.Contains(out, "[y/N]") {
+		t.Errorf("push -y on a terminal: exit %d\n%s", code, out)
+	}
+	out, code = onTerminal(t, e.u, "n", "create", "dev", "--template", "local")
+	if code == 0 || !strings.Contains(out, `Create workspace "dev" from template "local"?`) || !strings.Contains(out, "not created") {
+		t.Errorf("create answered n: exit %d\n%s", code, out)
+	}
+	if _, err := e.c.Workspace(context.Background(), sdk.Me, "dev"); sdk.StatusCode(err) != 404 {
+		t.Errorf("a refused create made the workspace: %v", err)
+	}
+	out, code = onTerminal(t, e.u, "y", "create", "dev", "--template", "local", "--wait-agent", "0")
+	if code != 0 || !strings.Contains(out, "created from template") {
+		t.Errorf("create answered y: exit %d\n%s", code, out)
+	}
+	out, code = onTerminal(t, e.u, "n", "restart", "dev")
+	if code == 0 || !strings.Contains(out, "not restarted") {
+		t.Errorf("restart answered n: exit %d\n%s", code, out)
 	}
 }
