@@ -205,7 +205,18 @@ func newStopCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !ws.LatestBuild.Done() {
+			switch {
+			case !ws.LatestBuild.Done() && ws.LatestBuild.Transition == sdk.TransitionStop:
+				// Stopping already: follow that build.
+				fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q is being stopped already; following that build.\n", ws.Name)
+				if err := followBuild(ctx, c, ws.LatestBuild, cmd.OutOrStdout(), bf.options(ws.Name)); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q is stopped.\n", ws.Name)
+				return nil
+			case !ws.LatestBuild.Done() && ws.LatestBuild.Transition == sdk.TransitionDelete:
+				return inProgress(ws)
+			case !ws.LatestBuild.Done():
 				if ws, err = cancelBuild(ctx, c, ws, cmd.OutOrStdout()); err != nil {
 					return err
 				}
