@@ -132,9 +132,12 @@ func templateNames(ctx context.Context, c *sdk.Client) func() ([]string, error) 
 
 // inProgress says what to do about a workspace whose build is not done.
 func inProgress(ws sdk.Workspace) error {
-	return fmt.Errorf("workspace %q has a %s build in progress (#%d).\n"+
-		"  Follow it with: coder logs -f %s\n"+
-		"  Cancel it with: coder stop %s", ws.Name, ws.LatestBuild.Transition, ws.LatestBuild.BuildNumber, ws.Name, ws.Name)
+	msg := fmt.Sprintf("workspace %q has a %s build in progress (#%d).\n  Follow it with: coder logs -f %s",
+		ws.Name, ws.LatestBuild.Transition, ws.LatestBuild.BuildNumber, ws.Name)
+	if ws.LatestBuild.Transition != sdk.TransitionDelete {
+		msg += "\n  Cancel it with: coder stop " + ws.Name
+	}
+	return errors.New(msg)
 }
 
 // runTransition queues a build and follows it.
