@@ -141,6 +141,7 @@ func (d differential) testSchemas(t *testing.T) {
 		return out
 	}
 	got, want := schemas(p.ours), schemas(p.ref)
+	checkCoverage(t, want)
 	if _, ok := got["data coder_secret"]; !ok {
 		t.Errorf("schemas: got no data coder_secret, want ours")
 	}
@@ -154,6 +155,35 @@ func (d differential) testSchemas(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("schemas (-reference +ours):\n%s", diff)
+	}
+}
+
+// checkCoverage fails the test when the differential templates miss a
+// type of the reference, or an argument or block name of one (a check by
+// name: the templates must at least say it somewhere).
+func checkCoverage(t *testing.T, schemas map[string]map[string]string) {
+	t.Helper()
+	b, err := os.ReadFile("testdata/differential/all/main.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	for typ, flags := range schemas {
+		kind, name, _ := strings.Cut(typ, " ")
+		if kind == "data" && !strings.Contains(src, "data \""+name+"\"") ||
+			kind == "resource" && !strings.Contains(src, "resource \""+name+"\"") {
+			t.Errorf("testdata/differential/all: no %s, want every type of the reference", typ)
+			continue
+		}
+		for p, f := range flags {
+			if strings.HasPrefix(p, "(") || strings.Contains(f, "optional=false") && !strings.HasPrefix(f, "block") && !strings.Contains(f, "required=true") {
+				continue // computed only
+			}
+			arg := p[strings.LastIndex(p, ".")+1:]
+			if !regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(arg) + `\s*[={]`).MatchString(src) {
+				t.Errorf("testdata/differential/all: no argument or block %q (%s.%s), want each one used", arg, typ, p)
+			}
+		}
 	}
 }
 
