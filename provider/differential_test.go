@@ -241,6 +241,9 @@ type build struct {
 	params     map[string]string // parameter name to value
 	previous   map[string]string // previous values
 	extra      map[string]string // other variables
+	// local is a template author's plan: no build variables but the
+	// access URL (whose default differs: see the provider's url).
+	local bool
 }
 
 func (d differential) testBuilds(t *testing.T) {
@@ -290,6 +293,7 @@ func (d differential) testBuilds(t *testing.T) {
 		{name: "stop", transition: "stop", params: map[string]string{"region": "eu", "project": ""}},
 		{name: "start with empty values", transition: "start", params: map[string]string{"dotfiles": "", "project": "", "tags": "[]"}},
 		{name: "delete", transition: "delete"},
+		{name: "a local plan and apply, without build variables", local: true, params: map[string]string{"project": "p"}},
 	}
 	p := d.pair(t, "testdata/differential/all", nil)
 	p.addSecrets(githubToken, session, sshKey, agentToken)
@@ -297,6 +301,9 @@ func (d differential) testBuilds(t *testing.T) {
 	for _, b := range builds {
 		env := buildEnv(b.transition)
 		env["CODER_AGENT_SCRIPT_linux_arm64"] = agentScript
+		if b.local {
+			env = map[string]string{"CODER_AGENT_URL": accessURL}
+		}
 		for name, v := range b.params {
 			env[provider.ParameterVar(name)] = v
 		}
