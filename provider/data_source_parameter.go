@@ -247,7 +247,9 @@ func (d *parameterDataSource) Schema(_ context.Context, _ datasource.SchemaReque
 // ValidateConfig implements datasource.DataSourceWithValidateConfig.
 func (d *parameterDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
 	var v []parameterValidationModel
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("validation"), &v)...)
+	if diags := req.Config.GetAttribute(ctx, path.Root("validation"), &v); diags.HasError() {
+		return // not known yet (a dynamic block)
+	}
 	if len(v) > 1 {
 		resp.Diagnostics.AddAttributeError(path.Root("validation"), "Too many validation blocks",
 			fmt.Sprintf("No more than 1 \"validation\" blocks are allowed; got %d.", len(v)))

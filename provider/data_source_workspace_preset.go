@@ -179,9 +179,8 @@ func (d *workspacePresetDataSource) Schema(_ context.Context, _ datasource.Schem
 // ValidateConfig implements datasource.DataSourceWithValidateConfig.
 func (d *workspacePresetDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
 	var m workspacePresetModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
+	if diags := req.Config.Get(ctx, &m); diags.HasError() {
+		return // blocks not known yet (dynamic blocks): Read checks them
 	}
 	for _, p := range m.Prebuilds {
 		for _, e := range p.ExpirationPolicy {

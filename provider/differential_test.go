@@ -141,6 +141,7 @@ func (d differential) testSchemas(t *testing.T) {
 		return out
 	}
 	got, want := schemas(p.ours), schemas(p.ref)
+	checkCoverage(t, want)
 	if _, ok := got["data coder_secret"]; !ok {
 		t.Errorf("schemas: got no data coder_secret, want ours")
 	}
@@ -154,6 +155,35 @@ func (d differential) testSchemas(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("schemas (-reference +ours):\n%s", diff)
+	}
+}
+
+// checkCoverage fails the test when the differential templates miss a
+// type of the reference, or an argument or block name of one (a check by
+// name: the templates must at least say it somewhere).
+func checkCoverage(t *testing.T, schemas map[string]map[string]string) {
+	t.Helper()
+	b, err := os.ReadFile("testdata/differential/all/main.tf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(b)
+	for typ, flags := range schemas {
+		kind, name, _ := strings.Cut(typ, " ")
+		if kind == "data" && !strings.Contains(src, "data \""+name+"\"") ||
+			kind == "resource" && !strings.Contains(src, "resource \""+name+"\"") {
+			t.Errorf("testdata/differential/all: no %s, want every type of the reference", typ)
+			continue
+		}
+		for p, f := range flags {
+			if strings.HasPrefix(p, "(") || strings.Contains(f, "optional=false") && !strings.HasPrefix(f, "block") && !strings.Contains(f, "required=true") {
+				continue // computed only
+			}
+			arg := p[strings.LastIndex(p, ".")+1:]
+			if !regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(arg) + `\s*[={]`).MatchString(src) {
+				t.Errorf("testdata/differential/all: no argument or block %q (%s.%s), want each one used", arg, typ, p)
+			}
+		}
 	}
 }
 
@@ -211,6 +241,9 @@ type build struct {
 	params     map[string]string // parameter name to value
 	previous   map[string]string // previous values
 	extra      map[string]string // other variables
+	// local is a template author's plan: no build variables but the
+	// access URL (whose default differs: see the provider's url).
+	local bool
 }
 
 func (d differential) testBuilds(t *testing.T) {
@@ -260,6 +293,7 @@ func (d differential) testBuilds(t *testing.T) {
 		{name: "stop", transition: "stop", params: map[string]string{"region": "eu", "project": ""}},
 		{name: "start with empty values", transition: "start", params: map[string]string{"dotfiles": "", "project": "", "tags": "[]"}},
 		{name: "delete", transition: "delete"},
+		{name: "a local plan and apply, without build variables", local: true, params: map[string]string{"project": "p"}},
 	}
 	p := d.pair(t, "testdata/differential/all", nil)
 	p.addSecrets(githubToken, session, sshKey, agentToken)
@@ -267,6 +301,9 @@ func (d differential) testBuilds(t *testing.T) {
 	for _, b := range builds {
 		env := buildEnv(b.transition)
 		env["CODER_AGENT_SCRIPT_linux_arm64"] = agentScript
+		if b.local {
+			env = map[string]string{"CODER_AGENT_URL": accessURL}
+		}
 		for name, v := range b.params {
 			env[provider.ParameterVar(name)] = v
 		}
@@ -494,8 +531,9 @@ func (n normalizer) applyAt(v any, addr string) any {
 	return v
 }
 
-// testInvalid plans configurations that v2 rejects, when it validates them
-// or when it reads a parameter's value, and compares the errors.
+// testInvalid applies configurations that v2 rejects, when it validates
+// them, reads a parameter's value, plans or applies, and compares the
+// errors.
 func (d differential) testInvalid(t *testing.T) {
 	t.Parallel()
 	dirs, err := filepath.Glob("testdata/differential/invalid/*")
@@ -521,9 +559,10 @@ func (d differential) testInvalid(t *testing.T) {
 				}
 			}
 			diags := func(w *tftest.Workdir) []string {
-				r := w.Run(t, env, "plan", "-input=false", "-no-color", "-json")
+				// apply plans first: errors of either step show.
+				r := w.Run(t, env, "apply", "-auto-approve", "-input=false", "-no-color", "-json")
 				if r.ExitCode == 0 {
-					t.Errorf("plan: got exit code 0, want a failure")
+					t.Errorf("apply: got exit code 0, want a failure")
 				}
 				var out []string
 				for _, line := range strings.Split(r.Stdout, "\n") {
@@ -541,7 +580,11 @@ func (d differential) testInvalid(t *testing.T) {
 							} `json:"range"`
 						} `json:"diagnostic"`
 					}
-					if json.Unmarshal([]byte(line), &msg) != nil || msg.Type != "diagnostic" || msg.Diagnostic.Severity != "error" {
+					if json.Unmarshal([]byte(line), &msg) != nil || msg.Type != "diagnostic" {
+						continue
+					}
+					// Deprecation warnings are in each provider's words.
+					if msg.Diagnostic.Severity != "error" && strings.Contains(msg.Diagnostic.Summary, "eprecated") {
 						continue
 					}
 					dg := msg.Diagnostic
@@ -549,7 +592,7 @@ func (d differential) testInvalid(t *testing.T) {
 					if dg.Range != nil {
 						line = dg.Range.Start.Line
 					}
-					out = append(out, fmt.Sprintf("line %d: %s | %s", line, dg.Summary, dg.Detail))
+					out = append(out, fmt.Sprintf("%s line %d: %s | %s", dg.Severity, line, dg.Summary, dg.Detail))
 				}
 				sort.Strings(out)
 				return out

@@ -120,7 +120,9 @@ func (r *metadataResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		return
 	}
 	var items []metadataItemModel
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("item"), &items)...)
+	if diags := req.Plan.GetAttribute(ctx, path.Root("item"), &items); diags.HasError() {
+		return // not known yet (a dynamic block)
+	}
 	seen := map[string]bool{}
 	for _, it := range items {
 		if !known(it.Key) {

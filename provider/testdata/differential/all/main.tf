@@ -425,3 +425,21 @@ data "coder_parameter" "notes" {
   default     = "none"
   form_type   = "textarea"
 }
+
+resource "coder_agent" "minimal" {
+  os   = "windows"
+  arch = "amd64"
+  display_apps {
+    web_terminal           = false
+    ssh_helper             = false
+    port_forwarding_helper = false
+  }
+}
+
+resource "coder_agent" "helpers" {
+  os   = "darwin"
+  arch = "arm64"
+  display_apps {
+    web_terminal = true
+  }
+}
