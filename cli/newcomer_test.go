@@ -393,3 +393,17 @@ func TestQuestionsOnATerminal(t *testing.T) {
 		t.Errorf("restart answered n: exit %d\n%s", code, out)
 	}
 }
+
+// TestCoderV2Template: a template written for terraform-provider-coder v2
+// (parameters with options and validation, apps with a healthcheck, a
+// command app, metadata) runs as a workspace; a parameter's default
+// reaches the workspace through coder_env.
+func TestCoderV2Template(t *testing.T) {
+	e := newWorkspaceEnv(t, "sqlite")
+	e.sh(t, `coder templates push v2 -d "$D"`, "D="+absPath(t, "testdata/v2template"))
+	e.sh(t, `coder create app-ws --template v2`)
+	if got := strings.TrimSpace(e.ssh(t, "app-ws", "printenv REGION")); got != "eu-west/2" {
+		t.Errorf("REGION in the workspace: got %q, want the parameters' defaults eu-west/2", got)
+	}
+	e.sh(t, `coder delete app-ws -y`)
+}
