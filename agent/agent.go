@@ -273,6 +273,9 @@ func (a *Agent) apply(ctx context.Context, m sdk.AgentManifest) {
 			envSecrets++
 		}
 	}
+	for _, p := range m.Problems {
+		a.log.Warn("manifest problem: " + p)
+	}
 	a.log.Info("applied manifest", "build_id", m.BuildID, "workspace", m.WorkspaceName,
 		"files_written", len(res.Written), "files_failed", len(res.Failed), "file_collisions", len(res.Warnings),
 		"env_secrets", envSecrets, "scripts", len(m.Scripts))

@@ -143,6 +143,7 @@ func TestAgentStart(t *testing.T) {
 		"pem":         "-----BEGIN TEST KEY-----\nmultiline-part-one-4a4a\nmultiline-part-two-5b5b\n-----END TEST KEY-----\n",
 		"collide-a":   "collide-a-value-11",
 		"collide-b":   "collide-b-value-22",
+		"phrase":      "wrap-a1f9 \"wrap-b2e8\" wrap-c3d7 wrap-d4c6 wrap-e5b5 wrap-f6a4 wrap-g7f3 wrap-h8e2",
 	}
 	pemPath := filepath.Join(abs, "deep", "dir", "key.pem")
 	m := baseManifest()
@@ -160,6 +161,7 @@ func TestAgentStart(t *testing.T) {
 		{Name: "pem", EnvName: "PEM", FilePath: pemPath, Value: sdk.SecretValue(values["pem"])},
 		{Name: "collide-b", FilePath: "~/collide", Value: sdk.SecretValue(values["collide-b"])},
 		{Name: "collide-a", FilePath: filepath.Join(home, "collide"), Value: sdk.SecretValue(values["collide-a"])},
+		{Name: "phrase", EnvName: "PHRASE", Value: sdk.SecretValue(values["phrase"])},
 	}
 	m.Scripts = []sdk.AgentScript{
 		startupScript("Check files", `set -e
@@ -182,9 +184,14 @@ echo "api key is $API_KEY, shared is $SHARED"
 printf '%s' "$PEM"
 echo "check done" >&2
 `),
+		// The phrase word-wrapped over lines, then quoted as JSON.
+		startupScript("Wrapped", `echo "$PHRASE" | fold -s -w 25
+printf '{"v":"%s"}\n' "$(printf '%s' "$PHRASE" | sed 's/"/\\"/g')"
+echo wrapped done`),
 		startupScript("Second", `echo "second script: $TEMPLATE_ONLY"; pwd > "$HOME/results/pwd"`),
 		{DisplayName: "Not on start", Script: "touch $HOME/results/stop-script-ran", RunOnStop: true},
 	}
+	m.Problems = []string{`The stored value of secret "lost" cannot be opened, so it is left out.`}
 	srv := agenttest.NewServer(t, m)
 	proc := agenttest.StartAgent(t, srv, home, "EXTRA_AGENT_ENV=kept")
 	srv.WaitLifecycle(t, wait, sdk.LifecycleReady)
@@ -257,9 +264,11 @@ echo "check done" >&2
 
 	t.Run("uploaded logs are redacted", func(t *testing.T) {
 		logs := srv.Logs()
-		var check, second []string
+		var check, second, wrapped []string
 		for _, l := range logs {
 			switch l.Source {
+			case "Wrapped":
+				wrapped = append(wrapped, l.Output)
 			case "Check files":
 				check = append(check, l.Output)
 			case "Second":
@@ -277,8 +286,37 @@ echo "check done" >&2
 		if diff := cmp.Diff([]string{"second script: template-value"}, second); diff != "" {
 			t.Errorf("logs of Second: got -want +got:\n%s", diff)
 		}
+		wantWrapped := []string{"********", "********", "********", "********", `{"v":"********"}`, "wrapped done"}
+		// Compared without printing what was uploaded: it may hold the phrase.
+		if len(wrapped) != len(wantWrapped) {
+			t.Errorf("logs of Wrapped: got %d lines, want %d", len(wrapped), len(wantWrapped))
+		}
+		for i := range min(len(wrapped), len(wantWrapped)) {
+			if wrapped[i] != wantWrapped[i] {
+				t.Errorf("line %d of Wrapped: got %d other bytes (not shown), want %q", i+1, len(wrapped[i]), wantWrapped[i])
+			}
+		}
+		for _, b := range srv.LogBodies() {
+			for i, w := range strings.Fields(values["phrase"]) {
+				if strings.Contains(string(b), strings.Trim(w, `"`)) {
+					t.Errorf("a log upload holds word %d of the phrase, want none", i+1)
+				}
+			}
+		}
 		for _, b := range srv.LogBodies() {
 			noValues(t, "a log upload", string(b), slices.Collect(mapValues(values))...)
+		}
+	})
+
+	t.Run("manifest problems logged", func(t *testing.T) {
+		found := false
+		sc := bufio.NewScanner(strings.NewReader(proc.Output.String()))
+		for sc.Scan() {
+			l := sc.Text()
+			found = found || (strings.Contains(l, "level=WARN") && strings.Contains(l, `secret \"lost\" cannot be opened`))
+		}
+		if !found {
+			t.Errorf("agent log: got no warning with the manifest's problem, want one")
 		}
 	})
 

@@ -96,13 +96,13 @@ func TestLogLine(t *testing.T) {
 		{name: "cut short", line: "abc", cut: true, want: mark},
 		{name: "cut in a value", line: cutInValue, cut: true, want: strings.Repeat("a", 30060-sdk.MaxValueBytes) + mark},
 		{name: "long", line: strings.Repeat("b", maxLogLine+5), want: strings.Repeat("b", maxLogLine) + mark},
-		{name: "long with values", line: strings.Repeat(secret, 1000) + "end", want: strings.Repeat("********", 1000) + "end"},
+		{name: "long with values", line: strings.Repeat(secret, 1000) + "end", want: "********end"},
 		{name: "long runes", line: "a" + strings.Repeat("é", maxLogLine), want: "a" + strings.Repeat("é", maxLogLine/2-1) + mark},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := logLine(r, tt.line, tt.cut)
+			got := logLine(r.redact(tt.line), tt.cut)
 			if got != tt.want {
 				t.Errorf("logLine: got %d bytes %.40q..., want %d bytes %.40q...", len(got), got, len(tt.want), tt.want)
 			}

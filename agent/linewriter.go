@@ -80,14 +80,13 @@ func (w *lineWriter) flushLocked(cut bool) {
 	w.emit(line, cut)
 }
 
-// logLine turns a line of script output into what is uploaded: every known
-// secret value replaced, and at most maxLogLine bytes. cut says lineWriter
-// dropped the rest of the line; a value may then have begun in the last
-// bytes kept, and a part of a value is not redacted, so the last
-// sdk.MaxValueBytes of the redacted line (where such a part can only be)
-// are dropped too.
-func logLine(r *redactor, line string, cut bool) string {
-	line = r.redact(line)
+// logLine turns a line of script output, its values already masked, into
+// what is uploaded: at most maxLogLine bytes. cut says lineWriter dropped
+// the rest of the line; a value may then have begun in the last bytes kept,
+// and the part of a value there is not masked (its rest is gone), so the
+// last sdk.MaxValueBytes of the line (where such a part can only be) are
+// dropped too.
+func logLine(line string, cut bool) string {
 	if cut {
 		line = line[:max(0, len(line)-sdk.MaxValueBytes)]
 	}

@@ -1,55 +1,44 @@
 package agent
 
 import (
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/redact"
 )
 
-// redactor replaces secret values in script output with sdk.Redacted. It
-// remembers every value it was given for the life of the agent process, so
-// output of a script that still holds an old value is redacted too.
+// redactor masks secret values in script output (the rules are sdk/redact's).
+// It remembers every value it was given for the life of the agent process,
+// so output of a script that still holds an old value is masked too. It is
+// the redact.Source of every script's output stream.
 type redactor struct {
 	mu     sync.RWMutex
 	seen   map[string]bool
-	values []string // longest first
+	values []sdk.SecretValue
+	cur    *redact.Redactor
 }
 
 func newRedactor() *redactor { return &redactor{seen: map[string]bool{}} }
 
-// add learns the values of secrets: each whole value, and each line of a
-// multi-line value (output is redacted line by line, so a multi-line value
-// never appears whole in one line). Blank lines are not learnt.
+// add learns the values of secrets.
 func (r *redactor) add(secrets []sdk.WorkspaceSecret) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	learn := func(v string) {
-		if strings.TrimSpace(v) == "" || r.seen[v] {
-			return
-		}
-		r.seen[v] = true
-		r.values = append(r.values, v)
-	}
 	for _, s := range secrets {
-		v := s.Value.Reveal()
-		learn(v)
-		for _, line := range strings.Split(v, "\n") {
-			learn(strings.TrimSuffix(line, "\r"))
+		if v := s.Value.Reveal(); !r.seen[v] {
+			r.seen[v] = true
+			r.values = append(r.values, s.Value)
 		}
 	}
-	sort.SliceStable(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
+	r.cur = redact.New(r.values)
 }
 
-// redact returns s with every known value replaced.
-func (r *redactor) redact(s string) string {
+// Redactor implements redact.Source.
+func (r *redactor) Redactor() *redact.Redactor {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	for _, v := range r.values {
-		if strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, sdk.Redacted)
-		}
-	}
-	return s
+	return r.cur
 }
+
+// redact returns s with every known value masked.
+func (r *redactor) redact(s string) string { return r.Redactor().String(s) }

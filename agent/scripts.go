@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/redact"
 )
 
 // scriptWaitDelay is how long a finished (or stopped) script's output pipe
@@ -65,13 +66,18 @@ func (a *Agent) runScript(ctx context.Context, s sdk.AgentScript) error {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = a.SessionEnv()
 	cmd.Dir = a.workDir()
-	out := newLineWriter(func(line string, cut bool) {
+	// Lines are masked over the stream (a value may span lines), then cut
+	// to size and queued.
+	masked := redact.NewStream(a.redactor, func(line string, m lineMeta) {
 		a.reports.addLog(sdk.AgentLog{
-			CreatedAt: time.Now(),
+			CreatedAt: m.at,
 			Level:     "info",
-			Output:    logLine(a.redactor, line, cut),
+			Output:    logLine(line, m.cut),
 			Source:    s.DisplayName,
 		})
+	})
+	out := newLineWriter(func(line string, cut bool) {
+		masked.Line(line, lineMeta{at: time.Now(), cut: cut})
 	})
 	// The same writer for both: one pipe, lines in the order written.
 	cmd.Stdout, cmd.Stderr = out, out
@@ -79,6 +85,7 @@ func (a *Agent) runScript(ctx context.Context, s sdk.AgentScript) error {
 	cmd.WaitDelay = scriptWaitDelay
 	err = cmd.Run()
 	_ = out.Close()
+	masked.Close()
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("script timed out after %ds", s.TimeoutSeconds)
 	}
@@ -88,6 +95,12 @@ func (a *Agent) runScript(ctx context.Context, s sdk.AgentScript) error {
 		return fmt.Errorf("run script: %w", err)
 	}
 	return nil
+}
+
+// lineMeta is what a line of script output carries through redaction.
+type lineMeta struct {
+	at  time.Time
+	cut bool
 }
 
 // workDir is where sessions and scripts start: the manifest's directory

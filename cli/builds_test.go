@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,8 +39,8 @@ func TestServerStoppedMidBuild(t *testing.T) {
 	}
 	// The killed job's build folder (its plan file included) was removed
 	// at the restart, and the workspace starts again.
-	if entries, err := os.ReadDir(filepath.Join(e.srv.DataDir, "builds")); err != nil || len(entries) != 0 {
-		t.Fatalf("build folders after the restart: %d (%v), want none", len(entries), err)
+	if left := buildFolders(t, e.srv.DataDir); len(left) != 0 {
+		t.Fatalf("build folders after the restart: %v, want none", left)
 	}
 	e.sh(t, `coder start slow`)
 	w, err := c.Workspace(ctx, sdk.Me, "slow")
@@ -68,5 +69,105 @@ func TestServerWithoutTerraform(t *testing.T) {
 	waitFor(t, 30*time.Second, func() bool { return strings.Contains(out.String(), "Started HTTP listener") }, "the server to listen")
 	if !strings.Contains(out.String(), "no terraform found") || !strings.Contains(out.String(), "make terraform") {
 		t.Fatalf("server output lacks the missing-terraform warning:\n%s", out.String())
+	}
+}
+
+// buildFolders lists the per-build folders under the server's data folder
+// (builds/proc-<worker>/build-*).
+func buildFolders(t *testing.T, dataDir string) []string {
+	t.Helper()
+	m, err := filepath.Glob(filepath.Join(dataDir, "builds", "*", "build-*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// processesUnder lists the pids of processes whose working folder is
+// inside dir (Linux /proc).
+func processesUnder(dir string) []int {
+	var pids []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		if err == nil && strings.HasPrefix(cwd, dir+string(os.PathSeparator)) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// TestServerKilledMidBuildLeavesNoProcess kills the server with SIGKILL
+// while a build's provisioner sleeps: Terraform, its provider and the
+// provisioner's shell all die with the server (the build supervisor), at
+// once, not at the next start.
+func TestServerKilledMidBuildLeavesNoProcess(t *testing.T) {
+	e := newWorkspaceEnv(t, "sqlite")
+	e.sh(t, `coder templates push slow -d "$D"`, "D="+absPath(t, "testdata/slowbuild"))
+	ctx := context.Background()
+	if _, err := e.c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "slow", Template: "slow"}); err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(e.srv.DataDir, "workspaces", "slow-once")
+	waitFor(t, 60*time.Second, func() bool { _, err := os.Stat(marker); return err == nil }, "the build to reach its slow step")
+	builds := filepath.Join(e.srv.DataDir, "builds")
+	if pids := processesUnder(builds); len(pids) < 2 {
+		t.Fatalf("processes in the build folder mid-build: %v, want terraform and its children", pids)
+	}
+	e.srv.Kill(t)
+	var left []int
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if left = processesUnder(builds); len(left) == 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(left) != 0 {
+		var names []string
+		for _, pid := range left {
+			b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+			names = append(names, strings.ReplaceAll(string(b), "\x00", " "))
+		}
+		t.Fatalf("10s after the server was killed, build processes still run: %q", names)
+	}
+}
+
+// TestStopCancelsBuild: `coder stop` during a start build cancels it
+// (Terraform is interrupted, the build ends as canceled), then stops the
+// workspace; the workspace starts again afterwards.
+func TestStopCancelsBuild(t *testing.T) {
+	e := newWorkspaceEnv(t, "sqlite")
+	e.sh(t, `coder templates push slow -d "$D"`, "D="+absPath(t, "testdata/slowbuild"))
+	ctx := context.Background()
+	ws, err := e.c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "slow", Template: "slow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(e.srv.DataDir, "workspaces", "slow-once")
+	waitFor(t, 60*time.Second, func() bool { _, err := os.Stat(marker); return err == nil }, "the build to reach its slow step")
+	out := e.sh(t, `coder stop slow`)
+	for _, want := range []string{"Canceling the start build #1", "Build #1 ended: canceled", "Workspace \"slow\" is stopped."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("coder stop output lacks %q:\n%s", want, out)
+		}
+	}
+	b, err := e.c.Build(ctx, ws.LatestBuild.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Status != sdk.BuildCanceled {
+		t.Errorf("the start build after coder stop: got status %q (error %q), want canceled", b.Status, b.Error)
+	}
+	w, err := e.c.Workspace(ctx, sdk.Me, "slow")
+	if err != nil || w.LatestBuild.Transition != sdk.TransitionStop || w.LatestBuild.Status != sdk.BuildSucceeded {
+		t.Fatalf("after coder stop: %+v, %v; want a succeeded stop", w.LatestBuild, err)
+	}
+	if pids := processesUnder(filepath.Join(e.srv.DataDir, "builds")); len(pids) != 0 {
+		t.Errorf("build processes left after the cancel: %v", pids)
 	}
 }

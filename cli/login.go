@@ -24,16 +24,34 @@ type loginOptions struct {
 func newLoginCommand(g *globalOptions) *cobra.Command {
 	o := &loginOptions{}
 	cmd := &cobra.Command{
-		Use:   "login URL",
+		Use:   "login [URL]",
 		Short: "Log in to a server (and set up its first user)",
 		Long: `Log in to a server and remember the login in the config folder.
 
 On a new server, --first-user-username, --first-user-email and
 --first-user-password create the first user (an admin) and log in as it.
 Otherwise log in with --username and --password, or with an API token
-(--token). Without flags, the command asks on the terminal.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd, g, args[0]) },
+(--token). Without flags, the command asks on the terminal. Without URL it
+logs in again to the server of the stored login (or $CODER_URL).`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				return o.run(cmd, g, args[0])
+			}
+			raw := os.Getenv("CODER_URL")
+			if raw == "" {
+				v, err := g.readConfig(configURLFile)
+				if err != nil {
+					return err
+				}
+				raw = v
+			}
+			if raw == "" {
+				return errors.New("no server URL: pass one (coder login http://127.0.0.1:3000); none is stored from an earlier login")
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "Logging in to %s (the stored server).\n", raw)
+			return o.run(cmd, g, raw)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.firstUsername, "first-user-username", "", "Username of the first user, on a new server")
@@ -53,7 +71,7 @@ func (o *loginOptions) run(cmd *cobra.Command, g *globalOptions, rawURL string) 
 	}
 	c := sdk.New(u)
 	if _, err := c.BuildInfo(ctx); err != nil {
-		return fmt.Errorf("reach the server at %s: %w", u, err)
+		return describeReach(fmt.Errorf("reach the server at %s: %w", u, err))
 	}
 	out := cmd.OutOrStdout()
 	var token string

@@ -40,7 +40,7 @@ func TestSeveralServerProcesses(t *testing.T) {
 			if i%2 == 1 {
 				u = u2
 			}
-			results[i] = u.Sh(t, "", `coder create "ws-$I" --template buildcheck`, []string{fmt.Sprintf("I=%d", i)}, nil)
+			results[i] = u.Sh(t, "", `coder create "ws-$I" --template buildcheck --wait-agent 0`, []string{fmt.Sprintf("I=%d", i)}, nil)
 		}()
 	}
 	wg.Wait()

@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/provisioner"
 )
 
 // Version is the version of this build, set with -ldflags "-X ...".
@@ -24,6 +24,9 @@ var Version = "v0.1.0-dev"
 func Main() {
 	if servePluginIfAsked() {
 		return
+	}
+	if provisioner.IsSupervisorInvocation(os.Args) {
+		os.Exit(provisioner.Supervise(os.Args[2:]))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
@@ -53,15 +56,6 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return err
 }
 
-// describeError prints API errors with their validations.
-func describeError(err error) string {
-	var e *sdk.Error
-	if errors.As(err, &e) {
-		return e.Error()
-	}
-	return err.Error()
-}
-
 // globalOptions are the flags every command shares.
 type globalOptions struct {
 	configDir string
@@ -85,6 +79,7 @@ func NewRootCommand() *cobra.Command {
 		newUsersCommand(g),
 		newTokensCommand(g),
 		newSecretCommand(g),
+		newVersionCommand(g),
 	)
 	for _, c := range extraCommands {
 		root.AddCommand(c(g))

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -176,8 +177,9 @@ func describeTargets(s sdk.Secret) string {
 func newSecretUpdateCommand(g *globalOptions) *cobra.Command {
 	f := &secretFlags{}
 	cmd := &cobra.Command{
-		Use:   "update NAME",
-		Short: "Update a secret's value, description or targets",
+		Use:               "update NAME",
+		ValidArgsFunction: g.completeSecrets,
+		Short:             "Update a secret's value, description or targets",
 		Long: `Update a secret. At least one of --value, --description, --env or --file
 must be given (or a value on stdin). Only the flags you give are changed;
 --env "" and --file "" clear a target. Running workspaces pick up the change
@@ -218,7 +220,7 @@ at their next start.`,
 			}
 			s, err := c.UpdateSecret(cmd.Context(), sdk.Me, args[0], req)
 			if err != nil {
-				return fmt.Errorf("update secret %q: %w", args[0], err)
+				return didYouMean(fmt.Errorf("update secret %q: %w", args[0], err), args[0], secretNames(cmd.Context(), c))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Updated secret %q%s.\n", s.Name, describeTargets(s))
 			return nil
@@ -231,9 +233,10 @@ at their next start.`,
 func newSecretListCommand(g *globalOptions) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
-		Use:   "list [NAME]",
-		Short: "List your secrets, or show one (metadata only, never values)",
-		Args:  cobra.MaximumNArgs(1),
+		Use:               "list [NAME]",
+		ValidArgsFunction: g.completeSecrets,
+		Short:             "List your secrets, or show one (metadata only, never values)",
+		Args:              cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if output != "table" && output != "json" {
 				return fmt.Errorf("unknown output format %q: use table or json", output)
@@ -246,7 +249,7 @@ func newSecretListCommand(g *globalOptions) *cobra.Command {
 			if len(args) == 1 {
 				s, err := c.Secret(cmd.Context(), sdk.Me, args[0])
 				if err != nil {
-					return fmt.Errorf("show secret %q: %w", args[0], err)
+					return didYouMean(fmt.Errorf("show secret %q: %w", args[0], err), args[0], secretNames(cmd.Context(), c))
 				}
 				list = []sdk.Secret{s}
 			} else {
@@ -297,9 +300,10 @@ func oneLine(s string) string {
 func newSecretDeleteCommand(g *globalOptions) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
-		Use:   "delete NAME",
-		Short: "Delete a secret (files already written to workspaces stay on disk)",
-		Args:  cobra.ExactArgs(1),
+		Use:               "delete NAME",
+		ValidArgsFunction: g.completeSecrets,
+		Short:             "Delete a secret (files already written to workspaces stay on disk)",
+		Args:              cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := g.client(cmd.Context())
 			if err != nil {
@@ -309,7 +313,7 @@ func newSecretDeleteCommand(g *globalOptions) *cobra.Command {
 			if !yes {
 				// Check it exists before asking.
 				if _, err := c.Secret(cmd.Context(), sdk.Me, name); err != nil {
-					return fmt.Errorf("delete secret %q: %w", name, err)
+					return didYouMean(fmt.Errorf("delete secret %q: %w", name, err), name, secretNames(cmd.Context(), c))
 				}
 				fmt.Fprintf(cmd.ErrOrStderr(), "Delete secret %q? Workspaces stop getting it at their next start. [y/N] ", name)
 				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
@@ -322,7 +326,7 @@ func newSecretDeleteCommand(g *globalOptions) *cobra.Command {
 				}
 			}
 			if err := c.DeleteSecret(cmd.Context(), sdk.Me, name); err != nil {
-				return fmt.Errorf("delete secret %q: %w", name, err)
+				return didYouMean(fmt.Errorf("delete secret %q: %w", name, err), name, secretNames(cmd.Context(), c))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "Deleted secret %q.\n", name)
 			return nil
@@ -330,4 +334,15 @@ func newSecretDeleteCommand(g *globalOptions) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "Delete without asking")
 	return cmd
+}
+
+func secretNames(ctx context.Context, c *sdk.Client) func() ([]string, error) {
+	return func() ([]string, error) {
+		list, err := c.Secrets(ctx, sdk.Me)
+		names := make([]string, 0, len(list))
+		for _, s := range list {
+			names = append(names, s.Name)
+		}
+		return names, err
+	}
 }

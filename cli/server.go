@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server"
+	"github.com/usersecrets/coder/server/dirlock"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/store"
 	"github.com/usersecrets/coder/server/store/pgstore"
@@ -44,6 +46,43 @@ func envDefault(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// envErr is the first environment variable that did not parse; the
+// server command refuses to start with it rather than use a default.
+var envErr error
+
+// envInt returns the environment variable as an int, or def.
+func envInt(name string, def int) int {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil && envErr == nil {
+		envErr = fmt.Errorf("$%s=%q is not a whole number", name, v)
+	}
+	if err != nil {
+		return def
+	}
+	return n
+}
+
+// envBool returns the environment variable as a bool (true/false, 1/0), or
+// def.
+func envBool(name string, def bool) bool {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		if envErr == nil {
+			envErr = fmt.Errorf("$%s=%q is not true or false", name, v)
+		}
+		return def
+	}
+	return b
 }
 
 func defaultDataDir() string {
@@ -76,17 +115,18 @@ re-encrypts every value sealed by an older key.`,
 	f := cmd.Flags()
 	f.StringVar(&o.httpAddress, "http-address", envDefault("CODER_HTTP_ADDRESS", "127.0.0.1:3000"), "Address the HTTP API listens on ($CODER_HTTP_ADDRESS)")
 	f.StringVar(&o.accessURL, "access-url", envDefault("CODER_ACCESS_URL", ""), "URL workspaces and clients reach the server at (default http://<http-address>) ($CODER_ACCESS_URL)")
-	f.StringVar(&o.dataDir, "data-dir", envDefault("CODER_DATA_DIR", defaultDataDir()), "Folder of the embedded database, the key file and workspace data ($CODER_DATA_DIR)")
+	f.StringVar(&o.dataDir, "data-dir", envDefault("CODER_DATA_DIR", defaultDataDir()), "Folder of the embedded database, the key file and workspace data; a relative path is taken from the current folder ($CODER_DATA_DIR)")
 	f.StringVar(&o.postgresURL, "postgres-url", "", "PostgreSQL connection URL; default: the embedded SQLite store ($CODER_PG_CONNECTION_URL)")
 	f.StringVar(&o.terraformPath, "terraform-path", envDefault("CODER_TERRAFORM_PATH", ""), "Terraform (or OpenTofu) binary; default: terraform on PATH ($CODER_TERRAFORM_PATH)")
-	f.StringVar(&o.encryptionKeys, "encryption-keys", "", "Base64 AES-256 keys, comma separated, primary first ($CODER_ENCRYPTION_KEYS)")
+	f.StringVar(&o.encryptionKeys, "encryption-keys", "", "Base64 AES-256 keys, comma separated, primary first ($CODER_ENCRYPTION_KEYS or Coder's $CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS)")
 	f.StringVar(&o.encryptionKeyFile, "encryption-key-file", envDefault("CODER_ENCRYPTION_KEY_FILE", ""), "File of encryption keys, one per line, primary first (default <data-dir>/secrets.key when no keys are given) ($CODER_ENCRYPTION_KEY_FILE)")
-	f.IntVar(&o.limits.MaxSecrets, "max-secrets-per-user", o.limits.MaxSecrets, "How many secrets one user may hold")
-	f.IntVar(&o.limits.MaxTotalValueBytes, "max-secret-bytes-per-user", o.limits.MaxTotalValueBytes, "Total size of one user's secret values, in bytes")
-	f.IntVar(&o.limits.MaxEnvValueBytes, "max-env-secret-bytes-per-user", o.limits.MaxEnvValueBytes, "Total size of one user's secret values that have an environment variable target, in bytes")
+	f.IntVar(&o.limits.MaxSecrets, "max-secrets-per-user", envInt("CODER_MAX_SECRETS_PER_USER", o.limits.MaxSecrets), "How many secrets one user may hold ($CODER_MAX_SECRETS_PER_USER)")
+	f.IntVar(&o.limits.MaxTotalValueBytes, "max-secret-bytes-per-user", envInt("CODER_MAX_SECRET_BYTES_PER_USER", o.limits.MaxTotalValueBytes), "Total size of one user's secret values, in bytes ($CODER_MAX_SECRET_BYTES_PER_USER)")
+	f.IntVar(&o.limits.MaxEnvValueBytes, "max-env-secret-bytes-per-user", envInt("CODER_MAX_ENV_SECRET_BYTES_PER_USER", o.limits.MaxEnvValueBytes), "Total size of one user's secret values that have an environment variable target, in bytes ($CODER_MAX_ENV_SECRET_BYTES_PER_USER)")
 	f.StringVar(&o.relayURL, "relay-url", envDefault("CODER_RELAY_URL", ""), "URL other server processes on the same PostgreSQL reach this one at, to relay sessions to agents connected here (default http://<http-address>; only with --postgres-url) ($CODER_RELAY_URL)")
-	f.BoolVarP(&o.verbose, "verbose", "v", false, "Log every request (debug level)")
-	f.BoolVar(&o.logJSON, "log-json", false, "Write logs as JSON")
+	f.BoolVarP(&o.verbose, "verbose", "v", envBool("CODER_VERBOSE", false), "Log every request (debug level) ($CODER_VERBOSE)")
+	f.BoolVar(&o.logJSON, "log-json", envBool("CODER_LOG_JSON", false), "Write logs as JSON ($CODER_LOG_JSON)")
+	cmd.PreRunE = func(*cobra.Command, []string) error { return envErr }
 	return cmd
 }
 
@@ -111,27 +151,58 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 	if o.encryptionKeys == "" {
 		o.encryptionKeys = os.Getenv("CODER_ENCRYPTION_KEYS")
 	}
+	if o.encryptionKeys == "" {
+		// Coder's name for the same setting.
+		o.encryptionKeys = os.Getenv("CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS")
+	}
 	if o.limits.MaxSecrets <= 0 || o.limits.MaxTotalValueBytes <= 0 || o.limits.MaxEnvValueBytes <= 0 {
 		return errors.New("the per-user secret limits must be positive")
+	}
+	// Every path the server hands to Terraform, a template or a child
+	// process is absolute: they run in other folders.
+	dataDir, err := filepath.Abs(o.dataDir)
+	if err != nil {
+		return fmt.Errorf("--data-dir %s: %w", o.dataDir, err)
+	}
+	o.dataDir = dataDir
+	if o.encryptionKeyFile != "" {
+		if o.encryptionKeyFile, err = filepath.Abs(o.encryptionKeyFile); err != nil {
+			return fmt.Errorf("--encryption-key-file: %w", err)
+		}
 	}
 	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
 	}
+	logger.Info("data folder", "path", o.dataDir)
 
-	keys, err := o.loadKeys(logger)
+	keys, keySource, err := o.loadKeys(logger)
 	if err != nil {
 		return err
 	}
 
 	var st store.Store
+	database := ""
 	if o.postgresURL != "" {
+		database = "PostgreSQL"
 		st, err = pgstore.Open(ctx, o.postgresURL)
 		if err != nil {
 			return fmt.Errorf("open PostgreSQL store: %w", err)
 		}
 		logger.Info("using PostgreSQL store")
 	} else {
+		// One process per embedded database: a second one would share
+		// its workspaces' agents and build queue without knowing it.
+		lockPath := filepath.Join(o.dataDir, "coder.db.lock")
+		lock, err := dirlock.Acquire(lockPath)
+		if errors.Is(err, dirlock.ErrLocked) {
+			return fmt.Errorf("another coder server (pid %d) is using the data folder %s: stop it, or give this one its own --data-dir (several servers can share one PostgreSQL database with --postgres-url)", dirlock.Holder(lockPath), o.dataDir)
+		}
+		if err != nil {
+			return err
+		}
+		defer lock.Unlock()
 		path := filepath.Join(o.dataDir, "coder.db")
+		database = path
 		st, err = sqlitestore.Open(ctx, path)
 		if err != nil {
 			return fmt.Errorf("open embedded store: %w", err)
@@ -139,6 +210,13 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 		logger.Info("using embedded SQLite store", "path", path)
 	}
 	defer st.Close()
+	if m, ok := st.(interface{ AppliedMigrations() []string }); ok {
+		if names := m.AppliedMigrations(); len(names) > 0 {
+			logger.Info("applied database migrations", "count", len(names), "migrations", strings.Join(names, ","))
+		} else {
+			logger.Info("database schema is up to date")
+		}
+	}
 
 	ln, err := net.Listen("tcp", o.httpAddress)
 	if err != nil {
@@ -179,6 +257,8 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 		SingleProcess: o.postgresURL == "",
 		RelayURL:      relayURL,
 		BaseEnv:       os.Environ(),
+		// This binary supervises its own builds (see cli.Main).
+		SuperviseBuilds: true,
 		// Templates that keep workspaces on this machine (the local
 		// example) declare this variable; others never see it.
 		TerraformExtraEnv: []string{"TF_VAR_coder_workspaces_dir=" + workspacesDir},
@@ -202,7 +282,13 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(server.Listener(ln)) }()
 	logger.Info("server started", "listen", ln.Addr().String(), "access_url", access.String(), "version", Version)
-	fmt.Fprintf(cmd.OutOrStdout(), "Started HTTP listener at http://%s\nAccess URL: %s\nLog in with: coder login %s\n", ln.Addr(), access, access)
+	fmt.Fprintf(cmd.OutOrStdout(), "Started HTTP listener at http://%s\n"+
+		"Access URL:      %s\n"+
+		"Database:        %s\n"+
+		"Encryption keys: %s\n"+
+		"Workspaces:      %s\n"+
+		"Stop with Ctrl-C. Next, in another terminal: coder login %s\n",
+		ln.Addr(), access, database, keySource, workspacesDir, access)
 
 	select {
 	case err := <-errc:
@@ -236,24 +322,28 @@ func (o *serverOptions) findTerraform() (string, error) {
 	return filepath.Abs(p)
 }
 
-func (o *serverOptions) loadKeys(logger *slog.Logger) (*secretcrypt.Keyring, error) {
+// loadKeys returns the keyring and where its keys came from (for the start
+// message; never the keys).
+func (o *serverOptions) loadKeys(logger *slog.Logger) (*secretcrypt.Keyring, string, error) {
 	var raw [][]byte
 	var err error
+	source := "--encryption-keys"
 	switch {
 	case o.encryptionKeys != "":
 		raw, err = secretcrypt.ParseKeys(o.encryptionKeys)
 		if err != nil {
-			return nil, fmt.Errorf("--encryption-keys: %w", err)
+			return nil, "", fmt.Errorf("--encryption-keys: %w", err)
 		}
 	default:
 		path := o.encryptionKeyFile
 		if path == "" {
 			path = filepath.Join(o.dataDir, "secrets.key")
 		}
+		source = path
 		var created bool
 		raw, created, err = secretcrypt.LoadOrCreateKeyFile(path)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if created {
 			logger.Warn("generated a new encryption key file; back it up: without it the stored secrets cannot be read", "path", path)
@@ -261,10 +351,10 @@ func (o *serverOptions) loadKeys(logger *slog.Logger) (*secretcrypt.Keyring, err
 	}
 	kr, err := secretcrypt.NewKeyring(raw...)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	logger.Info("encryption keys loaded", "primary_key_id", kr.PrimaryID(), "keys", len(kr.IDs()))
-	return kr, nil
+	return kr, source, nil
 }
 
 // listenURL is the http URL of a listener (loopback for a wildcard address).

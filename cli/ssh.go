@@ -89,7 +89,7 @@ func waitForAgent(cmd *cobra.Command, c *sdk.Client, name string, limit time.Dur
 			return err
 		}
 		b := w.LatestBuild
-		if b.Transition != sdk.TransitionStart || b.Status == sdk.BuildFailed {
+		if b.Transition != sdk.TransitionStart || b.Status == sdk.BuildFailed || b.Status == sdk.BuildCanceled {
 			return fmt.Errorf("workspace %q is not running (%s): start it with `coder start %s`", name, workspaceStatus(b), name)
 		}
 		if b.Status == sdk.BuildSucceeded {

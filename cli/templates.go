@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,14 @@ func newTemplatesCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_ = yes // pushing never asks; -y is accepted for scripts
+			// On a terminal, replacing the active version of an
+			// existing template asks first; -y (and scripts) do not.
+			if !yes && isTerminal(cmd) {
+				if cur, err := c.Template(cmd.Context(), name); err == nil &&
+					!confirm(cmd, fmt.Sprintf("Template %q is at version %d: push %s as version %d and make it active?", name, cur.ActiveVersion, abs, cur.ActiveVersion+1)) {
+					return errors.New("not pushed: the push was not confirmed")
+				}
+			}
 			t, err := c.PushTemplate(cmd.Context(), name, archive)
 			if err != nil {
 				return fmt.Errorf("push template %q: %w", name, err)
@@ -62,7 +70,7 @@ func newTemplatesCommand(g *globalOptions) *cobra.Command {
 		},
 	}
 	push.Flags().StringVarP(&dir, "directory", "d", ".", "Template folder")
-	push.Flags().BoolVarP(&yes, "yes", "y", false, "Do not ask for confirmation")
+	push.Flags().BoolVarP(&yes, "yes", "y", false, "Do not ask before replacing the active version (only asked on a terminal)")
 	var output string
 	list := &cobra.Command{
 		Use:   "list",

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/redact"
 )
 
 var (
@@ -133,7 +135,15 @@ func (d *secretDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		return
 	}
 	value := d.data.getenv(r.EnvVar())
-	if value == "" && isStartBuild(d.data.getenv) {
+	switch {
+	case value == "" && sdk.SecretWithheld(d.data.getenv(sdk.SecretWithheldVar), r.EnvVar()):
+		// The owner has the secret, but its value is too short to be
+		// masked in build logs, so the provisioner kept it from Terraform.
+		resp.Diagnostics.AddWarning("Secret value withheld from Terraform",
+			"The secret for "+r.Target()+" is shorter than the "+strconv.Itoa(redact.MinBytes)+
+				" bytes a value needs to be masked in build logs, so `value` is empty in this build. "+
+				"The workspace still gets the secret from its agent.")
+	case value == "" && isStartBuild(d.data.getenv):
 		resp.Diagnostics.AddError(r.Summary(), r.Detail())
 		return
 	}

@@ -75,6 +75,11 @@ func TestSecretRead(t *testing.T) {
 			},
 		},
 		{
+			name:   "withheld short value on start build",
+			env:    with(start, "CODER_SECRET_WITHHELD", fileVar+",CODER_SECRET_ENV_GITHUB_TOKEN"),
+			config: envCfg, wantID: "env:GITHUB_TOKEN", wantValue: "",
+		},
+		{
 			name:   "stop build",
 			env:    map[string]string{"CODER_WORKSPACE_BUILD_ID": "b2", "CODER_WORKSPACE_TRANSITION": "stop"},
 			config: envCfg, wantID: "env:GITHUB_TOKEN", wantValue: "",

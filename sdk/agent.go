@@ -64,6 +64,10 @@ type AgentManifest struct {
 	Env           []EnvVar          `json:"env"`
 	Scripts       []AgentScript     `json:"scripts"`
 	Secrets       []WorkspaceSecret `json:"secrets"`
+	// Problems are messages for the workspace owner about secrets left out
+	// of Secrets (a stored value that cannot be opened names its secret);
+	// the agent logs each one.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // Agent lifecycle states.

@@ -28,6 +28,24 @@ func SecretFileVar(filePath string) string {
 	return SecretFileVarPrefix + hex.EncodeToString([]byte(filePath))
 }
 
+// SecretWithheldVar lists, separated by commas, the variables (SecretEnvVar,
+// SecretFileVar) of secrets the provisioner keeps from Terraform on a start
+// build although the owner has them: values too short to be masked in logs
+// (sdk/redact.Maskable). The coder_secret data source then reads "" and no
+// error.
+const SecretWithheldVar = "CODER_SECRET_WITHHELD"
+
+// SecretWithheld reports whether the variable name is listed in the value
+// of SecretWithheldVar.
+func SecretWithheld(withheld, name string) bool {
+	for _, n := range strings.Split(withheld, ",") {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
 // SecretRequirement is what a template asks of its workspace owner with a
 // coder_secret data source: a secret with this env target or this file
 // target (exactly one of the two is set). The provider uses it to refuse a

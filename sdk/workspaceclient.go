@@ -84,8 +84,21 @@ func (c *Client) Workspace(ctx context.Context, user, name string) (Workspace, e
 
 // CreateBuild queues a start, stop or delete build of a workspace.
 func (c *Client) CreateBuild(ctx context.Context, user, workspace, transition string) (WorkspaceBuild, error) {
+	return c.CreateBuildWith(ctx, user, workspace, CreateBuildRequest{Transition: transition})
+}
+
+// CreateBuildWith queues a build described by req.
+func (c *Client) CreateBuildWith(ctx context.Context, user, workspace string, req CreateBuildRequest) (WorkspaceBuild, error) {
 	var out WorkspaceBuild
-	return out, c.do(ctx, http.MethodPost, workspacePath(user, workspace)+"/builds", CreateBuildRequest{Transition: transition}, http.StatusCreated, &out)
+	return out, c.do(ctx, http.MethodPost, workspacePath(user, workspace)+"/builds", req, http.StatusCreated, &out)
+}
+
+// CancelBuild asks for a build in progress to stop: a pending build is
+// canceled at once, a running one when Terraform has stopped (follow it to
+// its end). It returns the build as it is after the request.
+func (c *Client) CancelBuild(ctx context.Context, id uuid.UUID) (WorkspaceBuild, error) {
+	var out WorkspaceBuild
+	return out, c.do(ctx, http.MethodPost, "/api/v2/workspacebuilds/"+id.String()+"/cancel", nil, http.StatusOK, &out)
 }
 
 // Build returns a build.
@@ -112,12 +125,18 @@ func (c *Client) FollowBuildLogs(ctx context.Context, id uuid.UUID, fn func(Buil
 			var l BuildLog
 			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 				res.Body.Close()
+				if ctx.Err() != nil {
+					return WorkspaceBuild{}, ctx.Err()
+				}
 				return WorkspaceBuild{}, fmt.Errorf("decode build log: %w", err)
 			}
 			after = l.ID
 			fn(l)
 		}
 		res.Body.Close()
+		if ctx.Err() != nil {
+			return WorkspaceBuild{}, ctx.Err()
+		}
 		b, err := c.Build(ctx, id)
 		if err != nil {
 			return b, err
@@ -142,6 +161,28 @@ func (c *Client) FollowBuildLogs(ctx context.Context, id uuid.UUID, fn func(Buil
 			return b, ctx.Err()
 		}
 	}
+}
+
+// BuildLogs calls fn for each log line the build has so far.
+func (c *Client) BuildLogs(ctx context.Context, id uuid.UUID, fn func(BuildLog)) error {
+	res, err := c.Request(ctx, http.MethodGet, fmt.Sprintf("/api/v2/workspacebuilds/%s/logs", id), nil)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK {
+		return ReadError(res)
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 64*1024), 8*1024*1024)
+	for sc.Scan() {
+		var l BuildLog
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return fmt.Errorf("decode build log: %w", err)
+		}
+		fn(l)
+	}
+	return sc.Err()
 }
 
 // WorkspaceAgent returns the agent of a workspace's latest build.

@@ -38,6 +38,9 @@ const (
 	BuildRunning   = "running"
 	BuildSucceeded = "succeeded"
 	BuildFailed    = "failed"
+	// BuildCanceled is a build stopped on request (POST
+	// /api/v2/workspacebuilds/{id}/cancel) before it ended.
+	BuildCanceled = "canceled"
 )
 
 // Workspace belongs to one user and one template.
@@ -68,7 +71,9 @@ type WorkspaceBuild struct {
 }
 
 // Done reports whether the build has ended.
-func (b WorkspaceBuild) Done() bool { return b.Status == BuildSucceeded || b.Status == BuildFailed }
+func (b WorkspaceBuild) Done() bool {
+	return b.Status == BuildSucceeded || b.Status == BuildFailed || b.Status == BuildCanceled
+}
 
 // CreateWorkspaceRequest is the body of POST /api/v2/users/{user}/workspaces.
 type CreateWorkspaceRequest struct {
@@ -79,6 +84,10 @@ type CreateWorkspaceRequest struct {
 // CreateBuildRequest is the body of POST /api/v2/workspaces/{id}/builds.
 type CreateBuildRequest struct {
 	Transition string `json:"transition"`
+	// Orphan, with the delete transition only, deletes the workspace
+	// without running its template: what the template created is left
+	// behind. The build succeeds at once.
+	Orphan bool `json:"orphan,omitempty"`
 }
 
 // BuildLog is one line of a build's log. Every secret value of the owner is

@@ -13,8 +13,8 @@ import (
 	"github.com/hashicorp/yamux"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/provisioner"
-	"github.com/usersecrets/coder/server/redact"
 	"github.com/usersecrets/coder/server/store"
 )
 
@@ -84,10 +84,20 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 	if err != nil {
 		return sdk.AgentManifest{}, err
 	}
+	// A config that does not open (its row or the keys were altered) fails
+	// alone: the manifest says so and still carries the secrets.
+	var problems []string
+	if opened, err := provisioner.OpenAgentConfig(s.opts.Keys, a); err != nil {
+		s.logger.Error("an agent's sealed config does not open", "agent_id", a.ID, "workspace_id", ws.ID, "key_id", a.ConfigKeyID)
+		problems = append(problems, "The template's settings for this agent (directory, env, scripts) cannot be opened: its stored row or the server's keys were altered. Restart the workspace to record them again.")
+		a.Directory, a.MOTDFile, a.Env, a.Scripts = "", "", nil, nil
+	} else {
+		a = opened
+	}
 	m := sdk.AgentManifest{
 		AgentID: a.ID, AgentName: a.Name, WorkspaceID: ws.ID, WorkspaceName: ws.Name,
 		OwnerName: owner.Username, BuildID: a.BuildID, Directory: a.Directory, MOTDFile: a.MOTDFile,
-		Env: []sdk.EnvVar{}, Scripts: []sdk.AgentScript{}, Secrets: []sdk.WorkspaceSecret{},
+		Env: []sdk.EnvVar{}, Scripts: []sdk.AgentScript{}, Secrets: []sdk.WorkspaceSecret{}, Problems: problems,
 	}
 	if len(a.Env) > 0 {
 		if err := json.Unmarshal(a.Env, &m.Env); err != nil {
@@ -99,9 +109,16 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 			return m, err
 		}
 	}
-	plain, err := s.secrets.Values(ctx, ws.OwnerID)
+	// A secret whose value does not open is left out, named in Problems;
+	// the others are delivered.
+	plain, bad, err := s.secrets.ReadableValues(ctx, ws.OwnerID)
 	if err != nil {
 		return m, err
+	}
+	for _, u := range bad {
+		if u.EnvName != "" || u.FilePath != "" {
+			m.Problems = append(m.Problems, u.Problem())
+		}
 	}
 	for _, p := range plain {
 		if p.EnvName == "" && p.FilePath == "" {
@@ -166,7 +183,7 @@ func (s *Server) agentLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	// The agent redacts already; redact again here so a value never lands
 	// in the database, whatever the agent did.
-	plain, err := s.secrets.Values(r.Context(), ws.OwnerID)
+	plain, _, err := s.secrets.ReadableValues(r.Context(), ws.OwnerID)
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
@@ -175,14 +192,26 @@ func (s *Server) agentLogs(w http.ResponseWriter, r *http.Request) {
 	for _, p := range plain {
 		vals = append(vals, p.Value)
 	}
+	// Each source's lines are one stream, so a value that spans lines is
+	// masked too.
 	rd := redact.New(vals)
-	logs := make([]store.AgentLog, 0, len(req.Logs))
-	for _, l := range req.Logs {
+	logs := make([]store.AgentLog, len(req.Logs))
+	streams := map[string]*redact.Stream[int]{}
+	for i, l := range req.Logs {
 		at := l.CreatedAt
 		if at.IsZero() {
 			at = s.now()
 		}
-		logs = append(logs, store.AgentLog{AgentID: a.ID, CreatedAt: at.UTC(), Level: l.Level, Source: l.Source, Output: rd.String(l.Output)})
+		logs[i] = store.AgentLog{AgentID: a.ID, CreatedAt: at.UTC(), Level: l.Level, Source: l.Source}
+		st := streams[l.Source]
+		if st == nil {
+			st = redact.NewStream(rd, func(line string, i int) { logs[i].Output = line })
+			streams[l.Source] = st
+		}
+		st.Line(l.Output, i)
+	}
+	for _, st := range streams {
+		st.Close()
 	}
 	if err := s.ws.InsertAgentLogs(r.Context(), logs); err != nil {
 		s.writeInternal(w, r, err)

@@ -43,6 +43,10 @@ type Options struct {
 	ProvisionerWorkers int
 	// SingleProcess says no other server process shares the store.
 	SingleProcess bool
+	// SuperviseBuilds runs every Terraform command under Executable's
+	// build supervisor (the coder binary's; see provisioner.Supervise), so
+	// that no build process outlives the server.
+	SuperviseBuilds bool
 	// TerraformExtraEnv is added to every Terraform command.
 	TerraformExtraEnv []string
 	// RelayURL is the URL other server processes reach this one at, to
@@ -134,6 +138,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err := s.checkStateKeys(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.checkAgentConfigKeys(ctx); err != nil {
+		return nil, err
+	}
 	if o.Terraform != "" {
 		if err := s.setupProvisioner(); err != nil {
 			return nil, err
@@ -218,6 +225,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/ssh", s.auth(s.workspaceSSH))
 	m.Handle("GET /api/v2/workspacebuilds/{build}", s.auth(s.getBuild))
 	m.Handle("GET /api/v2/workspacebuilds/{build}/logs", s.auth(s.buildLogs))
+	m.Handle("POST /api/v2/workspacebuilds/{build}/cancel", s.auth(s.cancelBuild))
 	m.Handle("GET /api/v2/workspaceagents/me/manifest", s.agentAuth(s.agentManifest))
 	m.Handle("POST /api/v2/workspaceagents/me/lifecycle", s.agentAuth(s.agentLifecycle))
 	m.Handle("POST /api/v2/workspaceagents/me/logs", s.agentAuth(s.agentLogs))

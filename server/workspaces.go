@@ -229,6 +229,15 @@ func (s *Server) createBuild(w http.ResponseWriter, r *http.Request) {
 			sdk.ValidationError{Field: "transition", Detail: "must be start, stop or delete"})
 		return
 	}
+	if req.Orphan {
+		if req.Transition != sdk.TransitionDelete {
+			writeError(w, http.StatusBadRequest, "orphan goes only with the delete transition.",
+				sdk.ValidationError{Field: "orphan", Detail: "only for delete"})
+			return
+		}
+		s.orphanDelete(w, r, me, ws)
+		return
+	}
 	t, err := s.ws.GetTemplateByID(r.Context(), ws.TemplateID)
 	if err != nil {
 		s.writeInternal(w, r, err)
@@ -275,6 +284,68 @@ func (s *Server) createBuild(w http.ResponseWriter, r *http.Request) {
 	s.wakeProvisioner()
 	s.logger.Info("build queued", "user", me.Username, "workspace", ws.Name, "transition", b.Transition, "build_id", b.ID)
 	writeJSON(w, http.StatusCreated, toSDKBuild(b))
+}
+
+// orphanDelete deletes a workspace without running its template: a delete
+// build is recorded as running under a worker id of its own and completed
+// at once, so it is numbered, logged and listed like any other, and the
+// workspace's name is free again. Nothing the template created is touched.
+func (s *Server) orphanDelete(w http.ResponseWriter, r *http.Request, me store.User, ws store.Workspace) {
+	last, err := s.ws.GetLatestBuild(r.Context(), ws.ID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	now := s.now().UTC()
+	worker := "orphan-delete-" + uuid.NewString()
+	b, err := s.ws.InsertBuild(r.Context(), store.WorkspaceBuild{
+		ID: uuid.New(), WorkspaceID: ws.ID, Transition: sdk.TransitionDelete, Status: sdk.BuildRunning,
+		TemplateVersionID: last.TemplateVersionID, InitiatorID: me.ID, WorkerID: worker,
+		CreatedAt: now, StartedAt: &now, HeartbeatAt: &now,
+	})
+	var ce *store.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		writeError(w, http.StatusConflict, fmt.Sprintf("Workspace %q has a build in progress; wait for it to finish or cancel it.", ws.Name))
+		return
+	case err != nil:
+		s.writeInternal(w, r, err)
+		return
+	}
+	if err := s.ws.InsertBuildLogs(r.Context(), []store.BuildLog{{
+		BuildID: b.ID, CreatedAt: now, Stage: "orphan", Level: "warn",
+		Output: "Deleted without running the template: what it created is left as it is.",
+	}}); err != nil {
+		s.logger.Warn("store orphan delete log", "build_id", b.ID, "error", err)
+	}
+	if err := s.ws.CompleteBuild(r.Context(), store.CompleteBuildParams{
+		BuildID: b.ID, WorkerID: worker, Status: sdk.BuildSucceeded, CompletedAt: now,
+	}); err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	b, err = s.ws.GetBuild(r.Context(), b.ID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	s.logger.Info("workspace deleted as an orphan", "user", me.Username, "workspace", ws.Name, "build_id", b.ID)
+	writeJSON(w, http.StatusCreated, toSDKBuild(b))
+}
+
+// cancelBuild asks a build in progress to stop.
+func (s *Server) cancelBuild(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.lookupBuild(w, r)
+	if !ok {
+		return
+	}
+	got, err := s.ws.CancelBuild(r.Context(), b.ID, s.now().UTC())
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	s.logger.Info("build cancel requested", "user", userFrom(r.Context()).Username, "build_id", b.ID, "status", got.Status)
+	writeJSON(w, http.StatusOK, toSDKBuild(got))
 }
 
 // lookupBuild finds a build of one of the caller's workspaces.
@@ -346,7 +417,7 @@ func (s *Server) buildLogs(w http.ResponseWriter, r *http.Request) {
 		if flusher != nil {
 			flusher.Flush()
 		}
-		if !follow || (cur.Status == sdk.BuildSucceeded || cur.Status == sdk.BuildFailed) {
+		if !follow || toSDKBuild(cur).Done() {
 			return
 		}
 		select {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/secrets"
 	"github.com/usersecrets/coder/server/store"
 )
@@ -64,13 +65,27 @@ func buildEnv(in envInput) []string {
 	for _, k := range platforms {
 		set("CODER_AGENT_SCRIPT_"+k, in.agentScripts[k])
 	}
+	// A value too short to be masked in the logs is kept from Terraform:
+	// the data source reads "" (the agent still delivers the secret).
+	var withheld []string
 	for _, s := range in.secrets {
+		var names []string
 		if s.EnvName != "" {
-			set(sdk.SecretEnvVar(s.EnvName), s.Value.Reveal())
+			names = append(names, sdk.SecretEnvVar(s.EnvName))
 		}
 		if s.FilePath != "" {
-			set(sdk.SecretFileVar(s.FilePath), s.Value.Reveal())
+			names = append(names, sdk.SecretFileVar(s.FilePath))
 		}
+		for _, n := range names {
+			if redact.Maskable(s.Value.Reveal()) {
+				set(n, s.Value.Reveal())
+			} else {
+				withheld = append(withheld, n)
+			}
+		}
+	}
+	if len(withheld) > 0 {
+		set(sdk.SecretWithheldVar, strings.Join(withheld, ","))
 	}
 	return env
 }

@@ -2,6 +2,11 @@
 
 package provisioner
 
-import "os/exec"
+import (
+	"os/exec"
+	"syscall"
+)
 
-func setProcessGroup(*exec.Cmd) {}
+func groupAttr() *syscall.SysProcAttr { return nil }
+
+func killGroupOf(*exec.Cmd) {}

@@ -14,10 +14,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/usersecrets/coder/provider/tfmirror"
+	"github.com/usersecrets/coder/server/dirlock"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/secrets"
 	"github.com/usersecrets/coder/server/store"
@@ -31,9 +33,14 @@ type Options struct {
 	Logger  *slog.Logger
 	// Terraform is the terraform (or tofu) binary.
 	Terraform string
-	Mirror    *tfmirror.Mirror
-	AccessURL *url.URL
-	// WorkDir is the parent of the per-job temporary folders.
+	// Supervisor is the coder binary, which runs every Terraform command
+	// under its build supervisor (see Supervise) on Linux, so that no
+	// build process outlives the server. Empty: Terraform runs directly.
+	Supervisor string
+	Mirror     *tfmirror.Mirror
+	AccessURL  *url.URL
+	// WorkDir holds one folder per server process (proc-<WorkerID>, locked
+	// while the process lives), which holds the per-job temporary folders.
 	WorkDir string
 	// WorkerID names this process's workers in the store.
 	WorkerID string
@@ -54,6 +61,9 @@ type Options struct {
 	// that stopped; it is failed.
 	HeartbeatInterval time.Duration
 	StaleAfter        time.Duration
+	// CancelPollInterval is how often a running build checks whether it
+	// was canceled (default 1s).
+	CancelPollInterval time.Duration
 	// SingleProcess says no other process shares the store (the embedded
 	// SQLite default): every running build found at start is stale.
 	SingleProcess bool
@@ -65,6 +75,9 @@ type Provisioner struct {
 	ws   store.WorkspaceStore
 	wake chan struct{}
 	wg   sync.WaitGroup
+	// dir is this process's folder under WorkDir, held by lock.
+	dir  string
+	lock *dirlock.Lock
 }
 
 // New returns a Provisioner. The store must also be a store.WorkspaceStore.
@@ -88,13 +101,24 @@ func New(o Options) (*Provisioner, error) {
 	if o.HeartbeatInterval <= 0 {
 		o.HeartbeatInterval = 5 * time.Second
 	}
+	if o.CancelPollInterval <= 0 {
+		o.CancelPollInterval = time.Second
+	}
 	if o.StaleAfter <= 0 {
 		o.StaleAfter = time.Minute
 	}
-	if err := os.MkdirAll(o.WorkDir, 0o700); err != nil {
+	if o.WorkerID == "" {
+		return nil, errors.New("provisioner: no worker id")
+	}
+	dir := filepath.Join(o.WorkDir, procPrefix+o.WorkerID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create provisioner folder: %w", err)
 	}
-	return &Provisioner{o: o, ws: ws, wake: make(chan struct{}, 1)}, nil
+	lock, err := dirlock.Acquire(filepath.Join(dir, lockName))
+	if err != nil {
+		return nil, fmt.Errorf("lock provisioner folder: %w", err)
+	}
+	return &Provisioner{o: o, ws: ws, wake: make(chan struct{}, 1), dir: dir, lock: lock}, nil
 }
 
 // Wake tells an idle worker to look for a queued build now.
@@ -108,18 +132,7 @@ func (p *Provisioner) Wake() {
 // Start fails the builds a stopped server left running, then starts the
 // workers and the reaper. They stop when ctx is done; Wait waits for them.
 func (p *Provisioner) Start(ctx context.Context) error {
-	// Build folders left by a process that was killed (they may hold plan
-	// files and state) go first: this process's WorkDir is its own.
-	if entries, err := os.ReadDir(p.o.WorkDir); err == nil {
-		for _, e := range entries {
-			if err := os.RemoveAll(filepath.Join(p.o.WorkDir, e.Name())); err != nil {
-				p.o.Logger.Warn("remove a stale build folder", "name", e.Name(), "error", err)
-			}
-		}
-		if len(entries) > 0 {
-			p.o.Logger.Info("removed stale build folders", "count", len(entries))
-		}
-	}
+	p.removeStaleFolders()
 	now := time.Now()
 	before := now.Add(-p.o.StaleAfter)
 	if p.o.SingleProcess {
@@ -145,6 +158,55 @@ func (p *Provisioner) Start(ctx context.Context) error {
 		p.reap(ctx)
 	}()
 	return nil
+}
+
+// Files and folders of WorkDir.
+const (
+	procPrefix = "proc-"
+	lockName   = ".lock"
+)
+
+// removeStaleFolders removes the folders of server processes that died
+// (their lock is free; they may hold plan files and state), after killing
+// the build processes still running in them. Folders of live processes,
+// on this machine and sharing WorkDir, are left alone.
+func (p *Provisioner) removeStaleFolders() {
+	entries, err := os.ReadDir(p.o.WorkDir)
+	if err != nil {
+		p.o.Logger.Warn("read the build folders", "error", err)
+		return
+	}
+	removed, killed := 0, 0
+	for _, e := range entries {
+		path := filepath.Join(p.o.WorkDir, e.Name())
+		if path == p.dir {
+			continue
+		}
+		if e.IsDir() && strings.HasPrefix(e.Name(), procPrefix) {
+			l, err := dirlock.Acquire(filepath.Join(path, lockName))
+			if errors.Is(err, dirlock.ErrLocked) {
+				continue // a live server process
+			}
+			if err != nil {
+				p.o.Logger.Warn("check a build folder", "name", e.Name(), "error", err)
+				continue
+			}
+			defer l.Unlock()
+		}
+		// Folders of an earlier layout (build-* right here) too.
+		killed += killProcessesUnder(path)
+		if err := os.RemoveAll(path); err != nil {
+			p.o.Logger.Warn("remove a stale build folder", "name", e.Name(), "error", err)
+			continue
+		}
+		removed++
+	}
+	if killed > 0 {
+		p.o.Logger.Warn("killed build processes left by a server that died", "count", killed)
+	}
+	if removed > 0 {
+		p.o.Logger.Info("removed stale build folders", "count", removed)
+	}
 }
 
 // Wait waits for the workers after ctx is done.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +16,7 @@ import (
 
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server/redact"
+	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/store"
 	"github.com/usersecrets/coder/server/templatefiles"
@@ -48,15 +49,28 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 	defer stopHB()
 	go j.heartbeat(hbCtx)
 
+	// A cancel asked through the API interrupts Terraform (SIGINT, then
+	// a kill after a grace period) like a server shutdown does, but the
+	// build ends as canceled.
+	jobCtx, cancelJob := context.WithCancelCause(ctx)
+	defer cancelJob(nil)
+	go j.watchCancel(hbCtx, cancelJob)
+
 	stopFlusher := j.startLogFlusher(ctx)
-	state, agents, err := j.execute(ctx)
+	state, agents, err := j.execute(jobCtx)
+	if errors.Is(context.Cause(jobCtx), errCanceled) {
+		j.log("cancel", "info", "The build was canceled; Terraform was interrupted.")
+	}
 	stopFlusher()
 	j.flushLogs(context.WithoutCancel(ctx))
 	status, msg := sdk.BuildSucceeded, ""
 	if err != nil {
 		status, msg = sdk.BuildFailed, j.redactor.String(err.Error())
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			msg = "the server stopped while this build was running; start it again"
+		case errors.Is(context.Cause(jobCtx), errCanceled):
+			status, msg = sdk.BuildCanceled, "canceled on request"
 		}
 	}
 	params := store.CompleteBuildParams{
@@ -76,13 +90,53 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 		}
 	}
 	if params.Status == sdk.BuildSucceeded {
-		params.Agents = agents
+		for i := range agents {
+			a, serr := SealAgentConfig(p.o.Keys, agents[i])
+			if serr != nil {
+				params.Status, params.Error = sdk.BuildFailed, "seal the agents' config"
+				logger.Error("seal agent config", "error", serr)
+				break
+			}
+			params.Agents = append(params.Agents, a)
+		}
+		if params.Status != sdk.BuildSucceeded {
+			params.Agents = nil
+		}
 	}
 	if err := p.ws.CompleteBuild(context.WithoutCancel(ctx), params); err != nil {
 		logger.Error("record build result", "error", err)
 		return
 	}
 	logger.Info("build finished", "status", params.Status)
+}
+
+// errCanceled is the cause of a job's context when its build was canceled.
+var errCanceled = errors.New("build canceled")
+
+// watchCancel polls the store for a cancel of the build and cancels the
+// job when there is one.
+func (j *job) watchCancel(ctx context.Context, cancel context.CancelCauseFunc) {
+	t := time.NewTicker(j.p.o.CancelPollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			asked, err := j.p.ws.BuildCancelRequested(ctx, j.build.ID)
+			if err != nil {
+				if ctx.Err() == nil {
+					j.p.o.Logger.Warn("read build cancel", "build_id", j.build.ID, "error", err)
+				}
+				continue
+			}
+			if asked {
+				j.p.o.Logger.Info("build canceled on request", "build_id", j.build.ID)
+				cancel(errCanceled)
+				return
+			}
+		}
+	}
 }
 
 func (j *job) heartbeat(ctx context.Context) {
@@ -108,7 +162,7 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 	if err := j.load(ctx); err != nil {
 		return nil, nil, err
 	}
-	dir, err := os.MkdirTemp(p.o.WorkDir, "build-")
+	dir, err := os.MkdirTemp(p.dir, "build-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("create the build folder: %w", err)
 	}
@@ -190,9 +244,14 @@ func (j *job) load(ctx context.Context) error {
 	}
 	// Every value of the owner is redacted from the logs, whatever the
 	// transition; only start builds get them in their environment.
-	plain, err := p.o.Secrets.Values(ctx, j.owner.ID)
+	// A secret whose value does not open fails alone: the build goes on
+	// without it (a stop or delete needs no secret).
+	plain, bad, err := p.o.Secrets.ReadableValues(ctx, j.owner.ID)
 	if err != nil {
 		return fmt.Errorf("read the owner's secrets: %w", err)
+	}
+	for _, u := range bad {
+		j.log("init", "warn", u.Problem())
 	}
 	values := make([]sdk.SecretValue, 0, len(plain))
 	for _, s := range plain {
@@ -235,10 +294,11 @@ func (j *job) priorState(ctx context.Context) ([]byte, error) {
 
 // command builds a terraform command in the job's folder.
 func (j *job) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, j.p.o.Terraform, args...)
+	name, argv, attr := wrap(j.p.o.Supervisor, j.p.o.Terraform, args)
+	cmd := exec.CommandContext(ctx, name, argv...)
+	cmd.SysProcAttr = attr
 	cmd.Dir = j.dir
 	cmd.Env = j.env
-	setProcessGroup(cmd)
 	// On cancel, ask terraform to stop cleanly (it saves its state), then
 	// kill it after a grace period.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
@@ -256,11 +316,12 @@ func (j *job) terraform(ctx context.Context, stage string, args ...string) error
 	var tail []string
 	go func() {
 		defer close(done)
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-		for sc.Scan() {
-			line := j.redactor.String(sc.Text())
-			j.log(stage, "info", line)
+		var noise *lockNoise
+		if stage == "init" {
+			noise = &lockNoise{}
+		}
+		emit := func(line string, at time.Time) {
+			j.logAt(at, stage, "info", line)
 			if strings.TrimSpace(line) != "" {
 				tail = append(tail, line)
 				if len(tail) > 20 {
@@ -268,11 +329,37 @@ func (j *job) terraform(ctx context.Context, stage string, args ...string) error
 				}
 			}
 		}
+		// Masked over the stream: Terraform word-wraps messages that quote
+		// a value, which then spans lines. The lock file notes of init are
+		// dropped after masking.
+		var last time.Time
+		rs := redact.NewStream(j.redactor, func(line string, at time.Time) {
+			last = at
+			if noise == nil {
+				emit(line, at)
+				return
+			}
+			for _, l := range noise.line(line) {
+				emit(l, at)
+			}
+		})
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+		for sc.Scan() {
+			rs.Line(sc.Text(), time.Now().UTC())
+		}
+		rs.Close()
+		if noise != nil {
+			for _, l := range noise.flush() {
+				emit(l, last)
+			}
+		}
 		_, _ = io.Copy(io.Discard, pr)
 	}()
 	err := cmd.Start()
 	if err == nil {
 		err = cmd.Wait()
+		killGroupOf(cmd)
 	}
 	pw.Close()
 	<-done
@@ -306,6 +393,7 @@ func (j *job) output(ctx context.Context, args ...string) ([]byte, error) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	killGroupOf(cmd)
 	if err != nil {
 		return nil, fmt.Errorf("terraform %s: %v: %s", args[0], err, j.redactor.String(stderr.String()))
 	}
@@ -314,8 +402,13 @@ func (j *job) output(ctx context.Context, args ...string) ([]byte, error) {
 
 // log appends a line; lines are stored in batches.
 func (j *job) log(stage, level, output string) {
+	j.logAt(time.Now().UTC(), stage, level, output)
+}
+
+// logAt appends a line written at a given time.
+func (j *job) logAt(at time.Time, stage, level, output string) {
 	j.logMu.Lock()
-	j.logs = append(j.logs, store.BuildLog{BuildID: j.build.ID, CreatedAt: time.Now().UTC(), Stage: stage, Level: level, Output: output})
+	j.logs = append(j.logs, store.BuildLog{BuildID: j.build.ID, CreatedAt: at, Stage: stage, Level: level, Output: output})
 	flush := len(j.logs) >= 50
 	j.logMu.Unlock()
 	if flush {

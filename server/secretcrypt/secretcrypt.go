@@ -206,3 +206,9 @@ func SecretAAD(ownerID, secretID uuid.UUID) []byte {
 func StateAAD(workspaceID uuid.UUID) []byte {
 	return []byte("workspace-state:" + workspaceID.String())
 }
+
+// AgentConfigAAD binds what a template set for an agent (its sealed
+// directory, motd file, env and scripts) to the agent's row.
+func AgentConfigAAD(agentID uuid.UUID) []byte {
+	return []byte("agent-config:" + agentID.String())
+}

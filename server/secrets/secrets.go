@@ -126,22 +126,52 @@ func (s *Service) Update(ctx context.Context, ownerID, actorID uuid.UUID, name s
 	return s.store.UpdateSecret(ctx, p)
 }
 
-// Values returns every secret of owner with its value opened, sorted by name.
+// Values returns every secret of owner with its value opened, sorted by
+// name; an error if any value does not open.
 func (s *Service) Values(ctx context.Context, ownerID uuid.UUID) ([]Plain, error) {
-	rows, err := s.store.ListSecretsWithValues(ctx, ownerID)
+	out, bad, err := s.ReadableValues(ctx, ownerID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Plain, 0, len(rows))
-	for _, r := range rows {
-		v, err := s.open(r)
-		if err != nil {
-			return nil, err
-		}
-		r.Ciphertext = nil
-		out = append(out, Plain{Secret: r, Value: v})
+	if len(bad) > 0 {
+		return nil, bad[0].Err
 	}
 	return out, nil
+}
+
+// Unreadable is a secret whose stored value does not open: its row or its
+// key was altered. Err names the secret and never holds a value.
+type Unreadable struct {
+	store.Secret
+	Err error
+}
+
+// Problem says, for the workspace owner, what happened to the secret.
+func (u Unreadable) Problem() string {
+	return fmt.Sprintf("The stored value of secret %q cannot be opened (its row or the server's keys were altered), so it is left out; set it again with `coder secret update %s`.", u.Name, u.Name)
+}
+
+// ReadableValues returns, sorted by name, every secret of owner whose value
+// opens, with its value, and the secrets whose value does not: one altered
+// row fails only its own secret.
+func (s *Service) ReadableValues(ctx context.Context, ownerID uuid.UUID) ([]Plain, []Unreadable, error) {
+	rows, err := s.store.ListSecretsWithValues(ctx, ownerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]Plain, 0, len(rows))
+	var bad []Unreadable
+	for _, r := range rows {
+		v, err := s.open(r)
+		r.Ciphertext = nil
+		if err != nil {
+			s.logger.Warn("a secret's stored value does not open", "owner_id", r.OwnerID, "secret", r.Name, "secret_id", r.ID, "key_id", r.KeyID)
+			bad = append(bad, Unreadable{Secret: r, Err: err})
+			continue
+		}
+		out = append(out, Plain{Secret: r, Value: v})
+	}
+	return out, bad, nil
 }
 
 func (s *Service) open(r store.Secret) (sdk.SecretValue, error) {
@@ -152,9 +182,11 @@ func (s *Service) open(r store.Secret) (sdk.SecretValue, error) {
 	return sdk.SecretValue(pt), nil
 }
 
-// CheckKeys verifies that every stored value is sealed by a configured key,
-// and that one value per key opens. A server whose keys do not match its
-// database must refuse to start: this error says why.
+// CheckKeys verifies that every stored value names a configured key id (the
+// count by key id covers every row). A server whose keys do not match its
+// database must refuse to start: this error says why. A row that names a
+// configured key but does not open (altered) fails only its own secret,
+// when it is read; it does not stop the server.
 func (s *Service) CheckKeys(ctx context.Context) error {
 	inUse, err := s.store.SecretKeyIDs(ctx)
 	if err != nil {
@@ -171,17 +203,6 @@ func (s *Service) CheckKeys(ctx context.Context) error {
 		return fmt.Errorf("the database holds secrets sealed with encryption key id %s, which is not among the configured keys (%s): start the server with the key file or encryption keys this database was created with",
 			strings.Join(missing, ", "), strings.Join(s.keys.IDs(), ", "))
 	}
-	for id := range inUse {
-		rows, err := s.store.ListSecretsByKeyID(ctx, id, 1)
-		if err != nil {
-			return fmt.Errorf("read a secret sealed with key %s: %w", id, err)
-		}
-		for _, r := range rows {
-			if _, err := s.open(r); err != nil {
-				return fmt.Errorf("a secret sealed with key %s does not open (the key or the row was altered): %w", id, err)
-			}
-		}
-	}
 	return nil
 }
 
@@ -193,7 +214,7 @@ func (s *Service) Rotate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("list encryption key ids in use: %w", err)
 	}
-	n, err := secretcrypt.Reseal(ctx, s.keys, inUse,
+	n, bad, err := secretcrypt.Reseal(ctx, s.keys, inUse,
 		func(ctx context.Context, keyID string) ([]store.Secret, error) {
 			return s.store.ListSecretsByKeyID(ctx, keyID, 100)
 		},
@@ -205,6 +226,9 @@ func (s *Service) Rotate(ctx context.Context) (int, error) {
 			}
 			return err == nil, err
 		})
+	if bad > 0 {
+		s.logger.Warn("secrets whose stored value does not open were left sealed with their old key", "count", bad)
+	}
 	if n > 0 {
 		s.logger.Info("re-encrypted secrets with the primary key", "count", n, "key_id", s.keys.PrimaryID())
 	}

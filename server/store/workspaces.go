@@ -89,6 +89,14 @@ type WorkspaceAgent struct {
 	FirstConnected *time.Time
 	LastConnected  *time.Time
 	CreatedAt      time.Time
+
+	// ConfigCiphertext seals (secretcrypt.AgentConfigAAD) what the
+	// template set for the agent: directory, motd file, env and scripts,
+	// whose own fields are then empty. ConfigKeyID names its key; "" for a
+	// row recorded before agents were sealed, whose fields are plaintext
+	// until the server's start seals them.
+	ConfigCiphertext []byte
+	ConfigKeyID      string
 }
 
 // BuildLog is one stored line of a build's log (already redacted). Its text
@@ -191,6 +199,15 @@ type WorkspaceStore interface {
 	// workerID, ErrNotFound when there is no such build.
 	HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID string, now time.Time) error
 	CompleteBuild(ctx context.Context, p CompleteBuildParams) error
+	// CancelBuild asks a build to stop: a pending one becomes canceled at
+	// once (CompletedAt now), a running one records the request for its
+	// worker (see BuildCancelRequested) and ends when the worker completes
+	// it as canceled. A build that has ended is left as it is. It returns
+	// the build after the change; ErrNotFound for an unknown build.
+	CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (WorkspaceBuild, error)
+	// BuildCancelRequested reports whether a cancel was asked for the
+	// build; ErrNotFound for an unknown build.
+	BuildCancelRequested(ctx context.Context, id uuid.UUID) (bool, error)
 	// FailStaleBuilds fails running builds whose heartbeat is older than
 	// before (their server stopped), with reason as the error and now as
 	// CompletedAt. It returns how many it failed.
@@ -230,6 +247,20 @@ type WorkspaceStore interface {
 	SetAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string, at time.Time) error
 	ClearAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string) error
 	GetAgentRelay(ctx context.Context, agentID uuid.UUID) (string, error)
+
+	// AgentConfigKeyIDs returns each key id sealing an agent's config with
+	// its row count (rows not sealed yet do not count).
+	AgentConfigKeyIDs(ctx context.Context) (map[string]int, error)
+	// ListAgentsByConfigKeyID returns up to limit agents whose config is
+	// sealed by keyID, or not sealed yet for "", ordered by id. A limit of
+	// zero or less means no limit.
+	ListAgentsByConfigKeyID(ctx context.Context, keyID string, limit int) ([]WorkspaceAgent, error)
+	// ReplaceAgentConfig sets agent id's sealed config and key id, and
+	// empties its plaintext directory, motd file, env and scripts, if its
+	// config is still sealed by oldKeyID ("": not sealed yet). ErrNotFound
+	// if there is no such agent, a *ConflictError with Field "key_id" if it
+	// was sealed anew meanwhile.
+	ReplaceAgentConfig(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error
 
 	// WorkspaceStateKeyIDs, ListWorkspacesByStateKeyID and
 	// ReplaceWorkspaceState support key rotation of sealed states, like the

@@ -15,7 +15,7 @@ import (
 )
 
 const agentColumns = `id, build_id, workspace_id, name, token_hash, os, arch, directory, motd_file, env, scripts,
-	lifecycle_state, first_connected, last_connected, created_at`
+	lifecycle_state, first_connected, last_connected, created_at, config_ciphertext, config_key_id`
 
 // newAgent returns a as the store keeps it: an id, times in UTC to the
 // microsecond (a zero CreatedAt is now), clean text.
@@ -40,9 +40,10 @@ func insertAgents(ctx context.Context, tx pgx.Tx, agents []store.WorkspaceAgent,
 	for _, a := range agents {
 		a = newAgent(a, now)
 		b.Queue(`INSERT INTO workspace_agents (`+agentColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			a.ID, a.BuildID, a.WorkspaceID, a.Name, nonNilBytes(a.TokenHash), a.OS, a.Arch, a.Directory, a.MOTDFile,
-			nonNilBytes(a.Env), nonNilBytes(a.Scripts), a.LifecycleState, a.FirstConnected, a.LastConnected, a.CreatedAt)
+			nonNilBytes(a.Env), nonNilBytes(a.Scripts), a.LifecycleState, a.FirstConnected, a.LastConnected, a.CreatedAt,
+			nilIfEmpty(a.ConfigCiphertext), nullString(a.ConfigKeyID))
 	}
 	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 		return fmt.Errorf("insert agents: %w", mapErr(err))
@@ -176,13 +177,20 @@ func (s *Store) ListAgentLogs(ctx context.Context, agentID uuid.UUID, afterID in
 }
 
 func scanAgent(row pgx.Row) (store.WorkspaceAgent, error) {
-	var a store.WorkspaceAgent
+	var (
+		a           store.WorkspaceAgent
+		configKeyID *string
+	)
 	err := row.Scan(&a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,
-		&a.Env, &a.Scripts, &a.LifecycleState, &a.FirstConnected, &a.LastConnected, &a.CreatedAt)
+		&a.Env, &a.Scripts, &a.LifecycleState, &a.FirstConnected, &a.LastConnected, &a.CreatedAt, &a.ConfigCiphertext, &configKeyID)
 	if err != nil {
 		return store.WorkspaceAgent{}, mapErr(err)
 	}
 	a.TokenHash, a.Env, a.Scripts = nilIfEmpty(a.TokenHash), nilIfEmpty(a.Env), nilIfEmpty(a.Scripts)
+	a.ConfigCiphertext = nilIfEmpty(a.ConfigCiphertext)
+	if configKeyID != nil {
+		a.ConfigKeyID = *configKeyID
+	}
 	a.FirstConnected, a.LastConnected = utcPtr(a.FirstConnected), utcPtr(a.LastConnected)
 	a.CreatedAt = a.CreatedAt.UTC()
 	return a, nil
@@ -196,4 +204,67 @@ func qualify(table, cols string) string {
 		parts[i] = table + "." + strings.TrimSpace(p)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// AgentConfigKeyIDs returns each key id sealing an agent's config with its
+// row count.
+func (s *Store) AgentConfigKeyIDs(ctx context.Context) (map[string]int, error) {
+	out, err := s.keyIDCounts(ctx,
+		`SELECT config_key_id, COUNT(*) FROM workspace_agents WHERE config_key_id IS NOT NULL GROUP BY config_key_id`)
+	if err != nil {
+		return nil, fmt.Errorf("agent config key ids: %w", err)
+	}
+	return out, nil
+}
+
+// ListAgentsByConfigKeyID returns up to limit agents whose config is sealed
+// by keyID ("": not sealed yet), ordered by id.
+func (s *Store) ListAgentsByConfigKeyID(ctx context.Context, keyID string, limit int) ([]store.WorkspaceAgent, error) {
+	var lim *int
+	if limit > 0 {
+		lim = &limit
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+agentColumns+` FROM workspace_agents
+		WHERE COALESCE(config_key_id, '') = $1 ORDER BY id LIMIT $2`, keyID, lim)
+	if err != nil {
+		return nil, fmt.Errorf("list agents by config key id: %w", mapErr(err))
+	}
+	defer rows.Close()
+	out := []store.WorkspaceAgent{}
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list agents by config key id: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list agents by config key id: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// ReplaceAgentConfig seals agent id's config anew (see store.WorkspaceStore).
+func (s *Store) ReplaceAgentConfig(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE workspace_agents
+			SET config_ciphertext = $1, config_key_id = $2, directory = '', motd_file = '', env = '', scripts = ''
+			WHERE id = $3 AND COALESCE(config_key_id, '') = $4`,
+			nonNilBytes(ciphertext), newKeyID, id, oldKeyID)
+		if err != nil {
+			return mapErr(err)
+		}
+		if tag.RowsAffected() == 1 {
+			return nil
+		}
+		var one int32
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM workspace_agents WHERE id = $1`, id).Scan(&one); err != nil {
+			return mapErr(err)
+		}
+		return &store.ConflictError{Field: "key_id"}
+	})
+	if err != nil {
+		return fmt.Errorf("replace agent config: %w", err)
+	}
+	return nil
 }

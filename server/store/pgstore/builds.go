@@ -148,6 +148,39 @@ func (s *Store) HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID strin
 	return nil
 }
 
+// CancelBuild cancels a pending build at once and records the request for
+// a running one (see store.WorkspaceStore).
+func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (store.WorkspaceBuild, error) {
+	now = secretwrite.TimeOrNow(now)
+	var b store.WorkspaceBuild
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE workspace_builds SET status = 'canceled', completed_at = $1
+			WHERE id = $2 AND status = 'pending'`, now, id); err != nil {
+			return mapErr(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE workspace_builds SET cancel_requested_at = $1
+			WHERE id = $2 AND status = 'running' AND cancel_requested_at IS NULL`, now, id); err != nil {
+			return mapErr(err)
+		}
+		var err error
+		b, err = scanBuild(tx.QueryRow(ctx, `SELECT `+buildColumns+` FROM workspace_builds WHERE id = $1`, id))
+		return err
+	})
+	if err != nil {
+		return store.WorkspaceBuild{}, fmt.Errorf("cancel build: %w", err)
+	}
+	return b, nil
+}
+
+// BuildCancelRequested reports whether CancelBuild was called for a build.
+func (s *Store) BuildCancelRequested(ctx context.Context, id uuid.UUID) (bool, error) {
+	var at *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT cancel_requested_at FROM workspace_builds WHERE id = $1`, id).Scan(&at); err != nil {
+		return false, fmt.Errorf("build cancel requested: %w", mapErr(err))
+	}
+	return at != nil, nil
+}
+
 // buildConflictOrNotFound says why build id was not changed:
 // store.ErrNotFound or a *store.ConflictError on "build".
 func buildConflictOrNotFound(ctx context.Context, tx pgx.Tx, id uuid.UUID) error {

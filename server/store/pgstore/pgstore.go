@@ -37,6 +37,8 @@ const migrationLockID int64 = 0x636f6465722d6d67
 // Store is a store.Store on a PostgreSQL database.
 type Store struct {
 	pool *pgxpool.Pool
+	// applied names the migrations Open applied.
+	applied []string
 }
 
 var (
@@ -93,6 +95,10 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return nil
 }
 
+// AppliedMigrations returns the names of the migrations Open applied (none
+// when the schema was up to date), for the server's start log.
+func (s *Store) AppliedMigrations() []string { return s.applied }
+
 // migrate applies the embedded migrations the database lacks, in one
 // transaction holding an advisory lock, and records them in
 // schema_migrations.
@@ -127,7 +133,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		s.applied = nil
 		for _, m := range pending {
+			s.applied = append(s.applied, m.Name)
 			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return fmt.Errorf("apply migration %s: %w", m.Name, err)
 			}

@@ -14,7 +14,7 @@ import (
 )
 
 const agentColumns = `id, build_id, workspace_id, name, token_hash, os, arch, directory, motd_file, env, scripts,
-	lifecycle_state, first_connected, last_connected, created_at`
+	lifecycle_state, first_connected, last_connected, created_at, config_ciphertext, config_key_id`
 
 // newAgent returns a as the store keeps it: an id, times in UTC to the
 // microsecond (a zero CreatedAt is now), clean text.
@@ -35,10 +35,11 @@ func newAgent(a store.WorkspaceAgent, now time.Time) store.WorkspaceAgent {
 
 func insertAgent(ctx context.Context, tx *sql.Tx, a store.WorkspaceAgent) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO workspace_agents (`+agentColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.BuildID, a.WorkspaceID, a.Name, nonNilBytes(a.TokenHash), a.OS, a.Arch, a.Directory, a.MOTDFile,
 		nonNilBytes(a.Env), nonNilBytes(a.Scripts), a.LifecycleState,
-		microsPtr(a.FirstConnected), microsPtr(a.LastConnected), toMicros(a.CreatedAt))
+		microsPtr(a.FirstConnected), microsPtr(a.LastConnected), toMicros(a.CreatedAt),
+		nilIfEmpty(a.ConfigCiphertext), nullString(a.ConfigKeyID))
 	return mapErr(err)
 }
 
@@ -187,14 +188,80 @@ func scanAgent(row scanner) (store.WorkspaceAgent, error) {
 		a           store.WorkspaceAgent
 		first, last sql.NullInt64
 		created     int64
+		configKeyID sql.NullString
 	)
 	err := row.Scan(&a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,
-		&a.Env, &a.Scripts, &a.LifecycleState, &first, &last, &created)
+		&a.Env, &a.Scripts, &a.LifecycleState, &first, &last, &created, &a.ConfigCiphertext, &configKeyID)
 	if err != nil {
 		return store.WorkspaceAgent{}, mapErr(err)
 	}
 	a.TokenHash, a.Env, a.Scripts = nilIfEmpty(a.TokenHash), nilIfEmpty(a.Env), nilIfEmpty(a.Scripts)
+	a.ConfigCiphertext, a.ConfigKeyID = nilIfEmpty(a.ConfigCiphertext), configKeyID.String
 	a.FirstConnected, a.LastConnected = fromNullMicros(first), fromNullMicros(last)
 	a.CreatedAt = fromMicros(created)
 	return a, nil
+}
+
+// AgentConfigKeyIDs returns each key id sealing an agent's config with its
+// row count.
+func (s *Store) AgentConfigKeyIDs(ctx context.Context) (map[string]int, error) {
+	out, err := s.keyIDCounts(ctx,
+		`SELECT config_key_id, COUNT(*) FROM workspace_agents WHERE config_key_id IS NOT NULL GROUP BY config_key_id`)
+	if err != nil {
+		return nil, fmt.Errorf("agent config key ids: %w", err)
+	}
+	return out, nil
+}
+
+// ListAgentsByConfigKeyID returns up to limit agents whose config is sealed
+// by keyID ("": not sealed yet), ordered by id.
+func (s *Store) ListAgentsByConfigKeyID(ctx context.Context, keyID string, limit int) ([]store.WorkspaceAgent, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+agentColumns+` FROM workspace_agents
+		WHERE COALESCE(config_key_id, '') = ? ORDER BY id LIMIT ?`, keyID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list agents by config key id: %w", mapErr(err))
+	}
+	defer rows.Close()
+	out := []store.WorkspaceAgent{}
+	for rows.Next() {
+		a, err := scanAgent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list agents by config key id: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list agents by config key id: %w", mapErr(err))
+	}
+	return out, nil
+}
+
+// ReplaceAgentConfig seals agent id's config anew (see store.WorkspaceStore).
+func (s *Store) ReplaceAgentConfig(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE workspace_agents
+			SET config_ciphertext = ?, config_key_id = ?, directory = '', motd_file = '', env = X'', scripts = X''
+			WHERE id = ? AND COALESCE(config_key_id, '') = ?`,
+			nonNilBytes(ciphertext), newKeyID, id, oldKeyID)
+		if err != nil {
+			return mapErr(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 1 {
+			return nil
+		}
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM workspace_agents WHERE id = ?`, id).Scan(&one); err != nil {
+			return mapErr(err)
+		}
+		return &store.ConflictError{Field: "key_id"}
+	})
+	if err != nil {
+		return fmt.Errorf("replace agent config: %w", err)
+	}
+	return nil
 }

@@ -138,6 +138,39 @@ func (s *Store) HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID strin
 	return nil
 }
 
+// CancelBuild cancels a pending build at once and records the request for
+// a running one (see store.WorkspaceStore).
+func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (store.WorkspaceBuild, error) {
+	now = secretwrite.TimeOrNow(now)
+	var b store.WorkspaceBuild
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE workspace_builds SET status = 'canceled', completed_at = ?
+			WHERE id = ? AND status = 'pending'`, toMicros(now), id); err != nil {
+			return mapErr(err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE workspace_builds SET cancel_requested_at = ?
+			WHERE id = ? AND status = 'running' AND cancel_requested_at IS NULL`, toMicros(now), id); err != nil {
+			return mapErr(err)
+		}
+		var err error
+		b, err = scanBuild(tx.QueryRowContext(ctx, `SELECT `+buildColumns+` FROM workspace_builds WHERE id = ?`, id))
+		return err
+	})
+	if err != nil {
+		return store.WorkspaceBuild{}, fmt.Errorf("cancel build: %w", err)
+	}
+	return b, nil
+}
+
+// BuildCancelRequested reports whether CancelBuild was called for a build.
+func (s *Store) BuildCancelRequested(ctx context.Context, id uuid.UUID) (bool, error) {
+	var at sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT cancel_requested_at FROM workspace_builds WHERE id = ?`, id).Scan(&at); err != nil {
+		return false, fmt.Errorf("build cancel requested: %w", mapErr(err))
+	}
+	return at.Valid, nil
+}
+
 // ownedOrWhy returns nil if res changed a row, otherwise why build id was
 // not changed: store.ErrNotFound or a *store.ConflictError on "build".
 func ownedOrWhy(ctx context.Context, tx *sql.Tx, res sql.Result, id uuid.UUID) error {

@@ -43,6 +43,8 @@ type Store struct {
 	// already serializes writers; queuing them here as well means they wait
 	// on a channel (and honour ctx) instead of in SQLite's busy handler.
 	writeSem chan struct{}
+	// applied names the migrations Open applied.
+	applied []string
 }
 
 var (
@@ -129,6 +131,10 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// AppliedMigrations returns the names of the migrations Open applied (none
+// when the schema was up to date), for the server's start log.
+func (s *Store) AppliedMigrations() []string { return s.applied }
+
 // migrate applies the embedded migrations that the database lacks, all in
 // one transaction, and records them in schema_migrations.
 func (s *Store) migrate(ctx context.Context) error {
@@ -163,7 +169,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		s.applied = nil
 		for _, m := range pending {
+			s.applied = append(s.applied, m.Name)
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("apply migration %s: %w", m.Name, err)
 			}

@@ -28,6 +28,57 @@ var buildTests = []test{
 	{"FailedWithoutStateKeepsOldState", testFailedWithoutState},
 	{"FailStale", testFailStale},
 	{"FailWorker", testFailWorker},
+	{"Cancel", testCancel},
+}
+
+// testCancel cancels a pending build (canceled at once, the workspace free
+// for a new build), a running one (only the request is recorded until its
+// worker completes it as canceled) and a finished one (unchanged).
+func testCancel(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	w, first := f.create(t, s, "dev", 0)
+	at := base.Add(time.Hour)
+
+	got, err := s.CancelBuild(ctx, first.ID, at)
+	if err != nil {
+		t.Fatalf("CancelBuild of a pending build: %v", err)
+	}
+	if got.Status != sdk.BuildCanceled || got.CompletedAt == nil || !got.CompletedAt.Equal(stored(at)) {
+		t.Errorf("a canceled pending build: got status %q, completed %v; want canceled at %v", got.Status, got.CompletedAt, stored(at))
+	}
+	if _, err := s.ClaimBuild(ctx, "w1", at); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ClaimBuild after the only pending build was canceled: got %v, want store.ErrNotFound", err)
+	}
+
+	second := queue(t, s, f.newBuildFor(w.ID, sdk.TransitionStart, time.Minute))
+	claimOne(t, s, second.ID, "w1")
+	if req, err := s.BuildCancelRequested(ctx, second.ID); err != nil || req {
+		t.Errorf("BuildCancelRequested before any cancel: got %v, %v; want false", req, err)
+	}
+	got, err = s.CancelBuild(ctx, second.ID, at)
+	if err != nil {
+		t.Fatalf("CancelBuild of a running build: %v", err)
+	}
+	if got.Status != sdk.BuildRunning {
+		t.Errorf("a running build after CancelBuild: got status %q, want running until its worker stops", got.Status)
+	}
+	if req, err := s.BuildCancelRequested(ctx, second.ID); err != nil || !req {
+		t.Errorf("BuildCancelRequested after a cancel: got %v, %v; want true", req, err)
+	}
+	complete(t, s, store.CompleteBuildParams{BuildID: second.ID, WorkerID: "w1", Status: sdk.BuildCanceled, Error: "canceled"})
+	if b := getBuild(t, s, second.ID); b.Status != sdk.BuildCanceled {
+		t.Errorf("after the worker completed it: got status %q, want canceled", b.Status)
+	}
+	got, err = s.CancelBuild(ctx, second.ID, at.Add(time.Minute))
+	if err != nil || got.Status != sdk.BuildCanceled || !got.CompletedAt.Equal(getBuild(t, s, second.ID).CompletedAt.UTC()) {
+		t.Errorf("CancelBuild of a finished build: got %+v, %v; want it unchanged", got, err)
+	}
+	queue(t, s, f.newBuildFor(w.ID, sdk.TransitionStop, 2*time.Minute))
+	_, err = s.CancelBuild(ctx, uuid.New(), at)
+	wantErrIs(t, "CancelBuild of an unknown build", err, store.ErrNotFound)
+	_, err = s.BuildCancelRequested(ctx, uuid.New())
+	wantErrIs(t, "BuildCancelRequested of an unknown build", err, store.ErrNotFound)
 }
 
 // queue inserts b with InsertBuild and returns what it returned.

@@ -1,0 +1,329 @@
+// Package redact masks secret values in text that leaves a trusted place:
+// build logs, the build's error, script logs. It is the one definition of
+// what is masked, used by the server's provisioner, the server's agent log
+// endpoint and the agent.
+//
+// The rules:
+//
+//   - A value is masked only if it holds at least MinBytes bytes once its
+//     leading and trailing white space is trimmed. Masking shorter values
+//     would blank out ordinary words and characters of every log line (a
+//     one-character value would mask that character everywhere), so short
+//     values are instead kept away from the places that print text: the
+//     provisioner does not hand them to Terraform (see Maskable).
+//   - Any run of white space in a value matches any run of white space in
+//     the text, including a line break followed by indentation or by the
+//     "│" of a Terraform diagnostic box: Terraform word-wraps long error
+//     messages, and a quoted value then spans lines.
+//   - A value also matches where the text holds it quoted with backslash
+//     escapes, as JSON, Go or Terraform print strings (\" \\ \n \t \u00e9
+//     \U0001F600 \a ...), also quoted twice (JSON in a JSON string).
+//   - Each line of a multi-line value that is itself at least MinBytes long
+//     is masked on its own, since programs print such values line by line
+//     with a prefix (Terraform's local-exec does).
+//
+// Masking is over the whole text, not line by line: String masks a whole
+// message, and a Stream masks lines as they come, holding back a line while
+// a value may be continuing on the next one.
+package redact
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/usersecrets/coder/sdk"
+)
+
+// MinBytes is the shortest value (in bytes, without leading and trailing
+// white space) that is masked.
+const MinBytes = 6
+
+// Maskable reports whether v is long enough to be masked. A value that is
+// not must never be given to a program whose output is logged.
+func Maskable(v string) bool { return len(strings.TrimSpace(v)) >= MinBytes }
+
+// Redactor masks a fixed set of values. It is safe for concurrent use; the
+// nil Redactor masks nothing.
+type Redactor struct {
+	needles [][]rune
+	byFirst map[rune][]int
+}
+
+// Source gives the Redactor to use now; a Stream asks it for every line,
+// so a Source that learns new values (the agent's) masks them from then on.
+type Source interface {
+	Redactor() *Redactor
+}
+
+// Redactor implements Source.
+func (r *Redactor) Redactor() *Redactor { return r }
+
+// New returns a Redactor for values. Values shorter than MinBytes are left
+// out (see the package documentation).
+func New(values []sdk.SecretValue) *Redactor {
+	r := &Redactor{byFirst: map[rune][]int{}}
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !Maskable(s) {
+			return
+		}
+		n := canonical(s)
+		key := string(n)
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		r.byFirst[n[0]] = append(r.byFirst[n[0]], len(r.needles))
+		r.needles = append(r.needles, n)
+	}
+	for _, v := range values {
+		s := v.Reveal()
+		add(s)
+		if strings.ContainsAny(s, "\r\n") {
+			for _, line := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
+				add(line)
+			}
+		}
+	}
+	return r
+}
+
+// empty reports whether r masks nothing.
+func (r *Redactor) empty() bool { return r == nil || len(r.needles) == 0 }
+
+// String returns s with every value masked; a value that spans lines of s
+// is masked as one, line breaks included.
+func (r *Redactor) String(s string) string {
+	if r.empty() {
+		return s
+	}
+	full, _ := r.scan(s)
+	return apply(s, full)
+}
+
+// span is a byte range of the text.
+type span struct{ start, end int }
+
+// partial is the start of a value at the end of the text: it may go on in
+// text not seen yet. matched is how many bytes of the text it covers.
+type partial struct{ start, matched int }
+
+// unit is one character of a view of the text, with the bytes of the text
+// it stands for: a character, an escape sequence, or a run of white space
+// (r is ' ').
+type unit struct {
+	r          rune
+	start, end int
+}
+
+// scan finds the values in text: each whole one, and each start of a value
+// that runs to the end of text.
+func (r *Redactor) scan(text string) ([]span, []partial) {
+	var full []span
+	var parts []partial
+	view := rawUnits(text)
+	for level := 0; ; level++ {
+		c := collapse(view)
+		for i := range c {
+			for _, ni := range r.byFirst[c[i].r] {
+				n := r.needles[ni]
+				k := 0
+				for k < len(n) && i+k < len(c) && c[i+k].r == n[k] {
+					k++
+				}
+				switch {
+				case k == len(n):
+					full = append(full, span{c[i].start, c[i+k-1].end})
+				case i+k == len(c):
+					last := c[i+k-1]
+					if n[k-1] == ' ' {
+						last = c[i+k-2] // a needle starts with no gap
+					}
+					parts = append(parts, partial{c[i].start, last.end - c[i].start})
+				}
+			}
+		}
+		// Text quoted once or twice (JSON in a JSON string) is decoded;
+		// deeper quoting is not looked at.
+		if level == 2 {
+			break
+		}
+		next, changed := decode(view)
+		if !changed {
+			break
+		}
+		view = next
+	}
+	return full, parts
+}
+
+// canonical is how a value is compared: its characters, every run of white
+// space as one ' ', without leading or trailing white space.
+func canonical(s string) []rune {
+	var out []rune
+	gap := false
+	for _, c := range strings.TrimSpace(s) {
+		if unicode.IsSpace(c) {
+			gap = true
+			continue
+		}
+		if gap {
+			out = append(out, ' ')
+			gap = false
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// rawUnits is the text character by character. An invalid byte is a unit
+// of its own that matches no value character.
+func rawUnits(s string) []unit {
+	out := make([]unit, 0, len(s))
+	for i := 0; i < len(s); {
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			c = -1
+		}
+		out = append(out, unit{c, i, i + size})
+		i += size
+	}
+	return out
+}
+
+// collapse turns every run of white space into one ' ' unit. After a line
+// break, the run also takes in the "│" or "|" that Terraform draws at the
+// start of each line of a diagnostic.
+func collapse(us []unit) []unit {
+	out := make([]unit, 0, len(us))
+	for i := 0; i < len(us); {
+		if !unicode.IsSpace(us[i].r) {
+			out = append(out, us[i])
+			i++
+			continue
+		}
+		start, newline := i, false
+		for i < len(us) {
+			c := us[i].r
+			if c == '\n' || c == '\r' {
+				newline = true
+			} else if !unicode.IsSpace(c) && !(newline && (c == '│' || c == '|')) {
+				break
+			}
+			i++
+		}
+		out = append(out, unit{' ', us[start].start, us[i-1].end})
+	}
+	return out
+}
+
+var simpleEscapes = map[rune]rune{
+	'"': '"', '\\': '\\', '/': '/', '\'': '\'',
+	'n': '\n', 'r': '\r', 't': '\t', 'a': '\a', 'b': '\b', 'f': '\f', 'v': '\v',
+}
+
+// decode reads backslash escapes: each escape sequence becomes one unit of
+// the character it stands for. changed says the text held an escape.
+func decode(us []unit) ([]unit, bool) {
+	out := make([]unit, 0, len(us))
+	changed := false
+	for i := 0; i < len(us); {
+		if us[i].r != '\\' || i+1 == len(us) {
+			out = append(out, us[i])
+			i++
+			continue
+		}
+		next := us[i+1].r
+		if c, ok := simpleEscapes[next]; ok {
+			out = append(out, unit{c, us[i].start, us[i+1].end})
+			i += 2
+			changed = true
+			continue
+		}
+		digits := map[rune]int{'x': 2, 'u': 4, 'U': 8}[next]
+		c, ok := hexAt(us, i+2, digits)
+		if digits == 0 || !ok {
+			out = append(out, us[i])
+			i++
+			continue
+		}
+		end := i + 2 + digits
+		// A UTF-16 surrogate pair, as JSON writes characters above U+FFFF.
+		if next == 'u' && c >= 0xD800 && c < 0xDC00 && end+1 < len(us) && us[end].r == '\\' && us[end+1].r == 'u' {
+			if lo, ok := hexAt(us, end+2, 4); ok && lo >= 0xDC00 && lo < 0xE000 {
+				c = 0x10000 + (c-0xD800)<<10 + (lo - 0xDC00)
+				end += 6
+			}
+		}
+		if next == 'x' && c >= 0x80 {
+			// \x escapes above 0x7f are bytes of an invalid string: no value
+			// holds them.
+			c = -1
+		}
+		out = append(out, unit{c, us[i].start, us[end-1].end})
+		i = end
+		changed = true
+	}
+	return out, changed
+}
+
+// hexAt reads n hex digits at us[i:].
+func hexAt(us []unit, i, n int) (rune, bool) {
+	if n == 0 || i+n > len(us) {
+		return 0, false
+	}
+	var v rune
+	for _, u := range us[i : i+n] {
+		var d rune
+		switch c := u.r; {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		v = v<<4 | d
+	}
+	return v, true
+}
+
+// merge sorts spans and joins the overlapping ones (touching spans stay
+// apart: two values side by side show as two masks).
+func merge(spans []span) []span {
+	if len(spans) < 2 {
+		return spans
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	out := spans[:1]
+	for _, s := range spans[1:] {
+		last := &out[len(out)-1]
+		if s.start < last.end {
+			last.end = max(last.end, s.end)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// apply replaces each span of s with sdk.Redacted.
+func apply(s string, spans []span) string {
+	spans = merge(spans)
+	if len(spans) == 0 {
+		return s
+	}
+	var b strings.Builder
+	prev := 0
+	for _, sp := range spans {
+		b.WriteString(s[prev:sp.start])
+		b.WriteString(sdk.Redacted)
+		prev = sp.end
+	}
+	b.WriteString(s[prev:])
+	return b.String()
+}

@@ -1,0 +1,215 @@
+package redact_test
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/redact"
+)
+
+const phrase = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec"
+
+func jsonQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func TestString(t *testing.T) {
+	t.Parallel()
+	special := "say \"hi\"\tto back\\slash é 😀\a now"
+	r := redact.New([]sdk.SecretValue{
+		sdk.SecretValue(phrase),
+		"s3cr3t-token",
+		"line-one-of-file\n{\nline-two-of-file\n",
+		sdk.SecretValue(special),
+		"x", "abcde", "   ab   ", "",
+		"alpha \"bravo\" back\\slash ${x} %{y} tab\tnl\nbell\a é ünï",
+	})
+	// Terraform's word-wrap of the phrase, as it prints a failing
+	// tonumber(nonsensitive(...)): the spaces become line breaks.
+	wrapped := "Invalid value for \"v\" parameter: cannot convert \"alpha bravo charlie delta\n" +
+		"echo foxtrot golf hotel india juliet kilo lima mike november oscar papa\n" +
+		"quebec\" to number; given string must be a decimal representation of a number."
+	boxed := "│ cannot convert \"alpha bravo charlie delta echo\n│ foxtrot golf hotel india juliet kilo lima mike november\n│   oscar papa quebec\" to number"
+	// What Terraform 1.11 printed for tonumber() of a value with quotes, a
+	// backslash, a tab, a line break and a bell: escaped, and wrapped
+	// inside the escaped text.
+	tfQuoted := "    │ var.p is \"alpha \\\"bravo\\\" back\\\\slash ${x} %{y} tab\\tnl\\nbell\\a é ünï\"\n\n" +
+		"Invalid value for \"v\" parameter: cannot convert \"alpha \\\"bravo\\\" back\\\\slash\n" +
+		"${x} %{y} tab\\tnl\\nbell\\a é ünï\" to number; given string must be a decimal\n"
+	tests := []struct {
+		name, in, want string
+	}{
+		{"terraform escaped and wrapped", tfQuoted, "    │ var.p is \"********\"\n\nInvalid value for \"v\" parameter: cannot convert \"********\" to number; given string must be a decimal\n"},
+		{"whole value", "token=s3cr3t-token;", "token=********;"},
+		{"nothing", "no secrets here", "no secrets here"},
+		{"side by side", "s3cr3t-tokens3cr3t-token", "****************"},
+		{"line of a multi-line value", "x line-two-of-file y", "x ******** y"},
+		{"short line of a multi-line value", "{", "{"},
+		{"multi-line value whole", "line-one-of-file\n{\nline-two-of-file\n", "********\n"},
+		{"short values are not masked", "x abcde ab", "x abcde ab"},
+		{"wrapped", wrapped, "Invalid value for \"v\" parameter: cannot convert \"********\" to number; given string must be a decimal representation of a number."},
+		{"wrapped in a diagnostic box", boxed, "│ cannot convert \"********\" to number"},
+		{"white space runs differ", "alpha  bravo\tcharlie delta echo foxtrot golf hotel india juliet kilo lima mike\r\n  november oscar papa quebec", "********"},
+		{"json", "{\"v\":" + jsonQuote(special) + "}", "{\"v\":\"********\"}"},
+		{"go quoted", "v is " + strconv.Quote(special), "v is \"********\""},
+		{"ascii quoted", "v is " + strconv.QuoteToASCII(special), "v is \"********\""},
+		{"json in json", jsonQuote("{\"v\":" + jsonQuote(special) + "}"), "\"{\\\"v\\\":\\\"********\\\"}\""},
+		{"json escapes every character", "\"\\u0073\\u0033\\u0063\\u0072\\u0033\\u0074\\u002d\\u0074\\u006f\\u006b\\u0065\\u006e\"", "\"********\""},
+		{"a word of the value alone", "alpha bravo", "alpha bravo"},
+		{"prefix only", "alpha bravo charlie delta echo", "alpha bravo charlie delta echo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := r.String(tt.in); got != tt.want {
+				t.Errorf("String(%q): got %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+	var zero *redact.Redactor
+	if got := zero.String("s3cr3t-token"); got != "s3cr3t-token" {
+		t.Errorf("nil redactor: got %q, want the text unchanged", got)
+	}
+}
+
+func TestMaskable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		v    string
+		want bool
+	}{
+		{"", false}, {"x", false}, {"abcde", false}, {"  abcde\n", false}, {"abcdef", true}, {"a b c", false}, {"a b c d", true},
+	}
+	for _, tt := range tests {
+		if got := redact.Maskable(tt.v); got != tt.want {
+			t.Errorf("Maskable(%q): got %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
+
+type out struct {
+	Line string
+	Meta int
+}
+
+func TestStream(t *testing.T) {
+	t.Parallel()
+	r := redact.New([]sdk.SecretValue{sdk.SecretValue(phrase), "s3cr3t-token"})
+	tests := []struct {
+		name  string
+		lines []string
+		want  []string
+	}{
+		{
+			name:  "no values",
+			lines: []string{"one", "", "two"},
+			want:  []string{"one", "", "two"},
+		},
+		{
+			name:  "value in one line",
+			lines: []string{"a s3cr3t-token b", "c"},
+			want:  []string{"a ******** b", "c"},
+		},
+		{
+			name: "value wrapped over lines",
+			lines: []string{
+				"Error: cannot convert \"alpha bravo charlie",
+				"  delta echo foxtrot golf hotel india juliet kilo lima mike november oscar",
+				"  papa quebec\" to number",
+				"done",
+			},
+			want: []string{"Error: cannot convert \"********", "********", "********\" to number", "done"},
+		},
+		{
+			name:  "a start that does not go on",
+			lines: []string{"alpha bravo charlie", "zulu", "alpha"},
+			want:  []string{"alpha bravo charlie", "zulu", "alpha"},
+		},
+		{
+			name:  "cut off at the end: masked from its start",
+			lines: []string{"x", "alpha bravo charlie", "delta"},
+			want:  []string{"x", "********", "********"},
+		},
+		{
+			name:  "escaped and wrapped",
+			lines: []string{"{\"error\": \"alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima", "mike november oscar papa quebec\\n\"}"},
+			want:  []string{"{\"error\": \"********", "********\\n\"}"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got []out
+			s := redact.NewStream(r, func(line string, meta int) { got = append(got, out{line, meta}) })
+			for i, l := range tt.lines {
+				s.Line(l, i)
+			}
+			s.Close()
+			var want []out
+			for i, l := range tt.want {
+				want = append(want, out{l, i})
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("lines: got -want +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestStreamHoldsOnlyWhileNeeded checks lines go out as soon as no value can
+// be continuing in them, and that a Source's new values apply at once.
+func TestStreamHoldsOnlyWhileNeeded(t *testing.T) {
+	t.Parallel()
+	src := &switching{r: redact.New([]sdk.SecretValue{sdk.SecretValue(phrase)})}
+	var got []string
+	s := redact.NewStream(src, func(line string, _ struct{}) { got = append(got, line) })
+	s.Line("plain line", struct{}{})
+	if len(got) != 1 {
+		t.Fatalf("after a plain line: got %d lines out, want 1", len(got))
+	}
+	s.Line("ends with alpha bravo", struct{}{})
+	if len(got) != 1 {
+		t.Fatalf("after a line that may begin the value: got %d lines out, want 1 (held)", len(got))
+	}
+	s.Line("zulu", struct{}{})
+	if diff := cmp.Diff([]string{"plain line", "ends with alpha bravo", "zulu"}, got); diff != "" {
+		t.Fatalf("after the value did not go on: got -want +got:\n%s", diff)
+	}
+	src.r = redact.New([]sdk.SecretValue{"learnt-later"})
+	s.Line("now learnt-later", struct{}{})
+	s.Close()
+	if got[len(got)-1] != "now ********" {
+		t.Errorf("a value the source learnt: got %q, want %q", got[len(got)-1], "now ********")
+	}
+}
+
+type switching struct{ r *redact.Redactor }
+
+func (s *switching) Redactor() *redact.Redactor { return s.r }
+
+// TestStreamBounded feeds a value's beginning followed by more white space
+// than MaxHeld: the held line goes out, masked, and memory stays bounded.
+func TestStreamBounded(t *testing.T) {
+	t.Parallel()
+	r := redact.New([]sdk.SecretValue{sdk.SecretValue(phrase)})
+	var got []string
+	s := redact.NewStream(r, func(line string, _ int) { got = append(got, line) })
+	s.Line("begin alpha bravo", 0)
+	blank := strings.Repeat(" ", 128<<10)
+	for i := 0; i < 2*redact.MaxHeld/len(blank); i++ {
+		s.Line(blank, i)
+	}
+	if len(got) == 0 {
+		t.Fatal("nothing went out: got 0 lines, want the oldest line out once MaxHeld is passed")
+	}
+	if got[0] != "begin ********" {
+		t.Errorf("first line: got %q, want %q", got[0], "begin ********")
+	}
+	s.Close()
+}

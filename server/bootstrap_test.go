@@ -1,0 +1,202 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/usersecrets/coder/cli/clitest"
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/secretcrypt"
+	"github.com/usersecrets/coder/server/servertest"
+)
+
+// initScript reads the coder_agent's init_script from a workspace's sealed
+// state: the bootstrap script exactly as a template gets it.
+func initScript(t *testing.T, s *servertest.Server, workspaceID [16]byte) string {
+	t.Helper()
+	ct, keyID, err := s.Store.GetWorkspaceState(context.Background(), workspaceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, err := s.Keys.Open(ct, keyID, secretcrypt.StateAAD(workspaceID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Resources []struct {
+			Type      string `json:"type"`
+			Instances []struct {
+				Attributes struct {
+					InitScript string `json:"init_script"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(pt, &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range st.Resources {
+		if r.Type == "coder_agent" && len(r.Instances) > 0 && r.Instances[0].Attributes.InitScript != "" {
+			return r.Instances[0].Attributes.InitScript
+		}
+	}
+	t.Fatal("no coder_agent init_script in the state")
+	return ""
+}
+
+func fileDigest(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// TestBootstrapScript runs the agent bootstrap script with sh against a
+// real server. It must put the binary only in a folder no one else can
+// write to, never in an existing folder of another user or one open to
+// all, and must not run a binary whose checksum is not the server's.
+func TestBootstrapScript(t *testing.T) {
+	s := servertest.New(t, servertest.Backends()[0], servertest.Options{Terraform: true})
+	ctx := context.Background()
+	pushTemplate(t, s.Admin, "plain", "testdata/plain")
+	c := s.NewMember(t, "boris")
+	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "dev", Template: "plain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSucceed(t, c, ws.LatestBuild)
+	script := initScript(t, s, ws.ID)
+	want := fileDigest(t, clitest.Binary(t))
+
+	// A server that hands out another binary: a script that leaves a mark.
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("#!/bin/sh\ntouch \"$MARKER\"\n"))
+	}))
+	t.Cleanup(fake.Close)
+	accessLine := regexp.MustCompile(`(?m)^ACCESS_URL=.*$`)
+	if !accessLine.MatchString(script) {
+		t.Fatal("the bootstrap script has no ACCESS_URL line")
+	}
+	fakeScript := accessLine.ReplaceAllString(script, "ACCESS_URL="+strconv.Quote(fake.URL))
+
+	fixed := "coder-agent." + strconv.Itoa(os.Getuid())
+	tests := []struct {
+		name     string
+		script   string
+		prepare  func(t *testing.T, tmp string)
+		wantUsed bool   // the binary lands in $TMPDIR/coder-agent.<uid>
+		wantErr  string // in stderr
+		root     bool   // needs root (chown to another user)
+	}{
+		{name: "fresh", script: script, wantUsed: true, wantErr: "CODER_AGENT_TOKEN is not set"},
+		{name: "own private folder reused", script: script, wantUsed: true, wantErr: "CODER_AGENT_TOKEN is not set", prepare: func(t *testing.T, tmp string) {
+			mkdir(t, filepath.Join(tmp, fixed), 0o700)
+		}},
+		{name: "folder open to all", script: script, wantErr: "CODER_AGENT_TOKEN is not set", prepare: func(t *testing.T, tmp string) {
+			mkdir(t, filepath.Join(tmp, fixed), 0o777)
+		}},
+		{name: "folder a symlink", script: script, wantErr: "CODER_AGENT_TOKEN is not set", prepare: func(t *testing.T, tmp string) {
+			mkdir(t, filepath.Join(tmp, "elsewhere"), 0o700)
+			if err := os.Symlink(filepath.Join(tmp, "elsewhere"), filepath.Join(tmp, fixed)); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "folder of another user", script: script, root: true, wantErr: "CODER_AGENT_TOKEN is not set", prepare: func(t *testing.T, tmp string) {
+			dir := filepath.Join(tmp, fixed)
+			mkdir(t, dir, 0o777)
+			if err := os.Chown(dir, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "binary with another checksum", script: fakeScript, wantUsed: true, wantErr: "checksum"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.root && os.Getuid() != 0 {
+				t.Skip("SKIPPING: needs root to give a folder to another user")
+			}
+			tmp := t.TempDir()
+			if tt.prepare != nil {
+				tt.prepare(t, tmp)
+			}
+			file := filepath.Join(tmp, "bootstrap.sh")
+			if err := os.WriteFile(file, []byte(tt.script), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			marker := filepath.Join(tmp, "marker")
+			cmd := exec.Command("sh", file)
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + tmp, "TMPDIR=" + tmp, "MARKER=" + marker}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			if err == nil {
+				t.Fatalf("bootstrap: got exit 0, want a failure (no agent token, or a bad binary)")
+			}
+			if !strings.Contains(stderr.String(), tt.wantErr) {
+				t.Errorf("bootstrap stderr: got %q, want %q in it", stderr.String(), tt.wantErr)
+			}
+			if _, err := os.Stat(marker); err == nil {
+				t.Errorf("the binary of the other server ran: got its mark, want none")
+			}
+			fixedBinary := filepath.Join(tmp, fixed, "coder")
+			_, err = os.Lstat(fixedBinary)
+			switch {
+			case tt.wantUsed && tt.wantErr != "checksum" && err != nil:
+				t.Errorf("binary in %s: got %v, want it there", fixed, err)
+			case !tt.wantUsed && err == nil:
+				t.Errorf("binary in %s: got one, want none (the folder is not private)", fixed)
+			}
+			// Where the binary went: one folder, private, the right binary.
+			found, _ := filepath.Glob(filepath.Join(tmp, "coder-agent.*", "coder*"))
+			found2, _ := filepath.Glob(filepath.Join(tmp, "elsewhere", "coder*"))
+			found = append(found, found2...)
+			if tt.wantErr == "checksum" {
+				if len(found) != 0 {
+					t.Errorf("after a checksum mismatch: got %d binaries left, want none", len(found))
+				}
+				return
+			}
+			if len(found) != 1 {
+				t.Fatalf("binaries: got %d, want 1", len(found))
+			}
+			if got := fileDigest(t, found[0]); got != want {
+				t.Errorf("binary %s: got sha256 %s, want the server's %s", found[0], got, want)
+			}
+			fi, err := os.Stat(filepath.Dir(found[0]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o700 {
+				t.Errorf("binary folder mode: got %v, want 0700", fi.Mode().Perm())
+			}
+			if strings.Contains(found[0], "elsewhere") {
+				t.Errorf("binary written through the symlink, want a new folder")
+			}
+		})
+	}
+}
+
+func mkdir(t *testing.T, dir string, mode os.FileMode) {
+	t.Helper()
+	if err := os.Mkdir(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+}
