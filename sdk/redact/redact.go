@@ -12,9 +12,10 @@
 //     values are instead kept away from the places that print text: the
 //     provisioner does not hand them to Terraform (see Maskable).
 //   - Any run of white space in a value matches any run of white space in
-//     the text, including a line break followed by indentation or by the
-//     "│" of a Terraform diagnostic box: Terraform word-wraps long error
-//     messages, and a quoted value then spans lines.
+//     the text of up to 256 bytes and two line breaks, including a line
+//     break followed by indentation or by the "│" of a Terraform diagnostic
+//     box: Terraform word-wraps long error messages, and a quoted value then
+//     spans lines.
 //   - A value also matches where the text holds it quoted with backslash
 //     escapes, as JSON, Go or Terraform print strings (\" \\ \n \t \u00e9
 //     \U0001F600 \a ...), also quoted twice (JSON in a JSON string).
@@ -48,7 +49,7 @@ func Maskable(v string) bool { return len(strings.TrimSpace(v)) >= MinBytes }
 // nil Redactor masks nothing.
 type Redactor struct {
 	needles [][]rune
-	byFirst map[rune][]int
+	ac      *automaton
 }
 
 // Source gives the Redactor to use now; a Stream asks it for every line,
@@ -63,7 +64,7 @@ func (r *Redactor) Redactor() *Redactor { return r }
 // New returns a Redactor for values. Values shorter than MinBytes are left
 // out (see the package documentation).
 func New(values []sdk.SecretValue) *Redactor {
-	r := &Redactor{byFirst: map[rune][]int{}}
+	r := &Redactor{}
 	seen := map[string]bool{}
 	add := func(s string) {
 		if !Maskable(s) {
@@ -75,7 +76,6 @@ func New(values []sdk.SecretValue) *Redactor {
 			return
 		}
 		seen[key] = true
-		r.byFirst[n[0]] = append(r.byFirst[n[0]], len(r.needles))
 		r.needles = append(r.needles, n)
 	}
 	for _, v := range values {
@@ -87,6 +87,7 @@ func New(values []sdk.SecretValue) *Redactor {
 			}
 		}
 	}
+	r.ac = newAutomaton(r.needles)
 	return r
 }
 
@@ -126,24 +127,14 @@ func (r *Redactor) scan(text string) ([]span, []partial) {
 	view := rawUnits(text)
 	for level := 0; ; level++ {
 		c := collapse(view)
-		for i := range c {
-			for _, ni := range r.byFirst[c[i].r] {
-				n := r.needles[ni]
-				k := 0
-				for k < len(n) && i+k < len(c) && c[i+k].r == n[k] {
-					k++
-				}
-				switch {
-				case k == len(n):
-					full = append(full, span{c[i].start, c[i+k-1].end})
-				case i+k == len(c):
-					last := c[i+k-1]
-					if n[k-1] == ' ' {
-						last = c[i+k-2] // a needle starts with no gap
-					}
-					parts = append(parts, partial{c[i].start, last.end - c[i].start})
-				}
+		f, at := r.ac.find(c)
+		full = append(full, f...)
+		if at >= 0 {
+			last := len(c) - 1
+			if c[last].r == ' ' && last > at {
+				last-- // a value starts with no gap, so it ends with none
 			}
+			parts = append(parts, partial{c[at].start, c[last].end - c[at].start})
 		}
 		// Text quoted once or twice (JSON in a JSON string) is decoded;
 		// deeper quoting is not looked at.
@@ -193,9 +184,19 @@ func rawUnits(s string) []unit {
 	return out
 }
 
+// A run of white space longer than maxGapBytes, or with more than
+// maxGapBreaks line breaks, is not where a value went on: no wrap makes one.
+// (Without the bound, the first word of a value followed by blank lines
+// would hold back every line after it.)
+const (
+	maxGapBytes  = 256
+	maxGapBreaks = 2
+)
+
 // collapse turns every run of white space into one ' ' unit. After a line
 // break, the run also takes in the "│" or "|" that Terraform draws at the
-// start of each line of a diagnostic.
+// start of each line of a diagnostic. A run past the bounds above becomes
+// two ' ' units, which no value matches.
 func collapse(us []unit) []unit {
 	out := make([]unit, 0, len(us))
 	for i := 0; i < len(us); {
@@ -204,17 +205,25 @@ func collapse(us []unit) []unit {
 			i++
 			continue
 		}
-		start, newline := i, false
+		start, newline, breaks := i, false, 0
 		for i < len(us) {
 			c := us[i].r
 			if c == '\n' || c == '\r' {
 				newline = true
+				if c == '\n' {
+					breaks++
+				}
 			} else if !unicode.IsSpace(c) && !(newline && (c == '│' || c == '|')) {
 				break
 			}
 			i++
 		}
-		out = append(out, unit{' ', us[start].start, us[i-1].end})
+		first, last := us[start], us[i-1]
+		if breaks > maxGapBreaks || last.end-first.start > maxGapBytes {
+			out = append(out, unit{' ', first.start, first.end}, unit{' ', us[start+1].start, last.end})
+			continue
+		}
+		out = append(out, unit{' ', first.start, last.end})
 	}
 	return out
 }

@@ -193,23 +193,48 @@ type switching struct{ r *redact.Redactor }
 
 func (s *switching) Redactor() *redact.Redactor { return s.r }
 
-// TestStreamBounded feeds a value's beginning followed by more white space
-// than MaxHeld: the held line goes out, masked, and memory stays bounded.
+// TestStreamBounded feeds the beginning of a value, wide apart (gaps of
+// 200 spaces) a line at a time, until more than MaxHeld bytes are held: the
+// oldest line goes out, masked from where the value begins, so memory
+// stays bounded.
 func TestStreamBounded(t *testing.T) {
 	t.Parallel()
-	r := redact.New([]sdk.SecretValue{sdk.SecretValue(phrase)})
+	word := "abcdefgh"
+	words := make([]string, 2*redact.MaxHeld/200)
+	for i := range words {
+		words[i] = word
+	}
+	r := redact.New([]sdk.SecretValue{sdk.SecretValue(strings.Join(words, " "))})
 	var got []string
 	s := redact.NewStream(r, func(line string, _ int) { got = append(got, line) })
-	s.Line("begin alpha bravo", 0)
-	blank := strings.Repeat(" ", 128<<10)
-	for i := 0; i < 2*redact.MaxHeld/len(blank); i++ {
-		s.Line(blank, i)
+	s.Line("begin "+word, 0)
+	gap := strings.Repeat(" ", 200)
+	chunk := gap + strings.Join(words[:50], gap)
+	for i := 0; len(got) == 0 && i < 2*redact.MaxHeld/len(chunk); i++ {
+		s.Line(chunk, i+1)
 	}
 	if len(got) == 0 {
 		t.Fatal("nothing went out: got 0 lines, want the oldest line out once MaxHeld is passed")
 	}
 	if got[0] != "begin ********" {
-		t.Errorf("first line: got %q, want %q", got[0], "begin ********")
+		t.Errorf("first line: got %.40q, want %q", got[0], "begin ********")
+	}
+	s.Close()
+}
+
+// TestStreamBlankLinesEndAValue checks that blank lines after the first
+// word of a value let the lines go: no wrap makes a run of blank lines.
+func TestStreamBlankLinesEndAValue(t *testing.T) {
+	t.Parallel()
+	r := redact.New([]sdk.SecretValue{sdk.SecretValue(phrase)})
+	var got []string
+	s := redact.NewStream(r, func(line string, _ int) { got = append(got, line) })
+	s.Line("alpha", 0)
+	for i := 0; i < 100000; i++ {
+		s.Line("", i+1)
+	}
+	if len(got) < 99990 {
+		t.Errorf("after the first word and blank lines: got %d lines out, want nearly all 100001", len(got))
 	}
 	s.Close()
 }

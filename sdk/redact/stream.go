@@ -5,7 +5,7 @@ import "strings"
 // MaxHeld bounds the bytes of the lines a Stream holds back while a value
 // may be continuing. Past it the oldest line goes out with everything from
 // the start of the possible value to its end masked.
-const MaxHeld = 1 << 20
+const MaxHeld = 256 << 10
 
 // Stream masks values in a sequence of lines (without their line breaks),
 // so a value that spans lines is masked on each of them. Every line given
