@@ -400,7 +400,21 @@ func TestQuestionsOnATerminal(t *testing.T) {
 // reaches the workspace through coder_env.
 func TestCoderV2Template(t *testing.T) {
 	e := newWorkspaceEnv(t, "sqlite")
-	e.sh(t, `coder templates push v2 -d "$D"`, "D="+absPath(t, "testdata/v2template"))
+	// The local example template, plus a file of v2 types.
+	dir := t.TempDir()
+	for src, dst := range map[string]string{
+		filepath.Join(localTemplate(t), "main.tf"): "main.tf",
+		absPath(t, "testdata/v2template/v2.tf"):    "v2.tf",
+	} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.sh(t, `coder templates push v2 -d "$D"`, "D="+dir)
 	e.sh(t, `coder create app-ws --template v2`)
 	if got := strings.TrimSpace(e.ssh(t, "app-ws", "printenv REGION")); got != "eu-west/2" {
 		t.Errorf("REGION in the workspace: got %q, want the parameters' defaults eu-west/2", got)

@@ -24,11 +24,7 @@ func newShowCommand(g *globalOptions) *cobra.Command {
 				return fmt.Errorf("unknown output format %q: use text or json", output)
 			}
 			ctx := cmd.Context()
-			c, err := g.client(ctx)
-			if err != nil {
-				return err
-			}
-			ws, err := lookupWorkspace(ctx, c, args[0])
+			c, ws, err := g.workspace(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -88,11 +84,7 @@ func newLogsCommand(g *globalOptions) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, err := g.client(ctx)
-			if err != nil {
-				return err
-			}
-			ws, err := lookupWorkspace(ctx, c, args[0])
+			c, ws, err := g.workspace(ctx, args[0])
 			if err != nil {
 				return err
 			}

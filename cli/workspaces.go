@@ -108,6 +108,16 @@ func lookupWorkspace(ctx context.Context, c *sdk.Client, name string) (sdk.Works
 	return ws, nil
 }
 
+// workspace returns a logged-in client and the caller's workspace name.
+func (g *globalOptions) workspace(ctx context.Context, name string) (*sdk.Client, sdk.Workspace, error) {
+	c, err := g.client(ctx)
+	if err != nil {
+		return nil, sdk.Workspace{}, err
+	}
+	ws, err := lookupWorkspace(ctx, c, name)
+	return c, ws, err
+}
+
 func workspaceNames(ctx context.Context, c *sdk.Client) func() ([]string, error) {
 	return func() ([]string, error) {
 		list, err := c.Workspaces(ctx, sdk.Me)
@@ -163,11 +173,7 @@ func newStartCommand(g *globalOptions) *cobra.Command {
 		Short: "Start a workspace (a running one is left alone; --force starts it again)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ws, err := lookupWorkspace(cmd.Context(), c, args[0])
+			c, ws, err := g.workspace(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -200,11 +206,7 @@ func newStopCommand(g *globalOptions) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, err := g.client(ctx)
-			if err != nil {
-				return err
-			}
-			ws, err := lookupWorkspace(ctx, c, args[0])
+			c, ws, err := g.workspace(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -275,11 +277,7 @@ resources) is left behind for you to remove.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, err := g.client(ctx)
-			if err != nil {
-				return err
-			}
-			ws, err := lookupWorkspace(ctx, c, args[0])
+			c, ws, err := g.workspace(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -330,11 +328,7 @@ workspace is only started). On a terminal it asks first (-y does not ask).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, err := g.client(ctx)
-			if err != nil {
-				return err
-			}
-			ws, err := lookupWorkspace(ctx, c, args[0])
+			c, ws, err := g.workspace(ctx, args[0])
 			if err != nil {
 				return err
 			}
