@@ -171,3 +171,43 @@ func TestStopCancelsBuild(t *testing.T) {
 		t.Errorf("build processes left after the cancel: %v", pids)
 	}
 }
+
+// TestSharedDataDirKeepsRunningBuilds: two server processes on one
+// PostgreSQL database given the same --data-dir. The second one's start
+// leaves the first one's running build (its folder and processes) alone,
+// and each process builds in a folder of its own.
+func TestSharedDataDirKeepsRunningBuilds(t *testing.T) {
+	requireTerraform(t)
+	first := clitest.StartServer(t, "postgres")
+	u := clitest.NewUser(t)
+	login(t, first, u)
+	e := &workspaceEnv{srv: first, u: u, c: u.Client(t)}
+	e.sh(t, `coder templates push slow -d "$D"`, "D="+absPath(t, "testdata/slowbuild"))
+	ctx := context.Background()
+	ws, err := e.c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "slow", Template: "slow"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(first.DataDir, "workspaces", "slow-once")
+	waitFor(t, 60*time.Second, func() bool { _, err := os.Stat(marker); return err == nil }, "the build to reach its slow step")
+	before := buildFolders(t, first.DataDir)
+	if len(before) != 1 {
+		t.Fatalf("build folders mid-build: %v, want one", before)
+	}
+	second := clitest.StartSecondServerIn(t, first, first.DataDir)
+	if _, err := os.Stat(before[0]); err != nil {
+		t.Fatalf("the second server's start removed the first one's running build folder: %v\nsecond server:\n%s", err, second.Output.String())
+	}
+	if pids := processesUnder(filepath.Dir(before[0])); len(pids) == 0 {
+		t.Errorf("the second server's start killed the first one's build processes")
+	}
+	procs, err := filepath.Glob(filepath.Join(first.DataDir, "builds", "proc-*"))
+	if err != nil || len(procs) != 2 {
+		t.Errorf("per-process folders: %v (%v), want one for each server", procs, err)
+	}
+	b, err := e.c.Build(ctx, ws.LatestBuild.ID)
+	if err != nil || b.Status != sdk.BuildRunning {
+		t.Errorf("the first server's build after the second started: %+v, %v; want running", b, err)
+	}
+	e.sh(t, `coder stop slow`)
+}

@@ -421,3 +421,30 @@ func TestCoderV2Template(t *testing.T) {
 	}
 	e.sh(t, `coder delete app-ws -y`)
 }
+
+// TestOneAgentPerWorkspace: a start of the local template stops an agent
+// that an earlier start left running without a stop (here: the workspace
+// was deleted with --orphan, then created again under the same name), so
+// a workspace never runs two agents.
+func TestOneAgentPerWorkspace(t *testing.T) {
+	e := newWorkspaceEnv(t, "sqlite")
+	e.sh(t, `coder create dev --template local`)
+	pidfile := filepath.Join(e.home("dev"), ".coder-agent.pid")
+	first := waitForFile(t, pidfile)
+	if !processAlive(first) {
+		t.Fatalf("the first agent (pid %d) is not running", first)
+	}
+	e.sh(t, `coder delete dev --orphan -y`)
+	if !processAlive(first) {
+		t.Fatalf("delete --orphan stopped the agent; the test needs it left behind")
+	}
+	e.sh(t, `coder create dev --template local`)
+	second := waitForFile(t, pidfile)
+	if second == first {
+		t.Fatalf("the second start did not start an agent of its own")
+	}
+	waitFor(t, 10*time.Second, func() bool { return !processAlive(first) }, "the earlier agent to stop")
+	if got := strings.TrimSpace(e.ssh(t, "dev", "echo ok")); got != "ok" {
+		t.Errorf("a session in the new workspace: %q", got)
+	}
+}

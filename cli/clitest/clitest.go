@@ -180,10 +180,17 @@ func KillLocalAgents(dataDir string) {
 // database and keys as first, with its own data folder and port.
 func StartSecondServer(t testing.TB, first *Server) *Server {
 	t.Helper()
+	return StartSecondServerIn(t, first, t.TempDir())
+}
+
+// StartSecondServerIn is StartSecondServer with the data folder dataDir
+// (first's own, to share it).
+func StartSecondServerIn(t testing.TB, first *Server, dataDir string) *Server {
+	t.Helper()
 	if first.PostgresURL == "" {
 		t.Fatal("a second server needs PostgreSQL")
 	}
-	s := &Server{DataDir: t.TempDir(), PostgresURL: first.PostgresURL, Keys: first.Keys, Output: &SyncBuffer{}}
+	s := &Server{DataDir: dataDir, PostgresURL: first.PostgresURL, Keys: first.Keys, Output: &SyncBuffer{}}
 	t.Cleanup(func() {
 		KillLocalAgents(s.DataDir)
 		KillProcessesUnder(s.DataDir)

@@ -85,6 +85,14 @@ resource "terraform_data" "agent" {
       mkdir -p "$WORKSPACE_HOME"
       chmod 700 "$WORKSPACE_HOME"
       cd "$WORKSPACE_HOME"
+      # An agent of an earlier start that no stop ended (its build was
+      # interrupted) goes first: one workspace, one agent.
+      if [ -f .coder-agent.pid ]; then
+        old=$(cat .coder-agent.pid)
+        kill -s TERM -- "-$old" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+        kill -s KILL -- "-$old" 2>/dev/null || true
+      fi
       env -i HOME="$WORKSPACE_HOME" USER="$(id -un)" SHELL=/bin/bash PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
         CODER_AGENT_TOKEN="$AGENT_TOKEN" \
         setsid sh -c "$INIT_SCRIPT" > "$WORKSPACE_HOME/.coder-agent.log" 2>&1 < /dev/null &
