@@ -211,3 +211,38 @@ func TestSharedDataDirKeepsRunningBuilds(t *testing.T) {
 	}
 	e.sh(t, `coder stop slow`)
 }
+
+// TestServerKilledMidStop kills the server during a stop build: after the
+// restart the workspace is reported as a failed stop (never as running),
+// and a new stop succeeds.
+func TestServerKilledMidStop(t *testing.T) {
+	e := newWorkspaceEnv(t, "sqlite")
+	e.sh(t, `coder templates push slowstop -d "$D"`, "D="+absPath(t, "testdata/slowstop"))
+	e.sh(t, `coder create ws --template slowstop`)
+	ctx := context.Background()
+	b, err := e.c.CreateBuild(ctx, sdk.Me, "ws", sdk.TransitionStop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(e.srv.DataDir, "workspaces", "slow-stop-once")
+	waitFor(t, 60*time.Second, func() bool { _, err := os.Stat(marker); return err == nil }, "the stop build to reach its slow step")
+	e.srv.Kill(t)
+	e.srv.Restart(t)
+	w, err := e.c.Workspace(ctx, sdk.Me, "ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.LatestBuild.ID != b.ID || w.LatestBuild.Transition != sdk.TransitionStop || w.LatestBuild.Status != sdk.BuildFailed {
+		t.Fatalf("after a crash mid-stop the latest build is #%d %s %s, want the stop build, failed", w.LatestBuild.BuildNumber, w.LatestBuild.Transition, w.LatestBuild.Status)
+	}
+	if out := e.sh(t, `coder list`); !strings.Contains(out, "failed (stop)") || strings.Contains(out, "running") {
+		t.Errorf("coder list after a crash mid-stop:\n%s", out)
+	}
+	if r := e.u.Sh(t, "", `coder ssh ws -- true`, nil, nil); r.ExitCode == 0 || !strings.Contains(r.Stderr, "not running") {
+		t.Errorf("coder ssh after a crash mid-stop: exit %d %q", r.ExitCode, r.Stderr)
+	}
+	e.sh(t, `coder stop ws`)
+	if w, err := e.c.Workspace(ctx, sdk.Me, "ws"); err != nil || w.LatestBuild.Status != sdk.BuildSucceeded || w.LatestBuild.Transition != sdk.TransitionStop {
+		t.Errorf("a new stop after the crash: %+v, %v", w.LatestBuild, err)
+	}
+}
