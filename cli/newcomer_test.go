@@ -16,6 +16,7 @@ import (
 
 	"github.com/usersecrets/coder/cli/clitest"
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/store"
 )
 
 // TestBuildOutput: a build shows its stages with their timings, and only
@@ -446,5 +447,41 @@ func TestOneAgentPerWorkspace(t *testing.T) {
 	waitFor(t, 10*time.Second, func() bool { return !processAlive(first) }, "the earlier agent to stop")
 	if got := strings.TrimSpace(e.ssh(t, "dev", "echo ok")); got != "ok" {
 		t.Errorf("a session in the new workspace: %q", got)
+	}
+}
+
+// TestDeleteOrphanWithUnreadableState: a workspace whose sealed state was
+// altered cannot be stopped (the state does not open), and `coder delete
+// --orphan` still removes it, on both databases.
+func TestDeleteOrphanWithUnreadableState(t *testing.T) {
+	for _, backend := range clitest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			e := newWorkspaceEnv(t, backend)
+			e.sh(t, `coder create dev --template local`)
+			st, _ := e.srv.OpenStore(t)
+			ws := st.(store.WorkspaceStore)
+			ctx := context.Background()
+			w, err := ws.GetWorkspaceByOwnerAndName(ctx, e.me.ID, "dev")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ct, keyID, err := ws.GetWorkspaceState(ctx, w.ID)
+			if err != nil || ct == nil {
+				t.Fatalf("the workspace's state: %v (%d bytes)", err, len(ct))
+			}
+			altered := append([]byte(nil), ct...)
+			altered[len(altered)-1] ^= 0xff
+			if err := ws.ReplaceWorkspaceState(ctx, w.ID, keyID, altered, keyID); err != nil {
+				t.Fatal(err)
+			}
+			if r := e.u.Sh(t, "", `coder stop dev`, nil, nil); r.ExitCode == 0 || !strings.Contains(r.Stderr, "state") {
+				t.Fatalf("stop with an altered state: exit %d\n%s", r.ExitCode, r.Stderr)
+			}
+			e.sh(t, `coder delete dev --orphan -y`)
+			if _, err := e.c.Workspace(ctx, sdk.Me, "dev"); sdk.StatusCode(err) != 404 {
+				t.Errorf("after delete --orphan: got %v, want 404", err)
+			}
+			clitest.KillLocalAgents(e.srv.DataDir)
+		})
 	}
 }
