@@ -12,7 +12,8 @@
 //     values are instead kept away from the places that print text: the
 //     provisioner does not hand them to Terraform (see Maskable).
 //   - Any run of white space in a value matches any run of white space in
-//     the text of up to 256 bytes and two line breaks, including a line
+//     the text of up to 256 bytes and two line breaks (more when the value
+//     itself holds a longer run: a value as it is always matches), including a line
 //     break followed by indentation or by the "│" of a Terraform diagnostic
 //     box: Terraform word-wraps long error messages, and a quoted value then
 //     spans lines.
@@ -50,6 +51,10 @@ func Maskable(v string) bool { return len(strings.TrimSpace(v)) >= MinBytes }
 type Redactor struct {
 	needles [][]rune
 	ac      *automaton
+	// gapBytes and gapBreaks bound a run of white space that may stand
+	// for one in a value: maxGapBytes and maxGapBreaks, or more when a
+	// value itself holds a longer run (a value as it is always matches).
+	gapBytes, gapBreaks int
 }
 
 // Source gives the Redactor to use now; a Stream asks it for every line,
@@ -64,12 +69,14 @@ func (r *Redactor) Redactor() *Redactor { return r }
 // New returns a Redactor for values. Values shorter than MinBytes are left
 // out (see the package documentation).
 func New(values []sdk.SecretValue) *Redactor {
-	r := &Redactor{}
+	r := &Redactor{gapBytes: maxGapBytes, gapBreaks: maxGapBreaks}
 	seen := map[string]bool{}
 	add := func(s string) {
 		if !Maskable(s) {
 			return
 		}
+		gapBytes, gapBreaks := widestGap(strings.TrimSpace(s))
+		r.gapBytes, r.gapBreaks = max(r.gapBytes, gapBytes), max(r.gapBreaks, gapBreaks)
 		n := canonical(s)
 		key := string(n)
 		if seen[key] {
@@ -126,7 +133,7 @@ func (r *Redactor) scan(text string) ([]span, []partial) {
 	var parts []partial
 	view := rawUnits(text)
 	for level := 0; ; level++ {
-		c := collapse(view)
+		c := collapse(view, r.gapBytes, r.gapBreaks)
 		f, at := r.ac.find(c)
 		full = append(full, f...)
 		if at >= 0 {
@@ -197,7 +204,7 @@ const (
 // break, the run also takes in the "│" or "|" that Terraform draws at the
 // start of each line of a diagnostic. A run past the bounds above becomes
 // two ' ' units, which no value matches.
-func collapse(us []unit) []unit {
+func collapse(us []unit, gapBytes, gapBreaks int) []unit {
 	out := make([]unit, 0, len(us))
 	for i := 0; i < len(us); {
 		if !unicode.IsSpace(us[i].r) {
@@ -219,13 +226,31 @@ func collapse(us []unit) []unit {
 			i++
 		}
 		first, last := us[start], us[i-1]
-		if breaks > maxGapBreaks || last.end-first.start > maxGapBytes {
+		if breaks > gapBreaks || last.end-first.start > gapBytes {
 			out = append(out, unit{' ', first.start, first.end}, unit{' ', us[start+1].start, last.end})
 			continue
 		}
 		out = append(out, unit{' ', first.start, last.end})
 	}
 	return out
+}
+
+// widestGap returns the most bytes and the most line breaks of a run of
+// white space in s.
+func widestGap(s string) (bytes, breaks int) {
+	runBytes, runBreaks := 0, 0
+	for _, c := range s {
+		if !unicode.IsSpace(c) {
+			runBytes, runBreaks = 0, 0
+			continue
+		}
+		runBytes += utf8.RuneLen(c)
+		if c == '\n' {
+			runBreaks++
+		}
+		bytes, breaks = max(bytes, runBytes), max(breaks, runBreaks)
+	}
+	return bytes, breaks
 }
 
 var simpleEscapes = map[rune]rune{
