@@ -97,6 +97,7 @@ func defaultDataDir() string {
 
 func newServerCommand() *cobra.Command {
 	o := &serverOptions{limits: sdk.DefaultLimits}
+	envErr = nil // read again for this command tree
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the server: the REST API, the secret store and the provisioner",
