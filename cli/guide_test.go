@@ -214,8 +214,8 @@ coder secret list api-key`)
 				t.Fatalf("list -o json differs from the API (-api +cli):\n%s", diff)
 			}
 			r = sh(`coder secret list api-key -o json`)
-			var one sdk.Secret
-			if err := json.Unmarshal([]byte(r.Stdout), &one); err != nil || one.Name != "api-key" {
+			var one []sdk.Secret
+			if err := json.Unmarshal([]byte(r.Stdout), &one); err != nil || len(one) != 1 || one[0].Name != "api-key" {
 				t.Fatalf("list api-key -o json: %v\n%s", err, r.Stdout)
 			}
 

@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -84,7 +86,54 @@ func NewRootCommand() *cobra.Command {
 	for _, c := range extraCommands {
 		root.AddCommand(c(g))
 	}
+	strictArgs(root)
 	return root
+}
+
+// strictArgs makes every command of the tree refuse what it does not know.
+// cobra prints help and exits 0 when a parent command without RunE gets an
+// unknown subcommand (`coder secret bogus`); here each parent errors instead,
+// suggesting the subcommands it has that are close, and prints its help
+// only when run alone. A leaf that declares no Args takes none.
+func strictArgs(cmd *cobra.Command) {
+	if cmd.HasSubCommands() && !cmd.Runnable() {
+		cmd.Args = unknownSubcommand
+		cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	} else if cmd.Args == nil {
+		cmd.Args = cobra.NoArgs
+	}
+	for _, c := range cmd.Commands() {
+		strictArgs(c)
+	}
+}
+
+// unknownSubcommand is the Args of a parent command: any argument is an
+// unknown subcommand (cobra has already matched the known ones).
+func unknownSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	err := fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	near := cmd.SuggestionsFor(args[0])
+	for _, n := range closest(args[0], names) {
+		if !slices.Contains(near, n) {
+			near = append(near, n)
+		}
+	}
+	if len(near) > 0 {
+		quoted := make([]string, len(near))
+		for i, n := range near {
+			quoted[i] = fmt.Sprintf("%q", n)
+		}
+		return &hinted{err: err, hint: "Did you mean " + strings.Join(quoted, " or ") + "?"}
+	}
+	return &hinted{err: err, hint: fmt.Sprintf("Run '%s --help' for its commands: %s.", cmd.CommandPath(), strings.Join(names, ", "))}
 }
 
 // extraCommands lets other files of this package register commands.

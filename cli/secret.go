@@ -234,6 +234,7 @@ func newSecretListCommand(g *globalOptions) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:               "list [NAME]",
+		Aliases:           []string{"ls"},
 		ValidArgsFunction: g.completeSecrets,
 		Short:             "List your secrets, or show one (metadata only, never values)",
 		Args:              cobra.MaximumNArgs(1),
@@ -262,13 +263,13 @@ func newSecretListCommand(g *globalOptions) *cobra.Command {
 			if output == "json" {
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
-				if len(args) == 1 {
-					return enc.Encode(list[0])
+				if list == nil {
+					list = []sdk.Secret{}
 				}
 				return enc.Encode(list)
 			}
 			if len(list) == 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "You have no secrets. Create one with: echo -n \"$VALUE\" | coder secret create NAME --env NAME")
+				fmt.Fprintln(cmd.ErrOrStderr(), "No secrets found.")
 				return nil
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -301,6 +302,7 @@ func newSecretDeleteCommand(g *globalOptions) *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
 		Use:               "delete NAME",
+		Aliases:           []string{"rm", "remove"},
 		ValidArgsFunction: g.completeSecrets,
 		Short:             "Delete a secret (files already written to workspaces stay on disk)",
 		Args:              cobra.ExactArgs(1),
