@@ -16,7 +16,8 @@
 //     itself holds a longer run: a value as it is always matches), including a line
 //     break followed by indentation or by the "│" of a Terraform diagnostic
 //     box: Terraform word-wraps long error messages, and a quoted value then
-//     spans lines.
+//     spans lines. (So a value with "|" right after a space, wrapped at that
+//     space, is not matched: the "|" reads as the box's border.)
 //   - A value also matches where the text holds it quoted with backslash
 //     escapes, as JSON, Go or Terraform print strings (\" \\ \n \t \u00e9
 //     \U0001F600 \a ...), also quoted twice (JSON in a JSON string).
