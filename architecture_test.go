@@ -52,6 +52,7 @@ var testKits = []string{
 	"provider/internal/tftest",
 	"provider/internal/testprovider",
 	"provider/internal/docsgen",
+	"bench",
 }
 
 // envReaders are the functions that read configuration from the process's
