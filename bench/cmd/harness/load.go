@@ -29,7 +29,9 @@ type loadSpec struct {
 	timeout time.Duration // per request; a request cut by it is a timeout
 }
 
-// loadResult is what one load measured, over its counted window.
+// loadResult is what one load measured, over its counted window. The
+// latencies are those of the answered requests; a timeout is counted, not
+// timed.
 type loadResult struct {
 	ok       int
 	errors   int // transport errors and non-200 answers
@@ -74,15 +76,15 @@ func runLoad(ctx context.Context, spec loadSpec) loadResult {
 				}
 				n, err := oneRequest(ctx, hc, spec)
 				done := time.Now()
-				if begin.Before(counted) || done.After(end) {
-					continue
-				}
+				// A request started in the counted window counts: its
+				// failure always, its answer if it came within the window.
 				switch {
+				case begin.Before(counted):
 				case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 					t.timeouts++
 				case err != nil:
 					t.errors++
-				default:
+				case !done.After(end):
 					t.lat = append(t.lat, done.Sub(begin))
 					t.bytes = n
 				}
