@@ -100,7 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.runs, "runs", 3, "runs of each figure; the table shows their median")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "counted length of each load (HTTP and pgbench, which rounds up to whole seconds)")
 	fs.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "uncounted start of each HTTP load (connections open, caches fill)")
-	fs.DurationVar(&cfg.timeout, "request-timeout", 2*time.Second, "an HTTP request not answered within this is a timeout")
+	fs.DurationVar(&cfg.timeout, "request-timeout", 5*time.Second, "an HTTP request not answered within this is a timeout")
 	fs.IntVar(&cfg.clients, "clients", 32, "clients of the secret GET and list loads, and of pgbench -S")
 	fs.IntVar(&cfg.conns, "conns", 1000, "keep-alive connections of the manifest and hello loads")
 	fs.IntVar(&cfg.creates, "creates", 10, "workspaces created at once in the concurrent-create figure")
