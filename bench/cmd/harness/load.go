@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,7 +104,7 @@ func runLoad(ctx context.Context, spec loadSpec) loadResult {
 	}
 	r.ok = len(all)
 	r.rps = float64(r.ok) / spec.dur.Seconds()
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	slices.Sort(all)
 	r.p50, r.p99 = quantile(all, 0.50), quantile(all, 0.99)
 	return r
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -396,14 +397,8 @@ func parallel(n int, fn func(int) error) error {
 // ---- the report ----
 
 func median[T int | float64 | time.Duration](xs []T) T {
-	s := append([]T(nil), xs...)
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
 	n := len(s)
 	if n == 0 {
 		return 0

@@ -219,7 +219,7 @@ func tailString(s string, n int) string {
 	return s
 }
 
-// status reads /proc/<pid>/status fields in kB.
+// procStatusKB reads fields of /proc/<pid>/status, in kB.
 func procStatusKB(pid int, fields ...string) (map[string]int, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
