@@ -225,6 +225,19 @@ func machine() string {
 	return fmt.Sprintf("%d cores%s; %s/%s, %s", runtime.NumCPU(), mem, runtime.GOOS, runtime.GOARCH, runtime.Version())
 }
 
+// toolVersion is the first line a tool prints for its version, or
+// "unknown".
+func toolVersion(ctx context.Context, path string, args ...string) string {
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = append(cleanEnv(), "CHECKPOINT_DISABLE=1")
+	out, err := cmd.Output()
+	if err != nil {
+		return "unknown"
+	}
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return line
+}
+
 func loadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 // results holds every run's numbers.
 type results struct {
 	started, ended     time.Time
+	tools              string
 	loadBefore, loadAt string
 	loadAfter          string
 
@@ -57,6 +58,9 @@ func measure(ctx context.Context, cfg *config) (res *results, err error) {
 			return nil, err
 		}
 	}
+
+	res.tools = strings.Join([]string{toolVersion(ctx, cfg.coder, "version"),
+		toolVersion(ctx, cfg.terraform, "version"), toolVersion(ctx, cfg.pgbench, "--version")}, ", ")
 
 	cfg.logf("starting PostgreSQL")
 	pg, err := startPostgres(ctx, cfg.root)
@@ -460,6 +464,7 @@ func (r *results) report(cfg *config) string {
 		mode = " (smoke: tiny figures, not comparable)"
 	}
 	fmt.Fprintf(&b, "Measured %s to %s%s on %s.\n", r.started.Format("2006-01-02 15:04"), r.ended.Format("15:04 MST"), mode, machine())
+	fmt.Fprintf(&b, "Tools: %s.\n", r.tools)
 	fmt.Fprintf(&b, "Load average (1, 5, 15 min): %s at the start, %s after the loads, %s at the end.\n", r.loadBefore, r.loadAt, r.loadAfter)
 	fmt.Fprintf(&b, "Median of %d runs; loads of %s after %s of warm-up, request timeout %s; manifest body %d bytes.\n\n",
 		cfg.runs, cfg.duration, cfg.warmup, cfg.timeout, r.manifestBytes)
