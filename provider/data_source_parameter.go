@@ -18,10 +18,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
+// The interfaces parameterDataSource implements.
 var (
-	_ datasource.DataSource                   = &parameterDataSource{}
-	_ datasource.DataSourceWithConfigure      = &parameterDataSource{}
-	_ datasource.DataSourceWithValidateConfig = &parameterDataSource{}
+	_ datasource.DataSource                   = (*parameterDataSource)(nil)
+	_ datasource.DataSourceWithConfigure      = (*parameterDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*parameterDataSource)(nil)
 )
 
 // parameterDataSource is coder_parameter: a value the user chooses for a

@@ -15,7 +15,9 @@ import (
 	"github.com/usersecrets/coder/sdk/redact"
 )
 
+// The interfaces secretDataSource implements.
 var (
+	_ datasource.DataSource                     = (*secretDataSource)(nil)
 	_ datasource.DataSourceWithConfigure        = (*secretDataSource)(nil)
 	_ datasource.DataSourceWithConfigValidators = (*secretDataSource)(nil)
 )

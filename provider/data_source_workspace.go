@@ -11,7 +11,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-var _ datasource.DataSourceWithConfigure = (*workspaceDataSource)(nil)
+// The interfaces workspaceDataSource implements.
+var (
+	_ datasource.DataSource              = (*workspaceDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*workspaceDataSource)(nil)
+)
 
 // workspaceDataSource is coder_workspace: the workspace being built, from
 // the build's environment.

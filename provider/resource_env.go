@@ -11,6 +11,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
+// The interfaces envResource implements.
+var (
+	_ resource.Resource = (*envResource)(nil)
+)
+
 // Merge strategies of coder_env.
 const (
 	MergeReplace = "replace"

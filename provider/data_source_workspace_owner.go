@@ -11,7 +11,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-var _ datasource.DataSourceWithConfigure = (*workspaceOwnerDataSource)(nil)
+// The interfaces workspaceOwnerDataSource implements.
+var (
+	_ datasource.DataSource              = (*workspaceOwnerDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*workspaceOwnerDataSource)(nil)
+)
 
 // workspaceOwnerDataSource is coder_workspace_owner: the user who owns the
 // workspace being built, from the build's environment.

@@ -14,7 +14,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-var _ resource.ResourceWithValidateConfig = (*scriptResource)(nil)
+// The interfaces scriptResource implements.
+var (
+	_ resource.Resource                   = (*scriptResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*scriptResource)(nil)
+)
 
 // scriptResource is coder_script: a script the agent runs on start, on
 // stop or on a cron schedule. It only lives in the state.

@@ -25,7 +25,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
+// The interfaces agentResource implements.
 var (
+	_ resource.Resource                   = (*agentResource)(nil)
 	_ resource.ResourceWithConfigure      = (*agentResource)(nil)
 	_ resource.ResourceWithValidateConfig = (*agentResource)(nil)
 )
