@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -109,9 +110,11 @@ func runAgent(cmd *cobra.Command, o *agentOptions) error {
 	var a *agent.Agent
 	var streams func(net.Conn)
 	sshSrv, err := agentssh.New(agentssh.Options{
-		Env:    func() []string { return a.SessionEnv() },
-		Dir:    func() string { return a.WorkDir() },
-		Logger: logger.With("component", "ssh"),
+		Env: func() []string { return a.SessionEnv() },
+		Dir: func() string { return a.WorkDir() },
+		// Sessions wait for the startup scripts that block login.
+		BeforeSession: func(ctx context.Context, w io.Writer) { a.WaitLogin(ctx, w) },
+		Logger:        logger.With("component", "ssh"),
 	})
 	if err != nil {
 		// Secrets still reach the workspace; only sessions are missing.
@@ -126,6 +129,8 @@ func runAgent(cmd *cobra.Command, o *agentOptions) error {
 		Logger:        logger,
 		Home:          home,
 		StreamHandler: streams,
+		// A script's relative log_path is in --log-dir (else $TMPDIR).
+		LogDir: o.logDir,
 	})
 	return a.Run(cmd.Context())
 }
