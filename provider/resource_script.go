@@ -21,7 +21,8 @@ var (
 )
 
 // scriptResource is coder_script: a script the agent runs on start, on
-// stop or on a cron schedule. It only lives in the state.
+// stop or on a cron schedule (see agent/scripts.go). It only lives in the
+// state.
 type scriptResource struct{}
 
 func newScriptResource() resource.Resource { return &scriptResource{} }
@@ -52,8 +53,14 @@ func (r *scriptResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 	resp.Schema = schema.Schema{
 		Version: 1,
 		MarkdownDescription: "Use this resource to run a script in a workspace: when the agent starts " +
-			"(after the owner's file secrets are written), when it stops, or on a cron schedule. Scripts " +
-			"of one agent run in parallel. Set at least one of `run_on_start`, `run_on_stop` and `cron`.",
+			"(after the owner's file secrets are written), when it stops, or on a cron schedule. Set at " +
+			"least one of `run_on_start`, `run_on_stop` and `cron`.\n\n" +
+			"Scripts of one agent run in parallel: the startup scripts all start together, and so do the " +
+			"stop scripts. A script runs with the workspace's environment (secrets included) in the agent's " +
+			"directory, its output (stdout and stderr) goes to the workspace's logs under its " +
+			"`display_name` with every secret value masked, and it is run by the interpreter of its `#!` " +
+			"line, else `/bin/sh` (PowerShell on Windows). Scripts run once per agent process: a reconnect " +
+			"does not run them again.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "A random ID (a UUID), made when the resource is created.",
@@ -83,39 +90,59 @@ func (r *scriptResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 				PlanModifiers: replaceString,
 			},
 			"cron": schema.StringAttribute{
-				MarkdownDescription: "A cron schedule to run the script on, with seconds: " +
-					"`\"0 0 22 * * *\"` runs it at 22:00 every day. Descriptors such as `\"@hourly\"` work too.",
+				MarkdownDescription: "A cron schedule to run the script on while the agent runs, with seconds: " +
+					"six fields (second, minute, hour, day of month, month, day of week; the day of week may be " +
+					"left out), in the agent's local time zone. `\"0 0 22 * * *\"` runs it at 22:00 every day. " +
+					"Descriptors such as `\"@hourly\"` and `\"@every 1h30m\"` work too. The schedule starts when " +
+					"the startup scripts have ended; a run that falls due while the previous one still runs is " +
+					"skipped, and a run still going when the agent stops is stopped. A schedule the agent cannot " +
+					"read is reported in the script's logs and never runs.",
 				Optional:      true,
 				Validators:    []validator.String{cronValidator{}},
 				PlanModifiers: replaceString,
 			},
 			"log_path": schema.StringAttribute{
-				MarkdownDescription: "The file the script's output is written to. A relative path is relative " +
-					"to the agent's temporary directory.",
+				MarkdownDescription: "A file the script's output is also written to, appended (created `0600`, " +
+					"with missing folders), line by line as the logs get it: secret values masked. `~/` is the " +
+					"agent's home directory; another relative path is relative to the agent's log directory " +
+					"(`coder agent --log-dir`), else its temporary directory (`$TMPDIR`, else `/tmp`). " +
+					"Environment variables are not expanded. When the file cannot be opened, the script still " +
+					"runs and the agent logs a warning.",
 				Optional:      true,
 				PlanModifiers: replaceString,
 			},
 			"run_on_start": schema.BoolAttribute{
 				MarkdownDescription: "Run the script when the agent starts. It should exit when it is done, to " +
-					"signal that the agent is ready. Defaults to `false`.",
+					"signal that the agent is ready: the agent is `ready` when every startup script has " +
+					"succeeded, `start_error` when one failed or timed out. Defaults to `false`.",
 				Optional:      true,
 				PlanModifiers: replaceBool,
 			},
 			"run_on_stop": schema.BoolAttribute{
-				MarkdownDescription: "Run the script when the agent stops. It should exit when it is done, to " +
-					"signal that the workspace can stop. Defaults to `false`.",
+				MarkdownDescription: "Run the script when the agent stops (SIGTERM or SIGINT, as a template's " +
+					"stop sends it), before it exits. It should exit when it is done, to signal that the " +
+					"workspace can stop. It runs for at most its `timeout`, or 60 seconds when it has none; the " +
+					"agent exits when its stop scripts have ended, so the template should give it that long " +
+					"before it kills it. Defaults to `false`.",
 				Optional:      true,
 				PlanModifiers: replaceBool,
 			},
 			"start_blocks_login": schema.BoolAttribute{
-				MarkdownDescription: "Make users wait for the script to finish before they log in (users can " +
-					"still choose not to wait). Needs `run_on_start`. Defaults to `false`.",
+				MarkdownDescription: "Make users wait for the script to finish before they log in. Needs " +
+					"`run_on_start`. The agent holds every SSH session (shell, command or terminal) opened while " +
+					"such scripts run: the session's stderr says that it waits, and the session starts when they " +
+					"have ended, whatever their result, with a warning on its stderr that the workspace may be " +
+					"incomplete when one failed or timed out. Closing the session ends the wait; sessions opened " +
+					"later are not held. (`coder ssh` itself waits for all startup scripts before it connects, up " +
+					"to its `--wait`.) Defaults to `false`.",
 				Optional:      true,
 				PlanModifiers: replaceBool,
 			},
 			"timeout": schema.Int64Attribute{
-				MarkdownDescription: "Seconds the script may run before it is stopped and the agent is marked " +
-					"as timed out. Zero (the default) means no limit.",
+				MarkdownDescription: "Seconds the script may run before it is stopped, with the processes it " +
+					"started, and counted as failed (a startup script's timeout makes the agent's state " +
+					"`start_error`). Zero (the default) means no limit (a stop script still stops after 60 " +
+					"seconds).",
 				Optional:      true,
 				Validators:    []validator.Int64{int64validator.AtLeast(0)},
 				PlanModifiers: replaceInt64,
