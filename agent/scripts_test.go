@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/usersecrets/coder/agent"
 	"github.com/usersecrets/coder/agent/agenttest"
 	"github.com/usersecrets/coder/sdk"
 )
@@ -373,4 +374,66 @@ func TestNoBlockingScripts(t *testing.T) {
 	}
 	srv.WaitLifecycle(t, wait, sdk.LifecycleReady)
 	proc.Stop(t)
+}
+
+// TestScriptsInProcess runs every kind of script in an agent in this
+// process (so that the race detector sees the agent's side): parallel
+// startup scripts, one blocking logins, a scheduled one, a stop script.
+func TestScriptsInProcess(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	m := baseManifest()
+	m.Scripts = []sdk.AgentScript{
+		{DisplayName: "Blocker", RunOnStart: true, StartBlocksLogin: true, Script: `while [ ! -f "$HOME/release" ]; do sleep 0.05; done`},
+		startupScript("Other", `echo other`),
+		{DisplayName: "Tick", Cron: "* * * * * *", Script: `echo tick >> "$HOME/ticks"`},
+		{DisplayName: "Stop", RunOnStop: true, Script: `touch "$HOME/stopped"`},
+	}
+	srv := agenttest.NewServer(t, m)
+	ctx, cancel := context.WithCancel(context.Background())
+	a := agent.New(agent.Options{
+		URL: srv.URL, Token: srv.Token, Home: home, RetryInitial: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+		Environ: func() []string { return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home} },
+	})
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	srv.WaitFor(t, wait, "the connection", srv.Connected)
+	waited := make(chan string, 1)
+	go func() {
+		var b agenttest.SyncBuffer
+		a.WaitLogin(context.Background(), &b)
+		waited <- b.String()
+	}()
+	select {
+	case s := <-waited:
+		t.Fatalf("WaitLogin returned before the blocking script ended: %q", s)
+	case <-time.After(500 * time.Millisecond):
+	}
+	if err := os.WriteFile(filepath.Join(home, "release"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-waited; got != "Waiting for the workspace's startup scripts that block login to finish...\n" {
+		t.Errorf("WaitLogin wrote %q", got)
+	}
+	srv.WaitLifecycle(t, wait, sdk.LifecycleReady)
+	srv.WaitFor(t, wait, "two ticks", func() bool {
+		b, _ := os.ReadFile(filepath.Join(home, "ticks"))
+		return strings.Count(string(b), "tick") >= 2
+	})
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	done <- nil
+	if !exists(filepath.Join(home, "stopped")) {
+		t.Errorf("the stop script did not run")
+	}
+	want := []string{sdk.LifecycleStarting, sdk.LifecycleReady, sdk.LifecycleShutdown, sdk.LifecycleOff}
+	if diff := cmp.Diff(want, srv.Lifecycle()); diff != "" {
+		t.Errorf("lifecycle: got -want +got:\n%s", diff)
+	}
 }
