@@ -205,7 +205,9 @@ func TestOutputFlags(t *testing.T) {
 	cleanEnv(t)
 	g := &globalOptions{}
 	t.Run("secret list", func(t *testing.T) {
-		newCmd := func(runF func(context.Context, *secretListOptions) error) *cobra.Command { return newCmdSecretList(g, runF) }
+		newCmd := func(runF func(context.Context, *secretListOptions) error) *cobra.Command {
+			return newCmdSecretList(g, runF)
+		}
 		p := mustParse(t, newCmd, "")
 		if p.opts.output != "table" || p.opts.one {
 			t.Fatalf("got output %q, one %v; want table, all secrets", p.opts.output, p.opts.one)
@@ -520,7 +522,9 @@ func TestServerFlagsAndEnvironment(t *testing.T) {
 func TestUsersCreate(t *testing.T) {
 	cleanEnv(t)
 	g := &globalOptions{}
-	newCmd := func(runF func(context.Context, *usersCreateOptions) error) *cobra.Command { return newCmdUsersCreate(g, runF) }
+	newCmd := func(runF func(context.Context, *usersCreateOptions) error) *cobra.Command {
+		return newCmdUsersCreate(g, runF)
+	}
 	p := mustParse(t, newCmd, "", "--username", "bob", "--email", "bob@example.com", "--password", "pw", "--full-name", "Bob B")
 	want := sdk.CreateUserRequest{Username: "bob", Email: "bob@example.com", Password: "pw", Name: "Bob B", Role: sdk.RoleMember}
 	if diff := cmp.Diff(want, p.opts.req); diff != "" {
