@@ -1,6 +1,14 @@
 // Package cli holds the cobra commands of the coder binary. It is the only
 // package that reads flags and environment variables: it turns them into the
 // Options structs of the components it starts.
+//
+// Each command is two functions. Its constructor, newCmdX(g, runX), declares
+// the flags and fills an xOptions struct from them, the arguments, a value
+// on stdin and the environment, refusing there what is wrong before
+// anything reaches a server. runX(ctx, opts) then does the work, through
+// the options' streams and client only. NewRootCommand in root.go adds
+// every command, so the whole tree is visible in one place; tests give a
+// constructor their own run function to see the options it gets.
 package cli
 
 import (

@@ -139,3 +139,31 @@ func testdataDir(t *testing.T) string {
 	}
 	return filepath.Join(filepath.Dir(file), "testdata")
 }
+
+// TestCommandTreeShape checks what every command of the tree promises:
+// a short help line, parents that only group (and so print their help or
+// refuse unknown subcommands), leaves that run and judge their arguments,
+// and names and aliases that do not collide under one parent.
+func TestCommandTreeShape(t *testing.T) {
+	for _, c := range allCommands(NewRootCommand()) {
+		path := c.CommandPath()
+		if c.Short == "" {
+			t.Errorf("%s: no short help", path)
+		}
+		if c.RunE == nil || c.Args == nil {
+			t.Errorf("%s: got RunE set %v, Args set %v; want both", path, c.RunE != nil, c.Args != nil)
+		}
+		if c.HasSubCommands() && c.Args(c, []string{"bogus"}) == nil {
+			t.Errorf("%s: a parent accepts an unknown subcommand", path)
+		}
+		seen := map[string]string{}
+		for _, sub := range c.Commands() {
+			for _, n := range append([]string{sub.Name()}, sub.Aliases...) {
+				if other, ok := seen[n]; ok {
+					t.Errorf("%s: %q names both %s and %s", path, n, other, sub.Name())
+				}
+				seen[n] = sub.Name()
+			}
+		}
+	}
+}
