@@ -8,7 +8,6 @@ import (
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/sdk/redact"
-	"github.com/usersecrets/coder/server/secrets"
 	"github.com/usersecrets/coder/server/store"
 )
 
@@ -23,7 +22,7 @@ type envInput struct {
 	template     store.Template
 	version      store.TemplateVersion
 	agentScripts map[string]string
-	secrets      []secrets.Plain // only on start builds
+	secrets      []store.Secret // with their values; only on start builds
 }
 
 // buildEnv is the whole environment of a terraform command: the server's
