@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/yamux"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/placement"
 	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/provisioner"
 	"github.com/usersecrets/coder/server/store"
@@ -79,7 +80,8 @@ func agentFrom(ctx context.Context) (store.WorkspaceAgent, store.Workspace) {
 }
 
 // manifest builds what an agent gets: its template env and scripts, and
-// the owner's secrets that have a target, as stored now.
+// the owner's secrets that ship to a workspace (placement.Ships), as
+// stored now.
 func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace) (sdk.AgentManifest, error) {
 	owner, err := s.store.GetUserByID(ctx, ws.OwnerID)
 	if err != nil {
@@ -114,7 +116,7 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 		return m, err
 	}
 	for _, p := range rows {
-		if p.EnvName == "" && p.FilePath == "" {
+		if !placement.Ships(p.EnvName, p.FilePath) {
 			continue
 		}
 		if p.ValueErr != nil {
