@@ -51,10 +51,15 @@ type Options struct {
 // Store decorates a store.Store with encryption at rest. Its methods are
 // safe for concurrent use.
 type Store struct {
-	store.Store
+	backend
 	keys   *secretcrypt.Keyring
 	logger *slog.Logger
 }
+
+// backend is the decorated store, embedded unexported: its methods pass
+// through unless Store overrides them, and no caller reaches it around the
+// decorator.
+type backend = store.Store
 
 var _ store.Store = (*Store)(nil)
 
@@ -68,7 +73,7 @@ func New(inner store.Store, o Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Store{Store: inner, keys: kr, logger: logger}, nil
+	return &Store{backend: inner, keys: kr, logger: logger}, nil
 }
 
 // Open wraps inner (New) and runs Rotate: a database the keys do not
@@ -83,9 +88,6 @@ func Open(ctx context.Context, inner store.Store, o Options) (*Store, error) {
 	}
 	return s, nil
 }
-
-// Unwrap returns the decorated store.
-func (s *Store) Unwrap() store.Store { return s.Store }
 
 // PrimaryKeyID is the id of the key that seals new values.
 func (s *Store) PrimaryKeyID() string { return s.keys.PrimaryID() }
@@ -127,7 +129,7 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 	}
 	p.Secret.Ciphertext, p.Secret.KeyID, p.Secret.ValueSize = ct, keyID, len(pt)
 	p.Secret.Value = ""
-	return s.Store.InsertSecret(ctx, p)
+	return s.backend.InsertSecret(ctx, p)
 }
 
 // UpdateSecret seals p.Value, when set, and updates the secret.
@@ -135,7 +137,7 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 	if p.Value != nil {
 		// The row id binds the ciphertext; names cannot change, so the
 		// id read here is the id of the row the update will touch.
-		cur, err := s.Store.GetSecret(ctx, p.OwnerID, p.Name)
+		cur, err := s.backend.GetSecret(ctx, p.OwnerID, p.Name)
 		if err != nil {
 			return store.Secret{}, err
 		}
@@ -147,7 +149,7 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 		p.Ciphertext, p.KeyID, p.ValueSize = ct, keyID, len(pt)
 		p.Value = nil
 	}
-	return s.Store.UpdateSecret(ctx, p)
+	return s.backend.UpdateSecret(ctx, p)
 }
 
 // ListSecretsWithValues returns the owner's secrets, sorted by name, with
@@ -155,7 +157,7 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 // has ValueErr set (naming the secret, never holding a value) and no
 // Value.
 func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]store.Secret, error) {
-	rows, err := s.Store.ListSecretsWithValues(ctx, ownerID)
+	rows, err := s.backend.ListSecretsWithValues(ctx, ownerID)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +179,7 @@ func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([
 // build recorded one) and the id of the key that sealed it; an
 // *UnreadableError when the state does not open.
 func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error) {
-	ct, keyID, err := s.Store.GetWorkspaceState(ctx, id)
+	ct, keyID, err := s.backend.GetWorkspaceState(ctx, id)
 	if err != nil || ct == nil {
 		return ct, keyID, err
 	}
@@ -216,13 +218,13 @@ func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) 
 		}
 		p.Agents = agents
 	}
-	return s.Store.CompleteBuild(ctx, p)
+	return s.backend.CompleteBuild(ctx, p)
 }
 
 // workspaceOfBuild is the workspace whose state a build records: the AAD
 // binds the state to it.
 func (s *Store) workspaceOfBuild(ctx context.Context, buildID uuid.UUID) (uuid.UUID, error) {
-	b, err := s.Store.GetBuild(ctx, buildID)
+	b, err := s.backend.GetBuild(ctx, buildID)
 	if err != nil {
 		return uuid.Nil, err
 	}
@@ -232,7 +234,7 @@ func (s *Store) workspaceOfBuild(ctx context.Context, buildID uuid.UUID) (uuid.U
 // GetAgentByTokenHash returns the agent with its config opened (ConfigErr
 // set when it does not open).
 func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.WorkspaceAgent, error) {
-	a, err := s.Store.GetAgentByTokenHash(ctx, hash)
+	a, err := s.backend.GetAgentByTokenHash(ctx, hash)
 	if err != nil {
 		return a, err
 	}
@@ -241,7 +243,7 @@ func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.Wor
 
 // ListAgentsByBuild returns the build's agents with their configs opened.
 func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]store.WorkspaceAgent, error) {
-	agents, err := s.Store.ListAgentsByBuild(ctx, buildID)
+	agents, err := s.backend.ListAgentsByBuild(ctx, buildID)
 	if err != nil {
 		return nil, err
 	}

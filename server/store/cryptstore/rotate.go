@@ -44,7 +44,7 @@ func replaced(err error) (bool, error) {
 }
 
 func (s *Store) checkSecretKeys(ctx context.Context) error {
-	inUse, err := s.Store.SecretKeyIDs(ctx)
+	inUse, err := s.backend.SecretKeyIDs(ctx)
 	if err != nil {
 		return fmt.Errorf("list encryption key ids in use: %w", err)
 	}
@@ -63,17 +63,17 @@ func (s *Store) checkSecretKeys(ctx context.Context) error {
 }
 
 func (s *Store) resealSecrets(ctx context.Context) error {
-	inUse, err := s.Store.SecretKeyIDs(ctx)
+	inUse, err := s.backend.SecretKeyIDs(ctx)
 	if err != nil {
 		return fmt.Errorf("list encryption key ids in use: %w", err)
 	}
 	n, bad, err := secretcrypt.Reseal(ctx, s.keys, inUse,
 		func(ctx context.Context, keyID string) ([]store.Secret, error) {
-			return s.Store.ListSecretsByKeyID(ctx, keyID, 100)
+			return s.backend.ListSecretsByKeyID(ctx, keyID, 100)
 		},
 		func(r store.Secret) ([]byte, []byte) { return r.Ciphertext, secretcrypt.SecretAAD(r.OwnerID, r.ID) },
 		func(ctx context.Context, r store.Secret, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
-			return replaced(s.Store.ReplaceSecretCiphertext(ctx, r.ID, oldKeyID, ct, newKeyID))
+			return replaced(s.backend.ReplaceSecretCiphertext(ctx, r.ID, oldKeyID, ct, newKeyID))
 		})
 	if bad > 0 {
 		s.logger.Warn("secrets whose stored value does not open were left sealed with their old key", "count", bad)
@@ -87,7 +87,7 @@ func (s *Store) resealSecrets(ctx context.Context) error {
 // resealStates makes sure every sealed workspace state names a configured
 // key, and re-seals the states an older key sealed.
 func (s *Store) resealStates(ctx context.Context) error {
-	inUse, err := s.Store.WorkspaceStateKeyIDs(ctx)
+	inUse, err := s.backend.WorkspaceStateKeyIDs(ctx)
 	if err != nil {
 		return fmt.Errorf("list state key ids: %w", err)
 	}
@@ -98,11 +98,11 @@ func (s *Store) resealStates(ctx context.Context) error {
 	}
 	n, bad, err := secretcrypt.Reseal(ctx, s.keys, inUse,
 		func(ctx context.Context, keyID string) ([]store.Workspace, error) {
-			return s.Store.ListWorkspacesByStateKeyID(ctx, keyID, 50)
+			return s.backend.ListWorkspacesByStateKeyID(ctx, keyID, 50)
 		},
 		func(w store.Workspace) ([]byte, []byte) { return w.StateCiphertext, secretcrypt.StateAAD(w.ID) },
 		func(ctx context.Context, w store.Workspace, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
-			return replaced(s.Store.ReplaceWorkspaceState(ctx, w.ID, oldKeyID, ct, newKeyID))
+			return replaced(s.backend.ReplaceWorkspaceState(ctx, w.ID, oldKeyID, ct, newKeyID))
 		})
 	if err != nil {
 		return fmt.Errorf("re-seal workspace states: %w", err)
@@ -121,7 +121,7 @@ func (s *Store) resealStates(ctx context.Context) error {
 // agents recorded before agent configs were sealed (clearing their
 // plaintext columns).
 func (s *Store) resealAgentConfigs(ctx context.Context) error {
-	inUse, err := s.Store.AgentConfigKeyIDs(ctx)
+	inUse, err := s.backend.AgentConfigKeyIDs(ctx)
 	if err != nil {
 		return fmt.Errorf("list agent config key ids: %w", err)
 	}
@@ -131,11 +131,11 @@ func (s *Store) resealAgentConfigs(ctx context.Context) error {
 		}
 	}
 	replace := func(ctx context.Context, a store.WorkspaceAgent, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
-		return replaced(s.Store.ReplaceAgentConfig(ctx, a.ID, oldKeyID, ct, newKeyID))
+		return replaced(s.backend.ReplaceAgentConfig(ctx, a.ID, oldKeyID, ct, newKeyID))
 	}
 	n, bad, err := secretcrypt.Reseal(ctx, s.keys, inUse,
 		func(ctx context.Context, keyID string) ([]store.WorkspaceAgent, error) {
-			return s.Store.ListAgentsByConfigKeyID(ctx, keyID, 50)
+			return s.backend.ListAgentsByConfigKeyID(ctx, keyID, 50)
 		},
 		func(a store.WorkspaceAgent) ([]byte, []byte) {
 			return a.ConfigCiphertext, secretcrypt.AgentConfigAAD(a.ID)
@@ -153,7 +153,7 @@ func (s *Store) resealAgentConfigs(ctx context.Context) error {
 	// Rows from before: each one sealed leaves the set listed by "".
 	sealedOld := 0
 	for {
-		rows, err := s.Store.ListAgentsByConfigKeyID(ctx, "", 50)
+		rows, err := s.backend.ListAgentsByConfigKeyID(ctx, "", 50)
 		if err != nil {
 			return fmt.Errorf("list agents not sealed yet: %w", err)
 		}
