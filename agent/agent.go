@@ -78,7 +78,6 @@ type Agent struct {
 	redactor *redactor
 	reports  *reporter
 	streams  sync.WaitGroup
-	logDir   string
 	// login holds new sessions while start_blocks_login scripts run.
 	login *loginGate
 
@@ -113,7 +112,7 @@ func New(o Options) *Agent {
 	if o.LogDir == "" {
 		o.LogDir = os.TempDir()
 	}
-	a := &Agent{o: o, log: o.Logger, home: o.Home, redactor: newRedactor(), logDir: o.LogDir, login: newLoginGate()}
+	a := &Agent{o: o, log: o.Logger, home: o.Home, redactor: newRedactor(), login: newLoginGate()}
 	if o.URL != nil {
 		a.client = sdk.New(o.URL)
 		a.client.HTTPClient = o.HTTPClient

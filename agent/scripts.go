@@ -214,7 +214,7 @@ func (a *Agent) scriptLogPath(p string) string {
 	case filepath.IsAbs(p):
 		return p
 	default:
-		return filepath.Join(a.logDir, p)
+		return filepath.Join(a.o.LogDir, p)
 	}
 }
 
