@@ -13,6 +13,7 @@ import (
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/servertest"
 	"github.com/usersecrets/coder/server/store/pgtest"
+	"github.com/usersecrets/coder/server/store/storetest"
 )
 
 // TestValuesEncryptedAtRest plants a canary and searches the raw SQLite
@@ -73,11 +74,11 @@ func TestCiphertextBoundToRow(t *testing.T) {
 		if _, err := s.Server.Secrets().Values(ctx, me.ID); err != nil {
 			t.Fatalf("values before the copy: %v", err)
 		}
-		first, err := s.Store.GetSecretWithValue(ctx, me.ID, "first")
+		first, err := storetest.SecretWithValue(ctx, s.Store, me.ID, "first")
 		if err != nil {
 			t.Fatal(err)
 		}
-		second, err := s.Store.GetSecretWithValue(ctx, me.ID, "second")
+		second, err := storetest.SecretWithValue(ctx, s.Store, me.ID, "second")
 		if err != nil {
 			t.Fatal(err)
 		}

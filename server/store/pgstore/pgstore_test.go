@@ -13,7 +13,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/usersecrets/coder/server/store"
 	"github.com/usersecrets/coder/server/store/pgtest"
@@ -70,7 +69,7 @@ func TestCiphertextStoredAsGiven(t *testing.T) {
 	}
 	sec := addSecret(t, s, ciphertext)
 	var raw []byte
-	if err := s.pool.QueryRow(t.Context(), `SELECT value_ciphertext FROM secrets WHERE id = $1`, sec.ID).Scan(&raw); err != nil {
+	if err := s.DB().QueryRowContext(t.Context(), `SELECT value_ciphertext FROM secrets WHERE id = $1`, sec.ID).Scan(&raw); err != nil {
 		t.Fatalf("select ciphertext: %v", err)
 	}
 	if !bytes.Equal(raw, ciphertext) {
@@ -91,41 +90,12 @@ func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
 	ctx := t.Context()
 	sec := addSecret(t, s, []byte("ciphertext"))
 
-	role := "lister_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	password := uuid.NewString()
-	ident := pgx.Identifier{role}.Sanitize()
-	for _, q := range []string{
-		`CREATE ROLE ` + ident + ` LOGIN PASSWORD '` + password + `'`,
-		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, api_keys, audit_log TO ` + ident,
-		`GRANT SELECT (` + secretMetaColumns + `, value_key_id) ON secrets TO ` + ident,
-		`GRANT INSERT, DELETE ON secrets TO ` + ident,
-		`GRANT UPDATE (description, env_name, file_path, updated_at) ON secrets TO ` + ident,
-	} {
-		if _, err := s.pool.Exec(ctx, q); err != nil {
-			t.Fatalf("set up role: %v", err)
-		}
-	}
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatalf("parse url: %v", err)
-	}
-	u.User = url.UserPassword(role, password)
-	pool, err := pgxpool.New(ctx, u.String())
-	if err != nil {
-		t.Fatalf("connect as %s: %v", role, err)
-	}
-	t.Cleanup(func() {
-		pool.Close()
-		// Roles belong to the cluster, not the database: drop this one.
-		ctx := context.Background()
-		if _, err := s.pool.Exec(ctx, `DROP OWNED BY `+ident); err != nil {
-			t.Errorf("drop owned by role: %v", err)
-		}
-		if _, err := s.pool.Exec(ctx, `DROP ROLE `+ident); err != nil {
-			t.Errorf("drop role: %v", err)
-		}
+	limited := limitedStore(t, s, dbURL, []string{
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, api_keys, audit_log TO %s`,
+		`GRANT SELECT (id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at, value_key_id) ON secrets TO %s`,
+		`GRANT INSERT, DELETE ON secrets TO %s`,
+		`GRANT UPDATE (description, env_name, file_path, updated_at) ON secrets TO %s`,
 	})
-	limited := &Store{pool: pool} // already migrated; Open would need CREATE
 
 	metadata := []struct {
 		name string
@@ -156,7 +126,6 @@ func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"GetSecretWithValue", func() error { _, err := limited.GetSecretWithValue(ctx, sec.OwnerID, sec.Name); return err }},
 		{"ListSecretsWithValues", func() error { _, err := limited.ListSecretsWithValues(ctx, sec.OwnerID); return err }},
 	}
 	for _, m := range withValue {
@@ -227,30 +196,23 @@ func TestConcurrentOpens(t *testing.T) {
 
 func checkVersions(t *testing.T, s *Store) {
 	t.Helper()
-	rows, err := s.pool.Query(t.Context(), `SELECT version FROM schema_migrations ORDER BY version`)
-	if err != nil {
-		t.Fatalf("read schema_migrations: %v", err)
-	}
-	got, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-	if err != nil {
-		t.Fatalf("read schema_migrations: %v", err)
-	}
+	got := storetest.AppliedVersions(t, s.DB())
 	entries, err := migrationFS.ReadDir("migrations")
 	if err != nil {
 		t.Fatalf("read migrations: %v", err)
 	}
-	var want []int32
+	var want []int64
 	for i := range entries {
-		want = append(want, int32(i+1))
+		want = append(want, int64(i+1))
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("schema_migrations mismatch (-want +got):\n%s", diff)
+		t.Errorf("goose_db_version mismatch (-want +got):\n%s", diff)
 	}
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
 	s, dbURL := open(t)
-	if _, err := s.pool.Exec(t.Context(), `INSERT INTO schema_migrations (version) VALUES (9999)`); err != nil {
+	if _, err := s.DB().ExecContext(t.Context(), `INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, true)`); err != nil {
 		t.Fatalf("insert version: %v", err)
 	}
 	s2, err := Open(t.Context(), dbURL)
@@ -338,7 +300,7 @@ func TestWorkspaceMetadataNeverReadsState(t *testing.T) {
 
 	limited := limitedStore(t, s, dbURL, []string{
 		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, templates, template_versions, workspace_builds TO %s`,
-		`GRANT SELECT (` + workspaceColumns + `, state_key_id) ON workspaces TO %s`,
+		`GRANT SELECT (id, name, owner_id, template_id, deleted, created_at, updated_at, state_key_id) ON workspaces TO %s`,
 	})
 	metadata := []struct {
 		name string
@@ -347,7 +309,7 @@ func TestWorkspaceMetadataNeverReadsState(t *testing.T) {
 		{"GetWorkspaceByID", func() error { _, err := limited.GetWorkspaceByID(ctx, w.ID); return err }},
 		{"GetWorkspaceByOwnerAndName", func() error { _, err := limited.GetWorkspaceByOwnerAndName(ctx, u.ID, "dev"); return err }},
 		{"ListWorkspaces", func() error { _, err := limited.ListWorkspaces(ctx, u.ID); return err }},
-		{"ListAllWorkspaces", func() error { _, err := limited.ListAllWorkspaces(ctx); return err }},
+		{"ListAllWorkspaces", func() error { _, err := storetest.AllWorkspaces(ctx, limited); return err }},
 		{"WorkspaceStateKeyIDs", func() error { _, err := limited.WorkspaceStateKeyIDs(ctx); return err }},
 	}
 	for _, m := range metadata {
@@ -377,8 +339,9 @@ func limitedStore(t *testing.T, s *Store, dbURL string, grants []string) *Store 
 	role := "limited_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 	password := uuid.NewString()
 	ident := pgx.Identifier{role}.Sanitize()
-	for _, q := range append([]string{`CREATE ROLE %s LOGIN PASSWORD '` + password + `'`}, grants...) {
-		if _, err := s.pool.Exec(ctx, fmt.Sprintf(q, ident)); err != nil {
+	grants = append([]string{`CREATE ROLE %s LOGIN PASSWORD '` + password + `'`, `GRANT SELECT ON goose_db_version TO %s`}, grants...)
+	for _, q := range grants {
+		if _, err := s.DB().ExecContext(ctx, fmt.Sprintf(q, ident)); err != nil {
 			t.Fatalf("set up role: %v", err)
 		}
 	}
@@ -387,20 +350,20 @@ func limitedStore(t *testing.T, s *Store, dbURL string, grants []string) *Store 
 		t.Fatalf("parse url: %v", err)
 	}
 	u.User = url.UserPassword(role, password)
-	pool, err := pgxpool.New(ctx, u.String())
+	limited, err := Open(ctx, u.String()) // finds the schema migrated: needs no CREATE
 	if err != nil {
-		t.Fatalf("connect as %s: %v", role, err)
+		t.Fatalf("open as %s: %v", role, err)
 	}
 	t.Cleanup(func() {
-		pool.Close()
+		limited.Close()
 		// Roles belong to the cluster, not the database: drop this one.
 		ctx := context.Background()
-		if _, err := s.pool.Exec(ctx, `DROP OWNED BY `+ident); err != nil {
+		if _, err := s.DB().ExecContext(ctx, `DROP OWNED BY `+ident); err != nil {
 			t.Errorf("drop owned by role: %v", err)
 		}
-		if _, err := s.pool.Exec(ctx, `DROP ROLE `+ident); err != nil {
+		if _, err := s.DB().ExecContext(ctx, `DROP ROLE `+ident); err != nil {
 			t.Errorf("drop role: %v", err)
 		}
 	})
-	return &Store{pool: pool} // already migrated; Open would need CREATE
+	return limited
 }

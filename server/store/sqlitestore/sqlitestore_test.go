@@ -3,7 +3,6 @@ package sqlitestore
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -91,7 +90,7 @@ func TestPragmas(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got string
-		if err := s.db.QueryRowContext(t.Context(), "PRAGMA "+tt.pragma).Scan(&got); err != nil {
+		if err := s.DB().QueryRowContext(t.Context(), "PRAGMA "+tt.pragma).Scan(&got); err != nil {
 			t.Fatalf("PRAGMA %s: %v", tt.pragma, err)
 		}
 		if got != tt.want {
@@ -109,7 +108,7 @@ func TestCiphertextStoredAsGiven(t *testing.T) {
 	sec := addSecret(t, s, ciphertext)
 	var raw []byte
 	var typ string
-	if err := s.db.QueryRowContext(t.Context(),
+	if err := s.DB().QueryRowContext(t.Context(),
 		`SELECT value_ciphertext, typeof(value_ciphertext) FROM secrets WHERE id = ?`, sec.ID).Scan(&raw, &typ); err != nil {
 		t.Fatalf("select ciphertext: %v", err)
 	}
@@ -156,7 +155,6 @@ func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
 		}
 	}
 	withValue := map[string]func() error{
-		"GetSecretWithValue":    func() error { _, err := s.GetSecretWithValue(ctx, sec.OwnerID, sec.Name); return err },
 		"ListSecretsWithValues": func() error { _, err := s.ListSecretsWithValues(ctx, sec.OwnerID); return err },
 	}
 	for name, call := range withValue {
@@ -170,8 +168,8 @@ func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
 // authorizer that refuses any read of table.column.
 func denyRead(t *testing.T, s *Store, table, column string) {
 	t.Helper()
-	s.db.SetMaxOpenConns(1)
-	conn, err := s.db.Conn(t.Context())
+	s.DB().SetMaxOpenConns(1)
+	conn, err := s.DB().Conn(t.Context())
 	if err != nil {
 		t.Fatalf("Conn: %v", err)
 	}
@@ -229,7 +227,7 @@ func TestWorkspaceMetadataNeverReadsState(t *testing.T) {
 		{"GetWorkspaceByID", func() error { _, err := s.GetWorkspaceByID(ctx, w.ID); return err }},
 		{"GetWorkspaceByOwnerAndName", func() error { _, err := s.GetWorkspaceByOwnerAndName(ctx, u.ID, "dev"); return err }},
 		{"ListWorkspaces", func() error { _, err := s.ListWorkspaces(ctx, u.ID); return err }},
-		{"ListAllWorkspaces", func() error { _, err := s.ListAllWorkspaces(ctx); return err }},
+		{"ListAllWorkspaces", func() error { _, err := storetest.AllWorkspaces(ctx, s); return err }},
 		{"WorkspaceStateKeyIDs", func() error { _, err := s.WorkspaceStateKeyIDs(ctx); return err }},
 	}
 	for _, m := range metadata {
@@ -272,21 +270,9 @@ func TestOpenTwiceKeepsDataAndMigrations(t *testing.T) {
 		if diff := cmp.Diff(first, got); diff != "" {
 			t.Errorf("Open #%d: secret mismatch (-want +got):\n%s", i, diff)
 		}
-		var versions []int
-		rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
-		if err != nil {
-			t.Fatalf("read schema_migrations: %v", err)
-		}
-		for rows.Next() {
-			var v int
-			if err := rows.Scan(&v); err != nil {
-				t.Fatalf("scan: %v", err)
-			}
-			versions = append(versions, v)
-		}
-		rows.Close()
+		versions := storetest.AppliedVersions(t, s.DB())
 		if diff := cmp.Diff(allVersions(t), versions); diff != "" {
-			t.Errorf("Open #%d: schema_migrations mismatch (-want +got):\n%s", i, diff)
+			t.Errorf("Open #%d: goose_db_version mismatch (-want +got):\n%s", i, diff)
 		}
 		if err := s.Close(); err != nil {
 			t.Fatalf("Close: %v", err)
@@ -301,7 +287,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`); err != nil {
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, 1)`); err != nil {
 		t.Fatalf("insert version: %v", err)
 	}
 	s.Close()
@@ -316,15 +302,15 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 }
 
 // allVersions lists the embedded migrations' versions.
-func allVersions(t *testing.T) []int {
+func allVersions(t *testing.T) []int64 {
 	t.Helper()
 	entries, err := migrationFS.ReadDir("migrations")
 	if err != nil {
 		t.Fatalf("read migrations: %v", err)
 	}
-	var out []int
+	var out []int64
 	for i := range entries {
-		out = append(out, i+1)
+		out = append(out, int64(i+1))
 	}
 	return out
 }
@@ -335,7 +321,6 @@ func TestMapErr(t *testing.T) {
 		err  error
 		want error
 	}{
-		{"no rows", sql.ErrNoRows, store.ErrNotFound},
 		{"other", context.Canceled, context.Canceled},
 	}
 	for _, tt := range tests {

@@ -1,12 +1,12 @@
-package pgstore
+package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/usersecrets/coder/server/store"
 	"github.com/usersecrets/coder/server/store/internal/secretwrite"
@@ -19,12 +19,13 @@ const (
 	secretValueColumns = secretMetaColumns + `, value_ciphertext, value_key_id`
 )
 
-// InsertSecret creates p.Secret. In one transaction it locks the owner's
-// row (store.ErrNotFound if there is no such user), checks that name,
-// env_name and file_path are free for the owner (*store.ConflictError) and
-// the quota (*store.LimitError), then inserts the row and the audit entry.
-// A zero ID is generated, a zero CreatedAt is now, a zero UpdatedAt is
-// CreatedAt. It returns the stored metadata, without the ciphertext.
+// InsertSecret creates p.Secret. In one write transaction it locks the
+// owner's row (store.ErrNotFound if there is no such user), checks that
+// name, env_name and file_path are free for the owner
+// (*store.ConflictError) and the quota (*store.LimitError), then inserts
+// the row and the audit entry. A zero ID is generated, a zero CreatedAt is
+// now, a zero UpdatedAt is CreatedAt. It returns the stored metadata,
+// without the ciphertext.
 func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (store.Secret, error) {
 	sec := p.Secret
 	if sec.ID == uuid.Nil {
@@ -36,27 +37,27 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 	} else {
 		sec.UpdatedAt = secretwrite.Time(sec.UpdatedAt)
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := lockOwner(ctx, tx, sec.OwnerID); err != nil {
+	err := s.write(ctx, func(c conn) error {
+		if err := s.lockOwner(ctx, c, sec.OwnerID); err != nil {
 			return err
 		}
-		if err := checkSecretConflicts(ctx, tx, sec.OwnerID, sec.ID, sec.Name, sec.EnvName, sec.FilePath); err != nil {
+		if err := checkSecretConflicts(ctx, c, sec.OwnerID, sec.ID, sec.Name, sec.EnvName, sec.FilePath); err != nil {
 			return err
 		}
-		u, err := secretUsage(ctx, tx, sec.OwnerID, sec.ID)
+		u, err := secretUsage(ctx, c, sec.OwnerID, sec.ID)
 		if err != nil {
 			return err
 		}
 		if err := secretwrite.CheckInsert(p.Quota, u, sec.ValueSize, sec.EnvName != ""); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO secrets (`+secretValueColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		if _, err := c.exec(ctx, `INSERT INTO secrets (`+secretValueColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sec.ID, sec.OwnerID, sec.Name, sec.Description, nullString(sec.EnvName), nullString(sec.FilePath),
 			sec.ValueSize, sec.CreatedAt, sec.UpdatedAt, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
-			return mapErr(err)
+			return err
 		}
-		return insertAudit(ctx, tx, store.AuditEntry{
+		return insertAudit(ctx, c, store.AuditEntry{
 			Time:         sec.CreatedAt,
 			ActorID:      p.ActorID,
 			Action:       store.AuditCreate,
@@ -75,21 +76,9 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 
 // GetSecret returns the metadata of the owner's secret name.
 func (s *Store) GetSecret(ctx context.Context, ownerID uuid.UUID, name string) (store.Secret, error) {
-	sec, err := getSecretMeta(ctx, s.pool, ownerID, name)
+	sec, err := getSecretMeta(ctx, s.read(), ownerID, name)
 	if err != nil {
 		return store.Secret{}, fmt.Errorf("get secret: %w", err)
-	}
-	return sec, nil
-}
-
-// GetSecretWithValue returns the owner's secret name with its ciphertext
-// and key id.
-func (s *Store) GetSecretWithValue(ctx context.Context, ownerID uuid.UUID, name string) (store.Secret, error) {
-	row := s.pool.QueryRow(ctx,
-		`SELECT `+secretValueColumns+` FROM secrets WHERE owner_id = $1 AND name = $2`, ownerID, name)
-	sec, err := scanSecret(row, true)
-	if err != nil {
-		return store.Secret{}, fmt.Errorf("get secret with value: %w", err)
 	}
 	return sec, nil
 }
@@ -97,8 +86,8 @@ func (s *Store) GetSecretWithValue(ctx context.Context, ownerID uuid.UUID, name 
 // ListSecrets returns the metadata of the owner's secrets sorted by name
 // (byte order). It never reads the ciphertext column.
 func (s *Store) ListSecrets(ctx context.Context, ownerID uuid.UUID) ([]store.Secret, error) {
-	out, err := querySecrets(ctx, s.pool, false,
-		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = $1 ORDER BY name COLLATE "C"`, ownerID)
+	out, err := s.querySecrets(ctx, false,
+		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = ? ORDER BY name`, ownerID)
 	if err != nil {
 		return nil, fmt.Errorf("list secrets: %w", err)
 	}
@@ -108,8 +97,8 @@ func (s *Store) ListSecrets(ctx context.Context, ownerID uuid.UUID) ([]store.Sec
 // ListSecretsWithValues returns the owner's secrets with their ciphertexts,
 // sorted by name.
 func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]store.Secret, error) {
-	out, err := querySecrets(ctx, s.pool, true,
-		`SELECT `+secretValueColumns+` FROM secrets WHERE owner_id = $1 ORDER BY name COLLATE "C"`, ownerID)
+	out, err := s.querySecrets(ctx, true,
+		`SELECT `+secretValueColumns+` FROM secrets WHERE owner_id = ? ORDER BY name`, ownerID)
 	if err != nil {
 		return nil, fmt.Errorf("list secrets with values: %w", err)
 	}
@@ -117,22 +106,22 @@ func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([
 }
 
 // UpdateSecret changes the owner's secret p.Name (store.ErrNotFound if there
-// is none). In one transaction it locks the owner's row, checks the new
-// env_name and file_path for clashes and the quota, then updates the row
-// and writes the audit entry. The value columns are touched only when
+// is none). In one write transaction it locks the owner's row, checks the
+// new env_name and file_path for clashes and the quota, then updates the
+// row and writes the audit entry. The value columns are touched only when
 // p.Ciphertext is set, so a concurrent re-encryption is never undone. An
 // update that sets nothing returns the secret unchanged and writes nothing.
 // It returns the stored metadata, without the ciphertext.
 func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (store.Secret, error) {
 	fields := secretwrite.UpdateFields(p)
 	var out store.Secret
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, func(c conn) error {
 		if len(fields) > 0 {
-			if err := lockOwner(ctx, tx, p.OwnerID); err != nil {
+			if err := s.lockOwner(ctx, c, p.OwnerID); err != nil {
 				return err
 			}
 		}
-		cur, err := getSecretMeta(ctx, tx, p.OwnerID, p.Name)
+		cur, err := getSecretMeta(ctx, c, p.OwnerID, p.Name)
 		if err != nil {
 			return err
 		}
@@ -151,10 +140,10 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 		if next.FilePath != cur.FilePath {
 			fileCheck = next.FilePath
 		}
-		if err := checkSecretConflicts(ctx, tx, cur.OwnerID, cur.ID, "", envCheck, fileCheck); err != nil {
+		if err := checkSecretConflicts(ctx, c, cur.OwnerID, cur.ID, "", envCheck, fileCheck); err != nil {
 			return err
 		}
-		u, err := secretUsage(ctx, tx, cur.OwnerID, cur.ID)
+		u, err := secretUsage(ctx, c, cur.OwnerID, cur.ID)
 		if err != nil {
 			return err
 		}
@@ -163,11 +152,11 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 		if err := secretwrite.CheckUpdate(p.Quota, u, before, after); err != nil {
 			return err
 		}
-		if err := updateSecretRow(ctx, tx, cur.ID, next, p); err != nil {
+		if err := updateSecretRow(ctx, c, cur.ID, next, p); err != nil {
 			return err
 		}
 		out = next
-		return insertAudit(ctx, tx, store.AuditEntry{
+		return insertAudit(ctx, c, store.AuditEntry{
 			Time:         updatedAt,
 			ActorID:      p.ActorID,
 			Action:       store.AuditUpdate,
@@ -185,22 +174,22 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 
 // updateSecretRow writes next's metadata to row id, and p's value only if p
 // carries one: the value columns are neither read nor written otherwise.
-func updateSecretRow(ctx context.Context, tx pgx.Tx, id uuid.UUID, next store.Secret, p store.UpdateSecretParams) error {
+func updateSecretRow(ctx context.Context, c conn, id uuid.UUID, next store.Secret, p store.UpdateSecretParams) error {
 	var err error
 	if p.Ciphertext != nil {
-		_, err = tx.Exec(ctx, `UPDATE secrets SET
-				description = $1, env_name = $2, file_path = $3, updated_at = $4,
-				value_ciphertext = $5, value_key_id = $6, value_size = $7
-			WHERE id = $8`,
+		_, err = c.exec(ctx, `UPDATE secrets SET
+				description = ?, env_name = ?, file_path = ?, updated_at = ?,
+				value_ciphertext = ?, value_key_id = ?, value_size = ?
+			WHERE id = ?`,
 			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt,
 			p.Ciphertext, p.KeyID, p.ValueSize, id)
 	} else {
-		_, err = tx.Exec(ctx, `UPDATE secrets SET
-				description = $1, env_name = $2, file_path = $3, updated_at = $4
-			WHERE id = $5`,
+		_, err = c.exec(ctx, `UPDATE secrets SET
+				description = ?, env_name = ?, file_path = ?, updated_at = ?
+			WHERE id = ?`,
 			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt, id)
 	}
-	return mapErr(err)
+	return err
 }
 
 // applyUpdate returns cur with p's changes applied.
@@ -225,13 +214,13 @@ func applyUpdate(cur store.Secret, p store.UpdateSecretParams, updatedAt time.Ti
 // DeleteSecret deletes the owner's secret name and writes the audit entry;
 // store.ErrNotFound if there is none.
 func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string, actorID uuid.UUID) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err := s.write(ctx, func(c conn) error {
 		var id uuid.UUID
-		if err := tx.QueryRow(ctx, `DELETE FROM secrets WHERE owner_id = $1 AND name = $2 RETURNING id`,
-			ownerID, name).Scan(&id); err != nil {
-			return mapErr(err)
+		if err := c.row(ctx, []any{&id}, `DELETE FROM secrets WHERE owner_id = ? AND name = ? RETURNING id`,
+			ownerID, name); err != nil {
+			return err
 		}
-		return insertAudit(ctx, tx, store.AuditEntry{
+		return insertAudit(ctx, c, store.AuditEntry{
 			Time:         secretwrite.TimeOrNow(time.Time{}),
 			ActorID:      actorID,
 			Action:       store.AuditDelete,
@@ -258,13 +247,8 @@ func (s *Store) SecretKeyIDs(ctx context.Context) (map[string]int, error) {
 // ListSecretsByKeyID returns up to limit secrets sealed by keyID, with their
 // ciphertexts, ordered by id. A limit of zero or less means no limit.
 func (s *Store) ListSecretsByKeyID(ctx context.Context, keyID string, limit int) ([]store.Secret, error) {
-	var lim *int64 // NULL: LIMIT ALL
-	if limit > 0 {
-		l := int64(limit)
-		lim = &l
-	}
-	out, err := querySecrets(ctx, s.pool, true,
-		`SELECT `+secretValueColumns+` FROM secrets WHERE value_key_id = $1 ORDER BY id LIMIT $2`, keyID, lim)
+	out, err := s.querySecrets(ctx, true,
+		`SELECT `+secretValueColumns+` FROM secrets WHERE value_key_id = ? ORDER BY id LIMIT ?`, keyID, limitArg(limit))
 	if err != nil {
 		return nil, fmt.Errorf("list secrets by key id: %w", err)
 	}
@@ -283,10 +267,16 @@ func (s *Store) ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKe
 	return nil
 }
 
-func getSecretMeta(ctx context.Context, db dbtx, ownerID uuid.UUID, name string) (store.Secret, error) {
-	row := db.QueryRow(ctx,
-		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = $1 AND name = $2`, ownerID, name)
-	return scanSecret(row, false)
+func getSecretMeta(ctx context.Context, c conn, ownerID uuid.UUID, name string) (store.Secret, error) {
+	var sec store.Secret
+	var env, file sql.NullString
+	err := c.row(ctx, secretDest(&sec, &env, &file, false),
+		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = ? AND name = ?`, ownerID, name)
+	if err != nil {
+		return store.Secret{}, err
+	}
+	sec.EnvName, sec.FilePath = env.String, file.String
+	return sec, nil
 }
 
 // lockOwner locks the owner's user row for the rest of the transaction, so
@@ -294,10 +284,9 @@ func getSecretMeta(ctx context.Context, db dbtx, ownerID uuid.UUID, name string)
 // the other. FOR NO KEY UPDATE, unlike FOR UPDATE, does not block the
 // foreign key checks of unrelated inserts (API keys) that refer to the user.
 // It returns store.ErrNotFound if there is no such user.
-func lockOwner(ctx context.Context, tx pgx.Tx, ownerID uuid.UUID) error {
-	var one int32
-	if err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE`, ownerID).Scan(&one); err != nil {
-		return fmt.Errorf("owner: %w", mapErr(err))
+func (s *Store) lockOwner(ctx context.Context, c conn, ownerID uuid.UUID) error {
+	if err := c.exists(ctx, `SELECT 1 FROM users WHERE id = ?`+s.d.RowLock, ownerID); err != nil {
+		return fmt.Errorf("owner: %w", err)
 	}
 	return nil
 }
@@ -306,90 +295,69 @@ func lockOwner(ctx context.Context, tx pgx.Tx, ownerID uuid.UUID) error {
 // the owner (not excludeID) already has name, envName or filePath; empty
 // arguments are not checked. Name is checked first, then env_name, then
 // file_path.
-func checkSecretConflicts(ctx context.Context, tx pgx.Tx, ownerID, excludeID uuid.UUID, name, envName, filePath string) error {
-	var nameTaken, envTaken, fileTaken bool
-	err := tx.QueryRow(ctx, `SELECT
-			COALESCE(bool_or(name = $1::text), false),
-			COALESCE(bool_or(env_name = $2::text), false),
-			COALESCE(bool_or(file_path = $3::text), false)
-		FROM secrets WHERE owner_id = $4 AND id <> $5`,
-		nullString(name), nullString(envName), nullString(filePath), ownerID, excludeID,
-	).Scan(&nameTaken, &envTaken, &fileTaken)
+func checkSecretConflicts(ctx context.Context, c conn, ownerID, excludeID uuid.UUID, name, envName, filePath string) error {
+	var nameTaken, envTaken, fileTaken int
+	err := c.row(ctx, []any{&nameTaken, &envTaken, &fileTaken}, `SELECT
+			COUNT(CASE WHEN name = ? THEN 1 END),
+			COUNT(CASE WHEN env_name = ? THEN 1 END),
+			COUNT(CASE WHEN file_path = ? THEN 1 END)
+		FROM secrets WHERE owner_id = ? AND id <> ?`,
+		nullString(name), nullString(envName), nullString(filePath), ownerID, excludeID)
 	if err != nil {
-		return fmt.Errorf("check conflicts: %w", mapErr(err))
+		return fmt.Errorf("check conflicts: %w", err)
 	}
 	switch {
-	case nameTaken:
+	case nameTaken > 0:
 		return &store.ConflictError{Field: "name"}
-	case envTaken:
+	case envTaken > 0:
 		return &store.ConflictError{Field: "env_name"}
-	case fileTaken:
+	case fileTaken > 0:
 		return &store.ConflictError{Field: "file_path"}
 	}
 	return nil
 }
 
 // secretUsage sums what the owner's secrets other than excludeID hold.
-func secretUsage(ctx context.Context, tx pgx.Tx, ownerID, excludeID uuid.UUID) (secretwrite.Usage, error) {
-	var count, total, env int64
-	err := tx.QueryRow(ctx, `SELECT
+func secretUsage(ctx context.Context, c conn, ownerID, excludeID uuid.UUID) (secretwrite.Usage, error) {
+	var u secretwrite.Usage
+	err := c.row(ctx, []any{&u.Count, &u.TotalBytes, &u.EnvBytes}, `SELECT
 			COUNT(*),
-			COALESCE(SUM(value_size), 0)::bigint,
-			COALESCE(SUM(value_size) FILTER (WHERE env_name IS NOT NULL), 0)::bigint
-		FROM secrets WHERE owner_id = $1 AND id <> $2`, ownerID, excludeID,
-	).Scan(&count, &total, &env)
+			COALESCE(SUM(value_size), 0),
+			COALESCE(SUM(CASE WHEN env_name IS NOT NULL THEN value_size ELSE 0 END), 0)
+		FROM secrets WHERE owner_id = ? AND id <> ?`, ownerID, excludeID)
 	if err != nil {
-		return secretwrite.Usage{}, fmt.Errorf("sum quota usage: %w", mapErr(err))
+		return secretwrite.Usage{}, fmt.Errorf("sum quota usage: %w", err)
 	}
-	return secretwrite.Usage{Count: int(count), TotalBytes: int(total), EnvBytes: int(env)}, nil
+	return u, nil
 }
 
-// scanSecret reads one row of secretMetaColumns, or of secretValueColumns
-// when withValue.
-func scanSecret(row pgx.Row, withValue bool) (store.Secret, error) {
-	var (
-		sec              store.Secret
-		env, file        *string
-		size             int32
-		created, updated time.Time
-	)
-	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, &env, &file, &size, &created, &updated}
+// secretDest is where a row of secretMetaColumns (of secretValueColumns
+// when withValue) is scanned.
+func secretDest(sec *store.Secret, env, file *sql.NullString, withValue bool) []any {
+	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, env, file, &sec.ValueSize,
+		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}}
 	if withValue {
 		dest = append(dest, &sec.Ciphertext, &sec.KeyID)
 	}
-	if err := row.Scan(dest...); err != nil {
-		return store.Secret{}, mapErr(err)
-	}
-	if env != nil {
-		sec.EnvName = *env
-	}
-	if file != nil {
-		sec.FilePath = *file
-	}
-	sec.ValueSize = int(size)
-	sec.CreatedAt, sec.UpdatedAt = created.UTC(), updated.UTC()
-	if withValue && sec.Ciphertext == nil {
-		sec.Ciphertext = []byte{}
-	}
-	return sec, nil
+	return dest
 }
 
-func querySecrets(ctx context.Context, db dbtx, withValue bool, query string, args ...any) ([]store.Secret, error) {
-	rows, err := db.Query(ctx, query, args...)
+func (s *Store) querySecrets(ctx context.Context, withValue bool, query string, args ...any) ([]store.Secret, error) {
+	rows, err := s.read().query(ctx, query, args...)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []store.Secret{}
-	for rows.Next() {
-		sec, err := scanSecret(rows, withValue)
-		if err != nil {
-			return nil, err
+	out, err := collect(rows, func(r scanner) (store.Secret, error) {
+		var sec store.Secret
+		var env, file sql.NullString
+		if err := r.Scan(secretDest(&sec, &env, &file, withValue)...); err != nil {
+			return store.Secret{}, err
 		}
-		out = append(out, sec)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err)
-	}
-	return out, nil
+		sec.EnvName, sec.FilePath = env.String, file.String
+		if withValue && sec.Ciphertext == nil {
+			sec.Ciphertext = []byte{}
+		}
+		return sec, nil
+	})
+	return out, s.mapErr(err)
 }

@@ -1,25 +1,21 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/usersecrets/coder/server/store"
 )
 
 // SetAgentRelay records that agentID is connected to the server reachable
 // at relayURL (replacing any earlier record).
 func (s *Store) SetAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string, at time.Time) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO agent_relays (agent_id, relay_url, updated_at) VALUES (?, ?, ?)
+	err := s.writeOne(ctx, func(c conn) error {
+		_, err := c.exec(ctx, `INSERT INTO agent_relays (agent_id, relay_url, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (agent_id) DO UPDATE SET relay_url = excluded.relay_url, updated_at = excluded.updated_at`,
-			agentID, relayURL, toMicros(at))
-		return mapErr(err)
+			agentID, relayURL, at.UTC())
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("set agent relay: %w", err)
@@ -29,9 +25,9 @@ func (s *Store) SetAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL s
 
 // ClearAgentRelay removes the record of agentID if it still names relayURL.
 func (s *Store) ClearAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM agent_relays WHERE agent_id = ? AND relay_url = ?`, agentID, relayURL)
-		return mapErr(err)
+	err := s.writeOne(ctx, func(c conn) error {
+		_, err := c.exec(ctx, `DELETE FROM agent_relays WHERE agent_id = ? AND relay_url = ?`, agentID, relayURL)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("clear agent relay: %w", err)
@@ -43,12 +39,8 @@ func (s *Store) ClearAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL
 // store.ErrNotFound.
 func (s *Store) GetAgentRelay(ctx context.Context, agentID uuid.UUID) (string, error) {
 	var u string
-	err := s.db.QueryRowContext(ctx, `SELECT relay_url FROM agent_relays WHERE agent_id = ?`, agentID).Scan(&u)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", store.ErrNotFound
-	}
-	if err != nil {
-		return "", fmt.Errorf("get agent relay: %w", mapErr(err))
+	if err := s.read().row(ctx, []any{&u}, `SELECT relay_url FROM agent_relays WHERE agent_id = ?`, agentID); err != nil {
+		return "", fmt.Errorf("get agent relay: %w", err)
 	}
 	return u, nil
 }

@@ -1,4 +1,4 @@
-package sqlitestore
+package sqlstore
 
 import (
 	"context"
@@ -21,7 +21,8 @@ const (
 // InsertWorkspace stores w (live, with no state: w's Deleted and state
 // fields are ignored) and its first build (number 1, for w; status pending
 // when empty) in one write transaction. A live workspace of the owner with
-// the same name is a *store.ConflictError with Field "name"; an unknown
+// the same name is a *store.ConflictError with Field "name" (the partial
+// unique index makes a concurrent insert wait and then fail); an unknown
 // owner, template or template version is store.ErrNotFound. Zero ids are
 // generated, a zero w.CreatedAt is now, a zero w.UpdatedAt is w.CreatedAt,
 // a zero first.CreatedAt is w.CreatedAt.
@@ -32,12 +33,12 @@ func (s *Store) InsertWorkspace(ctx context.Context, w store.Workspace, first st
 	}
 	first.WorkspaceID, first.BuildNumber = w.ID, 1
 	first = newBuild(first)
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO workspaces (`+workspaceColumns+`) VALUES (?, ?, ?, ?, 0, ?, ?)`,
-			w.ID, w.Name, w.OwnerID, w.TemplateID, toMicros(w.CreatedAt), toMicros(w.UpdatedAt)); err != nil {
-			return mapErr(err)
+	err := s.write(ctx, func(c conn) error {
+		if _, err := c.exec(ctx, `INSERT INTO workspaces (`+workspaceColumns+`) VALUES (?, ?, ?, ?, false, ?, ?)`,
+			w.ID, w.Name, w.OwnerID, w.TemplateID, w.CreatedAt, w.UpdatedAt); err != nil {
+			return err
 		}
-		return insertBuild(ctx, tx, first)
+		return insertBuild(ctx, c, first)
 	})
 	if err != nil {
 		return store.Workspace{}, store.WorkspaceBuild{}, fmt.Errorf("insert workspace: %w", err)
@@ -63,7 +64,7 @@ func newWorkspace(w store.Workspace) store.Workspace {
 // GetWorkspaceByID returns the workspace with id, deleted or not, without
 // its state; store.ErrNotFound if there is none.
 func (s *Store) GetWorkspaceByID(ctx context.Context, id uuid.UUID) (store.Workspace, error) {
-	w, err := scanWorkspace(s.db.QueryRowContext(ctx, `SELECT `+workspaceColumns+` FROM workspaces WHERE id = ?`, id), false)
+	w, err := s.getWorkspace(ctx, `SELECT `+workspaceColumns+` FROM workspaces WHERE id = ?`, id)
 	if err != nil {
 		return store.Workspace{}, fmt.Errorf("get workspace by id: %w", err)
 	}
@@ -74,8 +75,8 @@ func (s *Store) GetWorkspaceByID(ctx context.Context, id uuid.UUID) (store.Works
 // (compared byte for byte), without its state; store.ErrNotFound if there
 // is none.
 func (s *Store) GetWorkspaceByOwnerAndName(ctx context.Context, ownerID uuid.UUID, name string) (store.Workspace, error) {
-	w, err := scanWorkspace(s.db.QueryRowContext(ctx,
-		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND name = ? AND deleted = 0`, ownerID, name), false)
+	w, err := s.getWorkspace(ctx,
+		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND name = ? AND deleted = false`, ownerID, name)
 	if err != nil {
 		return store.Workspace{}, fmt.Errorf("get workspace by owner and name: %w", err)
 	}
@@ -85,21 +86,10 @@ func (s *Store) GetWorkspaceByOwnerAndName(ctx context.Context, ownerID uuid.UUI
 // ListWorkspaces returns the owner's live workspaces sorted by name,
 // without their states.
 func (s *Store) ListWorkspaces(ctx context.Context, ownerID uuid.UUID) ([]store.Workspace, error) {
-	out, err := queryWorkspaces(ctx, s.db, false,
-		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND deleted = 0 ORDER BY name, id`, ownerID)
+	out, err := s.queryWorkspaces(ctx, false,
+		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND deleted = false ORDER BY name, id`, ownerID)
 	if err != nil {
 		return nil, fmt.Errorf("list workspaces: %w", err)
-	}
-	return out, nil
-}
-
-// ListAllWorkspaces returns every live workspace sorted by name (then id),
-// without their states.
-func (s *Store) ListAllWorkspaces(ctx context.Context) ([]store.Workspace, error) {
-	out, err := queryWorkspaces(ctx, s.db, false,
-		`SELECT `+workspaceColumns+` FROM workspaces WHERE deleted = 0 ORDER BY name, id`)
-	if err != nil {
-		return nil, fmt.Errorf("list all workspaces: %w", err)
 	}
 	return out, nil
 }
@@ -112,9 +102,9 @@ func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, st
 		ct    []byte
 		keyID sql.NullString
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT state_ciphertext, state_key_id FROM workspaces WHERE id = ?`, id).Scan(&ct, &keyID)
+	err := s.read().row(ctx, []any{&ct, &keyID}, `SELECT state_ciphertext, state_key_id FROM workspaces WHERE id = ?`, id)
 	if err != nil {
-		return nil, "", fmt.Errorf("get workspace state: %w", mapErr(err))
+		return nil, "", fmt.Errorf("get workspace state: %w", err)
 	}
 	if !keyID.Valid {
 		return nil, "", nil
@@ -137,11 +127,8 @@ func (s *Store) WorkspaceStateKeyIDs(ctx context.Context) (map[string]int, error
 // included) whose state is sealed by keyID, with their states, ordered by
 // id. A limit of zero or less means no limit.
 func (s *Store) ListWorkspacesByStateKeyID(ctx context.Context, keyID string, limit int) ([]store.Workspace, error) {
-	if limit <= 0 {
-		limit = -1 // SQLite: no limit
-	}
-	out, err := queryWorkspaces(ctx, s.db, true,
-		`SELECT `+workspaceStateColumns+` FROM workspaces WHERE state_key_id = ? ORDER BY id LIMIT ?`, keyID, limit)
+	out, err := s.queryWorkspaces(ctx, true,
+		`SELECT `+workspaceStateColumns+` FROM workspaces WHERE state_key_id = ? ORDER BY id LIMIT ?`, keyID, limitArg(limit))
 	if err != nil {
 		return nil, fmt.Errorf("list workspaces by state key id: %w", err)
 	}
@@ -164,18 +151,16 @@ func (s *Store) ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyI
 // workspaceStateColumns when withState.
 func scanWorkspace(row scanner, withState bool) (store.Workspace, error) {
 	var (
-		w                store.Workspace
-		created, updated int64
-		keyID            sql.NullString
+		w     store.Workspace
+		keyID sql.NullString
 	)
-	dest := []any{&w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, &created, &updated}
+	dest := []any{&w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt}}
 	if withState {
 		dest = append(dest, &w.StateCiphertext, &keyID)
 	}
 	if err := row.Scan(dest...); err != nil {
-		return store.Workspace{}, mapErr(err)
+		return store.Workspace{}, err
 	}
-	w.CreatedAt, w.UpdatedAt = fromMicros(created), fromMicros(updated)
 	if keyID.Valid {
 		w.StateCiphertext, w.StateKeyID = nonNilBytes(w.StateCiphertext), keyID.String
 	} else {
@@ -184,22 +169,16 @@ func scanWorkspace(row scanner, withState bool) (store.Workspace, error) {
 	return w, nil
 }
 
-func queryWorkspaces(ctx context.Context, q querier, withState bool, query string, args ...any) ([]store.Workspace, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+func (s *Store) getWorkspace(ctx context.Context, query string, args ...any) (store.Workspace, error) {
+	w, err := scanWorkspace(s.db.QueryRowContext(ctx, s.sql(query), s.args(args)...), false)
+	return w, s.mapErr(err)
+}
+
+func (s *Store) queryWorkspaces(ctx context.Context, withState bool, query string, args ...any) ([]store.Workspace, error) {
+	rows, err := s.read().query(ctx, query, args...)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := []store.Workspace{}
-	for rows.Next() {
-		w, err := scanWorkspace(rows, withState)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, mapErr(err)
-	}
-	return out, nil
+	out, err := collect(rows, func(r scanner) (store.Workspace, error) { return scanWorkspace(r, withState) })
+	return out, s.mapErr(err)
 }

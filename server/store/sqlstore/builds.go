@@ -1,0 +1,362 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/internal/dbtext"
+	"github.com/usersecrets/coder/server/store/internal/secretwrite"
+)
+
+// The SQL below spells the statuses out ('pending', 'running'): the partial
+// indexes of migration 0002 match only literals. They are sdk.BuildPending
+// and sdk.BuildRunning.
+//
+// Lock order: a transaction that locks a workspace row and one of its
+// builds locks the workspace first (InsertBuild, CompleteBuild); the others
+// lock builds only.
+const buildColumns = `id, workspace_id, build_number, transition, status, template_version_id, initiator_id,
+	error, worker_id, created_at, started_at, completed_at, heartbeat_at`
+
+// InsertBuild queues b as build 1 + the workspace's last (status pending
+// when empty) and returns it. In one write transaction it locks the
+// workspace's row (store.ErrNotFound if there is none or it is deleted), so
+// concurrent InsertBuild calls for one workspace, from any process, run one
+// after the other; then it checks that no build is pending or running
+// (*store.ConflictError with Field "build"). A zero ID is generated, a zero
+// CreatedAt is now.
+func (s *Store) InsertBuild(ctx context.Context, b store.WorkspaceBuild) (store.WorkspaceBuild, error) {
+	b = newBuild(b)
+	err := s.write(ctx, func(c conn) error {
+		var deleted bool
+		if err := c.row(ctx, []any{&deleted}, `SELECT deleted FROM workspaces WHERE id = ?`+s.d.RowLock, b.WorkspaceID); err != nil {
+			return fmt.Errorf("workspace: %w", err)
+		}
+		if deleted {
+			return fmt.Errorf("workspace deleted: %w", store.ErrNotFound)
+		}
+		var active int
+		if err := c.row(ctx, []any{&b.BuildNumber, &active}, `SELECT
+				COALESCE(MAX(build_number), 0) + 1,
+				COUNT(CASE WHEN status IN ('pending', 'running') THEN 1 END)
+			FROM workspace_builds WHERE workspace_id = ?`, b.WorkspaceID); err != nil {
+			return err
+		}
+		if active > 0 {
+			return &store.ConflictError{Field: "build"}
+		}
+		return insertBuild(ctx, c, b)
+	})
+	if err != nil {
+		return store.WorkspaceBuild{}, fmt.Errorf("insert build: %w", err)
+	}
+	return b, nil
+}
+
+// newBuild returns b as the store keeps it: an id, a status, times in UTC
+// to the microsecond, a clean error text.
+func newBuild(b store.WorkspaceBuild) store.WorkspaceBuild {
+	if b.ID == uuid.Nil {
+		b.ID = uuid.New()
+	}
+	if b.Status == "" {
+		b.Status = sdk.BuildPending
+	}
+	b.Error = dbtext.Clean(b.Error)
+	b.CreatedAt = secretwrite.TimeOrNow(b.CreatedAt)
+	b.StartedAt, b.CompletedAt, b.HeartbeatAt = timePtr(b.StartedAt), timePtr(b.CompletedAt), timePtr(b.HeartbeatAt)
+	return b
+}
+
+func insertBuild(ctx context.Context, c conn, b store.WorkspaceBuild) error {
+	_, err := c.exec(ctx, `INSERT INTO workspace_builds (`+buildColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		b.ID, b.WorkspaceID, b.BuildNumber, b.Transition, b.Status, b.TemplateVersionID, b.InitiatorID,
+		b.Error, b.WorkerID, b.CreatedAt, b.StartedAt, b.CompletedAt, b.HeartbeatAt)
+	return err
+}
+
+// GetBuild returns the build with id, or store.ErrNotFound.
+func (s *Store) GetBuild(ctx context.Context, id uuid.UUID) (store.WorkspaceBuild, error) {
+	b, err := getBuild(ctx, s.read(), `SELECT `+buildColumns+` FROM workspace_builds WHERE id = ?`, id)
+	if err != nil {
+		return store.WorkspaceBuild{}, fmt.Errorf("get build: %w", err)
+	}
+	return b, nil
+}
+
+// GetLatestBuild returns the workspace's build with the highest number, or
+// store.ErrNotFound if it has none (or there is no such workspace).
+func (s *Store) GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (store.WorkspaceBuild, error) {
+	b, err := getBuild(ctx, s.read(), `SELECT `+buildColumns+` FROM workspace_builds
+		WHERE workspace_id = ? ORDER BY build_number DESC LIMIT 1`, workspaceID)
+	if err != nil {
+		return store.WorkspaceBuild{}, fmt.Errorf("get latest build: %w", err)
+	}
+	return b, nil
+}
+
+// ClaimBuild marks the oldest pending build (by created_at, then id)
+// running under workerID, started and heartbeat at now, and returns it;
+// store.ErrNotFound when none is pending. One statement picks the build
+// (with the dialect's SkipLocked: FOR UPDATE SKIP LOCKED on PostgreSQL) and
+// updates it: concurrent claims, from any process, never take one build
+// twice and do not queue behind each other.
+func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) (store.WorkspaceBuild, error) {
+	now = secretwrite.TimeOrNow(now)
+	var b store.WorkspaceBuild
+	err := s.writeOne(ctx, func(c conn) error {
+		var err error
+		b, err = getBuild(ctx, c, `UPDATE workspace_builds
+			SET status = 'running', worker_id = ?, started_at = ?, heartbeat_at = ?
+			WHERE id = (
+				SELECT id FROM workspace_builds WHERE status = 'pending'
+				ORDER BY created_at, id LIMIT 1`+s.d.SkipLocked+`
+			) AND status = 'pending'
+			RETURNING `+buildColumns, workerID, now, now)
+		return err
+	})
+	if err != nil {
+		return store.WorkspaceBuild{}, fmt.Errorf("claim build: %w", err)
+	}
+	return b, nil
+}
+
+// HeartbeatBuild sets the heartbeat of build id to now if it is running
+// under workerID: store.ErrNotFound if there is no such build, a
+// *store.ConflictError with Field "build" if it is not running under
+// workerID (it ended, or was failed as stale).
+func (s *Store) HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID string, now time.Time) error {
+	now = secretwrite.TimeOrNow(now)
+	err := s.write(ctx, func(c conn) error {
+		n, err := c.execN(ctx, `UPDATE workspace_builds SET heartbeat_at = ?
+			WHERE id = ? AND status = 'running' AND worker_id = ?`, now, id, workerID)
+		if err != nil || n > 0 {
+			return err
+		}
+		return buildConflictOrNotFound(ctx, c, id)
+	})
+	if err != nil {
+		return fmt.Errorf("heartbeat build: %w", err)
+	}
+	return nil
+}
+
+// CancelBuild cancels a pending build at once and records the request for
+// a running one (see store.WorkspaceStore).
+func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (store.WorkspaceBuild, error) {
+	now = secretwrite.TimeOrNow(now)
+	var b store.WorkspaceBuild
+	err := s.write(ctx, func(c conn) error {
+		if _, err := c.exec(ctx, `UPDATE workspace_builds SET status = 'canceled', completed_at = ?
+			WHERE id = ? AND status = 'pending'`, now, id); err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, `UPDATE workspace_builds SET cancel_requested_at = ?
+			WHERE id = ? AND status = 'running' AND cancel_requested_at IS NULL`, now, id); err != nil {
+			return err
+		}
+		var err error
+		b, err = getBuild(ctx, c, `SELECT `+buildColumns+` FROM workspace_builds WHERE id = ?`, id)
+		return err
+	})
+	if err != nil {
+		return store.WorkspaceBuild{}, fmt.Errorf("cancel build: %w", err)
+	}
+	return b, nil
+}
+
+// BuildCancelRequested reports whether CancelBuild was called for a build.
+func (s *Store) BuildCancelRequested(ctx context.Context, id uuid.UUID) (bool, error) {
+	var at *time.Time
+	if err := s.read().row(ctx, []any{nullTimeCol{&at}}, `SELECT cancel_requested_at FROM workspace_builds WHERE id = ?`, id); err != nil {
+		return false, fmt.Errorf("build cancel requested: %w", err)
+	}
+	return at != nil, nil
+}
+
+// buildConflictOrNotFound says why build id was not changed:
+// store.ErrNotFound or a *store.ConflictError on "build".
+func buildConflictOrNotFound(ctx context.Context, c conn, id uuid.UUID) error {
+	if err := c.exists(ctx, `SELECT 1 FROM workspace_builds WHERE id = ?`, id); err != nil {
+		return err
+	}
+	return &store.ConflictError{Field: "build"}
+}
+
+// CompleteBuild ends build p.BuildID with p.Status (succeeded or failed),
+// p.Error and p.CompletedAt (now when zero), if it is still running under
+// p.WorkerID: otherwise nothing changes and it returns store.ErrNotFound
+// (no such build) or a *store.ConflictError with Field "build". In the same
+// write transaction, holding the workspace's row, it sets the workspace's
+// updated_at to the completion time, replaces its sealed state when p.State
+// is not nil (whatever the status: a failed apply may have changed the
+// state), and, when the build succeeded, records p.Agents and, for a delete
+// build, marks the workspace deleted.
+func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) error {
+	if err := checkCompletion(p); err != nil {
+		return fmt.Errorf("complete build: %w", err)
+	}
+	completed := secretwrite.TimeOrNow(p.CompletedAt)
+	succeeded := p.Status == sdk.BuildSucceeded
+	err := s.write(ctx, func(c conn) error {
+		var wsID uuid.UUID
+		if err := c.row(ctx, []any{&wsID}, `SELECT workspace_id FROM workspace_builds WHERE id = ?`, p.BuildID); err != nil {
+			return err
+		}
+		if err := c.exists(ctx, `SELECT 1 FROM workspaces WHERE id = ?`+s.d.RowLock, wsID); err != nil {
+			return fmt.Errorf("workspace: %w", err)
+		}
+		var transition string
+		err := c.row(ctx, []any{&transition}, `UPDATE workspace_builds SET status = ?, error = ?, completed_at = ?
+			WHERE id = ? AND status = 'running' AND worker_id = ?
+			RETURNING transition`,
+			p.Status, dbtext.Clean(p.Error), completed, p.BuildID, p.WorkerID)
+		if errors.Is(err, store.ErrNotFound) {
+			return &store.ConflictError{Field: "build"}
+		}
+		if err != nil {
+			return err
+		}
+		if p.State != nil {
+			if _, err := c.exec(ctx, `UPDATE workspaces SET state_ciphertext = ?, state_key_id = ? WHERE id = ?`,
+				p.State, p.StateKeyID, wsID); err != nil {
+				return err
+			}
+		}
+		deleted := succeeded && transition == sdk.TransitionDelete
+		if _, err := c.exec(ctx, `UPDATE workspaces SET updated_at = ?, deleted = (deleted OR ?) WHERE id = ?`,
+			completed, deleted, wsID); err != nil {
+			return err
+		}
+		if !succeeded {
+			return nil
+		}
+		for _, a := range p.Agents {
+			if err := insertAgent(ctx, c, newAgent(a, completed)); err != nil {
+				return fmt.Errorf("agent %q: %w", a.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("complete build: %w", err)
+	}
+	return nil
+}
+
+// checkCompletion refuses a status a build cannot end with.
+func checkCompletion(p store.CompleteBuildParams) error {
+	switch p.Status {
+	case "", sdk.BuildPending, sdk.BuildRunning:
+		return fmt.Errorf("a build cannot end with status %q", p.Status)
+	}
+	return nil
+}
+
+// FailStaleBuilds fails, with reason as the error and now as completion
+// time, every running build whose heartbeat is older than before (or that
+// has none), and returns how many. Builds whose rows another transaction
+// holds (a heartbeat or a completion in progress) are skipped where the
+// dialect skips locked rows: they are alive.
+func (s *Store) FailStaleBuilds(ctx context.Context, before time.Time, reason string) (int, error) {
+	var n int64
+	err := s.writeOne(ctx, func(c conn) error {
+		var err error
+		n, err = c.execN(ctx, `UPDATE workspace_builds SET status = 'failed', error = ?, completed_at = ?
+			WHERE id IN (
+				SELECT id FROM workspace_builds WHERE status = 'running' AND (heartbeat_at < ? OR heartbeat_at IS NULL)
+				ORDER BY id`+s.d.SkipLocked+`
+			) AND status = 'running'`,
+			dbtext.Clean(reason), secretwrite.TimeOrNow(time.Time{}), secretwrite.Time(before))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("fail stale builds: %w", err)
+	}
+	return int(n), nil
+}
+
+// InsertBuildLogs appends logs (to any builds) in one write transaction;
+// each gets the next id of one sequence shared by all builds, in order. A
+// zero CreatedAt is now; text is cleaned (see dbtext.Clean). An unknown
+// build is store.ErrNotFound and nothing is stored.
+func (s *Store) InsertBuildLogs(ctx context.Context, logs []store.BuildLog) error {
+	err := s.insertRows(ctx, `INSERT INTO build_logs (build_id, created_at, stage, level, output) VALUES `, 5, len(logs),
+		func(i int) []any {
+			l := logs[i]
+			return []any{l.BuildID, secretwrite.TimeOrNow(l.CreatedAt), dbtext.Clean(l.Stage), dbtext.Clean(l.Level), dbtext.Clean(l.Output)}
+		})
+	if err != nil {
+		return fmt.Errorf("insert build logs: %w", err)
+	}
+	return nil
+}
+
+// ListBuildLogs returns the build's lines with ID > afterID in ID order
+// (none for an unknown build).
+func (s *Store) ListBuildLogs(ctx context.Context, buildID uuid.UUID, afterID int64) ([]store.BuildLog, error) {
+	rows, err := s.read().query(ctx, `SELECT id, build_id, created_at, stage, level, output FROM build_logs
+		WHERE build_id = ? AND id > ? ORDER BY id`, buildID, afterID)
+	if err != nil {
+		return nil, fmt.Errorf("list build logs: %w", err)
+	}
+	out, err := collect(rows, func(r scanner) (store.BuildLog, error) {
+		var l store.BuildLog
+		return l, r.Scan(&l.ID, &l.BuildID, timeCol{&l.CreatedAt}, &l.Stage, &l.Level, &l.Output)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list build logs: %w", s.mapErr(err))
+	}
+	return out, nil
+}
+
+// rowsPerInsert bounds the rows of one multi-row INSERT (and so its
+// parameters, which SQLite limits).
+const rowsPerInsert = 100
+
+// insertRows inserts n rows of width columns in one write transaction, with
+// multi-row INSERT statements that take the rows in order: prefix is the
+// statement up to VALUES, args(i) the values of row i.
+func (s *Store) insertRows(ctx context.Context, prefix string, width, n int, args func(i int) []any) error {
+	if n == 0 {
+		return nil
+	}
+	tuple := "(?" + strings.Repeat(", ?", width-1) + ")"
+	return s.write(ctx, func(c conn) error {
+		for start := 0; start < n; start += rowsPerInsert {
+			end := min(start+rowsPerInsert, n)
+			var b strings.Builder
+			vals := make([]any, 0, (end-start)*width)
+			for i := start; i < end; i++ {
+				if i > start {
+					b.WriteString(", ")
+				}
+				b.WriteString(tuple)
+				vals = append(vals, args(i)...)
+			}
+			if _, err := c.exec(ctx, prefix+b.String(), vals...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func getBuild(ctx context.Context, c conn, query string, args ...any) (store.WorkspaceBuild, error) {
+	var b store.WorkspaceBuild
+	err := c.row(ctx, []any{&b.ID, &b.WorkspaceID, &b.BuildNumber, &b.Transition, &b.Status, &b.TemplateVersionID, &b.InitiatorID,
+		&b.Error, &b.WorkerID, timeCol{&b.CreatedAt}, nullTimeCol{&b.StartedAt}, nullTimeCol{&b.CompletedAt}, nullTimeCol{&b.HeartbeatAt}},
+		query, args...)
+	if err != nil {
+		return store.WorkspaceBuild{}, err
+	}
+	return b, nil
+}
