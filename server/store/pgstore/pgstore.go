@@ -1,6 +1,6 @@
 // Package pgstore is the production store on PostgreSQL 13+: sqlstore
-// through github.com/jackc/pgx/v5 (its database/sql adapter over a pgx
-// pool). It holds the PostgreSQL dialect and migrations.
+// on a github.com/jackc/pgx/v5 pool. It holds the PostgreSQL dialect and
+// migrations.
 //
 // Several server processes may share one database. Migrations run under a
 // session advisory lock, so concurrent starts apply them once. Every write
@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -58,8 +59,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
+	// Queries go to the pool itself; goose and tests take database/sql.
 	db := stdlib.OpenDBFromPool(pool)
-	s, err := sqlstore.Open(ctx, db, dialect)
+	s, err := sqlstore.Open(ctx, db, pgDB{pgQuerier{pool}, pool}, dialect)
 	if err != nil {
 		_ = db.Close()
 		pool.Close()
@@ -156,3 +158,53 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// pgConn is what *pgxpool.Pool and pgx.Tx both offer.
+type pgConn interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// pgQuerier is a pgConn as a sqlstore.Querier.
+type pgQuerier struct{ q pgConn }
+
+func (q pgQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := q.q.Exec(ctx, query, args...)
+	return tag.RowsAffected(), err
+}
+
+func (q pgQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	return q.q.Query(ctx, query, args...)
+}
+
+func (q pgQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return q.q.QueryRow(ctx, query, args...)
+}
+
+// pgDB is the pool as a sqlstore.DB; Close closes the pool.
+type pgDB struct {
+	pgQuerier
+	pool *pgxpool.Pool
+}
+
+func (d pgDB) Begin(ctx context.Context) (sqlstore.Tx, error) {
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pgTx{pgQuerier{tx}, tx}, nil
+}
+
+func (d pgDB) Close() error {
+	d.pool.Close()
+	return nil
+}
+
+type pgTx struct {
+	pgQuerier
+	tx pgx.Tx
+}
+
+func (t pgTx) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
+func (t pgTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"strings"
@@ -366,4 +367,71 @@ func limitedStore(t *testing.T, s *Store, dbURL string, grants []string) *Store 
 		}
 	})
 	return limited
+}
+
+// legacy is how the loader of releases before goose recorded versions.
+var legacy = storetest.Legacy{
+	CreateTable: `CREATE TABLE schema_migrations (
+		version    integer     NOT NULL PRIMARY KEY,
+		applied_at timestamptz NOT NULL DEFAULT now()
+	)`,
+	Record: `INSERT INTO schema_migrations (version) VALUES ($1)`,
+}
+
+// TestOpenUpgradesLegacyDatabase opens databases that the loader of
+// releases before goose migrated, fully or up to 0003 only, with a user and
+// a secret in them: Open keeps the data, records the old versions in
+// goose's table, drops the old table and applies only what is missing.
+func TestOpenUpgradesLegacyDatabase(t *testing.T) {
+	for _, upTo := range []int{5, 3} {
+		t.Run(fmt.Sprintf("upTo%d", upTo), func(t *testing.T) {
+			ctx := t.Context()
+			dbURL := pgtest.NewDatabase(t)
+			db, err := sql.Open("pgx", dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			storetest.ApplyLegacy(t, db, dialect.Migrations, legacy, upTo)
+			at := time.Date(2025, 1, 2, 3, 4, 5, 6000, time.UTC)
+			u := store.User{ID: uuid.New(), Username: "old", Email: "old@example.com", Name: "Old", HashedPassword: []byte("h"), Role: "admin", CreatedAt: at, UpdatedAt: at}
+			sec := store.Secret{ID: uuid.New(), OwnerID: u.ID, Name: "s", EnvName: "S", ValueSize: 3, Ciphertext: []byte("old"), KeyID: "k0", CreatedAt: at, UpdatedAt: at}
+			for _, q := range []struct {
+				sql  string
+				args []any
+			}{
+				{`INSERT INTO users (id, username, email, name, hashed_password, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
+					[]any{u.ID, u.Username, u.Email, u.Name, u.HashedPassword, u.Role, at}},
+				{`INSERT INTO secrets (id, owner_id, name, description, env_name, file_path, value_ciphertext, value_key_id, value_size, created_at, updated_at) VALUES ($1, $2, $3, '', $4, NULL, $5, $6, $7, $8, $8)`,
+					[]any{sec.ID, u.ID, sec.Name, sec.EnvName, sec.Ciphertext, sec.KeyID, sec.ValueSize, at}},
+			} {
+				if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
+					t.Fatalf("%s: %v", q.sql, err)
+				}
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			s, err := Open(ctx, dbURL)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer s.Close()
+			storetest.CheckLegacyUpgrade(t, s, u, sec, upTo, allVersions(t), `SELECT 1 WHERE to_regclass($1) IS NOT NULL`)
+		})
+	}
+}
+
+// allVersions lists the embedded migrations' versions.
+func allVersions(t *testing.T) []int64 {
+	t.Helper()
+	entries, err := migrationFS.ReadDir("migrations")
+	if err != nil {
+		t.Fatalf("read migrations: %v", err)
+	}
+	var out []int64
+	for i := range entries {
+		out = append(out, int64(i+1))
+	}
+	return out
 }

@@ -68,7 +68,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
-	s, err := sqlstore.Open(ctx, db, dialect)
+	s, err := sqlstore.Open(ctx, db, sqlstore.SQLDB(db), dialect)
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)

@@ -42,10 +42,7 @@ func insertAgent(ctx context.Context, c conn, a store.WorkspaceAgent) error {
 	return err
 }
 
-// GetAgentByTokenHash returns the most recently recorded agent whose token
-// hashes to hash (newest created_at, then highest build number): an agent
-// keeps its token across builds, so older builds hold rows with the same
-// hash. store.ErrNotFound if there is none.
+// GetAgentByTokenHash returns the newest agent recorded with hash.
 func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.WorkspaceAgent, error) {
 	var a store.WorkspaceAgent
 	var configKeyID sql.NullString
@@ -59,27 +56,19 @@ func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.Wor
 	return fixAgent(a, configKeyID), nil
 }
 
-// ListAgentsByBuild returns the agents a build recorded, sorted by name
-// (then id); none for an unknown build.
-func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]store.WorkspaceAgent, error) {
-	out, err := s.queryAgents(ctx, `SELECT `+agentColumns+` FROM workspace_agents WHERE build_id = ? ORDER BY name, id`, buildID)
-	if err != nil {
-		return nil, fmt.Errorf("list agents by build: %w", err)
-	}
-	return out, nil
+// ListAgentsByBuild returns the agents a build recorded, by name then id.
+func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) (_ []store.WorkspaceAgent, err error) {
+	defer wrap(&err, "list agents by build")
+	return s.queryAgents(ctx, `SELECT `+agentColumns+` FROM workspace_agents WHERE build_id = ? ORDER BY name, id`, buildID)
 }
 
-// UpdateAgentLifecycle sets the agent's lifecycle state; store.ErrNotFound
-// if there is no such agent.
-func (s *Store) UpdateAgentLifecycle(ctx context.Context, id uuid.UUID, state string) error {
-	if err := s.updateAgent(ctx, `UPDATE workspace_agents SET lifecycle_state = ? WHERE id = ?`, dbtext.Clean(state), id); err != nil {
-		return fmt.Errorf("update agent lifecycle: %w", err)
-	}
-	return nil
+// UpdateAgentLifecycle sets the agent's lifecycle state.
+func (s *Store) UpdateAgentLifecycle(ctx context.Context, id uuid.UUID, state string) (err error) {
+	defer wrap(&err, "update agent lifecycle")
+	return s.updateAgent(ctx, `UPDATE workspace_agents SET lifecycle_state = ? WHERE id = ?`, dbtext.Clean(state), id)
 }
 
-// UpdateAgentConnection records a connection at at: it sets last_connected,
-// and first_connected if unset. store.ErrNotFound if there is no such agent.
+// UpdateAgentConnection records a connection at at.
 func (s *Store) UpdateAgentConnection(ctx context.Context, id uuid.UUID, at time.Time) error {
 	at = secretwrite.TimeOrNow(at)
 	err := s.updateAgent(ctx, `UPDATE workspace_agents
@@ -94,7 +83,7 @@ func (s *Store) UpdateAgentConnection(ctx context.Context, id uuid.UUID, at time
 // no row.
 func (s *Store) updateAgent(ctx context.Context, query string, args ...any) error {
 	return s.writeOne(ctx, func(c conn) error {
-		n, err := c.execN(ctx, query, args...)
+		n, err := c.exec(ctx, query, args...)
 		if err == nil && n == 0 {
 			err = store.ErrNotFound
 		}
@@ -102,38 +91,25 @@ func (s *Store) updateAgent(ctx context.Context, query string, args ...any) erro
 	})
 }
 
-// InsertAgentLogs appends logs (of any agents) in one write transaction;
-// each gets the next id of one sequence shared by all agents, in order. A
-// zero CreatedAt is now; text is cleaned (see dbtext.Clean). An unknown
-// agent is store.ErrNotFound and nothing is stored.
-func (s *Store) InsertAgentLogs(ctx context.Context, logs []store.AgentLog) error {
-	err := s.insertRows(ctx, `INSERT INTO agent_logs (agent_id, created_at, level, source, output) VALUES `, 5, len(logs),
+// InsertAgentLogs appends logs in one write transaction, in order; text is
+// cleaned (see dbtext.Clean).
+func (s *Store) InsertAgentLogs(ctx context.Context, logs []store.AgentLog) (err error) {
+	defer wrap(&err, "insert agent logs")
+	return s.insertRows(ctx, `INSERT INTO agent_logs (agent_id, created_at, level, source, output) VALUES `, 5, len(logs),
 		func(i int) []any {
 			l := logs[i]
 			return []any{l.AgentID, secretwrite.TimeOrNow(l.CreatedAt), dbtext.Clean(l.Level), dbtext.Clean(l.Source), dbtext.Clean(l.Output)}
 		})
-	if err != nil {
-		return fmt.Errorf("insert agent logs: %w", err)
-	}
-	return nil
 }
 
-// ListAgentLogs returns the agent's lines with ID > afterID in ID order
-// (none for an unknown agent).
-func (s *Store) ListAgentLogs(ctx context.Context, agentID uuid.UUID, afterID int64) ([]store.AgentLog, error) {
-	rows, err := s.read().query(ctx, `SELECT id, agent_id, created_at, level, source, output FROM agent_logs
-		WHERE agent_id = ? AND id > ? ORDER BY id`, agentID, afterID)
-	if err != nil {
-		return nil, fmt.Errorf("list agent logs: %w", err)
-	}
-	out, err := collect(rows, func(r scanner) (store.AgentLog, error) {
+// ListAgentLogs returns the agent's lines with ID > afterID in ID order.
+func (s *Store) ListAgentLogs(ctx context.Context, agentID uuid.UUID, afterID int64) (_ []store.AgentLog, err error) {
+	defer wrap(&err, "list agent logs")
+	return queryAll(ctx, s, func(r scanner) (store.AgentLog, error) {
 		var l store.AgentLog
 		return l, r.Scan(&l.ID, &l.AgentID, timeCol{&l.CreatedAt}, &l.Level, &l.Source, &l.Output)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list agent logs: %w", s.mapErr(err))
-	}
-	return out, nil
+	}, `SELECT id, agent_id, created_at, level, source, output FROM agent_logs
+		WHERE agent_id = ? AND id > ? ORDER BY id`, agentID, afterID)
 }
 
 // agentDest is where a row of agentColumns is scanned; fixAgent finishes
@@ -151,50 +127,36 @@ func fixAgent(a store.WorkspaceAgent, configKeyID sql.NullString) store.Workspac
 }
 
 func (s *Store) queryAgents(ctx context.Context, query string, args ...any) ([]store.WorkspaceAgent, error) {
-	rows, err := s.read().query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	out, err := collect(rows, func(r scanner) (store.WorkspaceAgent, error) {
+	return queryAll(ctx, s, func(r scanner) (store.WorkspaceAgent, error) {
 		var a store.WorkspaceAgent
 		var configKeyID sql.NullString
 		if err := r.Scan(agentDest(&a, &configKeyID)...); err != nil {
 			return store.WorkspaceAgent{}, err
 		}
 		return fixAgent(a, configKeyID), nil
-	})
-	return out, s.mapErr(err)
+	}, query, args...)
 }
 
 // AgentConfigKeyIDs returns each key id sealing an agent's config with its
 // row count.
-func (s *Store) AgentConfigKeyIDs(ctx context.Context) (map[string]int, error) {
-	out, err := s.keyIDCounts(ctx,
+func (s *Store) AgentConfigKeyIDs(ctx context.Context) (_ map[string]int, err error) {
+	defer wrap(&err, "agent config key ids")
+	return s.keyIDCounts(ctx,
 		`SELECT config_key_id, COUNT(*) FROM workspace_agents WHERE config_key_id IS NOT NULL GROUP BY config_key_id`)
-	if err != nil {
-		return nil, fmt.Errorf("agent config key ids: %w", err)
-	}
-	return out, nil
 }
 
 // ListAgentsByConfigKeyID returns up to limit agents whose config is sealed
 // by keyID ("": not sealed yet), ordered by id.
-func (s *Store) ListAgentsByConfigKeyID(ctx context.Context, keyID string, limit int) ([]store.WorkspaceAgent, error) {
-	out, err := s.queryAgents(ctx, `SELECT `+agentColumns+` FROM workspace_agents
+func (s *Store) ListAgentsByConfigKeyID(ctx context.Context, keyID string, limit int) (_ []store.WorkspaceAgent, err error) {
+	defer wrap(&err, "list agents by config key id")
+	return s.queryAgents(ctx, `SELECT `+agentColumns+` FROM workspace_agents
 		WHERE COALESCE(config_key_id, '') = ? ORDER BY id LIMIT ?`, keyID, limitArg(limit))
-	if err != nil {
-		return nil, fmt.Errorf("list agents by config key id: %w", err)
-	}
-	return out, nil
 }
 
 // ReplaceAgentConfig seals agent id's config anew (see store.WorkspaceStore).
-func (s *Store) ReplaceAgentConfig(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error {
-	err := s.replaceSealedSet(ctx, "workspace_agents",
+func (s *Store) ReplaceAgentConfig(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) (err error) {
+	defer wrap(&err, "replace agent config")
+	return s.replaceSealedSet(ctx, "workspace_agents",
 		`config_ciphertext = ?, config_key_id = ?, directory = '', motd_file = '', env = ?, scripts = ?`,
 		`COALESCE(config_key_id, '') = ?`, []any{nonNilBytes(ciphertext), newKeyID, []byte{}, []byte{}}, id, oldKeyID)
-	if err != nil {
-		return fmt.Errorf("replace agent config: %w", err)
-	}
-	return nil
 }

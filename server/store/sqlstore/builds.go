@@ -25,13 +25,8 @@ import (
 const buildColumns = `id, workspace_id, build_number, transition, status, template_version_id, initiator_id,
 	error, worker_id, created_at, started_at, completed_at, heartbeat_at`
 
-// InsertBuild queues b as build 1 + the workspace's last (status pending
-// when empty) and returns it. In one write transaction it locks the
-// workspace's row (store.ErrNotFound if there is none or it is deleted), so
-// concurrent InsertBuild calls for one workspace, from any process, run one
-// after the other; then it checks that no build is pending or running
-// (*store.ConflictError with Field "build"). A zero ID is generated, a zero
-// CreatedAt is now.
+// InsertBuild locks the workspace's row first (RowLock), so concurrent
+// calls for one workspace, from any process, run one after the other.
 func (s *Store) InsertBuild(ctx context.Context, b store.WorkspaceBuild) (store.WorkspaceBuild, error) {
 	b = newBuild(b)
 	err := s.write(ctx, func(c conn) error {
@@ -84,31 +79,21 @@ func insertBuild(ctx context.Context, c conn, b store.WorkspaceBuild) error {
 }
 
 // GetBuild returns the build with id, or store.ErrNotFound.
-func (s *Store) GetBuild(ctx context.Context, id uuid.UUID) (store.WorkspaceBuild, error) {
-	b, err := getBuild(ctx, s.read(), `SELECT `+buildColumns+` FROM workspace_builds WHERE id = ?`, id)
-	if err != nil {
-		return store.WorkspaceBuild{}, fmt.Errorf("get build: %w", err)
-	}
-	return b, nil
+func (s *Store) GetBuild(ctx context.Context, id uuid.UUID) (_ store.WorkspaceBuild, err error) {
+	defer wrap(&err, "get build")
+	return getBuild(ctx, s.read(), `SELECT `+buildColumns+` FROM workspace_builds WHERE id = ?`, id)
 }
 
-// GetLatestBuild returns the workspace's build with the highest number, or
-// store.ErrNotFound if it has none (or there is no such workspace).
-func (s *Store) GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (store.WorkspaceBuild, error) {
-	b, err := getBuild(ctx, s.read(), `SELECT `+buildColumns+` FROM workspace_builds
+// GetLatestBuild returns the workspace's build with the highest number.
+func (s *Store) GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (_ store.WorkspaceBuild, err error) {
+	defer wrap(&err, "get latest build")
+	return getBuild(ctx, s.read(), `SELECT `+buildColumns+` FROM workspace_builds
 		WHERE workspace_id = ? ORDER BY build_number DESC LIMIT 1`, workspaceID)
-	if err != nil {
-		return store.WorkspaceBuild{}, fmt.Errorf("get latest build: %w", err)
-	}
-	return b, nil
 }
 
-// ClaimBuild marks the oldest pending build (by created_at, then id)
-// running under workerID, started and heartbeat at now, and returns it;
-// store.ErrNotFound when none is pending. One statement picks the build
-// (with the dialect's SkipLocked: FOR UPDATE SKIP LOCKED on PostgreSQL) and
-// updates it: concurrent claims, from any process, never take one build
-// twice and do not queue behind each other.
+// ClaimBuild picks the oldest pending build and updates it in one
+// statement; with SkipLocked (PostgreSQL) concurrent claims, from any
+// process, skip each other's rows instead of queuing.
 func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) (store.WorkspaceBuild, error) {
 	now = secretwrite.TimeOrNow(now)
 	var b store.WorkspaceBuild
@@ -129,14 +114,11 @@ func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) 
 	return b, nil
 }
 
-// HeartbeatBuild sets the heartbeat of build id to now if it is running
-// under workerID: store.ErrNotFound if there is no such build, a
-// *store.ConflictError with Field "build" if it is not running under
-// workerID (it ended, or was failed as stale).
+// HeartbeatBuild records that workerID still runs build id.
 func (s *Store) HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID string, now time.Time) error {
 	now = secretwrite.TimeOrNow(now)
 	err := s.write(ctx, func(c conn) error {
-		n, err := c.execN(ctx, `UPDATE workspace_builds SET heartbeat_at = ?
+		n, err := c.exec(ctx, `UPDATE workspace_builds SET heartbeat_at = ?
 			WHERE id = ? AND status = 'running' AND worker_id = ?`, now, id, workerID)
 		if err != nil || n > 0 {
 			return err
@@ -191,15 +173,8 @@ func buildConflictOrNotFound(ctx context.Context, c conn, id uuid.UUID) error {
 	return &store.ConflictError{Field: "build"}
 }
 
-// CompleteBuild ends build p.BuildID with p.Status (succeeded or failed),
-// p.Error and p.CompletedAt (now when zero), if it is still running under
-// p.WorkerID: otherwise nothing changes and it returns store.ErrNotFound
-// (no such build) or a *store.ConflictError with Field "build". In the same
-// write transaction, holding the workspace's row, it sets the workspace's
-// updated_at to the completion time, replaces its sealed state when p.State
-// is not nil (whatever the status: a failed apply may have changed the
-// state), and, when the build succeeded, records p.Agents and, for a delete
-// build, marks the workspace deleted.
+// CompleteBuild ends a build in one write transaction that locks the
+// workspace's row first (see the lock order above).
 func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) error {
 	if err := checkCompletion(p); err != nil {
 		return fmt.Errorf("complete build: %w", err)
@@ -261,16 +236,14 @@ func checkCompletion(p store.CompleteBuildParams) error {
 	return nil
 }
 
-// FailStaleBuilds fails, with reason as the error and now as completion
-// time, every running build whose heartbeat is older than before (or that
-// has none), and returns how many. Builds whose rows another transaction
-// holds (a heartbeat or a completion in progress) are skipped where the
-// dialect skips locked rows: they are alive.
+// FailStaleBuilds fails the running builds whose heartbeat is older than
+// before. With SkipLocked it skips the builds another transaction holds (a
+// heartbeat or a completion in progress): they are alive.
 func (s *Store) FailStaleBuilds(ctx context.Context, before time.Time, reason string) (int, error) {
 	var n int64
 	err := s.writeOne(ctx, func(c conn) error {
 		var err error
-		n, err = c.execN(ctx, `UPDATE workspace_builds SET status = 'failed', error = ?, completed_at = ?
+		n, err = c.exec(ctx, `UPDATE workspace_builds SET status = 'failed', error = ?, completed_at = ?
 			WHERE id IN (
 				SELECT id FROM workspace_builds WHERE status = 'running' AND (heartbeat_at < ? OR heartbeat_at IS NULL)
 				ORDER BY id`+s.d.SkipLocked+`
@@ -284,38 +257,25 @@ func (s *Store) FailStaleBuilds(ctx context.Context, before time.Time, reason st
 	return int(n), nil
 }
 
-// InsertBuildLogs appends logs (to any builds) in one write transaction;
-// each gets the next id of one sequence shared by all builds, in order. A
-// zero CreatedAt is now; text is cleaned (see dbtext.Clean). An unknown
-// build is store.ErrNotFound and nothing is stored.
-func (s *Store) InsertBuildLogs(ctx context.Context, logs []store.BuildLog) error {
-	err := s.insertRows(ctx, `INSERT INTO build_logs (build_id, created_at, stage, level, output) VALUES `, 5, len(logs),
+// InsertBuildLogs appends logs in one write transaction, in order; text is
+// cleaned (see dbtext.Clean).
+func (s *Store) InsertBuildLogs(ctx context.Context, logs []store.BuildLog) (err error) {
+	defer wrap(&err, "insert build logs")
+	return s.insertRows(ctx, `INSERT INTO build_logs (build_id, created_at, stage, level, output) VALUES `, 5, len(logs),
 		func(i int) []any {
 			l := logs[i]
 			return []any{l.BuildID, secretwrite.TimeOrNow(l.CreatedAt), dbtext.Clean(l.Stage), dbtext.Clean(l.Level), dbtext.Clean(l.Output)}
 		})
-	if err != nil {
-		return fmt.Errorf("insert build logs: %w", err)
-	}
-	return nil
 }
 
-// ListBuildLogs returns the build's lines with ID > afterID in ID order
-// (none for an unknown build).
-func (s *Store) ListBuildLogs(ctx context.Context, buildID uuid.UUID, afterID int64) ([]store.BuildLog, error) {
-	rows, err := s.read().query(ctx, `SELECT id, build_id, created_at, stage, level, output FROM build_logs
-		WHERE build_id = ? AND id > ? ORDER BY id`, buildID, afterID)
-	if err != nil {
-		return nil, fmt.Errorf("list build logs: %w", err)
-	}
-	out, err := collect(rows, func(r scanner) (store.BuildLog, error) {
+// ListBuildLogs returns the build's lines with ID > afterID in ID order.
+func (s *Store) ListBuildLogs(ctx context.Context, buildID uuid.UUID, afterID int64) (_ []store.BuildLog, err error) {
+	defer wrap(&err, "list build logs")
+	return queryAll(ctx, s, func(r scanner) (store.BuildLog, error) {
 		var l store.BuildLog
 		return l, r.Scan(&l.ID, &l.BuildID, timeCol{&l.CreatedAt}, &l.Stage, &l.Level, &l.Output)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list build logs: %w", s.mapErr(err))
-	}
-	return out, nil
+	}, `SELECT id, build_id, created_at, stage, level, output FROM build_logs
+		WHERE build_id = ? AND id > ? ORDER BY id`, buildID, afterID)
 }
 
 // rowsPerInsert bounds the rows of one multi-row INSERT (and so its

@@ -31,7 +31,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if s.d.Locker != nil {
 		opts = append(opts, goose.WithSessionLocker(s.d.Locker))
 	}
-	p, err := goose.NewProvider(s.d.Goose, s.db, s.d.Migrations, opts...)
+	p, err := goose.NewProvider(s.d.Goose, s.sqlDB, s.d.Migrations, opts...)
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
@@ -66,43 +66,50 @@ func (s *Store) adoptLegacyVersions(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(c conn) error {
-		if s.d.MigrationLock != "" {
-			if _, err := c.exec(ctx, s.d.MigrationLock); err != nil {
-				return fmt.Errorf("lock: %w", err)
-			}
-		}
-		if err := c.exists(ctx, s.d.TableExists, legacyTable); err != nil {
-			return ignoreNotFound(err)
-		}
-		if err := c.exists(ctx, s.d.TableExists, versionTable); err == nil {
-			return errors.New("the database has both tables: remove " + legacyTable + " if its versions are in " + versionTable)
-		} else if ignoreNotFound(err) != nil {
-			return err
-		}
-		rows, err := c.query(ctx, `SELECT version FROM `+legacyTable+` ORDER BY version`)
-		if err != nil {
-			return err
-		}
-		versions, err := collect(rows, func(r scanner) (int64, error) {
-			var v int64
-			return v, r.Scan(&v)
-		})
-		if err != nil {
-			return err
-		}
-		tx := c.q.(database.DBTxConn)
-		if err := gs.CreateVersionTable(ctx, tx); err != nil {
-			return err
-		}
-		for _, v := range append([]int64{0}, versions...) {
-			if err := gs.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
-				return err
-			}
-		}
-		_, err = c.exec(ctx, `DROP TABLE `+legacyTable)
+	// goose's store writes through database/sql: so does this transaction
+	// (on SQLite, BEGIN IMMEDIATE takes the write lock).
+	tx, err := s.sqlDB.BeginTx(ctx, nil)
+	if err != nil {
 		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	c := conn{s, sqlQuerier{tx}}
+	if s.d.MigrationLock != "" {
+		if _, err := c.exec(ctx, s.d.MigrationLock); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+	}
+	if err := c.exists(ctx, s.d.TableExists, legacyTable); err != nil {
+		return ignoreNotFound(err)
+	}
+	if err := c.exists(ctx, s.d.TableExists, versionTable); err == nil {
+		return errors.New("the database has both tables: remove " + legacyTable + " if its versions are in " + versionTable)
+	} else if ignoreNotFound(err) != nil {
+		return err
+	}
+	rows, err := c.query(ctx, `SELECT version FROM `+legacyTable+` ORDER BY version`)
+	if err != nil {
+		return err
+	}
+	versions, err := collect(rows, func(r scanner) (int64, error) {
+		var v int64
+		return v, r.Scan(&v)
 	})
+	if err != nil {
+		return err
+	}
+	if err := gs.CreateVersionTable(ctx, tx); err != nil {
+		return err
+	}
+	for _, v := range append([]int64{0}, versions...) {
+		if err := gs.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
+			return err
+		}
+	}
+	if _, err := c.exec(ctx, `DROP TABLE `+legacyTable); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func ignoreNotFound(err error) error {

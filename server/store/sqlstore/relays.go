@@ -10,29 +10,23 @@ import (
 
 // SetAgentRelay records that agentID is connected to the server reachable
 // at relayURL (replacing any earlier record).
-func (s *Store) SetAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string, at time.Time) error {
-	err := s.writeOne(ctx, func(c conn) error {
+func (s *Store) SetAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string, at time.Time) (err error) {
+	defer wrap(&err, "set agent relay")
+	return s.writeOne(ctx, func(c conn) error {
 		_, err := c.exec(ctx, `INSERT INTO agent_relays (agent_id, relay_url, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (agent_id) DO UPDATE SET relay_url = excluded.relay_url, updated_at = excluded.updated_at`,
 			agentID, relayURL, at.UTC())
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("set agent relay: %w", err)
-	}
-	return nil
 }
 
 // ClearAgentRelay removes the record of agentID if it still names relayURL.
-func (s *Store) ClearAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string) error {
-	err := s.writeOne(ctx, func(c conn) error {
+func (s *Store) ClearAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string) (err error) {
+	defer wrap(&err, "clear agent relay")
+	return s.writeOne(ctx, func(c conn) error {
 		_, err := c.exec(ctx, `DELETE FROM agent_relays WHERE agent_id = ? AND relay_url = ?`, agentID, relayURL)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("clear agent relay: %w", err)
-	}
-	return nil
 }
 
 // GetAgentRelay returns the relay URL recorded for agentID, or

@@ -47,7 +47,7 @@ func (s *Store) replaceSealed(ctx context.Context, table, ctCol, keyCol string, 
 // setArgs for set and oldKeyID for where, as replaceSealed.
 func (s *Store) replaceSealedSet(ctx context.Context, table, set, where string, setArgs []any, id uuid.UUID, oldKeyID string) error {
 	return s.write(ctx, func(c conn) error {
-		n, err := c.execN(ctx, `UPDATE `+table+` SET `+set+` WHERE id = ? AND `+where,
+		n, err := c.exec(ctx, `UPDATE `+table+` SET `+set+` WHERE id = ? AND `+where,
 			append(setArgs, id, oldKeyID)...)
 		if err != nil || n == 1 {
 			return err

@@ -19,13 +19,9 @@ const (
 	secretValueColumns = secretMetaColumns + `, value_ciphertext, value_key_id`
 )
 
-// InsertSecret creates p.Secret. In one write transaction it locks the
-// owner's row (store.ErrNotFound if there is no such user), checks that
-// name, env_name and file_path are free for the owner
-// (*store.ConflictError) and the quota (*store.LimitError), then inserts
-// the row and the audit entry. A zero ID is generated, a zero CreatedAt is
-// now, a zero UpdatedAt is CreatedAt. It returns the stored metadata,
-// without the ciphertext.
+// InsertSecret locks the owner's row, checks the unique fields and the
+// quota, inserts the row and writes the audit entry, in one write
+// transaction. It returns the stored metadata, without the ciphertext.
 func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (store.Secret, error) {
 	sec := p.Secret
 	if sec.ID == uuid.Nil {
@@ -75,43 +71,29 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 }
 
 // GetSecret returns the metadata of the owner's secret name.
-func (s *Store) GetSecret(ctx context.Context, ownerID uuid.UUID, name string) (store.Secret, error) {
-	sec, err := getSecretMeta(ctx, s.read(), ownerID, name)
-	if err != nil {
-		return store.Secret{}, fmt.Errorf("get secret: %w", err)
-	}
-	return sec, nil
+func (s *Store) GetSecret(ctx context.Context, ownerID uuid.UUID, name string) (_ store.Secret, err error) {
+	defer wrap(&err, "get secret")
+	return getSecretMeta(ctx, s.read(), ownerID, name)
 }
 
-// ListSecrets returns the metadata of the owner's secrets sorted by name
-// (byte order). It never reads the ciphertext column.
-func (s *Store) ListSecrets(ctx context.Context, ownerID uuid.UUID) ([]store.Secret, error) {
-	out, err := s.querySecrets(ctx, false,
+// ListSecrets never reads the ciphertext column.
+func (s *Store) ListSecrets(ctx context.Context, ownerID uuid.UUID) (_ []store.Secret, err error) {
+	defer wrap(&err, "list secrets")
+	return s.querySecrets(ctx, false,
 		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = ? ORDER BY name`, ownerID)
-	if err != nil {
-		return nil, fmt.Errorf("list secrets: %w", err)
-	}
-	return out, nil
 }
 
-// ListSecretsWithValues returns the owner's secrets with their ciphertexts,
-// sorted by name.
-func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]store.Secret, error) {
-	out, err := s.querySecrets(ctx, true,
+// ListSecretsWithValues returns the owner's secrets with their ciphertexts.
+func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) (_ []store.Secret, err error) {
+	defer wrap(&err, "list secrets with values")
+	return s.querySecrets(ctx, true,
 		`SELECT `+secretValueColumns+` FROM secrets WHERE owner_id = ? ORDER BY name`, ownerID)
-	if err != nil {
-		return nil, fmt.Errorf("list secrets with values: %w", err)
-	}
-	return out, nil
 }
 
-// UpdateSecret changes the owner's secret p.Name (store.ErrNotFound if there
-// is none). In one write transaction it locks the owner's row, checks the
-// new env_name and file_path for clashes and the quota, then updates the
-// row and writes the audit entry. The value columns are touched only when
-// p.Ciphertext is set, so a concurrent re-encryption is never undone. An
-// update that sets nothing returns the secret unchanged and writes nothing.
-// It returns the stored metadata, without the ciphertext.
+// UpdateSecret locks the owner's row, rechecks the unique fields and the
+// quota, updates the row and writes the audit entry, in one write
+// transaction. The value columns are touched only when p.Ciphertext is set,
+// so a concurrent re-encryption is never undone.
 func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (store.Secret, error) {
 	fields := secretwrite.UpdateFields(p)
 	var out store.Secret
@@ -211,10 +193,10 @@ func applyUpdate(cur store.Secret, p store.UpdateSecretParams, updatedAt time.Ti
 	return next
 }
 
-// DeleteSecret deletes the owner's secret name and writes the audit entry;
-// store.ErrNotFound if there is none.
-func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string, actorID uuid.UUID) error {
-	err := s.write(ctx, func(c conn) error {
+// DeleteSecret deletes the owner's secret name and writes the audit entry.
+func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string, actorID uuid.UUID) (err error) {
+	defer wrap(&err, "delete secret")
+	return s.write(ctx, func(c conn) error {
 		var id uuid.UUID
 		if err := c.row(ctx, []any{&id}, `DELETE FROM secrets WHERE owner_id = ? AND name = ? RETURNING id`,
 			ownerID, name); err != nil {
@@ -229,42 +211,26 @@ func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string
 			ResourceName: name,
 		})
 	})
-	if err != nil {
-		return fmt.Errorf("delete secret: %w", err)
-	}
-	return nil
 }
 
 // SecretKeyIDs returns each key id sealing stored values with its row count.
-func (s *Store) SecretKeyIDs(ctx context.Context) (map[string]int, error) {
-	out, err := s.keyIDCounts(ctx, `SELECT value_key_id, COUNT(*) FROM secrets GROUP BY value_key_id`)
-	if err != nil {
-		return nil, fmt.Errorf("secret key ids: %w", err)
-	}
-	return out, nil
+func (s *Store) SecretKeyIDs(ctx context.Context) (_ map[string]int, err error) {
+	defer wrap(&err, "secret key ids")
+	return s.keyIDCounts(ctx, `SELECT value_key_id, COUNT(*) FROM secrets GROUP BY value_key_id`)
 }
 
-// ListSecretsByKeyID returns up to limit secrets sealed by keyID, with their
-// ciphertexts, ordered by id. A limit of zero or less means no limit.
-func (s *Store) ListSecretsByKeyID(ctx context.Context, keyID string, limit int) ([]store.Secret, error) {
-	out, err := s.querySecrets(ctx, true,
+// ListSecretsByKeyID returns up to limit secrets sealed by keyID, by id.
+func (s *Store) ListSecretsByKeyID(ctx context.Context, keyID string, limit int) (_ []store.Secret, err error) {
+	defer wrap(&err, "list secrets by key id")
+	return s.querySecrets(ctx, true,
 		`SELECT `+secretValueColumns+` FROM secrets WHERE value_key_id = ? ORDER BY id LIMIT ?`, keyID, limitArg(limit))
-	if err != nil {
-		return nil, fmt.Errorf("list secrets by key id: %w", err)
-	}
-	return out, nil
 }
 
-// ReplaceSecretCiphertext swaps the ciphertext and key id of secret id if it
-// is still sealed by oldKeyID. It returns store.ErrNotFound if there is no
-// such secret and a *store.ConflictError with Field "key_id" if it has been
-// resealed (or its value changed) meanwhile. It changes neither updated_at
-// nor the audit log: the value stays the same.
-func (s *Store) ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error {
-	if err := s.replaceSealed(ctx, "secrets", "value_ciphertext", "value_key_id", id, oldKeyID, ciphertext, newKeyID); err != nil {
-		return fmt.Errorf("replace secret ciphertext: %w", err)
-	}
-	return nil
+// ReplaceSecretCiphertext reseals secret id; it changes neither
+// updated_at nor the audit log: the value stays the same.
+func (s *Store) ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) (err error) {
+	defer wrap(&err, "replace secret ciphertext")
+	return s.replaceSealed(ctx, "secrets", "value_ciphertext", "value_key_id", id, oldKeyID, ciphertext, newKeyID)
 }
 
 func getSecretMeta(ctx context.Context, c conn, ownerID uuid.UUID, name string) (store.Secret, error) {
@@ -284,11 +250,9 @@ func getSecretMeta(ctx context.Context, c conn, ownerID uuid.UUID, name string) 
 // the other. FOR NO KEY UPDATE, unlike FOR UPDATE, does not block the
 // foreign key checks of unrelated inserts (API keys) that refer to the user.
 // It returns store.ErrNotFound if there is no such user.
-func (s *Store) lockOwner(ctx context.Context, c conn, ownerID uuid.UUID) error {
-	if err := c.exists(ctx, `SELECT 1 FROM users WHERE id = ?`+s.d.RowLock, ownerID); err != nil {
-		return fmt.Errorf("owner: %w", err)
-	}
-	return nil
+func (s *Store) lockOwner(ctx context.Context, c conn, ownerID uuid.UUID) (err error) {
+	defer wrap(&err, "owner")
+	return c.exists(ctx, `SELECT 1 FROM users WHERE id = ?`+s.d.RowLock, ownerID)
 }
 
 // checkSecretConflicts returns a *store.ConflictError if another secret of
@@ -343,11 +307,7 @@ func secretDest(sec *store.Secret, env, file *sql.NullString, withValue bool) []
 }
 
 func (s *Store) querySecrets(ctx context.Context, withValue bool, query string, args ...any) ([]store.Secret, error) {
-	rows, err := s.read().query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	out, err := collect(rows, func(r scanner) (store.Secret, error) {
+	return queryAll(ctx, s, func(r scanner) (store.Secret, error) {
 		var sec store.Secret
 		var env, file sql.NullString
 		if err := r.Scan(secretDest(&sec, &env, &file, withValue)...); err != nil {
@@ -358,6 +318,5 @@ func (s *Store) querySecrets(ctx context.Context, withValue bool, query string, 
 			sec.Ciphertext = []byte{}
 		}
 		return sec, nil
-	})
-	return out, s.mapErr(err)
+	}, query, args...)
 }

@@ -19,6 +19,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"strconv"
@@ -75,10 +76,49 @@ type Dialect struct {
 	Err func(err error) error
 }
 
+// DB is how the store reaches its database: database/sql for SQLite
+// (SQLDB), pgx's own pool for PostgreSQL, which spares every query
+// database/sql's conversions.
+type DB interface {
+	Querier
+	// Begin starts a transaction: a write transaction when the Dialect has
+	// OneWriter (the SQLite DSN makes it BEGIN IMMEDIATE).
+	Begin(ctx context.Context) (Tx, error)
+}
+
+// Querier runs statements on a database or in a transaction. Exec returns
+// how many rows the statement changed.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) Row
+}
+
+// Tx is a transaction.
+type Tx interface {
+	Querier
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// Rows are a query's rows; Row is the first row of one.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// Row is the first row of a query; Scan returns sql.ErrNoRows (or an error
+// that wraps it) when there is none.
+type Row interface{ Scan(dest ...any) error }
+
 // Store is a store.Store on one database.
 type Store struct {
-	db *sql.DB
-	d  *Dialect
+	db DB
+	// sqlDB is the database through database/sql, for goose and for DB.
+	sqlDB *sql.DB
+	d     *Dialect
 	// writeSem admits one write at a time when d.OneWriter.
 	writeSem chan struct{}
 	// applied names the migrations Open applied.
@@ -92,10 +132,11 @@ var (
 	_ store.WorkspaceStore = (*Store)(nil)
 )
 
-// Open returns a store on db, whose schema it migrates first. On error it
-// leaves db open: the caller closes it.
-func Open(ctx context.Context, db *sql.DB, d *Dialect) (*Store, error) {
-	s := &Store{db: db, d: d, writeSem: make(chan struct{}, 1)}
+// Open returns a store on db, whose schema it migrates first through
+// sqlDB, the same database through database/sql. Close closes sqlDB, then
+// db if it is an io.Closer. On error Open closes nothing.
+func Open(ctx context.Context, sqlDB *sql.DB, db DB, d *Dialect) (*Store, error) {
+	s := &Store{db: db, sqlDB: sqlDB, d: d, writeSem: make(chan struct{}, 1)}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -103,53 +144,44 @@ func Open(ctx context.Context, db *sql.DB, d *Dialect) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.sqlDB.Close()
+	if c, ok := s.db.(io.Closer); ok {
+		err = errors.Join(err, c.Close())
+	}
+	return err
+}
 
 // DB returns the database, for tests that look at what the store does not
 // show.
-func (s *Store) DB() *sql.DB { return s.db }
+func (s *Store) DB() *sql.DB { return s.sqlDB }
 
 // AppliedMigrations returns the names of the migrations Open applied (none
 // when the schema was up to date), for the server's start log.
 func (s *Store) AppliedMigrations() []string { return s.applied }
 
-// querier is what both *sql.DB and *sql.Tx offer.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // conn runs the store's queries on a database or a transaction, with the
 // dialect's parameters.
 type conn struct {
 	s *Store
-	q querier
+	q Querier
 }
 
-func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := c.q.ExecContext(ctx, c.s.sql(query), c.s.args(args)...)
-	return res, c.s.mapErr(err)
+// exec runs query and returns how many rows it changed.
+func (c conn) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	n, err := c.q.Exec(ctx, c.s.sql(query), c.s.args(args)...)
+	return n, c.s.mapErr(err)
 }
 
-// execN runs query and returns how many rows it changed.
-func (c conn) execN(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := c.exec(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
-func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := c.q.QueryContext(ctx, c.s.sql(query), c.s.args(args)...)
+func (c conn) query(ctx context.Context, query string, args ...any) (Rows, error) {
+	rows, err := c.q.Query(ctx, c.s.sql(query), c.s.args(args)...)
 	return rows, c.s.mapErr(err)
 }
 
 // row runs a query that returns at most one row and scans it into dest;
 // no row is store.ErrNotFound.
 func (c conn) row(ctx context.Context, dest []any, query string, args ...any) error {
-	return c.s.mapErr(c.q.QueryRowContext(ctx, c.s.sql(query), c.s.args(args)...).Scan(dest...))
+	return c.s.mapErr(c.q.QueryRow(ctx, c.s.sql(query), c.s.args(args)...).Scan(dest...))
 }
 
 // exists returns store.ErrNotFound unless query selects a row.
@@ -171,15 +203,15 @@ func (s *Store) write(ctx context.Context, fn func(c conn) error) error {
 		}
 		defer func() { <-s.writeSem }()
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	if err := fn(conn{s, tx}); err != nil {
-		_ = tx.Rollback()
+		_ = tx.Rollback(ctx)
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", s.mapErr(err))
 	}
 	return nil
@@ -332,8 +364,18 @@ func qualify(table, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
+// queryAll runs query outside a transaction and scans every row with scan.
+func queryAll[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := s.read().query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := collect(rows, scan)
+	return out, s.mapErr(err)
+}
+
 // collect scans every row of rows with scan.
-func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+func collect[T any](rows Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
 	out := []T{}
 	for rows.Next() {
@@ -347,3 +389,10 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 }
 
 type scanner interface{ Scan(dest ...any) error }
+
+// wrap prefixes *err, if set, with what failed.
+func wrap(err *error, what string) {
+	if *err != nil {
+		*err = fmt.Errorf("%s: %w", what, *err)
+	}
+}

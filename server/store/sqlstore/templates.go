@@ -15,14 +15,10 @@ const (
 	templateVersionColumns = `id, template_id, number, archive, requirements, created_by, created_at`
 )
 
-// InsertTemplateVersion stores v as version 1 + the highest of the template
-// named name, creating the template (owned by v.CreatedBy) if the name is
-// new, and makes v the template's active version. In one write transaction
-// it inserts the template unless the name exists (ON CONFLICT DO NOTHING
-// waits for a concurrent insert of the same name), then locks the
-// template's row, so concurrent pushes of one name, from any process, never
-// share a number or create two templates. A zero v.ID is generated, a zero
-// v.CreatedAt is now; the template's UpdatedAt becomes v.CreatedAt.
+// InsertTemplateVersion inserts the template unless its name exists (ON
+// CONFLICT DO NOTHING waits for a concurrent insert of the name), then locks
+// its row, so concurrent pushes of one name, from any process, never share
+// a number or create two templates; all in one write transaction.
 func (s *Store) InsertTemplateVersion(ctx context.Context, name string, v store.TemplateVersion) (store.Template, store.TemplateVersion, error) {
 	if v.ID == uuid.Nil {
 		v.ID = uuid.New()
@@ -61,43 +57,28 @@ func (s *Store) InsertTemplateVersion(ctx context.Context, name string, v store.
 	return t, v, nil
 }
 
-// GetTemplateByName returns the template named name (compared byte for
-// byte), or store.ErrNotFound.
-func (s *Store) GetTemplateByName(ctx context.Context, name string) (store.Template, error) {
-	t, err := scanTemplate(ctx, s.read(), `SELECT `+templateColumns+` FROM templates WHERE name = ?`, name)
-	if err != nil {
-		return store.Template{}, fmt.Errorf("get template by name: %w", err)
-	}
-	return t, nil
+// GetTemplateByName returns the template named name.
+func (s *Store) GetTemplateByName(ctx context.Context, name string) (_ store.Template, err error) {
+	defer wrap(&err, "get template by name")
+	return scanTemplate(ctx, s.read(), `SELECT `+templateColumns+` FROM templates WHERE name = ?`, name)
 }
 
 // GetTemplateByID returns the template with id, or store.ErrNotFound.
-func (s *Store) GetTemplateByID(ctx context.Context, id uuid.UUID) (store.Template, error) {
-	t, err := scanTemplate(ctx, s.read(), `SELECT `+templateColumns+` FROM templates WHERE id = ?`, id)
-	if err != nil {
-		return store.Template{}, fmt.Errorf("get template by id: %w", err)
-	}
-	return t, nil
+func (s *Store) GetTemplateByID(ctx context.Context, id uuid.UUID) (_ store.Template, err error) {
+	defer wrap(&err, "get template by id")
+	return scanTemplate(ctx, s.read(), `SELECT `+templateColumns+` FROM templates WHERE id = ?`, id)
 }
 
 // ListTemplates returns every template sorted by name (byte order).
-func (s *Store) ListTemplates(ctx context.Context) ([]store.Template, error) {
-	rows, err := s.read().query(ctx, `SELECT `+templateColumns+` FROM templates ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("list templates: %w", err)
-	}
-	out, err := collect(rows, func(r scanner) (store.Template, error) {
+func (s *Store) ListTemplates(ctx context.Context) (_ []store.Template, err error) {
+	defer wrap(&err, "list templates")
+	return queryAll(ctx, s, func(r scanner) (store.Template, error) {
 		var t store.Template
 		return t, r.Scan(templateDest(&t)...)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list templates: %w", s.mapErr(err))
-	}
-	return out, nil
+	}, `SELECT `+templateColumns+` FROM templates ORDER BY name`)
 }
 
-// GetTemplateVersion returns the version with id, archive included, or
-// store.ErrNotFound.
+// GetTemplateVersion returns the version with id, archive included.
 func (s *Store) GetTemplateVersion(ctx context.Context, id uuid.UUID) (store.TemplateVersion, error) {
 	var v store.TemplateVersion
 	err := s.read().row(ctx, []any{&v.ID, &v.TemplateID, &v.Number, &v.Archive, &v.Requirements, &v.CreatedBy, timeCol{&v.CreatedAt}},

@@ -12,9 +12,7 @@ import (
 
 const userColumns = `id, username, email, name, hashed_password, role, created_at, updated_at`
 
-// InsertUser inserts u. Usernames and emails are unique regardless of case;
-// a clash returns a *store.ConflictError with Field "username" or "email".
-// A zero CreatedAt becomes now; a zero UpdatedAt becomes CreatedAt.
+// InsertUser inserts u; usernames and emails are unique regardless of case.
 func (s *Store) InsertUser(ctx context.Context, u store.User) error {
 	if err := requireID(u.ID, "user"); err != nil {
 		return fmt.Errorf("insert user: %w", err)
@@ -68,22 +66,16 @@ func insertUser(ctx context.Context, c conn, u store.User) error {
 }
 
 // GetUserByID returns the user with id, or store.ErrNotFound.
-func (s *Store) GetUserByID(ctx context.Context, id uuid.UUID) (store.User, error) {
-	u, err := s.getUser(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
-	if err != nil {
-		return store.User{}, fmt.Errorf("get user by id: %w", err)
-	}
-	return u, nil
+func (s *Store) GetUserByID(ctx context.Context, id uuid.UUID) (_ store.User, err error) {
+	defer wrap(&err, "get user by id")
+	return s.getUser(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
 }
 
 // GetUserByUsername returns the user whose username matches, ignoring case,
 // or store.ErrNotFound.
-func (s *Store) GetUserByUsername(ctx context.Context, username string) (store.User, error) {
-	u, err := s.getUser(ctx, `SELECT `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username)
-	if err != nil {
-		return store.User{}, fmt.Errorf("get user by username: %w", err)
-	}
-	return u, nil
+func (s *Store) GetUserByUsername(ctx context.Context, username string) (_ store.User, err error) {
+	defer wrap(&err, "get user by username")
+	return s.getUser(ctx, `SELECT `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username)
 }
 
 // CountUsers returns the number of users.
@@ -99,18 +91,15 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 // their builds, agents and logs) go with them (the audit log stays). It is
 // not part of store.Store (the product has no user deletion yet); the
 // conformance suite uses it to check the cascades.
-func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) error {
-	err := s.writeOne(ctx, func(c conn) error {
-		n, err := c.execN(ctx, `DELETE FROM users WHERE id = ?`, id)
+func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) (err error) {
+	defer wrap(&err, "delete user")
+	return s.writeOne(ctx, func(c conn) error {
+		n, err := c.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
 		if err == nil && n == 0 {
 			err = store.ErrNotFound
 		}
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("delete user: %w", err)
-	}
-	return nil
 }
 
 func (s *Store) getUser(ctx context.Context, query string, arg any) (store.User, error) {

@@ -18,14 +18,9 @@ const (
 	workspaceStateColumns = workspaceColumns + `, state_ciphertext, state_key_id`
 )
 
-// InsertWorkspace stores w (live, with no state: w's Deleted and state
-// fields are ignored) and its first build (number 1, for w; status pending
-// when empty) in one write transaction. A live workspace of the owner with
-// the same name is a *store.ConflictError with Field "name" (the partial
-// unique index makes a concurrent insert wait and then fail); an unknown
-// owner, template or template version is store.ErrNotFound. Zero ids are
-// generated, a zero w.CreatedAt is now, a zero w.UpdatedAt is w.CreatedAt,
-// a zero first.CreatedAt is w.CreatedAt.
+// InsertWorkspace stores w and its first build in one write transaction;
+// the partial unique index on live names makes a concurrent insert of the
+// same name wait and then fail.
 func (s *Store) InsertWorkspace(ctx context.Context, w store.Workspace, first store.WorkspaceBuild) (store.Workspace, store.WorkspaceBuild, error) {
 	w = newWorkspace(w)
 	if first.CreatedAt.IsZero() {
@@ -61,42 +56,27 @@ func newWorkspace(w store.Workspace) store.Workspace {
 	return w
 }
 
-// GetWorkspaceByID returns the workspace with id, deleted or not, without
-// its state; store.ErrNotFound if there is none.
-func (s *Store) GetWorkspaceByID(ctx context.Context, id uuid.UUID) (store.Workspace, error) {
-	w, err := s.getWorkspace(ctx, `SELECT `+workspaceColumns+` FROM workspaces WHERE id = ?`, id)
-	if err != nil {
-		return store.Workspace{}, fmt.Errorf("get workspace by id: %w", err)
-	}
-	return w, nil
+// GetWorkspaceByID returns the workspace with id, without its state.
+func (s *Store) GetWorkspaceByID(ctx context.Context, id uuid.UUID) (_ store.Workspace, err error) {
+	defer wrap(&err, "get workspace by id")
+	return s.getWorkspace(ctx, `SELECT `+workspaceColumns+` FROM workspaces WHERE id = ?`, id)
 }
 
-// GetWorkspaceByOwnerAndName returns the owner's live workspace name
-// (compared byte for byte), without its state; store.ErrNotFound if there
-// is none.
-func (s *Store) GetWorkspaceByOwnerAndName(ctx context.Context, ownerID uuid.UUID, name string) (store.Workspace, error) {
-	w, err := s.getWorkspace(ctx,
+// GetWorkspaceByOwnerAndName returns the owner's live workspace name.
+func (s *Store) GetWorkspaceByOwnerAndName(ctx context.Context, ownerID uuid.UUID, name string) (_ store.Workspace, err error) {
+	defer wrap(&err, "get workspace by owner and name")
+	return s.getWorkspace(ctx,
 		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND name = ? AND deleted = false`, ownerID, name)
-	if err != nil {
-		return store.Workspace{}, fmt.Errorf("get workspace by owner and name: %w", err)
-	}
-	return w, nil
 }
 
-// ListWorkspaces returns the owner's live workspaces sorted by name,
-// without their states.
-func (s *Store) ListWorkspaces(ctx context.Context, ownerID uuid.UUID) ([]store.Workspace, error) {
-	out, err := s.queryWorkspaces(ctx, false,
+// ListWorkspaces returns the owner's live workspaces, without their states.
+func (s *Store) ListWorkspaces(ctx context.Context, ownerID uuid.UUID) (_ []store.Workspace, err error) {
+	defer wrap(&err, "list workspaces")
+	return s.queryWorkspaces(ctx, false,
 		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND deleted = false ORDER BY name, id`, ownerID)
-	if err != nil {
-		return nil, fmt.Errorf("list workspaces: %w", err)
-	}
-	return out, nil
 }
 
-// GetWorkspaceState returns the sealed state of workspace id (deleted or
-// not) and the id of the key that sealed it: nil and "" when no build has
-// recorded one; store.ErrNotFound if there is no such workspace.
+// GetWorkspaceState returns workspace id's sealed state and key id.
 func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error) {
 	var (
 		ct    []byte
@@ -112,39 +92,26 @@ func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, st
 	return nonNilBytes(ct), keyID.String, nil
 }
 
-// WorkspaceStateKeyIDs returns each key id sealing a workspace state with
-// its row count. Deleted workspaces count: their states stay sealed.
-func (s *Store) WorkspaceStateKeyIDs(ctx context.Context) (map[string]int, error) {
-	out, err := s.keyIDCounts(ctx,
+// WorkspaceStateKeyIDs counts the states each key id seals.
+func (s *Store) WorkspaceStateKeyIDs(ctx context.Context) (_ map[string]int, err error) {
+	defer wrap(&err, "workspace state key ids")
+	return s.keyIDCounts(ctx,
 		`SELECT state_key_id, COUNT(*) FROM workspaces WHERE state_key_id IS NOT NULL GROUP BY state_key_id`)
-	if err != nil {
-		return nil, fmt.Errorf("workspace state key ids: %w", err)
-	}
-	return out, nil
 }
 
-// ListWorkspacesByStateKeyID returns up to limit workspaces (deleted ones
-// included) whose state is sealed by keyID, with their states, ordered by
-// id. A limit of zero or less means no limit.
-func (s *Store) ListWorkspacesByStateKeyID(ctx context.Context, keyID string, limit int) ([]store.Workspace, error) {
-	out, err := s.queryWorkspaces(ctx, true,
+// ListWorkspacesByStateKeyID returns up to limit workspaces sealed by
+// keyID, with their states, by id.
+func (s *Store) ListWorkspacesByStateKeyID(ctx context.Context, keyID string, limit int) (_ []store.Workspace, err error) {
+	defer wrap(&err, "list workspaces by state key id")
+	return s.queryWorkspaces(ctx, true,
 		`SELECT `+workspaceStateColumns+` FROM workspaces WHERE state_key_id = ? ORDER BY id LIMIT ?`, keyID, limitArg(limit))
-	if err != nil {
-		return nil, fmt.Errorf("list workspaces by state key id: %w", err)
-	}
-	return out, nil
 }
 
-// ReplaceWorkspaceState swaps the sealed state and key id of workspace id
-// (deleted or not) if it is still sealed by oldKeyID. It returns
-// store.ErrNotFound if there is no such workspace and a
-// *store.ConflictError with Field "key_id" if its state has been resealed
-// or replaced by a build meanwhile. It leaves updated_at alone.
-func (s *Store) ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error {
-	if err := s.replaceSealed(ctx, "workspaces", "state_ciphertext", "state_key_id", id, oldKeyID, ciphertext, newKeyID); err != nil {
-		return fmt.Errorf("replace workspace state: %w", err)
-	}
-	return nil
+// ReplaceWorkspaceState reseals workspace id's state; it leaves updated_at
+// alone.
+func (s *Store) ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) (err error) {
+	defer wrap(&err, "replace workspace state")
+	return s.replaceSealed(ctx, "workspaces", "state_ciphertext", "state_key_id", id, oldKeyID, ciphertext, newKeyID)
 }
 
 // scanWorkspace reads one row of workspaceColumns, or of
@@ -170,15 +137,10 @@ func scanWorkspace(row scanner, withState bool) (store.Workspace, error) {
 }
 
 func (s *Store) getWorkspace(ctx context.Context, query string, args ...any) (store.Workspace, error) {
-	w, err := scanWorkspace(s.db.QueryRowContext(ctx, s.sql(query), s.args(args)...), false)
+	w, err := scanWorkspace(s.db.QueryRow(ctx, s.sql(query), s.args(args)...), false)
 	return w, s.mapErr(err)
 }
 
 func (s *Store) queryWorkspaces(ctx context.Context, withState bool, query string, args ...any) ([]store.Workspace, error) {
-	rows, err := s.read().query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	out, err := collect(rows, func(r scanner) (store.Workspace, error) { return scanWorkspace(r, withState) })
-	return out, s.mapErr(err)
+	return queryAll(ctx, s, func(r scanner) (store.Workspace, error) { return scanWorkspace(r, withState) }, query, args...)
 }
