@@ -3,15 +3,14 @@ package pgstore
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
@@ -24,51 +23,33 @@ func TestMain(m *testing.M) { pgtest.RunMain(m) }
 
 // open opens a store on a new database and closes it when t ends.
 func open(t *testing.T) (*Store, string) {
-	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
-	s, err := Open(t.Context(), dbURL)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s, dbURL
+	return storetest.Opened(t, dbURL, Open), dbURL
 }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, _ := open(t)
-		return s
+func TestBackend(t *testing.T) {
+	storetest.RunBackend(t, storetest.Backend{
+		NewDatabase: func(t *testing.T) string { return pgtest.NewDatabase(t) },
+		Open:        func(ctx context.Context, url string) (store.Store, error) { return Open(ctx, url) },
+		Driver:      "pgx",
+		DSN:         func(url string) string { return url },
+		Migrations:  dialect.Migrations,
+		Legacy: storetest.Legacy{
+			CreateTable: `CREATE TABLE schema_migrations (
+				version    integer     NOT NULL PRIMARY KEY,
+				applied_at timestamptz NOT NULL DEFAULT now()
+			)`,
+			Record: `INSERT INTO schema_migrations (version) VALUES ($1)`,
+		},
+		Time:        func(t time.Time) any { return t },
+		TableExists: `SELECT 1 WHERE to_regclass($1) IS NOT NULL`,
 	})
-}
-
-// addSecret inserts a user and one secret with the given ciphertext.
-func addSecret(t *testing.T, s store.Store, ciphertext []byte) store.Secret {
-	t.Helper()
-	ctx := t.Context()
-	u := store.User{ID: uuid.New(), Username: "u" + uuid.NewString()[:8], Email: uuid.NewString() + "@example.com", Role: "member", HashedPassword: []byte("h")}
-	if err := s.InsertUser(ctx, u); err != nil {
-		t.Fatalf("InsertUser: %v", err)
-	}
-	sec, err := s.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
-		OwnerID: u.ID, Name: "s", EnvName: "S", ValueSize: 5, Ciphertext: ciphertext, KeyID: "k1",
-	}})
-	if err != nil {
-		t.Fatalf("InsertSecret: %v", err)
-	}
-	return sec
 }
 
 func TestCiphertextStoredAsGiven(t *testing.T) {
 	s, dbURL := open(t)
-	ciphertext := make([]byte, 512)
-	for i := range ciphertext {
-		ciphertext[i] = byte(i) // every byte value, NUL and invalid UTF-8 included
-	}
-	sec := addSecret(t, s, ciphertext)
+	ciphertext := storetest.EveryByte()
+	sec := storetest.AddSecret(t, s, ciphertext)
 	var raw []byte
 	if err := s.DB().QueryRowContext(t.Context(), `SELECT value_ciphertext FROM secrets WHERE id = $1`, sec.ID).Scan(&raw); err != nil {
 		t.Fatalf("select ciphertext: %v", err)
@@ -89,7 +70,7 @@ func TestCiphertextStoredAsGiven(t *testing.T) {
 func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
 	s, dbURL := open(t)
 	ctx := t.Context()
-	sec := addSecret(t, s, []byte("ciphertext"))
+	sec := storetest.AddSecret(t, s, []byte("ciphertext"))
 
 	limited := limitedStore(t, s, dbURL, []string{
 		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, api_keys, audit_log TO %s`,
@@ -98,66 +79,7 @@ func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
 		`GRANT UPDATE (description, env_name, file_path, updated_at) ON secrets TO %s`,
 	})
 
-	metadata := []struct {
-		name string
-		call func() error
-	}{
-		{"ListSecrets", func() error { _, err := limited.ListSecrets(ctx, sec.OwnerID); return err }},
-		{"GetSecret", func() error { _, err := limited.GetSecret(ctx, sec.OwnerID, sec.Name); return err }},
-		{"UpdateSecret", func() error {
-			d := "d"
-			_, err := limited.UpdateSecret(ctx, store.UpdateSecretParams{OwnerID: sec.OwnerID, Name: sec.Name, Description: &d})
-			return err
-		}},
-		{"SecretKeyIDs", func() error { _, err := limited.SecretKeyIDs(ctx); return err }},
-		{"InsertSecret", func() error {
-			_, err := limited.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
-				OwnerID: sec.OwnerID, Name: "other", ValueSize: 1, Ciphertext: []byte("c"), KeyID: "k1",
-			}})
-			return err
-		}},
-		{"DeleteSecret", func() error { return limited.DeleteSecret(ctx, sec.OwnerID, "other", sec.OwnerID) }},
-	}
-	for _, m := range metadata {
-		if err := m.call(); err != nil {
-			t.Errorf("%s read the ciphertext column (or failed): %v", m.name, err)
-		}
-	}
-	withValue := []struct {
-		name string
-		call func() error
-	}{
-		{"ListSecretsWithValues", func() error { _, err := limited.ListSecretsWithValues(ctx, sec.OwnerID); return err }},
-	}
-	for _, m := range withValue {
-		if err := m.call(); err == nil || !strings.Contains(err.Error(), "permission denied") {
-			t.Errorf("%s: got %v, want permission denied (are the column grants right?)", m.name, err)
-		}
-	}
-}
-
-func TestOpenTwiceKeepsDataAndMigrations(t *testing.T) {
-	ctx := t.Context()
-	dbURL := pgtest.NewDatabase(t)
-	var first store.Secret
-	for i := range 3 {
-		s, err := Open(ctx, dbURL)
-		if err != nil {
-			t.Fatalf("Open #%d: %v", i, err)
-		}
-		if i == 0 {
-			first = addSecret(t, s, []byte("c"))
-		}
-		got, err := s.GetSecret(ctx, first.OwnerID, first.Name)
-		if err != nil {
-			t.Errorf("Open #%d: GetSecret: %v", i, err)
-		}
-		if diff := cmp.Diff(first, got); diff != "" {
-			t.Errorf("Open #%d: secret mismatch (-want +got):\n%s", i, diff)
-		}
-		checkVersions(t, s)
-		s.Close()
-	}
+	storetest.CheckReads(t, storetest.SecretMetadataCalls(ctx, limited, sec), storetest.SecretValueCalls(ctx, limited, sec), "permission denied")
 }
 
 // TestConcurrentOpens opens one new database from many goroutines at once,
@@ -191,38 +113,10 @@ func TestConcurrentOpens(t *testing.T) {
 		defer stores[i].Close()
 	}
 	if errs[0] == nil {
-		checkVersions(t, stores[0])
-	}
-}
-
-func checkVersions(t *testing.T, s *Store) {
-	t.Helper()
-	got := storetest.AppliedVersions(t, s.DB())
-	entries, err := migrationFS.ReadDir("migrations")
-	if err != nil {
-		t.Fatalf("read migrations: %v", err)
-	}
-	var want []int64
-	for i := range entries {
-		want = append(want, int64(i+1))
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("goose_db_version mismatch (-want +got):\n%s", diff)
-	}
-}
-
-func TestOpenRefusesNewerSchema(t *testing.T) {
-	s, dbURL := open(t)
-	if _, err := s.DB().ExecContext(t.Context(), `INSERT INTO goose_db_version (version_id, is_applied) VALUES (9999, true)`); err != nil {
-		t.Fatalf("insert version: %v", err)
-	}
-	s2, err := Open(t.Context(), dbURL)
-	if err == nil {
-		s2.Close()
-		t.Fatalf("Open of a database from a newer binary: got success, want an error")
-	}
-	if !strings.Contains(err.Error(), "newer") {
-		t.Errorf("got error %q, want it to say the schema is newer", err)
+		names, _ := fs.Glob(dialect.Migrations, "*.up.sql")
+		if got := storetest.AppliedVersions(t, stores[0].DB()); len(got) != len(names) || got[len(got)-1] != int64(len(names)) {
+			t.Errorf("goose_db_version: got %v, want 1 to %d", got, len(names))
+		}
 	}
 }
 
@@ -278,58 +172,13 @@ func TestClaimBuildAcrossProcesses(t *testing.T) {
 // refused.
 func TestWorkspaceMetadataNeverReadsState(t *testing.T) {
 	s, dbURL := open(t)
-	ctx := t.Context()
-	u := store.User{ID: uuid.New(), Username: "owner", Email: "owner@example.com", Role: "member", HashedPassword: []byte("h")}
-	if err := s.InsertUser(ctx, u); err != nil {
-		t.Fatalf("InsertUser: %v", err)
-	}
-	tmpl, v, err := s.InsertTemplateVersion(ctx, "t", store.TemplateVersion{Archive: []byte("tar"), CreatedBy: u.ID})
-	if err != nil {
-		t.Fatalf("InsertTemplateVersion: %v", err)
-	}
-	w, b, err := s.InsertWorkspace(ctx, store.Workspace{Name: "dev", OwnerID: u.ID, TemplateID: tmpl.ID},
-		store.WorkspaceBuild{Transition: "start", TemplateVersionID: v.ID, InitiatorID: u.ID})
-	if err != nil {
-		t.Fatalf("InsertWorkspace: %v", err)
-	}
-	if _, err := s.ClaimBuild(ctx, "w", time.Now()); err != nil {
-		t.Fatalf("ClaimBuild: %v", err)
-	}
-	if err := s.CompleteBuild(ctx, store.CompleteBuildParams{BuildID: b.ID, WorkerID: "w", Status: "succeeded", State: []byte("sealed"), StateKeyID: "k1"}); err != nil {
-		t.Fatalf("CompleteBuild: %v", err)
-	}
-
+	w, _ := storetest.WorkspaceWithState(t, s)
 	limited := limitedStore(t, s, dbURL, []string{
 		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, templates, template_versions, workspace_builds TO %s`,
 		`GRANT SELECT (id, name, owner_id, template_id, deleted, created_at, updated_at, state_key_id) ON workspaces TO %s`,
 	})
-	metadata := []struct {
-		name string
-		call func() error
-	}{
-		{"GetWorkspaceByID", func() error { _, err := limited.GetWorkspaceByID(ctx, w.ID); return err }},
-		{"GetWorkspaceByOwnerAndName", func() error { _, err := limited.GetWorkspaceByOwnerAndName(ctx, u.ID, "dev"); return err }},
-		{"ListWorkspaces", func() error { _, err := limited.ListWorkspaces(ctx, u.ID); return err }},
-		{"ListAllWorkspaces", func() error { _, err := storetest.AllWorkspaces(ctx, limited); return err }},
-		{"WorkspaceStateKeyIDs", func() error { _, err := limited.WorkspaceStateKeyIDs(ctx); return err }},
-	}
-	for _, m := range metadata {
-		if err := m.call(); err != nil {
-			t.Errorf("%s read the state column (or failed): %v", m.name, err)
-		}
-	}
-	withState := []struct {
-		name string
-		call func() error
-	}{
-		{"GetWorkspaceState", func() error { _, _, err := limited.GetWorkspaceState(ctx, w.ID); return err }},
-		{"ListWorkspacesByStateKeyID", func() error { _, err := limited.ListWorkspacesByStateKeyID(ctx, "k1", 0); return err }},
-	}
-	for _, m := range withState {
-		if err := m.call(); err == nil || !strings.Contains(err.Error(), "permission denied") {
-			t.Errorf("%s: got %v, want permission denied (are the column grants right?)", m.name, err)
-		}
-	}
+	ctx := t.Context()
+	storetest.CheckReads(t, storetest.WorkspaceMetadataCalls(ctx, limited, w), storetest.WorkspaceStateCalls(ctx, limited, w), "permission denied")
 }
 
 // limitedStore returns a store that connects as a new role holding only
@@ -367,71 +216,4 @@ func limitedStore(t *testing.T, s *Store, dbURL string, grants []string) *Store 
 		}
 	})
 	return limited
-}
-
-// legacy is how the loader of releases before goose recorded versions.
-var legacy = storetest.Legacy{
-	CreateTable: `CREATE TABLE schema_migrations (
-		version    integer     NOT NULL PRIMARY KEY,
-		applied_at timestamptz NOT NULL DEFAULT now()
-	)`,
-	Record: `INSERT INTO schema_migrations (version) VALUES ($1)`,
-}
-
-// TestOpenUpgradesLegacyDatabase opens databases that the loader of
-// releases before goose migrated, fully or up to 0003 only, with a user and
-// a secret in them: Open keeps the data, records the old versions in
-// goose's table, drops the old table and applies only what is missing.
-func TestOpenUpgradesLegacyDatabase(t *testing.T) {
-	for _, upTo := range []int{5, 3} {
-		t.Run(fmt.Sprintf("upTo%d", upTo), func(t *testing.T) {
-			ctx := t.Context()
-			dbURL := pgtest.NewDatabase(t)
-			db, err := sql.Open("pgx", dbURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			storetest.ApplyLegacy(t, db, dialect.Migrations, legacy, upTo)
-			at := time.Date(2025, 1, 2, 3, 4, 5, 6000, time.UTC)
-			u := store.User{ID: uuid.New(), Username: "old", Email: "old@example.com", Name: "Old", HashedPassword: []byte("h"), Role: "admin", CreatedAt: at, UpdatedAt: at}
-			sec := store.Secret{ID: uuid.New(), OwnerID: u.ID, Name: "s", EnvName: "S", ValueSize: 3, Ciphertext: []byte("old"), KeyID: "k0", CreatedAt: at, UpdatedAt: at}
-			for _, q := range []struct {
-				sql  string
-				args []any
-			}{
-				{`INSERT INTO users (id, username, email, name, hashed_password, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-					[]any{u.ID, u.Username, u.Email, u.Name, u.HashedPassword, u.Role, at}},
-				{`INSERT INTO secrets (id, owner_id, name, description, env_name, file_path, value_ciphertext, value_key_id, value_size, created_at, updated_at) VALUES ($1, $2, $3, '', $4, NULL, $5, $6, $7, $8, $8)`,
-					[]any{sec.ID, u.ID, sec.Name, sec.EnvName, sec.Ciphertext, sec.KeyID, sec.ValueSize, at}},
-			} {
-				if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
-					t.Fatalf("%s: %v", q.sql, err)
-				}
-			}
-			if err := db.Close(); err != nil {
-				t.Fatal(err)
-			}
-
-			s, err := Open(ctx, dbURL)
-			if err != nil {
-				t.Fatalf("Open: %v", err)
-			}
-			defer s.Close()
-			storetest.CheckLegacyUpgrade(t, s, u, sec, upTo, allVersions(t), `SELECT 1 WHERE to_regclass($1) IS NOT NULL`)
-		})
-	}
-}
-
-// allVersions lists the embedded migrations' versions.
-func allVersions(t *testing.T) []int64 {
-	t.Helper()
-	entries, err := migrationFS.ReadDir("migrations")
-	if err != nil {
-		t.Fatalf("read migrations: %v", err)
-	}
-	var out []int64
-	for i := range entries {
-		out = append(out, int64(i+1))
-	}
-	return out
 }

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -45,7 +44,7 @@ func insertAgent(ctx context.Context, c conn, a store.WorkspaceAgent) error {
 // GetAgentByTokenHash returns the newest agent recorded with hash.
 func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.WorkspaceAgent, error) {
 	var a store.WorkspaceAgent
-	var configKeyID sql.NullString
+	var configKeyID *string
 	err := s.read().row(ctx, agentDest(&a, &configKeyID), `SELECT `+qualify("a", agentColumns)+`
 		FROM workspace_agents a JOIN workspace_builds b ON b.id = a.build_id
 		WHERE a.token_hash = ?
@@ -114,22 +113,22 @@ func (s *Store) ListAgentLogs(ctx context.Context, agentID uuid.UUID, afterID in
 
 // agentDest is where a row of agentColumns is scanned; fixAgent finishes
 // the record.
-func agentDest(a *store.WorkspaceAgent, configKeyID *sql.NullString) []any {
+func agentDest(a *store.WorkspaceAgent, configKeyID **string) []any {
 	return []any{&a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,
 		&a.Env, &a.Scripts, &a.LifecycleState, nullTimeCol{&a.FirstConnected}, nullTimeCol{&a.LastConnected},
 		timeCol{&a.CreatedAt}, &a.ConfigCiphertext, configKeyID}
 }
 
-func fixAgent(a store.WorkspaceAgent, configKeyID sql.NullString) store.WorkspaceAgent {
+func fixAgent(a store.WorkspaceAgent, configKeyID *string) store.WorkspaceAgent {
 	a.TokenHash, a.Env, a.Scripts = nilIfEmpty(a.TokenHash), nilIfEmpty(a.Env), nilIfEmpty(a.Scripts)
-	a.ConfigCiphertext, a.ConfigKeyID = nilIfEmpty(a.ConfigCiphertext), configKeyID.String
+	a.ConfigCiphertext, a.ConfigKeyID = nilIfEmpty(a.ConfigCiphertext), str(configKeyID)
 	return a
 }
 
 func (s *Store) queryAgents(ctx context.Context, query string, args ...any) ([]store.WorkspaceAgent, error) {
 	return queryAll(ctx, s, func(r scanner) (store.WorkspaceAgent, error) {
 		var a store.WorkspaceAgent
-		var configKeyID sql.NullString
+		var configKeyID *string
 		if err := r.Scan(agentDest(&a, &configKeyID)...); err != nil {
 			return store.WorkspaceAgent{}, err
 		}

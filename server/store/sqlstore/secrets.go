@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -235,13 +234,13 @@ func (s *Store) ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKe
 
 func getSecretMeta(ctx context.Context, c conn, ownerID uuid.UUID, name string) (store.Secret, error) {
 	var sec store.Secret
-	var env, file sql.NullString
+	var env, file *string
 	err := c.row(ctx, secretDest(&sec, &env, &file, false),
 		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = ? AND name = ?`, ownerID, name)
 	if err != nil {
 		return store.Secret{}, err
 	}
-	sec.EnvName, sec.FilePath = env.String, file.String
+	sec.EnvName, sec.FilePath = str(env), str(file)
 	return sec, nil
 }
 
@@ -297,7 +296,7 @@ func secretUsage(ctx context.Context, c conn, ownerID, excludeID uuid.UUID) (sec
 
 // secretDest is where a row of secretMetaColumns (of secretValueColumns
 // when withValue) is scanned.
-func secretDest(sec *store.Secret, env, file *sql.NullString, withValue bool) []any {
+func secretDest(sec *store.Secret, env, file **string, withValue bool) []any {
 	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, env, file, &sec.ValueSize,
 		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}}
 	if withValue {
@@ -309,11 +308,11 @@ func secretDest(sec *store.Secret, env, file *sql.NullString, withValue bool) []
 func (s *Store) querySecrets(ctx context.Context, withValue bool, query string, args ...any) ([]store.Secret, error) {
 	return queryAll(ctx, s, func(r scanner) (store.Secret, error) {
 		var sec store.Secret
-		var env, file sql.NullString
+		var env, file *string
 		if err := r.Scan(secretDest(&sec, &env, &file, withValue)...); err != nil {
 			return store.Secret{}, err
 		}
-		sec.EnvName, sec.FilePath = env.String, file.String
+		sec.EnvName, sec.FilePath = str(env), str(file)
 		if withValue && sec.Ciphertext == nil {
 			sec.Ciphertext = []byte{}
 		}

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -280,7 +281,8 @@ func limitArg(limit int) int64 {
 }
 
 // timeCol scans a time column, stored either as a timestamp or as INTEGER
-// microseconds since the Unix epoch, into a UTC time.
+// microseconds since the Unix epoch, into a UTC time. It is also a pgx
+// TimestamptzScanner, which pgx fills without boxing the time in an any.
 type timeCol struct{ t *time.Time }
 
 func (c timeCol) Scan(v any) error {
@@ -292,6 +294,14 @@ func (c timeCol) Scan(v any) error {
 	default:
 		return fmt.Errorf("scan time: unexpected %T", v)
 	}
+	return nil
+}
+
+func (c timeCol) ScanTimestamptz(v pgtype.Timestamptz) error {
+	if !v.Valid {
+		return errors.New("scan time: unexpected NULL")
+	}
+	*c.t = v.Time.UTC()
 	return nil
 }
 
@@ -311,12 +321,30 @@ func (c nullTimeCol) Scan(v any) error {
 	return nil
 }
 
+func (c nullTimeCol) ScanTimestamptz(v pgtype.Timestamptz) error {
+	if !v.Valid {
+		*c.t = nil
+		return nil
+	}
+	t := v.Time.UTC()
+	*c.t = &t
+	return nil
+}
+
 // nullString stores "" as NULL (no target).
 func nullString(s string) any {
 	if s == "" {
 		return nil
 	}
 	return s
+}
+
+// str reads a NULL text column, scanned into p, as "".
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // nonNilBytes keeps NOT NULL BLOB columns happy with an empty value.

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -80,16 +79,16 @@ func (s *Store) ListWorkspaces(ctx context.Context, ownerID uuid.UUID) (_ []stor
 func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error) {
 	var (
 		ct    []byte
-		keyID sql.NullString
+		keyID *string
 	)
 	err := s.read().row(ctx, []any{&ct, &keyID}, `SELECT state_ciphertext, state_key_id FROM workspaces WHERE id = ?`, id)
 	if err != nil {
 		return nil, "", fmt.Errorf("get workspace state: %w", err)
 	}
-	if !keyID.Valid {
+	if keyID == nil {
 		return nil, "", nil
 	}
-	return nonNilBytes(ct), keyID.String, nil
+	return nonNilBytes(ct), *keyID, nil
 }
 
 // WorkspaceStateKeyIDs counts the states each key id seals.
@@ -119,7 +118,7 @@ func (s *Store) ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyI
 func scanWorkspace(row scanner, withState bool) (store.Workspace, error) {
 	var (
 		w     store.Workspace
-		keyID sql.NullString
+		keyID *string
 	)
 	dest := []any{&w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt}}
 	if withState {
@@ -128,8 +127,8 @@ func scanWorkspace(row scanner, withState bool) (store.Workspace, error) {
 	if err := row.Scan(dest...); err != nil {
 		return store.Workspace{}, err
 	}
-	if keyID.Valid {
-		w.StateCiphertext, w.StateKeyID = nonNilBytes(w.StateCiphertext), keyID.String
+	if keyID != nil {
+		w.StateCiphertext, w.StateKeyID = nonNilBytes(w.StateCiphertext), *keyID
 	} else {
 		w.StateCiphertext = nil
 	}

@@ -22,11 +22,11 @@ type Legacy struct {
 	CreateTable, Record string
 }
 
-// ApplyLegacy migrates db as the loader of older releases did: the files
+// applyLegacy migrates db as the loader of older releases did: the files
 // NNNN_*.up.sql of fsys (at its root) up to version upTo, in order, in one
 // transaction that also creates schema_migrations and records each
 // version. It returns the names of the files it applied.
-func ApplyLegacy(t testing.TB, db *sql.DB, fsys fs.FS, l Legacy, upTo int) []string {
+func applyLegacy(t testing.TB, db *sql.DB, fsys fs.FS, l Legacy, upTo int) []string {
 	t.Helper()
 	names, err := fs.Glob(fsys, "*.up.sql")
 	if err != nil {
@@ -70,9 +70,9 @@ func ApplyLegacy(t testing.TB, db *sql.DB, fsys fs.FS, l Legacy, upTo int) []str
 	return applied
 }
 
-// TableExists reports whether db has the table name, with query (the
+// tableExists reports whether db has the table name, with query (the
 // dialect's: one parameter, the name; a row if it exists).
-func TableExists(t testing.TB, db *sql.DB, query, name string) bool {
+func tableExists(t testing.TB, db *sql.DB, query, name string) bool {
 	t.Helper()
 	rows, err := db.QueryContext(t.Context(), query, name)
 	if err != nil {
@@ -82,12 +82,12 @@ func TableExists(t testing.TB, db *sql.DB, query, name string) bool {
 	return rows.Next()
 }
 
-// CheckLegacyUpgrade checks a store just opened on a database that the
+// checkLegacyUpgrade checks a store just opened on a database that the
 // loader of older releases migrated up to version upTo and that held user
 // u and secret sec: both read back as they were, goose's table records
 // every version in all, the old table is gone, and the store applied
 // exactly the versions after upTo.
-func CheckLegacyUpgrade(t *testing.T, s store.Store, u store.User, sec store.Secret, upTo int, all []int64, tableExists string) {
+func checkLegacyUpgrade(t *testing.T, s store.Store, u store.User, sec store.Secret, upTo int, all []int64, existsQuery string) {
 	t.Helper()
 	ctx := t.Context()
 	db, err := dbOf(s)
@@ -111,7 +111,7 @@ func CheckLegacyUpgrade(t *testing.T, s store.Store, u store.User, sec store.Sec
 	if diff := cmp.Diff(all, AppliedVersions(t, db)); diff != "" {
 		t.Errorf("goose_db_version mismatch (-want +got):\n%s", diff)
 	}
-	if TableExists(t, db, tableExists, "schema_migrations") {
+	if tableExists(t, db, existsQuery, "schema_migrations") {
 		t.Errorf("schema_migrations is still there, want it dropped")
 	}
 	var want []string
