@@ -77,12 +77,11 @@ var dialect = &sqlstore.Dialect{
 	MigrationLock: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, migrationLockID),
 	TableExists:   `SELECT 1 WHERE to_regclass(?) IS NOT NULL`,
 
-	NumberedParams: true,
-	RowLock:        ` FOR NO KEY UPDATE`,
-	SkipLocked:     ` FOR UPDATE SKIP LOCKED`,
-	LockUsers:      `LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`,
-	Arg:            func(v any) any { return v }, // pgx encodes times and text[] itself
-	Err:            mapErr,
+	RowLock:    ` FOR NO KEY UPDATE`,
+	SkipLocked: ` FOR UPDATE SKIP LOCKED`,
+	LockUsers:  `LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`,
+	Arg:        func(v any) any { return v }, // pgx encodes times and text[] itself
+	Err:        mapErr,
 }
 
 func must(f fs.FS, err error) fs.FS {

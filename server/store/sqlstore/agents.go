@@ -2,14 +2,11 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/store/internal/dbtext"
-	"github.com/usersecrets/coder/server/store/internal/secretwrite"
 )
 
 const agentColumns = `id, build_id, workspace_id, name, token_hash, os, arch, directory, motd_file, env, scripts,
@@ -24,10 +21,10 @@ func newAgent(a store.WorkspaceAgent, now time.Time) store.WorkspaceAgent {
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = now
 	}
-	a.CreatedAt = secretwrite.Time(a.CreatedAt)
+	a.CreatedAt = storedTime(a.CreatedAt)
 	a.FirstConnected, a.LastConnected = timePtr(a.FirstConnected), timePtr(a.LastConnected)
 	for _, f := range []*string{&a.Name, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile, &a.LifecycleState} {
-		*f = dbtext.Clean(*f)
+		*f = cleanText(*f)
 	}
 	return a
 }
@@ -42,17 +39,15 @@ func insertAgent(ctx context.Context, c conn, a store.WorkspaceAgent) error {
 }
 
 // GetAgentByTokenHash returns the newest agent recorded with hash.
-func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.WorkspaceAgent, error) {
+func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (ret store.WorkspaceAgent, err error) {
+	defer fail(&ret, &err, "get agent by token hash")
 	var a store.WorkspaceAgent
 	var configKeyID *string
-	err := s.read().row(ctx, agentDest(&a, &configKeyID), `SELECT `+qualify("a", agentColumns)+`
+	err = s.read().row(ctx, agentDest(&a, &configKeyID), `SELECT `+qualify("a", agentColumns)+`
 		FROM workspace_agents a JOIN workspace_builds b ON b.id = a.build_id
 		WHERE a.token_hash = ?
 		ORDER BY a.created_at DESC, b.build_number DESC, a.id DESC LIMIT 1`, nonNilBytes(hash))
-	if err != nil {
-		return store.WorkspaceAgent{}, fmt.Errorf("get agent by token hash: %w", err)
-	}
-	return fixAgent(a, configKeyID), nil
+	return fixAgent(a, configKeyID), err
 }
 
 // ListAgentsByBuild returns the agents a build recorded, by name then id.
@@ -64,18 +59,16 @@ func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) (_ []s
 // UpdateAgentLifecycle sets the agent's lifecycle state.
 func (s *Store) UpdateAgentLifecycle(ctx context.Context, id uuid.UUID, state string) (err error) {
 	defer wrap(&err, "update agent lifecycle")
-	return s.updateAgent(ctx, `UPDATE workspace_agents SET lifecycle_state = ? WHERE id = ?`, dbtext.Clean(state), id)
+	return s.updateAgent(ctx, `UPDATE workspace_agents SET lifecycle_state = ? WHERE id = ?`, cleanText(state), id)
 }
 
 // UpdateAgentConnection records a connection at at.
-func (s *Store) UpdateAgentConnection(ctx context.Context, id uuid.UUID, at time.Time) error {
-	at = secretwrite.TimeOrNow(at)
-	err := s.updateAgent(ctx, `UPDATE workspace_agents
+func (s *Store) UpdateAgentConnection(ctx context.Context, id uuid.UUID, at time.Time) (err error) {
+	defer wrap(&err, "update agent connection")
+	at = storedTimeOrNow(at)
+	err = s.updateAgent(ctx, `UPDATE workspace_agents
 		SET first_connected = COALESCE(first_connected, ?), last_connected = ? WHERE id = ?`, at, at, id)
-	if err != nil {
-		return fmt.Errorf("update agent connection: %w", err)
-	}
-	return nil
+	return err
 }
 
 // updateAgent runs an UPDATE of one agent; store.ErrNotFound if it changed
@@ -91,13 +84,13 @@ func (s *Store) updateAgent(ctx context.Context, query string, args ...any) erro
 }
 
 // InsertAgentLogs appends logs in one write transaction, in order; text is
-// cleaned (see dbtext.Clean).
+// cleaned (see cleanText).
 func (s *Store) InsertAgentLogs(ctx context.Context, logs []store.AgentLog) (err error) {
 	defer wrap(&err, "insert agent logs")
 	return s.insertRows(ctx, `INSERT INTO agent_logs (agent_id, created_at, level, source, output) VALUES `, 5, len(logs),
 		func(i int) []any {
 			l := logs[i]
-			return []any{l.AgentID, secretwrite.TimeOrNow(l.CreatedAt), dbtext.Clean(l.Level), dbtext.Clean(l.Source), dbtext.Clean(l.Output)}
+			return []any{l.AgentID, storedTimeOrNow(l.CreatedAt), cleanText(l.Level), cleanText(l.Source), cleanText(l.Output)}
 		})
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/store/internal/secretwrite"
 )
 
 const apiKeyColumns = `id, hashed_secret, user_id, kind, expires_at, created_at`
@@ -16,7 +15,7 @@ func (s *Store) InsertAPIKey(ctx context.Context, k store.APIKey) (err error) {
 	return s.writeOne(ctx, func(c conn) error {
 		_, err := c.exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
 			k.ID, nonNilBytes(k.HashedSecret), k.UserID, k.Kind,
-			secretwrite.Time(k.ExpiresAt), secretwrite.TimeOrNow(k.CreatedAt))
+			storedTime(k.ExpiresAt), storedTimeOrNow(k.CreatedAt))
 		return err
 	})
 }

@@ -11,8 +11,6 @@ import (
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/store/internal/dbtext"
-	"github.com/usersecrets/coder/server/store/internal/secretwrite"
 )
 
 // The SQL below spells the statuses out ('pending', 'running'): the partial
@@ -27,9 +25,10 @@ const buildColumns = `id, workspace_id, build_number, transition, status, templa
 
 // InsertBuild locks the workspace's row first (RowLock), so concurrent
 // calls for one workspace, from any process, run one after the other.
-func (s *Store) InsertBuild(ctx context.Context, b store.WorkspaceBuild) (store.WorkspaceBuild, error) {
+func (s *Store) InsertBuild(ctx context.Context, b store.WorkspaceBuild) (ret store.WorkspaceBuild, err error) {
+	defer fail(&ret, &err, "insert build")
 	b = newBuild(b)
-	err := s.write(ctx, func(c conn) error {
+	err = s.write(ctx, func(c conn) error {
 		var deleted bool
 		if err := c.row(ctx, []any{&deleted}, `SELECT deleted FROM workspaces WHERE id = ?`+s.d.RowLock, b.WorkspaceID); err != nil {
 			return fmt.Errorf("workspace: %w", err)
@@ -49,10 +48,7 @@ func (s *Store) InsertBuild(ctx context.Context, b store.WorkspaceBuild) (store.
 		}
 		return insertBuild(ctx, c, b)
 	})
-	if err != nil {
-		return store.WorkspaceBuild{}, fmt.Errorf("insert build: %w", err)
-	}
-	return b, nil
+	return b, err
 }
 
 // newBuild returns b as the store keeps it: an id, a status, times in UTC
@@ -64,8 +60,8 @@ func newBuild(b store.WorkspaceBuild) store.WorkspaceBuild {
 	if b.Status == "" {
 		b.Status = sdk.BuildPending
 	}
-	b.Error = dbtext.Clean(b.Error)
-	b.CreatedAt = secretwrite.TimeOrNow(b.CreatedAt)
+	b.Error = cleanText(b.Error)
+	b.CreatedAt = storedTimeOrNow(b.CreatedAt)
 	b.StartedAt, b.CompletedAt, b.HeartbeatAt = timePtr(b.StartedAt), timePtr(b.CompletedAt), timePtr(b.HeartbeatAt)
 	return b
 }
@@ -94,10 +90,11 @@ func (s *Store) GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (_ st
 // ClaimBuild picks the oldest pending build and updates it in one
 // statement; with SkipLocked (PostgreSQL) concurrent claims, from any
 // process, skip each other's rows instead of queuing.
-func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) (store.WorkspaceBuild, error) {
-	now = secretwrite.TimeOrNow(now)
+func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) (ret store.WorkspaceBuild, err error) {
+	defer fail(&ret, &err, "claim build")
+	now = storedTimeOrNow(now)
 	var b store.WorkspaceBuild
-	err := s.writeOne(ctx, func(c conn) error {
+	err = s.writeOne(ctx, func(c conn) error {
 		var err error
 		b, err = getBuild(ctx, c, `UPDATE workspace_builds
 			SET status = 'running', worker_id = ?, started_at = ?, heartbeat_at = ?
@@ -108,16 +105,14 @@ func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) 
 			RETURNING `+buildColumns, workerID, now, now)
 		return err
 	})
-	if err != nil {
-		return store.WorkspaceBuild{}, fmt.Errorf("claim build: %w", err)
-	}
-	return b, nil
+	return b, err
 }
 
 // HeartbeatBuild records that workerID still runs build id.
-func (s *Store) HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID string, now time.Time) error {
-	now = secretwrite.TimeOrNow(now)
-	err := s.write(ctx, func(c conn) error {
+func (s *Store) HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID string, now time.Time) (err error) {
+	defer wrap(&err, "heartbeat build")
+	now = storedTimeOrNow(now)
+	err = s.write(ctx, func(c conn) error {
 		n, err := c.exec(ctx, `UPDATE workspace_builds SET heartbeat_at = ?
 			WHERE id = ? AND status = 'running' AND worker_id = ?`, now, id, workerID)
 		if err != nil || n > 0 {
@@ -125,18 +120,16 @@ func (s *Store) HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID strin
 		}
 		return buildConflictOrNotFound(ctx, c, id)
 	})
-	if err != nil {
-		return fmt.Errorf("heartbeat build: %w", err)
-	}
-	return nil
+	return err
 }
 
 // CancelBuild cancels a pending build at once and records the request for
 // a running one (see store.WorkspaceStore).
-func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (store.WorkspaceBuild, error) {
-	now = secretwrite.TimeOrNow(now)
+func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (ret store.WorkspaceBuild, err error) {
+	defer fail(&ret, &err, "cancel build")
+	now = storedTimeOrNow(now)
 	var b store.WorkspaceBuild
-	err := s.write(ctx, func(c conn) error {
+	err = s.write(ctx, func(c conn) error {
 		if _, err := c.exec(ctx, `UPDATE workspace_builds SET status = 'canceled', completed_at = ?
 			WHERE id = ? AND status = 'pending'`, now, id); err != nil {
 			return err
@@ -149,10 +142,7 @@ func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (s
 		b, err = getBuild(ctx, c, `SELECT `+buildColumns+` FROM workspace_builds WHERE id = ?`, id)
 		return err
 	})
-	if err != nil {
-		return store.WorkspaceBuild{}, fmt.Errorf("cancel build: %w", err)
-	}
-	return b, nil
+	return b, err
 }
 
 // BuildCancelRequested reports whether CancelBuild was called for a build.
@@ -175,13 +165,14 @@ func buildConflictOrNotFound(ctx context.Context, c conn, id uuid.UUID) error {
 
 // CompleteBuild ends a build in one write transaction that locks the
 // workspace's row first (see the lock order above).
-func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) error {
+func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) (err error) {
+	defer wrap(&err, "complete build")
 	if err := checkCompletion(p); err != nil {
 		return fmt.Errorf("complete build: %w", err)
 	}
-	completed := secretwrite.TimeOrNow(p.CompletedAt)
+	completed := storedTimeOrNow(p.CompletedAt)
 	succeeded := p.Status == sdk.BuildSucceeded
-	err := s.write(ctx, func(c conn) error {
+	err = s.write(ctx, func(c conn) error {
 		var wsID uuid.UUID
 		if err := c.row(ctx, []any{&wsID}, `SELECT workspace_id FROM workspace_builds WHERE id = ?`, p.BuildID); err != nil {
 			return err
@@ -193,7 +184,7 @@ func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) 
 		err := c.row(ctx, []any{&transition}, `UPDATE workspace_builds SET status = ?, error = ?, completed_at = ?
 			WHERE id = ? AND status = 'running' AND worker_id = ?
 			RETURNING transition`,
-			p.Status, dbtext.Clean(p.Error), completed, p.BuildID, p.WorkerID)
+			p.Status, cleanText(p.Error), completed, p.BuildID, p.WorkerID)
 		if errors.Is(err, store.ErrNotFound) {
 			return &store.ConflictError{Field: "build"}
 		}
@@ -221,10 +212,7 @@ func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) 
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("complete build: %w", err)
-	}
-	return nil
+	return err
 }
 
 // checkCompletion refuses a status a build cannot end with.
@@ -239,32 +227,30 @@ func checkCompletion(p store.CompleteBuildParams) error {
 // FailStaleBuilds fails the running builds whose heartbeat is older than
 // before. With SkipLocked it skips the builds another transaction holds (a
 // heartbeat or a completion in progress): they are alive.
-func (s *Store) FailStaleBuilds(ctx context.Context, before time.Time, reason string) (int, error) {
+func (s *Store) FailStaleBuilds(ctx context.Context, before time.Time, reason string) (ret int, err error) {
+	defer fail(&ret, &err, "fail stale builds")
 	var n int64
-	err := s.writeOne(ctx, func(c conn) error {
+	err = s.writeOne(ctx, func(c conn) error {
 		var err error
 		n, err = c.exec(ctx, `UPDATE workspace_builds SET status = 'failed', error = ?, completed_at = ?
 			WHERE id IN (
 				SELECT id FROM workspace_builds WHERE status = 'running' AND (heartbeat_at < ? OR heartbeat_at IS NULL)
 				ORDER BY id`+s.d.SkipLocked+`
 			) AND status = 'running'`,
-			dbtext.Clean(reason), secretwrite.TimeOrNow(time.Time{}), secretwrite.Time(before))
+			cleanText(reason), storedTimeOrNow(time.Time{}), storedTime(before))
 		return err
 	})
-	if err != nil {
-		return 0, fmt.Errorf("fail stale builds: %w", err)
-	}
-	return int(n), nil
+	return int(n), err
 }
 
 // InsertBuildLogs appends logs in one write transaction, in order; text is
-// cleaned (see dbtext.Clean).
+// cleaned (see cleanText).
 func (s *Store) InsertBuildLogs(ctx context.Context, logs []store.BuildLog) (err error) {
 	defer wrap(&err, "insert build logs")
 	return s.insertRows(ctx, `INSERT INTO build_logs (build_id, created_at, stage, level, output) VALUES `, 5, len(logs),
 		func(i int) []any {
 			l := logs[i]
-			return []any{l.BuildID, secretwrite.TimeOrNow(l.CreatedAt), dbtext.Clean(l.Stage), dbtext.Clean(l.Level), dbtext.Clean(l.Output)}
+			return []any{l.BuildID, storedTimeOrNow(l.CreatedAt), cleanText(l.Stage), cleanText(l.Level), cleanText(l.Output)}
 		})
 }
 

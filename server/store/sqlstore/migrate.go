@@ -82,11 +82,6 @@ func (s *Store) adoptLegacyVersions(ctx context.Context) error {
 	if err := c.exists(ctx, s.d.TableExists, legacyTable); err != nil {
 		return ignoreNotFound(err)
 	}
-	if err := c.exists(ctx, s.d.TableExists, versionTable); err == nil {
-		return errors.New("the database has both tables: remove " + legacyTable + " if its versions are in " + versionTable)
-	} else if ignoreNotFound(err) != nil {
-		return err
-	}
 	rows, err := c.query(ctx, `SELECT version FROM `+legacyTable+` ORDER BY version`)
 	if err != nil {
 		return err

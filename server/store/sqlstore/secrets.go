@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/store/internal/secretwrite"
 )
 
 // Column lists. secretMetaColumns never includes value_ciphertext: every
@@ -26,11 +25,11 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 	if sec.ID == uuid.Nil {
 		sec.ID = uuid.New()
 	}
-	sec.CreatedAt = secretwrite.TimeOrNow(sec.CreatedAt)
+	sec.CreatedAt = storedTimeOrNow(sec.CreatedAt)
 	if sec.UpdatedAt.IsZero() {
 		sec.UpdatedAt = sec.CreatedAt
 	} else {
-		sec.UpdatedAt = secretwrite.Time(sec.UpdatedAt)
+		sec.UpdatedAt = storedTime(sec.UpdatedAt)
 	}
 	err := s.write(ctx, func(c conn) error {
 		if err := s.lockOwner(ctx, c, sec.OwnerID); err != nil {
@@ -43,7 +42,7 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 		if err != nil {
 			return err
 		}
-		if err := secretwrite.CheckInsert(p.Quota, u, sec.ValueSize, sec.EnvName != ""); err != nil {
+		if err := checkInsert(p.Quota, u, sec.ValueSize, sec.EnvName != ""); err != nil {
 			return err
 		}
 		if _, err := c.exec(ctx, `INSERT INTO secrets (`+secretValueColumns+`)
@@ -59,7 +58,7 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 			ResourceID:   sec.ID,
 			OwnerID:      sec.OwnerID,
 			ResourceName: sec.Name,
-			Fields:       secretwrite.CreateFields(sec),
+			Fields:       createFields(sec),
 		})
 	})
 	if err != nil {
@@ -93,10 +92,11 @@ func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) (_
 // quota, updates the row and writes the audit entry, in one write
 // transaction. The value columns are touched only when p.Ciphertext is set,
 // so a concurrent re-encryption is never undone.
-func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (store.Secret, error) {
-	fields := secretwrite.UpdateFields(p)
+func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (ret store.Secret, err error) {
+	defer fail(&ret, &err, "update secret")
+	fields := updateFields(p)
 	var out store.Secret
-	err := s.write(ctx, func(c conn) error {
+	err = s.write(ctx, func(c conn) error {
 		if len(fields) > 0 {
 			if err := s.lockOwner(ctx, c, p.OwnerID); err != nil {
 				return err
@@ -112,7 +112,7 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 		}
 		// The time is taken here, with the write serialized: see
 		// store.UpdateSecretParams.
-		updatedAt := secretwrite.UpdatedAt(p.Now, cur.UpdatedAt)
+		updatedAt := nextUpdatedAt(p.Now, cur.UpdatedAt)
 		next := applyUpdate(cur, p, updatedAt)
 		envCheck, fileCheck := "", ""
 		if next.EnvName != cur.EnvName {
@@ -128,9 +128,9 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 		if err != nil {
 			return err
 		}
-		before := secretwrite.State{Size: cur.ValueSize, HasEnv: cur.EnvName != ""}
-		after := secretwrite.State{Size: next.ValueSize, HasEnv: next.EnvName != ""}
-		if err := secretwrite.CheckUpdate(p.Quota, u, before, after); err != nil {
+		before := quotaState{Size: cur.ValueSize, HasEnv: cur.EnvName != ""}
+		after := quotaState{Size: next.ValueSize, HasEnv: next.EnvName != ""}
+		if err := checkUpdate(p.Quota, u, before, after); err != nil {
 			return err
 		}
 		if err := updateSecretRow(ctx, c, cur.ID, next, p); err != nil {
@@ -147,10 +147,7 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 			Fields:       fields,
 		})
 	})
-	if err != nil {
-		return store.Secret{}, fmt.Errorf("update secret: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // updateSecretRow writes next's metadata to row id, and p's value only if p
@@ -202,7 +199,7 @@ func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string
 			return err
 		}
 		return insertAudit(ctx, c, store.AuditEntry{
-			Time:         secretwrite.TimeOrNow(time.Time{}),
+			Time:         storedTimeOrNow(time.Time{}),
 			ActorID:      actorID,
 			Action:       store.AuditDelete,
 			ResourceID:   id,
@@ -281,15 +278,15 @@ func checkSecretConflicts(ctx context.Context, c conn, ownerID, excludeID uuid.U
 }
 
 // secretUsage sums what the owner's secrets other than excludeID hold.
-func secretUsage(ctx context.Context, c conn, ownerID, excludeID uuid.UUID) (secretwrite.Usage, error) {
-	var u secretwrite.Usage
+func secretUsage(ctx context.Context, c conn, ownerID, excludeID uuid.UUID) (usage, error) {
+	var u usage
 	err := c.row(ctx, []any{&u.Count, &u.TotalBytes, &u.EnvBytes}, `SELECT
 			COUNT(*),
 			COALESCE(SUM(value_size), 0),
 			COALESCE(SUM(CASE WHEN env_name IS NOT NULL THEN value_size ELSE 0 END), 0)
 		FROM secrets WHERE owner_id = ? AND id <> ?`, ownerID, excludeID)
 	if err != nil {
-		return secretwrite.Usage{}, fmt.Errorf("sum quota usage: %w", err)
+		return usage{}, fmt.Errorf("sum quota usage: %w", err)
 	}
 	return u, nil
 }

@@ -51,8 +51,6 @@ type Dialect struct {
 	// exists.
 	TableExists string
 
-	// NumberedParams: parameters are $1, $2, ... rather than ?.
-	NumberedParams bool
 	// RowLock, appended to a SELECT in a transaction, locks the rows it
 	// reads until the transaction ends; "" where a write transaction
 	// already excludes every other writer.
@@ -227,13 +225,9 @@ func (s *Store) writeOne(ctx context.Context, fn func(c conn) error) error {
 	return fn(s.read())
 }
 
-// sql returns query with the dialect's parameters: each ? becomes $1, $2,
-// ... where parameters are numbered. The store's queries hold no ? but
-// parameters.
+// sql returns query with numbered parameters, which both databases take:
+// each ? becomes $1, $2, ... The store's queries hold no ? but parameters.
 func (s *Store) sql(query string) string {
-	if !s.d.NumberedParams {
-		return query
-	}
 	if q, ok := s.queries.Load(query); ok {
 		return q.(string)
 	}
@@ -422,5 +416,14 @@ type scanner interface{ Scan(dest ...any) error }
 func wrap(err *error, what string) {
 	if *err != nil {
 		*err = fmt.Errorf("%s: %w", what, *err)
+	}
+}
+
+// fail, deferred on a method's named results, prefixes *err, if set, with
+// what failed, and makes the method return the zero value with it.
+func fail[T any](ret *T, err *error, what string) {
+	if *err != nil {
+		var zero T
+		*ret, *err = zero, fmt.Errorf("%s: %w", what, *err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/store/internal/secretwrite"
 )
 
 const (
@@ -23,7 +22,7 @@ func (s *Store) InsertTemplateVersion(ctx context.Context, name string, v store.
 	if v.ID == uuid.Nil {
 		v.ID = uuid.New()
 	}
-	v.CreatedAt = secretwrite.TimeOrNow(v.CreatedAt)
+	v.CreatedAt = storedTimeOrNow(v.CreatedAt)
 	var t store.Template
 	err := s.write(ctx, func(c conn) error {
 		// active_version_id's foreign key is checked at commit, when the

@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/store/internal/secretwrite"
 )
 
 const userColumns = `id, username, email, name, hashed_password, role, created_at, updated_at`
@@ -29,11 +28,12 @@ func (s *Store) InsertUser(ctx context.Context, u store.User) error {
 // locks alone), so of concurrent calls, in any number of processes, exactly
 // one succeeds; the others get a *store.ConflictError with Field
 // "first_user".
-func (s *Store) InsertFirstUser(ctx context.Context, u store.User) error {
+func (s *Store) InsertFirstUser(ctx context.Context, u store.User) (err error) {
+	defer wrap(&err, "insert first user")
 	if err := requireID(u.ID, "user"); err != nil {
 		return fmt.Errorf("insert first user: %w", err)
 	}
-	err := s.write(ctx, func(c conn) error {
+	err = s.write(ctx, func(c conn) error {
 		if s.d.LockUsers != "" {
 			if _, err := c.exec(ctx, s.d.LockUsers); err != nil {
 				return fmt.Errorf("lock users: %w", err)
@@ -48,17 +48,14 @@ func (s *Store) InsertFirstUser(ctx context.Context, u store.User) error {
 		}
 		return insertUser(ctx, c, u)
 	})
-	if err != nil {
-		return fmt.Errorf("insert first user: %w", err)
-	}
-	return nil
+	return err
 }
 
 func insertUser(ctx context.Context, c conn, u store.User) error {
-	created := secretwrite.TimeOrNow(u.CreatedAt)
+	created := storedTimeOrNow(u.CreatedAt)
 	updated := created
 	if !u.UpdatedAt.IsZero() {
-		updated = secretwrite.Time(u.UpdatedAt)
+		updated = storedTime(u.UpdatedAt)
 	}
 	_, err := c.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, u.Email, u.Name, nonNilBytes(u.HashedPassword), u.Role, created, updated)

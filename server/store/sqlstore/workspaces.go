@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/store/internal/secretwrite"
 )
 
 // Column lists. workspaceColumns never includes the sealed state: only
@@ -45,11 +44,11 @@ func newWorkspace(w store.Workspace) store.Workspace {
 	if w.ID == uuid.Nil {
 		w.ID = uuid.New()
 	}
-	w.CreatedAt = secretwrite.TimeOrNow(w.CreatedAt)
+	w.CreatedAt = storedTimeOrNow(w.CreatedAt)
 	if w.UpdatedAt.IsZero() {
 		w.UpdatedAt = w.CreatedAt
 	} else {
-		w.UpdatedAt = secretwrite.Time(w.UpdatedAt)
+		w.UpdatedAt = storedTime(w.UpdatedAt)
 	}
 	w.Deleted, w.StateCiphertext, w.StateKeyID = false, nil, ""
 	return w
