@@ -80,7 +80,10 @@ func (b Backend) versions(t *testing.T) []int64 {
 		t.Fatalf("list migrations: %v", err)
 	}
 	var out []int64
-	for i := range names {
+	for i, name := range names { // fs.Glob sorts
+		if want := fmt.Sprintf("%04d_", i+1); !strings.HasPrefix(name, want) {
+			t.Fatalf("migration %s: want its name to start with %s (versions start at 1, without gaps)", name, want)
+		}
 		out = append(out, int64(i+1))
 	}
 	return out
