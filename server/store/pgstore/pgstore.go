@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -106,29 +107,19 @@ func (advisoryLock) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
 	return err
 }
 
-// uniqueFields maps constraint (or unique index) names to the field they
-// protect.
-var uniqueFields = map[string]string{
-	"users_pkey":                     "id",
-	"users_username_key":             "username",
-	"users_email_key":                "email",
-	"api_keys_pkey":                  "id",
-	"secrets_pkey":                   "id",
-	"secrets_owner_id_name_key":      "name",
-	"secrets_owner_id_env_name_key":  "env_name",
-	"secrets_owner_id_file_path_key": "file_path",
-	"audit_log_id_key":               "id",
-
-	"templates_pkey":                                 "id",
-	"templates_name_key":                             "name",
-	"template_versions_pkey":                         "id",
-	"template_versions_template_id_number_key":       "number",
-	"workspaces_pkey":                                "id",
-	"workspaces_owner_id_name_key":                   "name",
-	"workspace_builds_pkey":                          "id",
-	"workspace_builds_workspace_id_build_number_key": "build",
-	"workspace_builds_active_key":                    "build",
-	"workspace_agents_pkey":                          "id",
+// conflictField names the field a unique constraint (or unique index)
+// protects, from PostgreSQL's default names: <table>_pkey protects the id,
+// <table>_[owner_id_|template_id_]<field>_key the field, and a build's
+// constraints (its number, one active build per workspace) the build.
+func conflictField(pe *pgconn.PgError) string {
+	switch {
+	case strings.HasSuffix(pe.ConstraintName, "_pkey"):
+		return "id"
+	case pe.TableName == "workspace_builds":
+		return "build"
+	}
+	f := strings.TrimSuffix(strings.TrimPrefix(pe.ConstraintName, pe.TableName+"_"), "_key")
+	return strings.TrimPrefix(strings.TrimPrefix(f, "owner_id_"), "template_id_")
 }
 
 // PostgreSQL error codes the store translates.
@@ -148,10 +139,7 @@ func mapErr(err error) error {
 	}
 	switch pe.Code {
 	case codeUniqueViolation:
-		if f, ok := uniqueFields[pe.ConstraintName]; ok {
-			return &store.ConflictError{Field: f}
-		}
-		return &store.ConflictError{Field: "unknown"}
+		return &store.ConflictError{Field: conflictField(pe)}
 	case codeForeignKeyViolation:
 		return fmt.Errorf("referenced row: %w", store.ErrNotFound)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/usersecrets/coder/server/store"
 	"github.com/usersecrets/coder/server/store/pgtest"
@@ -216,4 +217,34 @@ func limitedStore(t *testing.T, s *Store, dbURL string, grants []string) *Store 
 		}
 	})
 	return limited
+}
+
+// TestConflictField checks the field named for each unique constraint and
+// index of the schema.
+func TestConflictField(t *testing.T) {
+	for _, tt := range []struct{ table, constraint, want string }{
+		{"users", "users_pkey", "id"},
+		{"users", "users_username_key", "username"},
+		{"users", "users_email_key", "email"},
+		{"api_keys", "api_keys_pkey", "id"},
+		{"secrets", "secrets_pkey", "id"},
+		{"secrets", "secrets_owner_id_name_key", "name"},
+		{"secrets", "secrets_owner_id_env_name_key", "env_name"},
+		{"secrets", "secrets_owner_id_file_path_key", "file_path"},
+		{"audit_log", "audit_log_id_key", "id"},
+		{"templates", "templates_pkey", "id"},
+		{"templates", "templates_name_key", "name"},
+		{"template_versions", "template_versions_pkey", "id"},
+		{"template_versions", "template_versions_template_id_number_key", "number"},
+		{"workspaces", "workspaces_pkey", "id"},
+		{"workspaces", "workspaces_owner_id_name_key", "name"},
+		{"workspace_builds", "workspace_builds_pkey", "id"},
+		{"workspace_builds", "workspace_builds_workspace_id_build_number_key", "build"},
+		{"workspace_builds", "workspace_builds_active_key", "build"},
+		{"workspace_agents", "workspace_agents_pkey", "id"},
+	} {
+		if got := conflictField(&pgconn.PgError{TableName: tt.table, ConstraintName: tt.constraint}); got != tt.want {
+			t.Errorf("conflictField(%s): got %q, want %q", tt.constraint, got, tt.want)
+		}
+	}
 }
