@@ -1,4 +1,4 @@
-package dbtext
+package sqlstore
 
 import "testing"
 
@@ -13,8 +13,8 @@ func TestClean(t *testing.T) {
 		{"\x00\xff", "\uFFFD\uFFFD"},
 	}
 	for _, tt := range tests {
-		if got := Clean(tt.in); got != tt.want {
-			t.Errorf("Clean(%q): got %q, want %q", tt.in, got, tt.want)
+		if got := cleanText(tt.in); got != tt.want {
+			t.Errorf("cleanText(%q): got %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

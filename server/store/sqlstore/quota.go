@@ -1,9 +1,8 @@
-// Package secretwrite holds the rules every store backend applies when it
-// writes a secret: the per-user quota checks and the list of changed fields
-// an audit entry records. Backends gather the numbers inside their write
-// transaction and call these functions, so SQLite and PostgreSQL decide
-// alike.
-package secretwrite
+package sqlstore
+
+// The rules of a write to a secret: the per-user quota checks and the list
+// of changed fields an audit entry records. The store gathers the numbers
+// inside its write transaction and calls these functions.
 
 import (
 	"time"
@@ -11,18 +10,18 @@ import (
 	"github.com/usersecrets/coder/server/store"
 )
 
-// Usage is what an owner's secrets other than the one being written hold.
-type Usage struct {
+// usage is what an owner's secrets other than the one being written hold.
+type usage struct {
 	Count      int // number of secrets
 	TotalBytes int // sum of value sizes
 	EnvBytes   int // sum of value sizes of secrets with an env target
 }
 
-// CheckInsert returns a *store.LimitError if adding a secret of size bytes
+// checkInsert returns a *store.LimitError if adding a secret of size bytes
 // (with an env target when hasEnv) to an owner holding u breaks q. A zero (or
 // negative) quota field means no bound. The checks run in a fixed order:
 // count, total bytes, env bytes.
-func CheckInsert(q store.Quota, u Usage, size int, hasEnv bool) error {
+func checkInsert(q store.Quota, u usage, size int, hasEnv bool) error {
 	if q.MaxSecrets > 0 && u.Count+1 > q.MaxSecrets {
 		return &store.LimitError{Limit: store.LimitSecrets, Max: q.MaxSecrets, Would: u.Count + 1}
 	}
@@ -35,18 +34,18 @@ func CheckInsert(q store.Quota, u Usage, size int, hasEnv bool) error {
 	return nil
 }
 
-// State is the part of a secret the quotas look at.
-type State struct {
+// quotaState is the part of a secret the quotas look at.
+type quotaState struct {
 	Size   int
 	HasEnv bool
 }
 
-// CheckUpdate returns a *store.LimitError if changing one secret from before
+// checkUpdate returns a *store.LimitError if changing one secret from before
 // to after, next to the owner's other secrets u, breaks q. A total is refused
 // only when it ends above its bound and the change grows it: a user already
 // over a quota (say, after an operator lowered it) can still shrink values,
 // clear targets or edit descriptions.
-func CheckUpdate(q store.Quota, u Usage, before, after State) error {
+func checkUpdate(q store.Quota, u usage, before, after quotaState) error {
 	if q.MaxTotalBytes > 0 {
 		was, will := u.TotalBytes+before.Size, u.TotalBytes+after.Size
 		if will > q.MaxTotalBytes && will > was {
@@ -62,7 +61,7 @@ func CheckUpdate(q store.Quota, u Usage, before, after State) error {
 	return nil
 }
 
-func envSize(s State) int {
+func envSize(s quotaState) int {
 	if s.HasEnv {
 		return s.Size
 	}
@@ -71,72 +70,72 @@ func envSize(s State) int {
 
 // Audit field names, in the order an entry lists them.
 const (
-	FieldValue       = "value"
-	FieldDescription = "description"
-	FieldEnvName     = "env_name"
-	FieldFilePath    = "file_path"
+	fieldValue       = "value"
+	fieldDescription = "description"
+	fieldEnvName     = "env_name"
+	fieldFilePath    = "file_path"
 )
 
-// CreateFields lists what an audit entry for creating s records: the value,
+// createFields lists what an audit entry for creating s records: the value,
 // and each of description, env_name and file_path that is set.
-func CreateFields(s store.Secret) []string {
-	f := []string{FieldValue}
+func createFields(s store.Secret) []string {
+	f := []string{fieldValue}
 	if s.Description != "" {
-		f = append(f, FieldDescription)
+		f = append(f, fieldDescription)
 	}
 	if s.EnvName != "" {
-		f = append(f, FieldEnvName)
+		f = append(f, fieldEnvName)
 	}
 	if s.FilePath != "" {
-		f = append(f, FieldFilePath)
+		f = append(f, fieldFilePath)
 	}
 	return f
 }
 
-// UpdateFields lists the fields p sets: "value" when it carries a new
+// updateFields lists the fields p sets: "value" when it carries a new
 // ciphertext, then each non-nil metadata field. It is nil when p changes
 // nothing.
-func UpdateFields(p store.UpdateSecretParams) []string {
+func updateFields(p store.UpdateSecretParams) []string {
 	var f []string
 	if p.Ciphertext != nil {
-		f = append(f, FieldValue)
+		f = append(f, fieldValue)
 	}
 	if p.Description != nil {
-		f = append(f, FieldDescription)
+		f = append(f, fieldDescription)
 	}
 	if p.EnvName != nil {
-		f = append(f, FieldEnvName)
+		f = append(f, fieldEnvName)
 	}
 	if p.FilePath != nil {
-		f = append(f, FieldFilePath)
+		f = append(f, fieldFilePath)
 	}
 	return f
 }
 
-// Time returns t as both backends store it: in UTC, truncated to the
+// storedTime returns t as both backends store it: in UTC, truncated to the
 // microsecond. The zero time stays zero.
-func Time(t time.Time) time.Time {
+func storedTime(t time.Time) time.Time {
 	return t.Truncate(time.Microsecond).UTC()
 }
 
-// TimeOrNow is Time, with a zero t replaced by the current time.
-func TimeOrNow(t time.Time) time.Time {
+// storedTimeOrNow is storedTime, with a zero t replaced by the current time.
+func storedTimeOrNow(t time.Time) time.Time {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	return Time(t)
+	return storedTime(t)
 }
 
-// UpdatedAt is the updated_at of a secret written now, whose stored
+// nextUpdatedAt is the updated_at of a secret written now, whose stored
 // updated_at is prev: now() (time.Now when nil) as stored, but never before
 // prev. Backends call it inside their write transaction.
-func UpdatedAt(now func() time.Time, prev time.Time) time.Time {
+func nextUpdatedAt(now func() time.Time, prev time.Time) time.Time {
 	if now == nil {
 		now = time.Now
 	}
-	t := Time(now())
+	t := storedTime(now())
 	if t.Before(prev) {
-		return Time(prev)
+		return storedTime(prev)
 	}
 	return t
 }
