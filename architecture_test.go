@@ -31,14 +31,16 @@ var importRules = map[string][]string{
 	"provider/tfmirror":    {},
 	"server":               {"server", "sdk", "provider/tfmirror"},
 	"server/store":         {"server/store", "sdk"},
-	"server/secretcrypt":   {"server/store", "sdk"},
-	"server/secrets":       {"server/store", "server/secretcrypt", "sdk"},
+	"server/secretcrypt":   {},
 	"server/templatefiles": {"sdk"},
-	"server/provisioner": {"server/provisioner", "server/store", "server/secrets", "server/secretcrypt",
+	"server/provisioner": {"server/provisioner", "server/store",
 		"server/templatefiles", "server/dirlock", "provider/tfmirror", "sdk"},
 	"server/dirlock":       {},
 	"server/loginthrottle": {},
 	"cli":                  {""}, // everything
+
+	// Encryption at rest, the one holder of the keys.
+	"server/store/cryptstore": {"server/store", "server/secretcrypt", "sdk"},
 }
 
 // testKits are the packages only tests (and other kits) may import. They
@@ -189,6 +191,9 @@ func TestImportRulesRefuse(t *testing.T) {
 		{"server/servertest", "server", true},
 		{"cli", "server", true},
 		{"provider", "server/store", false},
+		{"server/store/cryptstore", "server/secretcrypt", true},
+		{"server/store/sqlitestore", "server/secretcrypt", false},
+		{"server/provisioner", "server/secretcrypt", false},
 	} {
 		why := importViolation(c.from, c.target)
 		if (why == "") != c.ok {

@@ -6,11 +6,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
+// The interfaces externalAuthDataSource implements.
 var (
-	_ datasource.DataSource              = &externalAuthDataSource{}
-	_ datasource.DataSourceWithConfigure = &externalAuthDataSource{}
+	_ datasource.DataSource              = (*externalAuthDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*externalAuthDataSource)(nil)
 )
 
 // externalAuthDataSource is coder_external_auth: the owner's access token
@@ -68,6 +70,6 @@ func (d *externalAuthDataSource) Read(ctx context.Context, req datasource.ReadRe
 		resp.Diagnostics.AddError("id is required", "")
 		return
 	}
-	m.AccessToken = types.StringValue(d.getenv(ExternalAuthAccessTokenVar(m.ID.ValueString())))
+	m.AccessToken = types.StringValue(d.getenv(buildenv.ExternalAuthAccessToken(m.ID.ValueString())))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

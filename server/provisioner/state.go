@@ -42,6 +42,10 @@ type agentValues struct {
 	MOTDFile      string            `json:"motd_file"`
 	Env           map[string]string `json:"env"`
 	StartupScript string            `json:"startup_script"`
+	// StartupScriptBehavior "blocking" makes startup_script block logins;
+	// ShutdownScript runs when the agent stops.
+	StartupScriptBehavior string `json:"startup_script_behavior"`
+	ShutdownScript        string `json:"shutdown_script"`
 }
 
 type envValues struct {
@@ -128,7 +132,11 @@ func parseAgents(show []byte, b store.WorkspaceBuild, now time.Time) ([]store.Wo
 			acc.env = append(acc.env, sdk.EnvVar{Name: k, Value: v.Env[k], MergeStrategy: sdk.MergeReplace, Source: "coder_agent"})
 		}
 		if strings.TrimSpace(v.StartupScript) != "" {
-			acc.scripts = append(acc.scripts, sdk.AgentScript{DisplayName: "Startup Script", Script: v.StartupScript, RunOnStart: true})
+			acc.scripts = append(acc.scripts, sdk.AgentScript{DisplayName: "Startup Script", Script: v.StartupScript, RunOnStart: true,
+				StartBlocksLogin: v.StartupScriptBehavior == "blocking"})
+		}
+		if strings.TrimSpace(v.ShutdownScript) != "" {
+			acc.scripts = append(acc.scripts, sdk.AgentScript{DisplayName: "Shutdown Script", Script: v.ShutdownScript, RunOnStop: true})
 		}
 		byID[v.ID] = acc
 		order = append(order, v.ID)

@@ -1,7 +1,8 @@
 // Package store defines the server's persistence contract: one Store
 // interface, its records, and the sentinel errors every backend returns.
-// Backends live in sqlitestore (the embedded default) and pgstore
-// (PostgreSQL); storetest holds the conformance suite both must pass.
+// The one implementation is sqlstore, on the embedded default SQLite
+// (sqlitestore) or on PostgreSQL (pgstore); storetest holds the conformance
+// suite it passes on both.
 //
 // The store never sees a secret's plaintext: values arrive encrypted, with
 // the id of the key that sealed them and their plaintext size (used for the
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/sdk"
 )
 
 // Sentinel errors. Backends translate their driver's errors into these at
@@ -94,6 +97,14 @@ type Secret struct {
 	KeyID       string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+
+	// Value is the plaintext, for the encryption decorator
+	// (store/cryptstore) only: it seals Value into Ciphertext on the way
+	// in and opens it on the way out of the methods that return values.
+	// ValueErr is set instead when the stored value does not open. The
+	// backends never read or fill either.
+	Value    sdk.SecretValue
+	ValueErr error
 }
 
 // Quota bounds what one user may hold. A zero field means no bound.
@@ -135,10 +146,17 @@ type UpdateSecretParams struct {
 	Now         func() time.Time
 	Quota       Quota
 	ActorID     uuid.UUID
+
+	// Value is the new plaintext, for the encryption decorator
+	// (store/cryptstore), which seals it into Ciphertext, KeyID and
+	// ValueSize. The backends never read it.
+	Value *sdk.SecretValue
 }
 
 // AuditEntry records a change to a secret. It says which fields changed,
-// never what a value is.
+// never what a value is. The store writes the audit log along with each
+// change to a secret (InsertSecret, UpdateSecret, DeleteSecret); nothing in
+// the server reads it yet.
 type AuditEntry struct {
 	ID           uuid.UUID
 	Time         time.Time
@@ -181,10 +199,9 @@ type Store interface {
 	DeleteAPIKey(ctx context.Context, id string) error
 
 	// Secrets. GetSecret and ListSecrets return metadata only (no
-	// Ciphertext); the *WithValue methods return the ciphertext too.
+	// Ciphertext); ListSecretsWithValues returns the ciphertext too.
 	InsertSecret(ctx context.Context, p InsertSecretParams) (Secret, error)
 	GetSecret(ctx context.Context, ownerID uuid.UUID, name string) (Secret, error)
-	GetSecretWithValue(ctx context.Context, ownerID uuid.UUID, name string) (Secret, error)
 	ListSecrets(ctx context.Context, ownerID uuid.UUID) ([]Secret, error) // sorted by name
 	ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]Secret, error)
 	UpdateSecret(ctx context.Context, p UpdateSecretParams) (Secret, error)
@@ -198,9 +215,6 @@ type Store interface {
 	// ReplaceSecretCiphertext swaps the ciphertext of one secret if it is
 	// still sealed by oldKeyID (so a concurrent update is never undone).
 	ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error
-
-	// Audit log.
-	ListAuditEntries(ctx context.Context, limit int) ([]AuditEntry, error) // newest first
 
 	// Templates, workspaces, builds and agents.
 	WorkspaceStore
