@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server/templatefiles"
+	"github.com/usersecrets/coder/sdk/templatearchive"
 )
 
 func init() {
@@ -36,14 +36,14 @@ func newTemplatesCommand(g *globalOptions) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			archive, err := templatefiles.Pack(abs)
+			archive, err := templatearchive.Pack(abs)
 			if err != nil {
 				return err
 			}
 			if len(archive) > sdk.MaxTemplateArchiveBytes {
 				return fmt.Errorf("the template folder packs to %d bytes; the server accepts at most %d", len(archive), sdk.MaxTemplateArchiveBytes)
 			}
-			if _, _, err := templatefiles.Read(archive); err != nil {
+			if _, _, err := templatearchive.Read(archive); err != nil {
 				return err
 			}
 			c, err := g.client(cmd.Context())

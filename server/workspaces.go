@@ -12,8 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/templatearchive"
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/templatefiles"
 )
 
 func toSDKBuild(b store.WorkspaceBuild) sdk.WorkspaceBuild {
@@ -58,7 +58,7 @@ func (s *Server) missingRequirements(r *http.Request, owner store.User, versionI
 	if err != nil {
 		return nil, err
 	}
-	reqs := templatefiles.DecodeRequirements(v.Requirements)
+	reqs := templatearchive.DecodeRequirements(v.Requirements)
 	if len(reqs) == 0 {
 		return nil, nil
 	}

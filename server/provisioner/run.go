@@ -17,9 +17,9 @@ import (
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/sdk/redact"
+	"github.com/usersecrets/coder/sdk/templatearchive"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/templatefiles"
 )
 
 // job is one build being run.
@@ -172,7 +172,7 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 		return nil, nil, fmt.Errorf("protect the build folder: %w", err)
 	}
 	j.dir = dir
-	if err := templatefiles.Extract(j.version.Archive, dir); err != nil {
+	if err := templatearchive.Extract(j.version.Archive, dir); err != nil {
 		return nil, nil, fmt.Errorf("extract the template: %w", err)
 	}
 	if _, err := tfmirror.StripLockFile(dir); err != nil {
