@@ -14,6 +14,7 @@ import (
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/sdk/redact"
+	"github.com/usersecrets/coder/server/agenttoken"
 	"github.com/usersecrets/coder/server/provisioner"
 	"github.com/usersecrets/coder/server/store"
 )
@@ -33,7 +34,7 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 			writeError(w, http.StatusUnauthorized, "An agent token is required in the "+sdk.AgentTokenHeader+" header.")
 			return
 		}
-		a, err := s.ws.GetAgentByTokenHash(r.Context(), provisioner.HashToken(token))
+		a, err := s.ws.GetAgentByTokenHash(r.Context(), agenttoken.Hash(token))
 		if errors.Is(err, store.ErrNotFound) {
 			writeError(w, http.StatusUnauthorized, "The agent token is not known. It is recorded when the workspace's build finishes.")
 			return

@@ -3,7 +3,6 @@ package provisioner
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -448,10 +447,4 @@ func (j *job) startLogFlusher(ctx context.Context) func() {
 		}
 	}()
 	return func() { cancel(); <-done }
-}
-
-// HashToken is how agent tokens are kept: sha256.
-func HashToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/agenttoken"
 	"github.com/usersecrets/coder/server/store"
 )
 
@@ -111,7 +112,7 @@ func parseAgents(show []byte, b store.WorkspaceBuild, now time.Time) ([]store.Wo
 			BuildID:        b.ID,
 			WorkspaceID:    b.WorkspaceID,
 			Name:           r.Name,
-			TokenHash:      HashToken(v.Token),
+			TokenHash:      agenttoken.Hash(v.Token),
 			OS:             v.OS,
 			Arch:           v.Arch,
 			Directory:      v.Dir,
