@@ -126,17 +126,14 @@ func (s *Server) setupProvisioner() error {
 		return fmt.Errorf("checksum the agent binary: %w", err)
 	}
 	platform := strings.ReplaceAll(agentPlatform, "-", "_")
-	supervisor := ""
-	if o.SuperviseBuilds {
-		supervisor = o.Executable
-	}
 	p, err := provisioner.New(provisioner.Options{
 		Store:         s.store,
 		Secrets:       s.secrets,
 		Keys:          o.Keys,
 		Logger:        s.logger.With("component", "provisioner"),
 		Terraform:     o.Terraform,
-		Supervisor:    supervisor,
+		Executable:    o.Executable,
+		Supervise:     o.SuperviseBuilds,
 		Mirror:        mirror,
 		AccessURL:     o.AccessURL,
 		WorkDir:       filepath.Join(o.DataDir, "builds"),

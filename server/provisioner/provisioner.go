@@ -33,12 +33,15 @@ type Options struct {
 	Logger  *slog.Logger
 	// Terraform is the terraform (or tofu) binary.
 	Terraform string
-	// Supervisor is the coder binary, which runs every Terraform command
-	// under its build supervisor (see Supervise) on Linux, so that no
-	// build process outlives the server. Empty: Terraform runs directly.
-	Supervisor string
-	Mirror     *tfmirror.Mirror
-	AccessURL  *url.URL
+	// Executable is the coder binary: terraform-exec starts it in
+	// Terraform's place (see LaunchEnv), and it is the build supervisor.
+	Executable string
+	// Supervise runs every Terraform command under the build supervisor
+	// (see Supervise) on Linux, so that no build process outlives the
+	// server. Otherwise Terraform runs without it.
+	Supervise bool
+	Mirror    *tfmirror.Mirror
+	AccessURL *url.URL
 	// WorkDir holds one folder per server process (proc-<WorkerID>, locked
 	// while the process lives), which holds the per-job temporary folders.
 	WorkDir string
@@ -88,6 +91,9 @@ func New(o Options) (*Provisioner, error) {
 	}
 	if o.Terraform == "" {
 		return nil, errors.New("provisioner: no terraform binary")
+	}
+	if o.Executable == "" {
+		return nil, errors.New("provisioner: no coder binary")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
