@@ -40,7 +40,11 @@ type Options struct {
 	// (see Supervise) on Linux, so that no build process outlives the
 	// server. Otherwise Terraform runs without it.
 	Supervise bool
-	Mirror    *tfmirror.Mirror
+	// MirrorDir holds the coder/coder provider mirror (see tfmirror),
+	// laid out again by New.
+	MirrorDir string
+	// AccessURL is the server's URL, as Terraform and agents reach it; the
+	// agent bootstrap script fetches the agent binary from it.
 	AccessURL *url.URL
 	// WorkDir holds one folder per server process (proc-<WorkerID>, locked
 	// while the process lives), which holds the per-job temporary folders.
@@ -54,8 +58,6 @@ type Options struct {
 	BaseEnv []string
 	// ExtraEnv is added to every Terraform command (after BaseEnv).
 	ExtraEnv []string
-	// AgentScripts maps "<os>_<arch>" to the agent bootstrap script.
-	AgentScripts map[string]string
 	// PollInterval is how often idle workers look for queued builds
 	// (default 1s; Wake makes them look at once).
 	PollInterval time.Duration
@@ -81,6 +83,10 @@ type Provisioner struct {
 	// dir is this process's folder under WorkDir, held by lock.
 	dir  string
 	lock *dirlock.Lock
+	// mirror installs coder/coder for Terraform; agentScripts maps
+	// "<os>_<arch>" to the agent bootstrap script.
+	mirror       *tfmirror.Mirror
+	agentScripts map[string]string
 }
 
 // New returns a Provisioner. The store must also be a store.WorkspaceStore.
@@ -116,6 +122,20 @@ func New(o Options) (*Provisioner, error) {
 	if o.WorkerID == "" {
 		return nil, errors.New("provisioner: no worker id")
 	}
+	mirror, err := tfmirror.Setup(tfmirror.Options{Dir: o.MirrorDir, Executable: o.Executable})
+	if err != nil {
+		return nil, fmt.Errorf("lay out the provider mirror: %w", err)
+	}
+	// The agent binary is this one; the bootstrap script checks it.
+	digest, err := fileSHA256(o.Executable)
+	if err != nil {
+		return nil, fmt.Errorf("checksum the agent binary: %w", err)
+	}
+	access := ""
+	if o.AccessURL != nil {
+		access = o.AccessURL.String()
+	}
+	scripts := map[string]string{strings.ReplaceAll(AgentPlatform, "-", "_"): agentScript(access, digest)}
 	dir := filepath.Join(o.WorkDir, procPrefix+o.WorkerID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create provisioner folder: %w", err)
@@ -124,7 +144,7 @@ func New(o Options) (*Provisioner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock provisioner folder: %w", err)
 	}
-	return &Provisioner{o: o, ws: ws, wake: make(chan struct{}, 1), dir: dir, lock: lock}, nil
+	return &Provisioner{o: o, ws: ws, wake: make(chan struct{}, 1), dir: dir, lock: lock, mirror: mirror, agentScripts: scripts}, nil
 }
 
 // Wake tells an idle worker to look for a queued build now.

@@ -283,7 +283,7 @@ func (j *job) load(ctx context.Context) error {
 	}
 	j.env = buildEnv(envInput{
 		base:         p.o.BaseEnv,
-		mirror:       p.o.Mirror,
+		mirror:       p.mirror,
 		extra:        p.o.ExtraEnv,
 		accessURL:    p.o.AccessURL.String(),
 		build:        j.build,
@@ -291,7 +291,7 @@ func (j *job) load(ctx context.Context) error {
 		owner:        j.owner,
 		template:     j.tmpl,
 		version:      j.version,
-		agentScripts: p.o.AgentScripts,
+		agentScripts: p.agentScripts,
 		secrets:      plain,
 	})
 	return nil
