@@ -16,7 +16,7 @@ func servePluginIfAsked() bool {
 	if !provider.IsPluginInvocation(os.Args[0], os.Getenv) {
 		return false
 	}
-	if err := provider.Serve(context.Background(), Version); err != nil {
+	if err := provider.Serve(context.Background(), Version, os.LookupEnv); err != nil {
 		fmt.Fprintln(os.Stderr, "error: serve the coder/coder provider:", err)
 		os.Exit(1)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/usersecrets/coder/server/dirlock"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/cryptstore"
 	"github.com/usersecrets/coder/server/store/pgstore"
 	"github.com/usersecrets/coder/server/store/sqlitestore"
 )
@@ -256,9 +257,15 @@ func (o *serverOptions) serve(cmd *cobra.Command) error {
 			relayURL = listenURL(ln.Addr())
 		}
 	}
+	// Encryption at rest wraps the store: it checks that the keys open
+	// what the database holds and re-seals what older keys sealed.
+	cs, err := cryptstore.Open(ctx, st, cryptstore.Options{Keys: keys, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("start server: %w", err)
+	}
 	srv, err := server.New(ctx, server.Options{
-		Store:         st,
-		Keys:          keys,
+		Store:         cs,
+		RelayAuth:     cs,
 		Logger:        logger,
 		AccessURL:     access,
 		Limits:        o.limits,
@@ -333,9 +340,10 @@ func (o *serverOptions) findTerraform() (string, error) {
 	return filepath.Abs(p)
 }
 
-// loadKeys returns the keyring and where its keys came from (for the start
-// message; never the keys).
-func (o *serverOptions) loadKeys(logger *slog.Logger) (*secretcrypt.Keyring, string, error) {
+// loadKeys returns the configured keys, primary first, and where they came
+// from (for the start message; never the keys). Only the encrypted store
+// (cryptstore) holds them once the server runs.
+func (o *serverOptions) loadKeys(logger *slog.Logger) ([][]byte, string, error) {
 	var raw [][]byte
 	var err error
 	source := "given with --encryption-keys or its variable"
@@ -360,12 +368,12 @@ func (o *serverOptions) loadKeys(logger *slog.Logger) (*secretcrypt.Keyring, str
 			logger.Warn("generated a new encryption key file; back it up: without it the stored secrets cannot be read", "path", path)
 		}
 	}
-	kr, err := secretcrypt.NewKeyring(raw...)
-	if err != nil {
-		return nil, "", err
+	ids := map[string]bool{}
+	for _, k := range raw {
+		ids[secretcrypt.KeyID(k)] = true
 	}
-	logger.Info("encryption keys loaded", "primary_key_id", kr.PrimaryID(), "keys", len(kr.IDs()))
-	return kr, source, nil
+	logger.Info("encryption keys loaded", "primary_key_id", secretcrypt.KeyID(raw[0]), "keys", len(ids))
+	return raw, source, nil
 }
 
 // listenURL is the http URL of a listener (loopback for a wildcard address).

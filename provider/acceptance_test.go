@@ -15,7 +15,7 @@ import (
 
 	"github.com/usersecrets/coder/provider/internal/tftest"
 	"github.com/usersecrets/coder/provider/tfmirror"
-	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
 // TestAcceptance runs templates through real terraform and tofu binaries,
@@ -76,25 +76,26 @@ const (
 	wantInitShell = "#!/bin/sh\ncurl -fsSL http://coder.test:7080/bin/coder | sh -s -- agent --auth token\n"
 )
 
-// buildEnv is the environment of a build with the given transition.
+// buildEnv is the environment of a build with the given transition, named
+// as the provisioner names it (sdk/buildenv).
 func buildEnv(transition string) map[string]string {
 	return map[string]string{
-		"CODER_AGENT_URL":                  accessURL,
-		"CODER_AGENT_SCRIPT_linux_amd64":   agentScript,
-		"CODER_WORKSPACE_BUILD_ID":         randomString(),
-		"CODER_WORKSPACE_TRANSITION":       transition,
-		"CODER_WORKSPACE_ID":               workspaceID,
-		"CODER_WORKSPACE_NAME":             "dev-box",
-		"CODER_WORKSPACE_OWNER":            "alice",
-		"CODER_WORKSPACE_OWNER_ID":         ownerID,
-		"CODER_WORKSPACE_OWNER_EMAIL":      "alice@example.com",
-		"CODER_WORKSPACE_OWNER_NAME":       "Alice Liddell",
-		"CODER_WORKSPACE_OWNER_GROUPS":     `["dev","ops"]`,
-		"CODER_WORKSPACE_OWNER_RBAC_ROLES": `[{"name":"member","org_id":""}]`,
-		"CODER_WORKSPACE_OWNER_LOGIN_TYPE": "password",
-		"CODER_WORKSPACE_TEMPLATE_ID":      templateID,
-		"CODER_WORKSPACE_TEMPLATE_NAME":    "docker",
-		"CODER_WORKSPACE_TEMPLATE_VERSION": "v7",
+		buildenv.AgentURL:                   accessURL,
+		buildenv.AgentScript("linux_amd64"): agentScript,
+		buildenv.BuildID:                    randomString(),
+		buildenv.Transition:                 transition,
+		buildenv.WorkspaceID:                workspaceID,
+		buildenv.WorkspaceName:              "dev-box",
+		buildenv.Owner:                      "alice",
+		buildenv.OwnerID:                    ownerID,
+		buildenv.OwnerEmail:                 "alice@example.com",
+		buildenv.OwnerName:                  "Alice Liddell",
+		buildenv.OwnerGroups:                `["dev","ops"]`,
+		buildenv.OwnerRBACRoles:             `[{"name":"member","org_id":""}]`,
+		buildenv.OwnerLoginType:             "password",
+		buildenv.TemplateID:                 templateID,
+		buildenv.TemplateName:               "docker",
+		buildenv.TemplateVersion:            "v7",
 	}
 }
 
@@ -120,9 +121,9 @@ func (s suite) testStartBuild(t *testing.T) {
 	apiKey, toolConfig, session := randomString(), "{\"k\": \""+randomString()+"\"}\n", randomString()
 	w.AddSecrets(apiKey, toolConfig, session)
 	env := buildEnv("start")
-	env[sdk.SecretEnvVar("API_KEY")] = apiKey
-	env[sdk.SecretFileVar("~/.config/tool/config.json")] = toolConfig
-	env["CODER_WORKSPACE_OWNER_SESSION_TOKEN"] = session
+	env[buildenv.SecretEnv("API_KEY")] = apiKey
+	env[buildenv.SecretFile("~/.config/tool/config.json")] = toolConfig
+	env[buildenv.OwnerSessionToken] = session
 
 	w.MustRun(t, nil, initArgs...)
 	w.MustRun(t, env, planArgs...)
@@ -219,7 +220,7 @@ func (s suite) testMissingSecret(t *testing.T) {
 		fileHelp    = "Add your AWS credentials file."
 		fileCommand = `coder secret create aws-credentials --file '~/.aws/credentials' < ./credentials`
 	)
-	envVar, fileVar := sdk.SecretEnvVar("GITHUB_TOKEN"), sdk.SecretFileVar("~/.aws/credentials")
+	envVar, fileVar := buildenv.SecretEnv("GITHUB_TOKEN"), buildenv.SecretFile("~/.aws/credentials")
 	tests := []struct {
 		name    string
 		secrets map[string]string // nil value: unset
@@ -301,8 +302,8 @@ func (s suite) testStopDelete(t *testing.T) {
 	apiKey, toolConfig := randomString(), randomString()
 	w.AddSecrets(apiKey, toolConfig)
 	start := buildEnv("start")
-	start[sdk.SecretEnvVar("API_KEY")] = apiKey
-	start[sdk.SecretFileVar("~/.config/tool/config.json")] = toolConfig
+	start[buildenv.SecretEnv("API_KEY")] = apiKey
+	start[buildenv.SecretFile("~/.config/tool/config.json")] = toolConfig
 	w.MustRun(t, nil, initArgs...)
 	w.MustRun(t, start, planArgs...)
 	w.MustRun(t, start, applyArgs...)
@@ -346,7 +347,7 @@ func (s suite) testNoBuild(t *testing.T) {
 		env  map[string]string
 	}{
 		{"no variables", map[string]string{}},
-		{"start transition without build id", map[string]string{"CODER_WORKSPACE_TRANSITION": "start"}},
+		{"start transition without build id", map[string]string{buildenv.Transition: "start"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -399,8 +400,8 @@ func (s suite) testV2Templates(t *testing.T) {
 				t.Parallel()
 				w := s.workdir(t, dir, map[string]string{"versions.tf": versionsTF(constraint)})
 				secrets := map[string]string{
-					sdk.SecretEnvVar("GITHUB_TOKEN"):        randomString(),
-					sdk.SecretFileVar("~/.aws/credentials"): "[default]\naws_secret_access_key = " + randomString() + "\n",
+					buildenv.SecretEnv("GITHUB_TOKEN"):        randomString(),
+					buildenv.SecretFile("~/.aws/credentials"): "[default]\naws_secret_access_key = " + randomString() + "\n",
 				}
 				env := buildEnv("start")
 				maps.Copy(env, secrets)

@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
 var (
@@ -393,7 +394,7 @@ func (r *agentResource) Create(ctx context.Context, req resource.CreateRequest, 
 	m.Token = types.StringValue(uuid.NewString())
 	// A claimed prebuilt workspace keeps the token of its running agent.
 	if r.data != nil {
-		if t := r.data.getenv(RunningAgentTokenVar("")); t != "" {
+		if t := r.data.getenv(buildenv.RunningAgentToken("")); t != "" {
 			m.Token = types.StringValue(t)
 		}
 	}

@@ -1,51 +1,51 @@
 package provider
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
-// Environment variables the provisioner gives Terraform (SPEC.md section 5)
-// and that this provider reads. The names are those of
-// terraform-provider-coder v2.
+// The variables of a workspace build this provider reads (SPEC.md section
+// 5). Their names are defined once, in sdk/buildenv, which the
+// provisioner sets them from.
 const (
-	envAgentURL          = "CODER_AGENT_URL"
-	envAgentScriptPrefix = "CODER_AGENT_SCRIPT_" // + <os>_<arch>
+	envAgentURL          = buildenv.AgentURL
+	envAgentScriptPrefix = buildenv.AgentScriptPrefix
 
-	envBuildID         = "CODER_WORKSPACE_BUILD_ID"
-	envTransition      = "CODER_WORKSPACE_TRANSITION"
-	envWorkspaceID     = "CODER_WORKSPACE_ID"
-	envWorkspaceName   = "CODER_WORKSPACE_NAME"
-	envTemplateID      = "CODER_WORKSPACE_TEMPLATE_ID"
-	envTemplateName    = "CODER_WORKSPACE_TEMPLATE_NAME"
-	envTemplateVersion = "CODER_WORKSPACE_TEMPLATE_VERSION"
-	envIsPrebuild      = "CODER_WORKSPACE_IS_PREBUILD"
-	envIsPrebuildClaim = "CODER_WORKSPACE_IS_PREBUILD_CLAIM"
+	envBuildID         = buildenv.BuildID
+	envTransition      = buildenv.Transition
+	envWorkspaceID     = buildenv.WorkspaceID
+	envWorkspaceName   = buildenv.WorkspaceName
+	envTemplateID      = buildenv.TemplateID
+	envTemplateName    = buildenv.TemplateName
+	envTemplateVersion = buildenv.TemplateVersion
+	envIsPrebuild      = buildenv.IsPrebuild
+	envIsPrebuildClaim = buildenv.IsPrebuildClaim
 
-	// The task a build runs for (coder_task, coder_ai_task).
-	envTaskID     = "CODER_TASK_ID"
-	envTaskPrompt = "CODER_TASK_PROMPT"
+	envTaskID     = buildenv.TaskID
+	envTaskPrompt = buildenv.TaskPrompt
 
-	envOwner                = "CODER_WORKSPACE_OWNER"
-	envOwnerID              = "CODER_WORKSPACE_OWNER_ID"
-	envOwnerName            = "CODER_WORKSPACE_OWNER_NAME"
-	envOwnerEmail           = "CODER_WORKSPACE_OWNER_EMAIL"
-	envOwnerSSHPublicKey    = "CODER_WORKSPACE_OWNER_SSH_PUBLIC_KEY"
-	envOwnerSSHPrivateKey   = "CODER_WORKSPACE_OWNER_SSH_PRIVATE_KEY"
-	envOwnerGroups          = "CODER_WORKSPACE_OWNER_GROUPS"
-	envOwnerSessionToken    = "CODER_WORKSPACE_OWNER_SESSION_TOKEN"
-	envOwnerOIDCAccessToken = "CODER_WORKSPACE_OWNER_OIDC_ACCESS_TOKEN"
-	envOwnerOIDCIDToken     = "CODER_WORKSPACE_OWNER_OIDC_ID_TOKEN"
-	envOwnerLoginType       = "CODER_WORKSPACE_OWNER_LOGIN_TYPE"
-	envOwnerRBACRoles       = "CODER_WORKSPACE_OWNER_RBAC_ROLES"
+	envOwner                = buildenv.Owner
+	envOwnerID              = buildenv.OwnerID
+	envOwnerName            = buildenv.OwnerName
+	envOwnerEmail           = buildenv.OwnerEmail
+	envOwnerSSHPublicKey    = buildenv.OwnerSSHPublicKey
+	envOwnerSSHPrivateKey   = buildenv.OwnerSSHPrivateKey
+	envOwnerGroups          = buildenv.OwnerGroups
+	envOwnerSessionToken    = buildenv.OwnerSessionToken
+	envOwnerOIDCAccessToken = buildenv.OwnerOIDCAccessToken
+	envOwnerOIDCIDToken     = buildenv.OwnerOIDCIDToken
+	envOwnerLoginType       = buildenv.OwnerLoginType
+	envOwnerRBACRoles       = buildenv.OwnerRBACRoles
 )
 
 // Workspace transitions.
 const (
-	transitionStart  = "start"
-	transitionStop   = "stop"
-	transitionDelete = "delete"
+	transitionStart  = sdk.TransitionStart
+	transitionStop   = sdk.TransitionStop
+	transitionDelete = sdk.TransitionDelete
 )
 
 // inBuild reports whether Terraform runs for a workspace build of the
@@ -76,39 +76,4 @@ func requireEnv(getenv func(string) string, name string) (string, error) {
 		return "", fmt.Errorf("the environment variable %s is not set, although %s is: the provisioner must set both", name, envBuildID)
 	}
 	return v, nil
-}
-
-// Variables named for a value of the template, in the forms of
-// terraform-provider-coder v2. Names that may hold any character are
-// hashed: the variable ends with the lower-case hex SHA-256 of the name.
-const (
-	parameterVarPrefix         = "CODER_PARAMETER_"
-	parameterPreviousVarPrefix = "CODER_PARAMETER_PREVIOUS_"
-	externalAuthVarPrefix      = "CODER_EXTERNAL_AUTH_ACCESS_TOKEN_"
-	runningAgentTokenVarPrefix = "CODER_RUNNING_WORKSPACE_AGENT_TOKEN_"
-)
-
-// ParameterVar names the variable holding the value of the coder_parameter
-// named name in this build.
-func ParameterVar(name string) string { return parameterVarPrefix + hashHex(name) }
-
-// ParameterPreviousVar names the variable holding the value the
-// coder_parameter named name had in the workspace's previous build (what
-// validation.monotonic compares with).
-func ParameterPreviousVar(name string) string { return parameterPreviousVarPrefix + hashHex(name) }
-
-// ExternalAuthAccessTokenVar names the variable holding the owner's access
-// token for the external auth provider id.
-func ExternalAuthAccessTokenVar(id string) string { return externalAuthVarPrefix + id }
-
-// RunningAgentTokenVar names the variable holding the token a claimed
-// prebuilt workspace's running agent keeps. v2 hashes the agent's id, which
-// it always passes as "" (one agent per prebuilt workspace).
-func RunningAgentTokenVar(agentID string) string {
-	return runningAgentTokenVarPrefix + hashHex(agentID)
-}
-
-func hashHex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
 var (
@@ -68,6 +69,6 @@ func (d *externalAuthDataSource) Read(ctx context.Context, req datasource.ReadRe
 		resp.Diagnostics.AddError("id is required", "")
 		return
 	}
-	m.AccessToken = types.StringValue(d.getenv(ExternalAuthAccessTokenVar(m.ID.ValueString())))
+	m.AccessToken = types.StringValue(d.getenv(buildenv.ExternalAuthAccessToken(m.ID.ValueString())))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
 func TestEnvironmentDataSources(t *testing.T) {
@@ -19,7 +20,7 @@ func TestEnvironmentDataSources(t *testing.T) {
 		config    map[string]any
 		want      map[string]any
 	}{
-		{"external auth with a token", "coder_external_auth", map[string]string{ExternalAuthAccessTokenVar("github"): "gho_x"},
+		{"external auth with a token", "coder_external_auth", map[string]string{buildenv.ExternalAuthAccessToken("github"): "gho_x"},
 			map[string]any{"id": "github"}, map[string]any{"id": "github", "access_token": "gho_x", "optional": nil}},
 		{"external auth without a token", "coder_external_auth", nil,
 			map[string]any{"id": "gitlab", "optional": true}, map[string]any{"id": "gitlab", "access_token": "", "optional": true}},

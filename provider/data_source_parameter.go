@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
 var (
@@ -314,10 +315,10 @@ func (d *parameterDataSource) Read(ctx context.Context, req datasource.ReadReque
 	}
 
 	var input, previous *string
-	if v, ok := d.data.lookupEnv(ParameterVar(m.Name.ValueString())); ok {
+	if v, ok := d.data.lookupEnv(buildenv.Parameter(m.Name.ValueString())); ok {
 		input = &v
 	}
-	if v, ok := d.data.lookupEnv(ParameterPreviousVar(m.Name.ValueString())); ok {
+	if v, ok := d.data.lookupEnv(buildenv.ParameterPrevious(m.Name.ValueString())); ok {
 		previous = &v
 	}
 	value, diags := m.resolve(input, previous)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
 func TestParameterRead(t *testing.T) {
@@ -230,10 +231,10 @@ func TestParameterRead(t *testing.T) {
 			t.Parallel()
 			env := map[string]string{}
 			if tt.value != nil {
-				env[ParameterVar("p")] = *tt.value
+				env[buildenv.Parameter("p")] = *tt.value
 			}
 			if tt.previous != nil {
-				env[ParameterPreviousVar("p")] = *tt.previous
+				env[buildenv.ParameterPrevious("p")] = *tt.previous
 			}
 			s := newTestServer(t, env, nil)
 			state, diags := s.readDataSource("coder_parameter", tt.config)
@@ -261,10 +262,10 @@ func TestBuildVars(t *testing.T) {
 	t.Parallel()
 	// The names of v2: hashed names end with the hex SHA-256 of the name.
 	tests := []struct{ got, want string }{
-		{ParameterVar("region"), "CODER_PARAMETER_c697d2981bf416569a16cfbcdec1542b5398f3cc77d2b905819aa99c46ecf6f6"},
-		{ParameterPreviousVar("region"), "CODER_PARAMETER_PREVIOUS_c697d2981bf416569a16cfbcdec1542b5398f3cc77d2b905819aa99c46ecf6f6"},
-		{ExternalAuthAccessTokenVar("github"), "CODER_EXTERNAL_AUTH_ACCESS_TOKEN_github"},
-		{RunningAgentTokenVar(""), "CODER_RUNNING_WORKSPACE_AGENT_TOKEN_e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{buildenv.Parameter("region"), "CODER_PARAMETER_c697d2981bf416569a16cfbcdec1542b5398f3cc77d2b905819aa99c46ecf6f6"},
+		{buildenv.ParameterPrevious("region"), "CODER_PARAMETER_PREVIOUS_c697d2981bf416569a16cfbcdec1542b5398f3cc77d2b905819aa99c46ecf6f6"},
+		{buildenv.ExternalAuthAccessToken("github"), "CODER_EXTERNAL_AUTH_ACCESS_TOKEN_github"},
+		{buildenv.RunningAgentToken(""), "CODER_RUNNING_WORKSPACE_AGENT_TOKEN_e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -13,9 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/usersecrets/coder/provider"
 	"github.com/usersecrets/coder/provider/internal/tftest"
 	"github.com/usersecrets/coder/provider/tfmirror"
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
 // TestDifferential runs the same templates, under the same environment,
@@ -261,14 +261,14 @@ func (d differential) testBuilds(t *testing.T) {
 			},
 			previous: map[string]string{"cpu": "2"},
 			extra: map[string]string{
-				provider.ExternalAuthAccessTokenVar("github"): githubToken,
+				buildenv.ExternalAuthAccessToken("github"): githubToken,
 				"CODER_TASK_ID":                         taskID,
 				"CODER_TASK_PROMPT":                     "Fix the tests.",
 				"CODER_WORKSPACE_OWNER_SESSION_TOKEN":   session,
 				"CODER_WORKSPACE_OWNER_SSH_PRIVATE_KEY": sshKey,
 				"CODER_WORKSPACE_OWNER_SSH_PUBLIC_KEY":  "ssh-ed25519 AAAA alice",
 				"CODER_WORKSPACE_IS_PREBUILD_CLAIM":     "true",
-				provider.RunningAgentTokenVar(""):       agentToken,
+				buildenv.RunningAgentToken(""):          agentToken,
 			},
 		},
 		{
@@ -279,14 +279,14 @@ func (d differential) testBuilds(t *testing.T) {
 			},
 			previous: map[string]string{"cpu": "4"},
 			extra: map[string]string{
-				provider.ExternalAuthAccessTokenVar("github"): githubToken,
+				buildenv.ExternalAuthAccessToken("github"): githubToken,
 				"CODER_TASK_ID":                         taskID,
 				"CODER_TASK_PROMPT":                     "Fix the tests.",
 				"CODER_WORKSPACE_OWNER_SESSION_TOKEN":   session,
 				"CODER_WORKSPACE_OWNER_SSH_PRIVATE_KEY": sshKey,
 				"CODER_WORKSPACE_OWNER_SSH_PUBLIC_KEY":  "ssh-ed25519 AAAA alice",
 				"CODER_WORKSPACE_IS_PREBUILD_CLAIM":     "true",
-				provider.RunningAgentTokenVar(""):       agentToken,
+				buildenv.RunningAgentToken(""):          agentToken,
 			},
 		},
 		{name: "start with no parameter given", transition: "start", extra: map[string]string{"CODER_WORKSPACE_IS_PREBUILD": "TRUE"}},
@@ -305,10 +305,10 @@ func (d differential) testBuilds(t *testing.T) {
 			env = map[string]string{"CODER_AGENT_URL": accessURL}
 		}
 		for name, v := range b.params {
-			env[provider.ParameterVar(name)] = v
+			env[buildenv.Parameter(name)] = v
 		}
 		for name, v := range b.previous {
-			env[provider.ParameterPreviousVar(name)] = v
+			env[buildenv.ParameterPrevious(name)] = v
 		}
 		maps.Copy(env, b.extra)
 		plan := planArgs
@@ -320,7 +320,7 @@ func (d differential) testBuilds(t *testing.T) {
 		p.both(t, env, applyArgs...)
 		ours, ref := showJSON(t, p.ours), showJSON(t, p.ref)
 		d.compareDocs(t, b.name+": state", ours, ref, p)
-		if b.extra[provider.RunningAgentTokenVar("")] != "" {
+		if b.extra[buildenv.RunningAgentToken("")] != "" {
 			for name, doc := range map[string]map[string]any{"ours": ours, "reference": ref} {
 				if agentTokenOf(doc, "coder_agent.main") != agentToken {
 					t.Errorf("%s: %s agent token: got another, want the running agent's (values withheld)", b.name, name)
@@ -552,10 +552,10 @@ func (d differential) testInvalid(t *testing.T) {
 					t.Fatalf("values.json: %v", err)
 				}
 				for name, v := range values["values"] {
-					env[provider.ParameterVar(name)] = v
+					env[buildenv.Parameter(name)] = v
 				}
 				for name, v := range values["previous"] {
-					env[provider.ParameterPreviousVar(name)] = v
+					env[buildenv.ParameterPrevious(name)] = v
 				}
 			}
 			diags := func(w *tftest.Workdir) []string {

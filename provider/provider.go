@@ -16,7 +16,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -60,12 +59,13 @@ type providerModel struct {
 }
 
 // New returns the provider factory that providerserver expects. version is
-// the binary's version; it is reported to Terraform.
-func New(version string) func() provider.Provider {
-	return newWithEnv(version, os.LookupEnv)
+// the binary's version; it is reported to Terraform. lookupEnv reads the
+// environment Terraform gave the plugin (os.LookupEnv, passed in by the cli).
+func New(version string, lookupEnv func(string) (string, bool)) func() provider.Provider {
+	return newWithEnv(version, lookupEnv)
 }
 
-// newWithEnv is New with the environment read through lookupEnv.
+// newWithEnv is New.
 func newWithEnv(version string, lookupEnv func(string) (string, bool)) func() provider.Provider {
 	return func() provider.Provider {
 		return &coderProvider{version: version, lookupEnv: lookupEnv}

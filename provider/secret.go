@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/buildenv"
 	"github.com/usersecrets/coder/sdk/redact"
 )
 
@@ -23,7 +24,7 @@ var (
 // secretDataSource is coder_secret: a template's declaration that the
 // workspace needs one of its owner's user secrets, matched by env target or
 // by file target. On a start build the value comes from the environment
-// the provisioner sets (sdk.SecretEnvVar, sdk.SecretFileVar) and a missing
+// the provisioner sets (buildenv.SecretEnv, buildenv.SecretFile) and a missing
 // value fails the build; on any other run it is "", so a workspace whose
 // owner deleted a secret can still stop and be deleted.
 //
@@ -136,7 +137,7 @@ func (d *secretDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 	value := d.data.getenv(r.EnvVar())
 	switch {
-	case value == "" && sdk.SecretWithheld(d.data.getenv(sdk.SecretWithheldVar), r.EnvVar()):
+	case value == "" && buildenv.IsWithheld(d.data.getenv(buildenv.SecretWithheld), r.EnvVar()):
 		// The owner has the secret, but its value is too short to be
 		// masked in build logs, so the provisioner kept it from Terraform.
 		resp.Diagnostics.AddWarning("Secret value withheld from Terraform",

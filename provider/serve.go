@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"os"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
@@ -43,9 +42,10 @@ func IsPluginInvocation(argv0 string, getenv func(string) string) bool {
 // Serve serves the provider over the plugin protocol (version 6) until
 // Terraform stops it or ctx ends. version is the binary's version. Started
 // by hand, without the handshake cookie, go-plugin prints that this is a
-// plugin and exits the process with status 1.
-func Serve(ctx context.Context, version string) error {
-	srv, err := newProtocolServer(version, os.LookupEnv)
+// plugin and exits the process with status 1. lookupEnv reads the
+// environment Terraform gave the plugin (the build's CODER_* variables).
+func Serve(ctx context.Context, version string, lookupEnv func(string) (string, bool)) error {
+	srv, err := newProtocolServer(version, lookupEnv)
 	if err != nil {
 		return err
 	}

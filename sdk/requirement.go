@@ -1,50 +1,13 @@
 package sdk
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
-
-// Environment variables that carry secret values to Terraform on a start
-// build (SPEC.md section 5). The provisioner sets them; the coder_secret
-// data source of the provider reads them.
-const (
-	SecretEnvVarPrefix  = "CODER_SECRET_ENV_"
-	SecretFileVarPrefix = "CODER_SECRET_FILE_"
-)
-
-// SecretEnvVar returns the variable that carries the value of the secret
-// whose env target is envName: CODER_SECRET_ENV_<envName>.
-func SecretEnvVar(envName string) string { return SecretEnvVarPrefix + envName }
-
-// SecretFileVar returns the variable that carries the value of the secret
-// whose file target is filePath: CODER_SECRET_FILE_<lower-case hex of the
-// path's bytes>. The path is encoded because it may hold any byte but NUL,
-// which an environment variable name cannot.
-func SecretFileVar(filePath string) string {
-	return SecretFileVarPrefix + hex.EncodeToString([]byte(filePath))
-}
-
-// SecretWithheldVar lists, separated by commas, the variables (SecretEnvVar,
-// SecretFileVar) of secrets the provisioner keeps from Terraform on a start
-// build although the owner has them: values too short to be masked in logs
-// (sdk/redact.Maskable). The coder_secret data source then reads "" and no
-// error.
-const SecretWithheldVar = "CODER_SECRET_WITHHELD"
-
-// SecretWithheld reports whether the variable name is listed in the value
-// of SecretWithheldVar.
-func SecretWithheld(withheld, name string) bool {
-	for _, n := range strings.Split(withheld, ",") {
-		if n == name {
-			return true
-		}
-	}
-	return false
-}
 
 // SecretRequirement is what a template asks of its workspace owner with a
 // coder_secret data source: a secret with this env target or this file
@@ -84,12 +47,13 @@ func (r SecretRequirement) ID() string {
 	return "file:" + r.FilePath
 }
 
-// EnvVar is the variable that carries the value meeting this requirement.
+// EnvVar is the variable that carries the value meeting this requirement
+// (buildenv.SecretEnv or buildenv.SecretFile).
 func (r SecretRequirement) EnvVar() string {
 	if r.EnvName != "" {
-		return SecretEnvVar(r.EnvName)
+		return buildenv.SecretEnv(r.EnvName)
 	}
-	return SecretFileVar(r.FilePath)
+	return buildenv.SecretFile(r.FilePath)
 }
 
 // Target describes the requirement for people: "environment variable NAME"

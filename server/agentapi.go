@@ -13,10 +13,11 @@ import (
 	"github.com/hashicorp/yamux"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/placement"
 	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/agenttoken"
-	"github.com/usersecrets/coder/server/provisioner"
 	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/cryptstore"
 )
 
 const (
@@ -79,7 +80,8 @@ func agentFrom(ctx context.Context) (store.WorkspaceAgent, store.Workspace) {
 }
 
 // manifest builds what an agent gets: its template env and scripts, and
-// the owner's secrets that have a target, as stored now.
+// the owner's secrets that ship to a workspace (placement.Ships), as
+// stored now.
 func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace) (sdk.AgentManifest, error) {
 	owner, err := s.store.GetUserByID(ctx, ws.OwnerID)
 	if err != nil {
@@ -88,12 +90,9 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 	// A config that does not open (its row or the keys were altered) fails
 	// alone: the manifest says so and still carries the secrets.
 	var problems []string
-	if opened, err := provisioner.OpenAgentConfig(s.opts.Keys, a); err != nil {
+	if a.ConfigErr != nil {
 		s.logger.Error("an agent's sealed config does not open", "agent_id", a.ID, "workspace_id", ws.ID, "key_id", a.ConfigKeyID)
 		problems = append(problems, "The template's settings for this agent (directory, env, scripts) cannot be opened: its stored row or the server's keys were altered. Restart the workspace to record them again.")
-		a.Directory, a.MOTDFile, a.Env, a.Scripts = "", "", nil, nil
-	} else {
-		a = opened
 	}
 	m := sdk.AgentManifest{
 		AgentID: a.ID, AgentName: a.Name, WorkspaceID: ws.ID, WorkspaceName: ws.Name,
@@ -112,17 +111,16 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 	}
 	// A secret whose value does not open is left out, named in Problems;
 	// the others are delivered.
-	plain, bad, err := s.secrets.ReadableValues(ctx, ws.OwnerID)
+	rows, err := s.store.ListSecretsWithValues(ctx, ws.OwnerID)
 	if err != nil {
 		return m, err
 	}
-	for _, u := range bad {
-		if u.EnvName != "" || u.FilePath != "" {
-			m.Problems = append(m.Problems, u.Problem())
+	for _, p := range rows {
+		if !placement.Ships(p.EnvName, p.FilePath) {
+			continue
 		}
-	}
-	for _, p := range plain {
-		if p.EnvName == "" && p.FilePath == "" {
+		if p.ValueErr != nil {
+			m.Problems = append(m.Problems, cryptstore.ValueProblem(p))
 			continue
 		}
 		m.Secrets = append(m.Secrets, sdk.WorkspaceSecret{Name: p.Name, EnvName: p.EnvName, FilePath: p.FilePath, Value: p.Value})
@@ -184,14 +182,16 @@ func (s *Server) agentLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	// The agent redacts already; redact again here so a value never lands
 	// in the database, whatever the agent did.
-	plain, _, err := s.secrets.ReadableValues(r.Context(), ws.OwnerID)
+	rows, err := s.store.ListSecretsWithValues(r.Context(), ws.OwnerID)
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
 	}
-	vals := make([]sdk.SecretValue, 0, len(plain))
-	for _, p := range plain {
-		vals = append(vals, p.Value)
+	vals := make([]sdk.SecretValue, 0, len(rows))
+	for _, p := range rows {
+		if p.ValueErr == nil {
+			vals = append(vals, p.Value)
+		}
 	}
 	// Each source's lines are one stream, so a value that spans lines is
 	// masked too.

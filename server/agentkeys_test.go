@@ -9,9 +9,9 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", to plant old rows
 
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/servertest"
+	"github.com/usersecrets/coder/server/store/cryptstore"
 )
 
 // rawSQL opens the test server's database with database/sql, for changes
@@ -58,8 +58,8 @@ func TestAgentConfigKeys(t *testing.T) {
 		mustSucceed(t, c, ws.LatestBuild)
 		token := agentToken(t, s, ws.ID)
 		ids, err := s.Store.AgentConfigKeyIDs(ctx)
-		if err != nil || len(ids) != 1 || ids[s.Keys.PrimaryID()] != 1 {
-			t.Fatalf("agent config key ids after the build: got %v, %v, want only %s: 1", ids, err, s.Keys.PrimaryID())
+		if err != nil || len(ids) != 1 || ids[s.Crypt.PrimaryKeyID()] != 1 {
+			t.Fatalf("agent config key ids after the build: got %v, %v, want only %s: 1", ids, err, s.Crypt.PrimaryKeyID())
 		}
 
 		// A second agent row of an older server, in plaintext.
@@ -73,8 +73,7 @@ func TestAgentConfigKeys(t *testing.T) {
 		}
 
 		newKey, _ := secretcrypt.GenerateKey()
-		wrong, _ := secretcrypt.NewKeyring(newKey)
-		if _, err := server.New(ctx, server.Options{Store: s.Store, Keys: wrong}); err == nil {
+		if _, err := cryptstore.Open(ctx, s.Store, cryptstore.Options{Keys: [][]byte{newKey}}); err == nil {
 			t.Fatal("start without the keys: got no error, want a refusal")
 		}
 		// Secrets and states are re-sealed first, then agent configs: a
@@ -82,8 +81,8 @@ func TestAgentConfigKeys(t *testing.T) {
 		rotatedRaw := append([][]byte{newKey}, s.RawKeys...)
 		s2 := servertest.New(t, b, servertest.Options{Store: s.Store, RawKeys: rotatedRaw})
 		ids, err = s.Store.AgentConfigKeyIDs(ctx)
-		if err != nil || len(ids) != 1 || ids[s2.Keys.PrimaryID()] != 2 {
-			t.Fatalf("agent config key ids after the start: got %v, %v, want only %s: 2", ids, err, s2.Keys.PrimaryID())
+		if err != nil || len(ids) != 1 || ids[s2.Crypt.PrimaryKeyID()] != 2 {
+			t.Fatalf("agent config key ids after the start: got %v, %v, want only %s: 2", ids, err, s2.Crypt.PrimaryKeyID())
 		}
 		var plain int
 		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM workspace_agents WHERE length(env) > 0 OR length(scripts) > 0 OR directory <> ''`).Scan(&plain); err != nil {
@@ -110,13 +109,13 @@ func TestAgentConfigKeys(t *testing.T) {
 
 		// A config sealed by a key the server lacks: refused, named.
 		other, _ := secretcrypt.GenerateKey()
-		otherRing, _ := secretcrypt.NewKeyring(other)
-		if _, err := db.ExecContext(ctx, bind(`UPDATE workspace_agents SET config_key_id = $1 WHERE name = 'old'`), otherRing.PrimaryID()); err != nil {
+		otherID := secretcrypt.KeyID(other)
+		if _, err := db.ExecContext(ctx, bind(`UPDATE workspace_agents SET config_key_id = $1 WHERE name = 'old'`), otherID); err != nil {
 			t.Fatal(err)
 		}
-		_, err = server.New(ctx, server.Options{Store: s.Store, Keys: s2.Keys})
-		if err == nil || !strings.Contains(err.Error(), "agent config") || !strings.Contains(err.Error(), otherRing.PrimaryID()) {
-			t.Errorf("start without an agent config's key: got %v, want a refusal naming the agent config and key %s", err, otherRing.PrimaryID())
+		_, err = cryptstore.Open(ctx, s.Store, cryptstore.Options{Keys: s2.RawKeys})
+		if err == nil || !strings.Contains(err.Error(), "agent config") || !strings.Contains(err.Error(), otherID) {
+			t.Errorf("start without an agent config's key: got %v, want a refusal naming the agent config and key %s", err, otherID)
 		}
 	})
 }

@@ -33,7 +33,7 @@ func TestAlteredSecretRow(t *testing.T) {
 		logs := []string{mustSucceed(t, c, ws.LatestBuild)}
 
 		// Alter the row a start check that opens one row per key reads.
-		rows, err := s.Store.ListSecretsByKeyID(ctx, s.Keys.PrimaryID(), 1)
+		rows, err := s.Store.ListSecretsByKeyID(ctx, s.Crypt.PrimaryKeyID(), 1)
 		if err != nil || len(rows) != 1 {
 			t.Fatalf("ListSecretsByKeyID: got %d rows, %v, want 1", len(rows), err)
 		}
@@ -49,7 +49,7 @@ func TestAlteredSecretRow(t *testing.T) {
 		}
 
 		// And the agent's sealed config.
-		agents, err := s.Store.ListAgentsByConfigKeyID(ctx, s.Keys.PrimaryID(), 0)
+		agents, err := s.Store.ListAgentsByConfigKeyID(ctx, s.Crypt.PrimaryKeyID(), 0)
 		if err != nil || len(agents) != 1 {
 			t.Fatalf("ListAgentsByConfigKeyID: got %d agents, %v, want 1", len(agents), err)
 		}

@@ -1,19 +1,16 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/provisioner"
-	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/store"
 )
 
@@ -31,8 +28,6 @@ func (s *Server) setupProvisioner() error {
 	}
 	p, err := provisioner.New(provisioner.Options{
 		Store:         s.store,
-		Secrets:       s.secrets,
-		Keys:          o.Keys,
 		Logger:        s.logger.With("component", "provisioner"),
 		Terraform:     o.Terraform,
 		Executable:    o.Executable,
@@ -70,42 +65,6 @@ func (s *Server) serveBinary(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	http.ServeFile(w, r, exe)
-}
-
-// checkStateKeys makes sure every sealed workspace state opens with the
-// configured keys, and re-encrypts states sealed by an older key.
-func (s *Server) checkStateKeys(ctx context.Context) error {
-	inUse, err := s.ws.WorkspaceStateKeyIDs(ctx)
-	if err != nil {
-		return fmt.Errorf("list state key ids: %w", err)
-	}
-	for id, n := range inUse {
-		if !s.opts.Keys.Has(id) {
-			return fmt.Errorf("the database holds %d workspace state(s) sealed with encryption key id %s, which is not among the configured keys (%s)", n, id, strings.Join(s.opts.Keys.IDs(), ", "))
-		}
-	}
-	n, bad, err := secretcrypt.Reseal(ctx, s.opts.Keys, inUse,
-		func(ctx context.Context, keyID string) ([]store.Workspace, error) {
-			return s.ws.ListWorkspacesByStateKeyID(ctx, keyID, 50)
-		},
-		func(w store.Workspace) ([]byte, []byte) { return w.StateCiphertext, secretcrypt.StateAAD(w.ID) },
-		func(ctx context.Context, w store.Workspace, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
-			err := s.ws.ReplaceWorkspaceState(ctx, w.ID, oldKeyID, ct, newKeyID)
-			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
-				return false, nil
-			}
-			return err == nil, err
-		})
-	if err != nil {
-		return fmt.Errorf("re-seal workspace states: %w", err)
-	}
-	if bad > 0 {
-		s.logger.Warn("workspace states that do not open were left sealed with their old key", "count", bad)
-	}
-	if n > 0 {
-		s.logger.Info("re-sealed workspace states with the primary key", "count", n, "key_id", s.opts.Keys.PrimaryID())
-	}
-	return nil
 }
 
 func (s *Server) getWorkspaceAgent(w http.ResponseWriter, r *http.Request) {

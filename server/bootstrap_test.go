@@ -18,7 +18,6 @@ import (
 
 	"github.com/usersecrets/coder/cli/clitest"
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/servertest"
 )
 
@@ -26,11 +25,7 @@ import (
 // state: the bootstrap script exactly as a template gets it.
 func initScript(t *testing.T, s *servertest.Server, workspaceID [16]byte) string {
 	t.Helper()
-	ct, keyID, err := s.Store.GetWorkspaceState(context.Background(), workspaceID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt, err := s.Keys.Open(ct, keyID, secretcrypt.StateAAD(workspaceID))
+	pt, _, err := s.Crypt.GetWorkspaceState(context.Background(), workspaceID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/servertest"
+	"github.com/usersecrets/coder/server/store/cryptstore"
 	"github.com/usersecrets/coder/server/store/pgtest"
 )
 
@@ -70,21 +70,18 @@ func TestCiphertextBoundToRow(t *testing.T) {
 			}
 		}
 		me, _ := c.User(ctx, sdk.Me)
-		if _, err := s.Server.Secrets().Values(ctx, me.ID); err != nil {
+		if _, err := s.Values(ctx, me.ID); err != nil {
 			t.Fatalf("values before the copy: %v", err)
 		}
-		first, err := s.Store.GetSecretWithValue(ctx, me.ID, "first")
-		if err != nil {
-			t.Fatal(err)
+		rows, err := s.Store.ListSecretsWithValues(ctx, me.ID)
+		if err != nil || len(rows) != 2 {
+			t.Fatalf("ListSecretsWithValues: got %d rows, %v, want 2", len(rows), err)
 		}
-		second, err := s.Store.GetSecretWithValue(ctx, me.ID, "second")
-		if err != nil {
-			t.Fatal(err)
-		}
+		first, second := rows[0], rows[1]
 		if err := s.Store.ReplaceSecretCiphertext(ctx, second.ID, second.KeyID, first.Ciphertext, first.KeyID); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.Server.Secrets().Values(ctx, me.ID)
+		_, err = s.Values(ctx, me.ID)
 		if !errors.Is(err, secretcrypt.ErrDecrypt) {
 			t.Fatalf("values after copying a ciphertext between rows: got %v, want ErrDecrypt", err)
 		}
@@ -104,49 +101,36 @@ func TestWrongKeyRefusesToStart(t *testing.T) {
 			t.Fatal(err)
 		}
 		newKey, _ := secretcrypt.GenerateKey()
-		wrong, _ := secretcrypt.NewKeyring(newKey)
-		_, err := server.New(ctx, server.Options{Store: s.Store, Keys: wrong})
+		wrong := [][]byte{newKey}
+		_, err := cryptstore.Open(ctx, s.Store, cryptstore.Options{Keys: wrong})
 		if err == nil {
 			t.Fatal("server started with the wrong key")
 		}
-		if !strings.Contains(err.Error(), s.Keys.PrimaryID()) || !strings.Contains(err.Error(), "not among the configured keys") {
-			t.Fatalf("got error %q, want it to name key id %s and say it is not configured", err, s.Keys.PrimaryID())
+		if !strings.Contains(err.Error(), s.Crypt.PrimaryKeyID()) || !strings.Contains(err.Error(), "not among the configured keys") {
+			t.Fatalf("got error %q, want it to name key id %s and say it is not configured", err, s.Crypt.PrimaryKeyID())
 		}
 
 		// Rotation: new primary first, old key kept.
 		oldKeyIDs, err := s.Store.SecretKeyIDs(ctx)
-		if err != nil || oldKeyIDs[s.Keys.PrimaryID()] != 1 {
+		if err != nil || oldKeyIDs[s.Crypt.PrimaryKeyID()] != 1 {
 			t.Fatalf("key ids before rotation: %v, %v", oldKeyIDs, err)
 		}
-		rotated := keyringWith(t, newKey, s)
-		srv, err := server.New(ctx, server.Options{Store: s.Store, Keys: rotated})
+		rotated, err := cryptstore.Open(ctx, s.Store, cryptstore.Options{Keys: append([][]byte{newKey}, s.RawKeys...)})
 		if err != nil {
 			t.Fatalf("start with new primary and old key: %v", err)
 		}
 		ids, err := s.Store.SecretKeyIDs(ctx)
-		if err != nil || len(ids) != 1 || ids[rotated.PrimaryID()] != 1 {
-			t.Fatalf("key ids after rotation: %v, %v; want only %s", ids, err, rotated.PrimaryID())
+		if err != nil || len(ids) != 1 || ids[rotated.PrimaryKeyID()] != 1 {
+			t.Fatalf("key ids after rotation: %v, %v; want only %s", ids, err, rotated.PrimaryKeyID())
 		}
 		me, _ := c.User(ctx, sdk.Me)
-		vals, err := srv.Secrets().Values(ctx, me.ID)
+		vals, err := servertest.Values(ctx, rotated, me.ID)
 		if err != nil || len(vals) != 1 || vals[0].Value.Reveal() != value {
 			t.Fatalf("value after rotation does not open to the original (err %v)", err)
 		}
 		// Now the new key alone is enough.
-		if _, err := server.New(ctx, server.Options{Store: s.Store, Keys: wrong}); err != nil {
+		if _, err := cryptstore.Open(ctx, s.Store, cryptstore.Options{Keys: wrong}); err != nil {
 			t.Fatalf("start with the new key alone after rotation: %v", err)
 		}
 	})
-}
-
-// keyringWith returns a keyring whose primary is newKey, followed by the
-// test server's key. The test server's raw key is not exported, so it is
-// recovered through the servertest harness.
-func keyringWith(t *testing.T, newKey []byte, s *servertest.Server) *secretcrypt.Keyring {
-	t.Helper()
-	kr, err := secretcrypt.NewKeyring(append([][]byte{newKey}, s.RawKeys...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return kr
 }

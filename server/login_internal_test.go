@@ -12,7 +12,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/store/sqlitestore"
 )
 
@@ -27,16 +26,8 @@ func TestLoginUnknownUserCostsABcrypt(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	key, err := secretcrypt.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := secretcrypt.NewKeyring(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const cost = bcrypt.MinCost + 1 // not the default: the dummy must follow the option
-	s, err := New(ctx, Options{Store: st, Keys: kr, PasswordCost: cost})
+	s, err := New(ctx, Options{Store: st, PasswordCost: cost})
 	if err != nil {
 		t.Fatal(err)
 	}

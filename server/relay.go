@@ -24,6 +24,13 @@ import (
 // opens a stream through that process's internal relay route. Processes
 // trust each other through a MAC made with their shared encryption keys.
 
+// RelayAuthenticator makes and checks the MAC of relay requests under the
+// keys server processes share (cryptstore.Store implements it).
+type RelayAuthenticator interface {
+	MAC(msg []byte) []byte
+	VerifyMAC(msg, mac []byte) bool
+}
+
 const (
 	relayTimeHeader  = "Coder-Relay-Time"
 	relayNonceHeader = "Coder-Relay-Nonce"
@@ -87,7 +94,7 @@ func (s *Server) dialAgent(ctx context.Context, id uuid.UUID) (io.ReadWriteClose
 		return sess.Open()
 	}
 	target, err := s.ws.GetAgentRelay(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && target == s.opts.RelayURL) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && target == s.opts.RelayURL) || s.opts.RelayAuth == nil {
 		return nil, errAgentNotConnected
 	}
 	if err != nil {
@@ -98,7 +105,7 @@ func (s *Server) dialAgent(ctx context.Context, id uuid.UUID) (io.ReadWriteClose
 	h := http.Header{}
 	h.Set(relayTimeHeader, strconv.FormatInt(now, 10))
 	h.Set(relayNonceHeader, nonce)
-	h.Set(relayMACHeader, hex.EncodeToString(s.opts.Keys.MAC(relayMessage(id, now, nonce))))
+	h.Set(relayMACHeader, hex.EncodeToString(s.opts.RelayAuth.MAC(relayMessage(id, now, nonce))))
 	u := strings.Replace(strings.TrimRight(target, "/"), "http", "ws", 1) + "/api/v2/internal/relay/agents/" + id.String()
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -126,8 +133,8 @@ func (s *Server) relayAgent(w http.ResponseWriter, r *http.Request) {
 	mac, herr := hex.DecodeString(r.Header.Get(relayMACHeader))
 	now := s.now()
 	skew := time.Duration(now.Unix()-unix) * time.Second
-	if err != nil || herr != nil || nonce == "" || skew > relayMaxSkew || skew < -relayMaxSkew ||
-		!s.opts.Keys.VerifyMAC(relayMessage(id, unix, nonce), mac) {
+	if err != nil || herr != nil || nonce == "" || skew > relayMaxSkew || skew < -relayMaxSkew || s.opts.RelayAuth == nil ||
+		!s.opts.RelayAuth.VerifyMAC(relayMessage(id, unix, nonce), mac) {
 		writeError(w, http.StatusForbidden, "Relay requests come only from server processes that share this server's keys.")
 		return
 	}

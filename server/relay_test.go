@@ -31,7 +31,7 @@ func TestRelayRouteAuthentication(t *testing.T) {
 		return res.StatusCode
 	}
 	sign := func(ts int64, nonce string) string {
-		return hex.EncodeToString(s.Keys.MAC([]byte("relay:" + agent.String() + ":" + strconv.FormatInt(ts, 10) + ":" + nonce)))
+		return hex.EncodeToString(s.Crypt.MAC([]byte("relay:" + agent.String() + ":" + strconv.FormatInt(ts, 10) + ":" + nonce)))
 	}
 	now := time.Now().Unix()
 	cases := []struct {

@@ -5,9 +5,20 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/store"
 )
+
+// quota is what one user may hold, from the configured limits.
+func (s *Server) quota() store.Quota {
+	return store.Quota{
+		MaxSecrets:    s.opts.Limits.MaxSecrets,
+		MaxTotalBytes: s.opts.Limits.MaxTotalValueBytes,
+		MaxEnvBytes:   s.opts.Limits.MaxEnvValueBytes,
+	}
+}
 
 func toSDKSecret(s store.Secret) sdk.Secret {
 	return sdk.Secret{
@@ -114,7 +125,16 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Invalid secret: "+v[0].Detail+".", v...)
 		return
 	}
-	row, err := s.secrets.Create(r.Context(), me.ID, me.ID, req)
+	now := s.now().UTC()
+	row, err := s.store.InsertSecret(r.Context(), store.InsertSecretParams{
+		Secret: store.Secret{
+			ID: uuid.New(), OwnerID: me.ID, Name: req.Name, Description: req.Description,
+			EnvName: req.EnvName, FilePath: req.FilePath, Value: req.Value,
+			CreatedAt: now, UpdatedAt: now,
+		},
+		Quota:   s.quota(),
+		ActorID: me.ID,
+	})
 	if err != nil {
 		s.writeSecretError(w, r, req.Name, err)
 		return
@@ -138,7 +158,10 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Invalid update: "+v[0].Detail+".", v...)
 		return
 	}
-	row, err := s.secrets.Update(r.Context(), me.ID, me.ID, name, req)
+	row, err := s.store.UpdateSecret(r.Context(), store.UpdateSecretParams{
+		OwnerID: me.ID, Name: name, Description: req.Description, EnvName: req.EnvName,
+		FilePath: req.FilePath, Value: req.Value, Now: s.now, Quota: s.quota(), ActorID: me.ID,
+	})
 	if err != nil {
 		s.writeSecretError(w, r, name, err)
 		return

@@ -130,7 +130,7 @@ func TestSecretsCRUD(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plain, err := s.Server.Secrets().Values(ctx, me.ID)
+		plain, err := s.Values(ctx, me.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

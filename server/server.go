@@ -13,15 +13,14 @@ import (
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/loginthrottle"
 	"github.com/usersecrets/coder/server/provisioner"
-	"github.com/usersecrets/coder/server/secretcrypt"
-	"github.com/usersecrets/coder/server/secrets"
 	"github.com/usersecrets/coder/server/store"
 )
 
 // Options configure a Server.
 type Options struct {
+	// Store is the encrypted store (store/cryptstore): the server reads
+	// and writes plaintext records through it and holds no key.
 	Store     store.Store
-	Keys      *secretcrypt.Keyring
 	Logger    *slog.Logger
 	AccessURL *url.URL
 	Limits    sdk.Limits
@@ -53,6 +52,9 @@ type Options struct {
 	// relay sessions to agents connected here ("" disables relaying: one
 	// process).
 	RelayURL string
+	// RelayAuth authenticates the relay requests of server processes that
+	// share the keys (the cryptstore.Store's MAC); required with RelayURL.
+	RelayAuth RelayAuthenticator
 	// BaseEnv is the server's own environment (os.Environ()); the
 	// provisioner strips every CODER_* and TF_* variable from it.
 	BaseEnv []string
@@ -73,7 +75,6 @@ type Server struct {
 	// relayNonces rejects replayed relay requests.
 	relayNonces relayNonces
 	runCtx      context.Context
-	secrets     *secrets.Service
 	logger      *slog.Logger
 	now         func() time.Time
 	mux         *http.ServeMux
@@ -90,9 +91,8 @@ type Server struct {
 	addressLogins *loginthrottle.Throttle
 }
 
-// New builds a Server. It checks that the configured keys open the stored
-// values and re-encrypts values sealed by older keys; a mismatch is an error
-// that says why, and the server must not start.
+// New builds a Server. The store's keys must already match the database
+// (cryptstore.Open checks them and re-seals what older keys sealed).
 func New(ctx context.Context, o Options) (*Server, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -117,9 +117,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		store:  o.Store,
 		logger: o.Logger,
 		now:    o.Now,
-		secrets: secrets.New(secrets.Options{
-			Store: o.Store, Keys: o.Keys, Limits: o.Limits, Logger: o.Logger, Now: o.Now,
-		}),
+	}
+	if o.RelayURL != "" && o.RelayAuth == nil {
+		return nil, errors.New("relaying between server processes needs RelayAuth")
 	}
 	ws, ok := o.Store.(store.WorkspaceStore)
 	if !ok {
@@ -127,18 +127,6 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.ws = ws
 	if err := s.setupLogins(); err != nil {
-		return nil, err
-	}
-	if err := s.secrets.CheckKeys(ctx); err != nil {
-		return nil, err
-	}
-	if _, err := s.secrets.Rotate(ctx); err != nil {
-		return nil, fmt.Errorf("re-encrypt secrets with the primary key: %w", err)
-	}
-	if err := s.checkStateKeys(ctx); err != nil {
-		return nil, err
-	}
-	if err := s.checkAgentConfigKeys(ctx); err != nil {
 		return nil, err
 	}
 	if o.Terraform != "" {
@@ -193,10 +181,6 @@ func (s *Server) needProvisioner(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
-
-// Secrets returns the encrypted secrets service (for the parts of the server
-// that deliver values).
-func (s *Server) Secrets() *secrets.Service { return s.secrets }
 
 func (s *Server) routes() {
 	m := http.NewServeMux()

@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/servertest"
+	"github.com/usersecrets/coder/server/store/cryptstore"
 )
 
 // TestStateKeyRotation: workspace states are sealed like secret values. A
@@ -34,25 +34,25 @@ func TestStateKeyRotation(t *testing.T) {
 	before := stateOutputs(t, s, ws.ID)
 
 	newKey, _ := secretcrypt.GenerateKey()
-	wrong, _ := secretcrypt.NewKeyring(newKey)
-	_, err = server.New(ctx, server.Options{Store: s.Store, Keys: wrong})
-	if err == nil || !strings.Contains(err.Error(), "workspace state") || !strings.Contains(err.Error(), s.Keys.PrimaryID()) {
-		t.Fatalf("start without the state's key: got %v, want a refusal naming the workspace state and key %s", err, s.Keys.PrimaryID())
+	_, err = cryptstore.Open(ctx, s.Store, cryptstore.Options{Keys: [][]byte{newKey}})
+	if err == nil || !strings.Contains(err.Error(), "workspace state") || !strings.Contains(err.Error(), s.Crypt.PrimaryKeyID()) {
+		t.Fatalf("start without the state's key: got %v, want a refusal naming the workspace state and key %s", err, s.Crypt.PrimaryKeyID())
 	}
 
-	rotated, err := secretcrypt.NewKeyring(append([][]byte{newKey}, s.RawKeys...)...)
+	rotated, err := cryptstore.Open(ctx, s.Store, cryptstore.Options{Keys: append([][]byte{newKey}, s.RawKeys...)})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := server.New(ctx, server.Options{Store: s.Store, Keys: rotated}); err != nil {
 		t.Fatalf("start with the new key first and the old one kept: %v", err)
 	}
 	ids, err := s.Store.WorkspaceStateKeyIDs(ctx)
-	if err != nil || len(ids) != 1 || ids[rotated.PrimaryID()] != 1 {
-		t.Fatalf("state key ids after rotation: %v, %v; want only %s", ids, err, rotated.PrimaryID())
+	if err != nil || len(ids) != 1 || ids[rotated.PrimaryKeyID()] != 1 {
+		t.Fatalf("state key ids after rotation: %v, %v; want only %s", ids, err, rotated.PrimaryKeyID())
 	}
 	// The re-sealed state opens with the new key alone and is unchanged.
-	s.Keys = wrong
+	alone, err := cryptstore.New(s.Store, cryptstore.Options{Keys: [][]byte{newKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Crypt = alone
 	after := stateOutputs(t, s, ws.ID)
 	if after["api_key_sha256"] != before["api_key_sha256"] || after["transition"] != "start" {
 		t.Fatalf("state outputs after rotation: %v, want %v", after, before)

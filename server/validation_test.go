@@ -192,7 +192,7 @@ func TestSecretsQuotas(t *testing.T) {
 			t.Fatalf("total limit on update: got %v, want 400", err)
 		}
 		me, _ := c.User(ctx, sdk.Me)
-		vals, err := s.Server.Secrets().Values(ctx, me.ID)
+		vals, err := s.Values(ctx, me.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/sdk/templatearchive"
-	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/servertest"
 	"github.com/usersecrets/coder/server/store/pgtest"
 )
@@ -62,11 +61,7 @@ func mustSucceed(t *testing.T, c *sdk.Client, b sdk.WorkspaceBuild) string {
 // state (the only place it exists in the clear).
 func agentToken(t *testing.T, s *servertest.Server, workspaceID [16]byte) string {
 	t.Helper()
-	ct, keyID, err := s.Store.GetWorkspaceState(context.Background(), workspaceID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pt, err := s.Keys.Open(ct, keyID, secretcrypt.StateAAD(workspaceID))
+	pt, _, err := s.Crypt.GetWorkspaceState(context.Background(), workspaceID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,13 +90,9 @@ func agentToken(t *testing.T, s *servertest.Server, workspaceID [16]byte) string
 // stateOutputs opens a workspace's sealed state and returns its outputs.
 func stateOutputs(t *testing.T, s *servertest.Server, workspaceID [16]byte) map[string]string {
 	t.Helper()
-	ct, keyID, err := s.Store.GetWorkspaceState(context.Background(), workspaceID)
-	if err != nil || ct == nil {
-		t.Fatalf("workspace state: %v (nil: %v)", err, ct == nil)
-	}
-	pt, err := s.Keys.Open(ct, keyID, secretcrypt.StateAAD(workspaceID))
-	if err != nil {
-		t.Fatalf("open state: %v", err)
+	pt, _, err := s.Crypt.GetWorkspaceState(context.Background(), workspaceID)
+	if err != nil || pt == nil {
+		t.Fatalf("workspace state: %v (nil: %v)", err, pt == nil)
 	}
 	var st struct {
 		Outputs map[string]struct {

@@ -24,8 +24,8 @@ import (
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/secretcrypt"
-	"github.com/usersecrets/coder/server/secrets"
 	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/cryptstore"
 	"github.com/usersecrets/coder/server/store/pgstore"
 	"github.com/usersecrets/coder/server/store/pgtest"
 	"github.com/usersecrets/coder/server/store/sqlitestore"
@@ -292,8 +292,10 @@ func (s *Server) Stop(t testing.TB) {
 // ExitCode returns the process's exit code after it stopped.
 func (s *Server) ExitCode() int { <-s.done; return s.cmd.ProcessState.ExitCode() }
 
-// OpenStore opens the server's store beside it (to read what it stored).
-func (s *Server) OpenStore(t testing.TB) (store.Store, *secretcrypt.Keyring) {
+// OpenStore opens the server's store beside it (to read what it stored):
+// the backend as it is, and the same wrapped by the encryption with the
+// server's keys.
+func (s *Server) OpenStore(t testing.TB) (store.Store, *cryptstore.Store) {
 	t.Helper()
 	ctx := context.Background()
 	var st store.Store
@@ -314,24 +316,27 @@ func (s *Server) OpenStore(t testing.TB) (store.Store, *secretcrypt.Keyring) {
 		t.Fatalf("open the server's store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
-	kr, err := secretcrypt.NewKeyring(keys...)
+	cs, err := cryptstore.New(st, cryptstore.Options{Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st, kr
+	return st, cs
 }
 
 // Values returns the opened values of a user's secrets, by name, read from
 // the server's store with its keys.
 func (s *Server) Values(t testing.TB, userID uuid.UUID) map[string]sdk.SecretValue {
 	t.Helper()
-	st, kr := s.OpenStore(t)
-	plain, err := secrets.New(secrets.Options{Store: st, Keys: kr}).Values(context.Background(), userID)
+	_, cs := s.OpenStore(t)
+	rows, err := cs.ListSecretsWithValues(context.Background(), userID)
 	if err != nil {
 		t.Fatalf("read values: %v", err)
 	}
 	out := map[string]sdk.SecretValue{}
-	for _, p := range plain {
+	for _, p := range rows {
+		if p.ValueErr != nil {
+			t.Fatalf("read values: %v", p.ValueErr)
+		}
 		out[p.Name] = p.Value
 	}
 	return out

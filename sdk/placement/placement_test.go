@@ -189,3 +189,21 @@ func TestWarningString(t *testing.T) {
 		}
 	}
 }
+
+func TestShips(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env, file string
+		want      bool
+	}{
+		{"", "", false},
+		{"API_KEY", "", true},
+		{"", "~/.api-key", true},
+		{"API_KEY", "~/.api-key", true},
+	}
+	for _, tt := range tests {
+		if got := placement.Ships(tt.env, tt.file); got != tt.want {
+			t.Errorf("Ships(%q, %q): got %v, want %v", tt.env, tt.file, got, tt.want)
+		}
+	}
+}

@@ -6,9 +6,8 @@ import (
 	"strings"
 
 	"github.com/usersecrets/coder/provider/tfmirror"
-	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/buildenv"
 	"github.com/usersecrets/coder/sdk/redact"
-	"github.com/usersecrets/coder/server/secrets"
 	"github.com/usersecrets/coder/server/store"
 )
 
@@ -23,13 +22,13 @@ type envInput struct {
 	template     store.Template
 	version      store.TemplateVersion
 	agentScripts map[string]string
-	secrets      []secrets.Plain // only on start builds
+	secrets      []store.Secret // with their values; only on start builds
 }
 
 // buildEnv is the whole environment of a terraform command: the server's
 // own environment without any CODER_* or TF_* variable, the mirror's
-// settings, the variables of SPEC.md section 5, and on start builds one
-// variable per secret target.
+// settings, the variables of SPEC.md section 5 (named in sdk/buildenv), and
+// on start builds one variable per secret target.
 func buildEnv(in envInput) []string {
 	var env []string
 	for _, kv := range in.base {
@@ -45,25 +44,25 @@ func buildEnv(in envInput) []string {
 	}
 	env = append(env, in.extra...)
 	set := func(k, v string) { env = append(env, k+"="+v) }
-	set("CODER_AGENT_URL", in.accessURL)
-	set("CODER_WORKSPACE_TRANSITION", in.build.Transition)
-	set("CODER_WORKSPACE_BUILD_ID", in.build.ID.String())
-	set("CODER_WORKSPACE_ID", in.workspace.ID.String())
-	set("CODER_WORKSPACE_NAME", in.workspace.Name)
-	set("CODER_WORKSPACE_OWNER", in.owner.Username)
-	set("CODER_WORKSPACE_OWNER_ID", in.owner.ID.String())
-	set("CODER_WORKSPACE_OWNER_EMAIL", in.owner.Email)
-	set("CODER_WORKSPACE_OWNER_NAME", in.owner.Name)
-	set("CODER_WORKSPACE_TEMPLATE_ID", in.template.ID.String())
-	set("CODER_WORKSPACE_TEMPLATE_NAME", in.template.Name)
-	set("CODER_WORKSPACE_TEMPLATE_VERSION", strconv.Itoa(in.version.Number))
+	set(buildenv.AgentURL, in.accessURL)
+	set(buildenv.Transition, in.build.Transition)
+	set(buildenv.BuildID, in.build.ID.String())
+	set(buildenv.WorkspaceID, in.workspace.ID.String())
+	set(buildenv.WorkspaceName, in.workspace.Name)
+	set(buildenv.Owner, in.owner.Username)
+	set(buildenv.OwnerID, in.owner.ID.String())
+	set(buildenv.OwnerEmail, in.owner.Email)
+	set(buildenv.OwnerName, in.owner.Name)
+	set(buildenv.TemplateID, in.template.ID.String())
+	set(buildenv.TemplateName, in.template.Name)
+	set(buildenv.TemplateVersion, strconv.Itoa(in.version.Number))
 	platforms := make([]string, 0, len(in.agentScripts))
 	for k := range in.agentScripts {
 		platforms = append(platforms, k)
 	}
 	sort.Strings(platforms)
 	for _, k := range platforms {
-		set("CODER_AGENT_SCRIPT_"+k, in.agentScripts[k])
+		set(buildenv.AgentScript(k), in.agentScripts[k])
 	}
 	// A value too short to be masked in the logs is kept from Terraform:
 	// the data source reads "" (the agent still delivers the secret).
@@ -71,10 +70,10 @@ func buildEnv(in envInput) []string {
 	for _, s := range in.secrets {
 		var names []string
 		if s.EnvName != "" {
-			names = append(names, sdk.SecretEnvVar(s.EnvName))
+			names = append(names, buildenv.SecretEnv(s.EnvName))
 		}
 		if s.FilePath != "" {
-			names = append(names, sdk.SecretFileVar(s.FilePath))
+			names = append(names, buildenv.SecretFile(s.FilePath))
 		}
 		for _, n := range names {
 			if redact.Maskable(s.Value.Reveal()) {
@@ -85,7 +84,7 @@ func buildEnv(in envInput) []string {
 		}
 	}
 	if len(withheld) > 0 {
-		set(sdk.SecretWithheldVar, strings.Join(withheld, ","))
+		set(buildenv.SecretWithheld, strings.Join(withheld, ","))
 	}
 	return env
 }

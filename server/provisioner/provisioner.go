@@ -3,7 +3,8 @@
 // processes on one database), run terraform init, plan and apply in a
 // private temporary folder with the coder/coder provider mirror and exactly
 // the environment of SPEC.md section 5, stream redacted logs, and record the
-// sealed state and the workspace's agents in one transaction.
+// state and the workspace's agents in one transaction (the store seals
+// them).
 package provisioner
 
 import (
@@ -20,17 +21,16 @@ import (
 
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/server/dirlock"
-	"github.com/usersecrets/coder/server/secretcrypt"
-	"github.com/usersecrets/coder/server/secrets"
 	"github.com/usersecrets/coder/server/store"
 )
 
 // Options configure a Provisioner.
 type Options struct {
-	Store   store.Store
-	Secrets *secrets.Service
-	Keys    *secretcrypt.Keyring
-	Logger  *slog.Logger
+	// Store is the encrypted store (store/cryptstore): builds read the
+	// owner's secret values and the prior state, and record the state and
+	// the agents, in plaintext through it.
+	Store  store.Store
+	Logger *slog.Logger
 	// Terraform is the terraform (or tofu) binary.
 	Terraform string
 	// Executable is the coder binary: terraform-exec starts it in

@@ -18,8 +18,8 @@ import (
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/sdk/templatearchive"
-	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/cryptstore"
 )
 
 // job is one build being run.
@@ -81,28 +81,10 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 		Error:       msg,
 		CompletedAt: time.Now().UTC(),
 	}
-	if state != nil {
-		ct, keyID, serr := p.o.Keys.Seal(state, secretcrypt.StateAAD(b.WorkspaceID))
-		if serr != nil {
-			params.Status, params.Error = sdk.BuildFailed, "seal the Terraform state"
-			logger.Error("seal state", "error", serr)
-		} else {
-			params.State, params.StateKeyID = ct, keyID
-		}
-	}
+	// The store seals the state and the agents' config.
+	params.State = state
 	if params.Status == sdk.BuildSucceeded {
-		for i := range agents {
-			a, serr := SealAgentConfig(p.o.Keys, agents[i])
-			if serr != nil {
-				params.Status, params.Error = sdk.BuildFailed, "seal the agents' config"
-				logger.Error("seal agent config", "error", serr)
-				break
-			}
-			params.Agents = append(params.Agents, a)
-		}
-		if params.Status != sdk.BuildSucceeded {
-			params.Agents = nil
-		}
+		params.Agents = agents
 	}
 	if err := p.ws.CompleteBuild(context.WithoutCancel(ctx), params); err != nil {
 		logger.Error("record build result", "error", err)
@@ -266,15 +248,18 @@ func (j *job) load(ctx context.Context) error {
 	// transition; only start builds get them in their environment.
 	// A secret whose value does not open fails alone: the build goes on
 	// without it (a stop or delete needs no secret).
-	plain, bad, err := p.o.Secrets.ReadableValues(ctx, j.owner.ID)
+	rows, err := p.o.Store.ListSecretsWithValues(ctx, j.owner.ID)
 	if err != nil {
 		return fmt.Errorf("read the owner's secrets: %w", err)
 	}
-	for _, u := range bad {
-		j.log("init", "warn", u.Problem())
-	}
-	values := make([]sdk.SecretValue, 0, len(plain))
-	for _, s := range plain {
+	plain := make([]store.Secret, 0, len(rows))
+	values := make([]sdk.SecretValue, 0, len(rows))
+	for _, s := range rows {
+		if s.ValueErr != nil {
+			j.log("init", "warn", cryptstore.ValueProblem(s))
+			continue
+		}
+		plain = append(plain, s)
 		values = append(values, s.Value)
 	}
 	j.redactor = redact.New(values)
@@ -298,16 +283,13 @@ func (j *job) load(ctx context.Context) error {
 }
 
 func (j *job) priorState(ctx context.Context) ([]byte, error) {
-	ct, keyID, err := j.p.ws.GetWorkspaceState(ctx, j.ws.ID)
+	pt, _, err := j.p.ws.GetWorkspaceState(ctx, j.ws.ID)
+	var unreadable *cryptstore.UnreadableError
+	if errors.As(err, &unreadable) {
+		return nil, fmt.Errorf("open the prior state: %w", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load the prior state: %w", err)
-	}
-	if ct == nil {
-		return nil, nil
-	}
-	pt, err := j.p.o.Keys.Open(ct, keyID, secretcrypt.StateAAD(j.ws.ID))
-	if err != nil {
-		return nil, fmt.Errorf("open the prior state: %w", err)
 	}
 	return pt, nil
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/usersecrets/coder/cli/clitest"
@@ -22,6 +23,7 @@ import (
 	"github.com/usersecrets/coder/server"
 	"github.com/usersecrets/coder/server/secretcrypt"
 	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/cryptstore"
 	"github.com/usersecrets/coder/server/store/pgstore"
 	"github.com/usersecrets/coder/server/store/pgtest"
 	"github.com/usersecrets/coder/server/store/sqlitestore"
@@ -83,12 +85,15 @@ func (b *LogBuffer) String() string {
 
 // Server is an in-process server with its first user (an admin).
 type Server struct {
-	URL   *url.URL
+	URL *url.URL
+	// Store is the backend as it is, below the encryption: what rests in
+	// the database.
 	Store store.Store
+	// Crypt is the encrypted store the server runs on (plaintext records).
+	Crypt *cryptstore.Store
 	// Where is the SQLite path or PostgreSQL URL of the store.
 	Where string
-	Keys  *secretcrypt.Keyring
-	// RawKeys are the key bytes behind Keys, for rotation tests.
+	// RawKeys are the server's keys, for rotation tests.
 	RawKeys [][]byte
 	Logs    *LogBuffer
 	Admin   *sdk.Client
@@ -107,7 +112,7 @@ type Options struct {
 	// and the agent.
 	Terraform bool
 	// Store, when set, is used instead of a fresh one from the backend
-	// (several servers on one database); Keys must then be given too.
+	// (several servers on one database); RawKeys must then be given too.
 	Store   store.Store
 	RawKeys [][]byte
 }
@@ -148,19 +153,20 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		}
 		raw = [][]byte{key}
 	}
-	kr, err := secretcrypt.NewKeyring(raw...)
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := &LogBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cs, err := cryptstore.Open(context.Background(), st, cryptstore.Options{Keys: raw, Logger: logger})
+	if err != nil {
+		t.Fatalf("new server: %v", err)
+	}
 	// The listener comes first: the access URL goes into the agent's
 	// bootstrap script.
 	hs := httptest.NewUnstartedServer(nil)
 	u, _ := url.Parse("http://" + hs.Listener.Addr().String())
 	opts := server.Options{
-		Store:        st,
-		Keys:         kr,
-		Logger:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Store:        cs,
+		RelayAuth:    cs,
+		Logger:       logger,
 		Limits:       o.Limits,
 		Now:          o.Now,
 		Version:      "test",
@@ -195,7 +201,7 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		hs.CloseClientConnections()
 		hs.Close()
 	})
-	s := &Server{URL: u, Store: st, Where: where, Keys: kr, RawKeys: raw, Logs: logs, Server: srv, DataDir: opts.DataDir}
+	s := &Server{URL: u, Store: st, Crypt: cs, Where: where, RawKeys: raw, Logs: logs, Server: srv, DataDir: opts.DataDir}
 	ctx := context.Background()
 	c := sdk.New(u)
 	if o.Store != nil {
@@ -232,4 +238,25 @@ func (s *Server) NewMember(t testing.TB, username string) *sdk.Client {
 		t.Fatalf("create user %s: %v", username, err)
 	}
 	return s.Login(t, username, username+"-password")
+}
+
+// Values returns the owner's secrets with their values opened through the
+// server's encrypted store, sorted by name; an error if any value does not
+// open.
+func (s *Server) Values(ctx context.Context, ownerID uuid.UUID) ([]store.Secret, error) {
+	return Values(ctx, s.Crypt, ownerID)
+}
+
+// Values is Server.Values through any encrypted store.
+func Values(ctx context.Context, cs *cryptstore.Store, ownerID uuid.UUID) ([]store.Secret, error) {
+	rows, err := cs.ListSecretsWithValues(ctx, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if r.ValueErr != nil {
+			return nil, r.ValueErr
+		}
+	}
+	return rows, nil
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/sdk"
 )
 
 // Sentinel errors. Backends translate their driver's errors into these at
@@ -94,6 +96,14 @@ type Secret struct {
 	KeyID       string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+
+	// Value is the plaintext, for the encryption decorator
+	// (store/cryptstore) only: it seals Value into Ciphertext on the way
+	// in and opens it on the way out of the methods that return values.
+	// ValueErr is set instead when the stored value does not open. The
+	// backends never read or fill either.
+	Value    sdk.SecretValue
+	ValueErr error
 }
 
 // Quota bounds what one user may hold. A zero field means no bound.
@@ -135,6 +145,11 @@ type UpdateSecretParams struct {
 	Now         func() time.Time
 	Quota       Quota
 	ActorID     uuid.UUID
+
+	// Value is the new plaintext, for the encryption decorator
+	// (store/cryptstore), which seals it into Ciphertext, KeyID and
+	// ValueSize. The backends never read it.
+	Value *sdk.SecretValue
 }
 
 // AuditEntry records a change to a secret. It says which fields changed,

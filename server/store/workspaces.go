@@ -97,6 +97,10 @@ type WorkspaceAgent struct {
 	// until the server's start seals them.
 	ConfigCiphertext []byte
 	ConfigKeyID      string
+	// ConfigErr is set by the encryption decorator (store/cryptstore)
+	// when the sealed config does not open; the config fields are then
+	// empty. The backends never read or fill it.
+	ConfigErr error
 }
 
 // BuildLog is one stored line of a build's log (already redacted). Its text

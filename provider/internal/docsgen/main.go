@@ -55,7 +55,7 @@ var ownedDirs = []string{"resources", "data-sources"}
 // generate returns each documentation file (a path relative to the docs
 // directory, with slashes) and its content.
 func generate(examplesDir string) (map[string][]byte, error) {
-	srv := providerserver.NewProtocol6(provider.New("docs")())()
+	srv := providerserver.NewProtocol6(provider.New("docs", os.LookupEnv)())()
 	resp, err := srv.GetProviderSchema(context.Background(), &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		return nil, fmt.Errorf("get provider schema: %w", err)

@@ -20,7 +20,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "testprovider is the coder/coder Terraform provider; Terraform starts it as a plugin.")
 		os.Exit(2)
 	}
-	if err := provider.Serve(context.Background(), version); err != nil {
+	if err := provider.Serve(context.Background(), version, os.LookupEnv); err != nil {
 		fmt.Fprintf(os.Stderr, "serve provider: %v\n", err)
 		os.Exit(1)
 	}

@@ -29,6 +29,8 @@ import (
 	"testing"
 
 	"github.com/usersecrets/coder/provider/tfmirror"
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/redact"
 )
 
 // Tool is a terraform or tofu binary.
@@ -195,7 +197,8 @@ func NewWorkdir(t testing.TB, tool Tool, m *tfmirror.Mirror, src string, files m
 }
 
 // AddSecrets registers values that must never show in a command's output.
-// Run fails the test when one does, and never logs it.
+// Run fails the test when one does, and never logs it. Each must be long
+// enough to be masked (redact.Maskable): Redact masks only those.
 func (w *Workdir) AddSecrets(values ...string) {
 	w.secrets = append(w.secrets, values...)
 }
@@ -293,15 +296,15 @@ func (w *Workdir) leaks(s string) bool {
 	return false
 }
 
-// Redact replaces every registered secret in s with ********. Use it on
-// anything a test prints that came from a command.
+// Redact masks every registered secret in s by the rules of sdk/redact
+// (the server's and the agent's). Use it on anything a test prints that
+// came from a command.
 func (w *Workdir) Redact(s string) string {
+	values := make([]sdk.SecretValue, 0, len(w.secrets))
 	for _, v := range w.secrets {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, "********")
-		}
+		values = append(values, sdk.SecretValue(v))
 	}
-	return s
+	return redact.New(values).String(s)
 }
 
 // Outputs runs `output -json` and returns each output's value.

@@ -1,0 +1,315 @@
+// Package cryptstore is encryption at rest as a decorator of store.Store,
+// and the only holder of the server's keys. It seals secret values,
+// workspace Terraform states and agent configs on their way into the
+// store and opens them on their way out, so that the handlers and the
+// provisioner work with plaintext records and never see a ciphertext or a
+// key; Rotate checks at start that the configured keys open what the
+// database holds and re-seals, with the primary key, what older keys
+// sealed. The backends below it never see a plaintext.
+//
+// Through a *Store:
+//   - InsertSecret seals p.Secret.Value (ValueSize is its length);
+//     UpdateSecret seals p.Value when it is set.
+//   - ListSecretsWithValues returns each secret with its Value, or with
+//     ValueErr when its stored value does not open (that secret alone
+//     fails); never a Ciphertext.
+//   - CompleteBuild takes the plaintext state in State (it sets
+//     StateKeyID) and agents with their plaintext directory, motd file,
+//     env and scripts; GetWorkspaceState returns the plaintext state.
+//   - GetAgentByTokenHash and ListAgentsByBuild return agents with their
+//     config opened, or ConfigErr set when it does not open.
+//
+// The other methods pass through: the key management ones
+// (SecretKeyIDs, ListSecretsByKeyID, ReplaceSecretCiphertext and their
+// state and agent config counterparts) are Rotate's, no one else's.
+package cryptstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/secretcrypt"
+	"github.com/usersecrets/coder/server/store"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Keys are the AES-256 keys, primary first: the primary seals every
+	// new value, all of them open.
+	Keys [][]byte
+	// Logger (nil: discard) gets the rows that do not open and the
+	// re-sealing counts, never a value.
+	Logger *slog.Logger
+}
+
+// Store decorates a store.Store with encryption at rest. Its methods are
+// safe for concurrent use.
+type Store struct {
+	backend
+	keys   *secretcrypt.Keyring
+	logger *slog.Logger
+}
+
+// backend is the decorated store, embedded unexported: its methods pass
+// through unless Store overrides them, and no caller reaches it around the
+// decorator.
+type backend = store.Store
+
+var _ store.Store = (*Store)(nil)
+
+// New wraps inner. It does no I/O; call Rotate once at start.
+func New(inner store.Store, o Options) (*Store, error) {
+	kr, err := secretcrypt.NewKeyring(o.Keys...)
+	if err != nil {
+		return nil, err
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Store{backend: inner, keys: kr, logger: logger}, nil
+}
+
+// Open wraps inner (New) and runs Rotate: a database the keys do not
+// match is an error that says why, and the server must not start.
+func Open(ctx context.Context, inner store.Store, o Options) (*Store, error) {
+	s, err := New(inner, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Rotate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// PrimaryKeyID is the id of the key that seals new values.
+func (s *Store) PrimaryKeyID() string { return s.keys.PrimaryID() }
+
+// KeyIDs lists the ids of the configured keys, primary first.
+func (s *Store) KeyIDs() []string { return s.keys.IDs() }
+
+// MAC authenticates msg with a key derived from the primary key: server
+// processes that share the keys use it to trust each other's requests.
+func (s *Store) MAC(msg []byte) []byte { return s.keys.MAC(msg) }
+
+// VerifyMAC reports whether mac authenticates msg under any configured
+// key (processes in the middle of a rotation still agree).
+func (s *Store) VerifyMAC(msg, mac []byte) bool { return s.keys.VerifyMAC(msg, mac) }
+
+// UnreadableError is a sealed value that does not open with the configured
+// keys: its row or the keys were altered. It says no more than that.
+type UnreadableError struct{ Err error }
+
+func (e *UnreadableError) Error() string { return e.Err.Error() }
+func (e *UnreadableError) Unwrap() error { return e.Err }
+
+// ValueProblem says, for a workspace owner, why a secret (one with
+// ValueErr set) is left out.
+func ValueProblem(sec store.Secret) string {
+	return fmt.Sprintf("The stored value of secret %q cannot be opened (its row or the server's keys were altered), so it is left out; set it again with `coder secret update %s`.", sec.Name, sec.Name)
+}
+
+// InsertSecret seals p.Secret.Value (bound to the owner and the secret's
+// id, chosen here when zero) and stores the secret.
+func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (store.Secret, error) {
+	if p.Secret.ID == uuid.Nil {
+		p.Secret.ID = uuid.New()
+	}
+	pt := p.Secret.Value.Reveal()
+	ct, keyID, err := s.keys.Seal([]byte(pt), secretcrypt.SecretAAD(p.Secret.OwnerID, p.Secret.ID))
+	if err != nil {
+		return store.Secret{}, fmt.Errorf("seal value: %w", err)
+	}
+	p.Secret.Ciphertext, p.Secret.KeyID, p.Secret.ValueSize = ct, keyID, len(pt)
+	p.Secret.Value = ""
+	return s.backend.InsertSecret(ctx, p)
+}
+
+// UpdateSecret seals p.Value, when set, and updates the secret.
+func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (store.Secret, error) {
+	if p.Value != nil {
+		// The row id binds the ciphertext; names cannot change, so the
+		// id read here is the id of the row the update will touch.
+		cur, err := s.backend.GetSecret(ctx, p.OwnerID, p.Name)
+		if err != nil {
+			return store.Secret{}, err
+		}
+		pt := p.Value.Reveal()
+		ct, keyID, err := s.keys.Seal([]byte(pt), secretcrypt.SecretAAD(p.OwnerID, cur.ID))
+		if err != nil {
+			return store.Secret{}, fmt.Errorf("seal value: %w", err)
+		}
+		p.Ciphertext, p.KeyID, p.ValueSize = ct, keyID, len(pt)
+		p.Value = nil
+	}
+	return s.backend.UpdateSecret(ctx, p)
+}
+
+// ListSecretsWithValues returns the owner's secrets, sorted by name, with
+// their values opened. A value that does not open fails alone: its secret
+// has ValueErr set (naming the secret, never holding a value) and no
+// Value.
+func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]store.Secret, error) {
+	rows, err := s.backend.ListSecretsWithValues(ctx, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		r := &rows[i]
+		pt, err := s.keys.Open(r.Ciphertext, r.KeyID, secretcrypt.SecretAAD(r.OwnerID, r.ID))
+		r.Ciphertext = nil
+		if err != nil {
+			s.logger.Warn("a secret's stored value does not open", "owner_id", r.OwnerID, "secret", r.Name, "secret_id", r.ID, "key_id", r.KeyID)
+			r.ValueErr = fmt.Errorf("open secret %s: %w", r.ID, err)
+			continue
+		}
+		r.Value = sdk.SecretValue(pt)
+	}
+	return rows, nil
+}
+
+// GetWorkspaceState returns the workspace's opened state (nil when no
+// build recorded one) and the id of the key that sealed it; an
+// *UnreadableError when the state does not open.
+func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error) {
+	ct, keyID, err := s.backend.GetWorkspaceState(ctx, id)
+	if err != nil || ct == nil {
+		return ct, keyID, err
+	}
+	pt, err := s.keys.Open(ct, keyID, secretcrypt.StateAAD(id))
+	if err != nil {
+		return nil, keyID, &UnreadableError{Err: err}
+	}
+	return pt, keyID, nil
+}
+
+// CompleteBuild seals p.State (plaintext) and, on success, each agent's
+// config, and completes the build.
+func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) error {
+	if p.State != nil {
+		ws, err := s.workspaceOfBuild(ctx, p.BuildID)
+		if err != nil {
+			return err
+		}
+		ct, keyID, err := s.keys.Seal(p.State, secretcrypt.StateAAD(ws))
+		if err != nil {
+			return fmt.Errorf("seal the Terraform state: %w", err)
+		}
+		p.State, p.StateKeyID = ct, keyID
+	}
+	if p.Status == sdk.BuildSucceeded && len(p.Agents) > 0 {
+		agents := make([]store.WorkspaceAgent, len(p.Agents))
+		for i, a := range p.Agents {
+			if a.ID == uuid.Nil {
+				a.ID = uuid.New()
+			}
+			sealed, err := s.sealAgentConfig(a)
+			if err != nil {
+				return err
+			}
+			agents[i] = sealed
+		}
+		p.Agents = agents
+	}
+	return s.backend.CompleteBuild(ctx, p)
+}
+
+// workspaceOfBuild is the workspace whose state a build records: the AAD
+// binds the state to it.
+func (s *Store) workspaceOfBuild(ctx context.Context, buildID uuid.UUID) (uuid.UUID, error) {
+	b, err := s.backend.GetBuild(ctx, buildID)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return b.WorkspaceID, nil
+}
+
+// GetAgentByTokenHash returns the agent with its config opened (ConfigErr
+// set when it does not open).
+func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.WorkspaceAgent, error) {
+	a, err := s.backend.GetAgentByTokenHash(ctx, hash)
+	if err != nil {
+		return a, err
+	}
+	return s.openAgentConfig(a), nil
+}
+
+// ListAgentsByBuild returns the build's agents with their configs opened.
+func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]store.WorkspaceAgent, error) {
+	agents, err := s.backend.ListAgentsByBuild(ctx, buildID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range agents {
+		agents[i] = s.openAgentConfig(agents[i])
+	}
+	return agents, nil
+}
+
+// agentConfig is what a template sets for an agent, sealed as one value
+// (store.WorkspaceAgent.ConfigCiphertext): any of it can hold a secret
+// value (coder_env { value = data.coder_secret.x.value }, a script that
+// embeds one), so none of it rests in plaintext.
+type agentConfig struct {
+	Directory string          `json:"directory,omitempty"`
+	MOTDFile  string          `json:"motd_file,omitempty"`
+	Env       json.RawMessage `json:"env,omitempty"`
+	Scripts   json.RawMessage `json:"scripts,omitempty"`
+}
+
+// sealAgentConfig returns a with its directory, motd file, env and
+// scripts sealed by the primary key into ConfigCiphertext, and those
+// fields empty.
+func (s *Store) sealAgentConfig(a store.WorkspaceAgent) (store.WorkspaceAgent, error) {
+	pt, err := json.Marshal(agentConfig{Directory: a.Directory, MOTDFile: a.MOTDFile, Env: a.Env, Scripts: a.Scripts})
+	if err != nil {
+		return a, fmt.Errorf("encode the agent's config: %w", err)
+	}
+	ct, keyID, err := s.keys.Seal(pt, secretcrypt.AgentConfigAAD(a.ID))
+	if err != nil {
+		return a, fmt.Errorf("seal the agent's config: %w", err)
+	}
+	a.ConfigCiphertext, a.ConfigKeyID = ct, keyID
+	a.Directory, a.MOTDFile, a.Env, a.Scripts = "", "", nil, nil
+	return a, nil
+}
+
+// openAgentConfig returns a with its directory, motd file, env and scripts
+// opened from ConfigCiphertext, or with them empty and ConfigErr set when
+// it does not open. A row recorded before agents were sealed (no
+// ConfigKeyID; Rotate seals those at start) is returned as it is.
+func (s *Store) openAgentConfig(a store.WorkspaceAgent) store.WorkspaceAgent {
+	if a.ConfigKeyID == "" {
+		return a
+	}
+	ct := a.ConfigCiphertext
+	a.ConfigCiphertext = nil
+	a.Directory, a.MOTDFile, a.Env, a.Scripts = "", "", nil, nil
+	pt, err := s.keys.Open(ct, a.ConfigKeyID, secretcrypt.AgentConfigAAD(a.ID))
+	if err != nil {
+		a.ConfigErr = fmt.Errorf("open the config of agent %s: %w", a.ID, err)
+		return a
+	}
+	var c agentConfig
+	if err := json.Unmarshal(pt, &c); err != nil {
+		a.ConfigErr = fmt.Errorf("decode the config of agent %s: %w", a.ID, errors.New("not valid JSON"))
+		return a
+	}
+	a.Directory, a.MOTDFile = c.Directory, c.MOTDFile
+	a.Env, a.Scripts = nilIfNull(c.Env), nilIfNull(c.Scripts)
+	return a
+}
+
+func nilIfNull(m json.RawMessage) []byte {
+	if len(m) == 0 || string(m) == "null" {
+		return nil
+	}
+	return m
+}

@@ -1,0 +1,181 @@
+package cryptstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/usersecrets/coder/server/secretcrypt"
+	"github.com/usersecrets/coder/server/store"
+)
+
+// Rotate makes the database match the configured keys, at a server's
+// start. Every key id sealing a stored secret value, workspace state or
+// agent config must be configured: otherwise it returns an error that
+// says which, and the server must not start. Then it re-seals with the
+// primary key every row an older key sealed, and seals the configs of
+// agents recorded before configs were sealed. A row that names a
+// configured key but does not open (altered) is left as it is, counted in
+// the log: it fails alone when it is read and does not stop the start.
+// Rows changed concurrently (another server process) are skipped safely:
+// their new value is already sealed by a primary key.
+func (s *Store) Rotate(ctx context.Context) error {
+	if err := s.checkSecretKeys(ctx); err != nil {
+		return err
+	}
+	if err := s.resealSecrets(ctx); err != nil {
+		return fmt.Errorf("re-encrypt secrets with the primary key: %w", err)
+	}
+	if err := s.resealStates(ctx); err != nil {
+		return err
+	}
+	return s.resealAgentConfigs(ctx)
+}
+
+// replaced turns a Replace* result into Reseal's: a row gone or changed
+// meanwhile is not an error.
+func replaced(err error) (bool, error) {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (s *Store) checkSecretKeys(ctx context.Context) error {
+	inUse, err := s.backend.SecretKeyIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("list encryption key ids in use: %w", err)
+	}
+	var missing []string
+	for id, n := range inUse {
+		if !s.keys.Has(id) {
+			missing = append(missing, fmt.Sprintf("%s (%d secret(s))", id, n))
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("the database holds secrets sealed with encryption key id %s, which is not among the configured keys (%s): start the server with the key file or encryption keys this database was created with",
+			strings.Join(missing, ", "), strings.Join(s.keys.IDs(), ", "))
+	}
+	return nil
+}
+
+func (s *Store) resealSecrets(ctx context.Context) error {
+	inUse, err := s.backend.SecretKeyIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("list encryption key ids in use: %w", err)
+	}
+	n, bad, err := secretcrypt.Reseal(ctx, s.keys, inUse,
+		func(ctx context.Context, keyID string) ([]store.Secret, error) {
+			return s.backend.ListSecretsByKeyID(ctx, keyID, 100)
+		},
+		func(r store.Secret) ([]byte, []byte) { return r.Ciphertext, secretcrypt.SecretAAD(r.OwnerID, r.ID) },
+		func(ctx context.Context, r store.Secret, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
+			return replaced(s.backend.ReplaceSecretCiphertext(ctx, r.ID, oldKeyID, ct, newKeyID))
+		})
+	if bad > 0 {
+		s.logger.Warn("secrets whose stored value does not open were left sealed with their old key", "count", bad)
+	}
+	if n > 0 {
+		s.logger.Info("re-encrypted secrets with the primary key", "count", n, "key_id", s.keys.PrimaryID())
+	}
+	return err
+}
+
+// resealStates makes sure every sealed workspace state names a configured
+// key, and re-seals the states an older key sealed.
+func (s *Store) resealStates(ctx context.Context) error {
+	inUse, err := s.backend.WorkspaceStateKeyIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("list state key ids: %w", err)
+	}
+	for id, n := range inUse {
+		if !s.keys.Has(id) {
+			return fmt.Errorf("the database holds %d workspace state(s) sealed with encryption key id %s, which is not among the configured keys (%s)", n, id, strings.Join(s.keys.IDs(), ", "))
+		}
+	}
+	n, bad, err := secretcrypt.Reseal(ctx, s.keys, inUse,
+		func(ctx context.Context, keyID string) ([]store.Workspace, error) {
+			return s.backend.ListWorkspacesByStateKeyID(ctx, keyID, 50)
+		},
+		func(w store.Workspace) ([]byte, []byte) { return w.StateCiphertext, secretcrypt.StateAAD(w.ID) },
+		func(ctx context.Context, w store.Workspace, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
+			return replaced(s.backend.ReplaceWorkspaceState(ctx, w.ID, oldKeyID, ct, newKeyID))
+		})
+	if err != nil {
+		return fmt.Errorf("re-seal workspace states: %w", err)
+	}
+	if bad > 0 {
+		s.logger.Warn("workspace states that do not open were left sealed with their old key", "count", bad)
+	}
+	if n > 0 {
+		s.logger.Info("re-sealed workspace states with the primary key", "count", n, "key_id", s.keys.PrimaryID())
+	}
+	return nil
+}
+
+// resealAgentConfigs makes sure every sealed agent config names a
+// configured key, re-seals the configs an older key sealed, and seals the
+// agents recorded before agent configs were sealed (clearing their
+// plaintext columns).
+func (s *Store) resealAgentConfigs(ctx context.Context) error {
+	inUse, err := s.backend.AgentConfigKeyIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("list agent config key ids: %w", err)
+	}
+	for id, n := range inUse {
+		if !s.keys.Has(id) {
+			return fmt.Errorf("the database holds %d agent config(s) sealed with encryption key id %s, which is not among the configured keys (%s)", n, id, strings.Join(s.keys.IDs(), ", "))
+		}
+	}
+	replace := func(ctx context.Context, a store.WorkspaceAgent, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
+		return replaced(s.backend.ReplaceAgentConfig(ctx, a.ID, oldKeyID, ct, newKeyID))
+	}
+	n, bad, err := secretcrypt.Reseal(ctx, s.keys, inUse,
+		func(ctx context.Context, keyID string) ([]store.WorkspaceAgent, error) {
+			return s.backend.ListAgentsByConfigKeyID(ctx, keyID, 50)
+		},
+		func(a store.WorkspaceAgent) ([]byte, []byte) {
+			return a.ConfigCiphertext, secretcrypt.AgentConfigAAD(a.ID)
+		},
+		replace)
+	if err != nil {
+		return fmt.Errorf("re-seal agent configs: %w", err)
+	}
+	if bad > 0 {
+		s.logger.Warn("agent configs that do not open were left sealed with their old key", "count", bad)
+	}
+	if n > 0 {
+		s.logger.Info("re-sealed agent configs with the primary key", "count", n, "key_id", s.keys.PrimaryID())
+	}
+	// Rows from before: each one sealed leaves the set listed by "".
+	sealedOld := 0
+	for {
+		rows, err := s.backend.ListAgentsByConfigKeyID(ctx, "", 50)
+		if err != nil {
+			return fmt.Errorf("list agents not sealed yet: %w", err)
+		}
+		if len(rows) == 0 {
+			break
+		}
+		for _, r := range rows {
+			a, err := s.sealAgentConfig(r)
+			if err != nil {
+				return err
+			}
+			ok, err := replace(ctx, r, "", a.ConfigCiphertext, a.ConfigKeyID)
+			if err != nil {
+				return fmt.Errorf("seal an agent's config: %w", err)
+			}
+			if ok {
+				sealedOld++
+			}
+		}
+	}
+	if sealedOld > 0 {
+		s.logger.Info("sealed the config of agents recorded before configs were sealed", "count", sealedOld)
+	}
+	return nil
+}
