@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 
-
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 )

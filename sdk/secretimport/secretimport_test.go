@@ -102,7 +102,7 @@ func TestErrorsNeverQuoteValues(t *testing.T) {
 		f  secretimport.Format
 		in string
 	}{
-		{secretimport.Dotenv, canary + "\n"},                                 // a line with no key
+		{secretimport.Dotenv, canary + "\n"},                                  // a line with no key
 		{secretimport.Dotenv, "A=\"" + canary + "\nB=1"},                      // unclosed quote
 		{secretimport.Dotenv, "A='" + canary + "' trailing " + canary + "\n"}, // text after the quote
 		{secretimport.Dotenv, "A=" + canary + "\x00\n"},                       // NUL in the value
