@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -15,6 +16,11 @@ import (
 func launch(s launchSpec, args, env []string) int {
 	if s.Supervisor != "" && s.Parent > 0 {
 		argv := append([]string{s.Supervisor, SupervisorArg, strconv.Itoa(s.Parent), "--", s.Terraform}, args...)
+		// The exec keeps this thread's parent-death signal; terraform-exec
+		// set SIGKILL, which would kill the supervisor before it could
+		// kill Terraform's group.
+		runtime.LockOSThread()
+		armParentDeath()
 		err := syscall.Exec(s.Supervisor, argv, env)
 		fmt.Fprintf(os.Stderr, "build launcher: start the build supervisor: %v\n", err)
 		return 127

@@ -37,6 +37,9 @@ func Supervise(args []string) int {
 // armParentDeath makes the kernel send SIGTERM to this process when its
 // parent dies. terraform-exec starts its command with SIGKILL as the
 // parent-death signal, which would leave no chance to kill the group.
+// The setting is the calling thread's (threads started later copy the
+// main thread's): the launcher arms it on the thread that execs the
+// supervisor, which is then the supervisor's only thread.
 func armParentDeath() {
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(syscall.SIGTERM), 0, 0, 0)
 }
