@@ -77,13 +77,8 @@ func (s *Server) getWorkspaceAgent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := sdk.WorkspaceAgent{ID: a.ID, Name: a.Name, LifecycleState: a.LifecycleState, LastSeenAt: a.LastConnected}
-	out.Connected = s.agents.get(a.ID) != nil
-	if !out.Connected && s.opts.RelayURL != "" {
-		// Connected to another server process?
-		if _, err := s.ws.GetAgentRelay(r.Context(), a.ID); err == nil {
-			out.Connected = true
-		}
-	}
+	// Connected here, or to another server process.
+	out.Connected = s.agents.Connected(r.Context(), a.ID)
 	writeJSON(w, http.StatusOK, out)
 }
 

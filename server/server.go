@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/agentconn"
 	"github.com/usersecrets/coder/server/loginthrottle"
 	"github.com/usersecrets/coder/server/provisioner"
 	"github.com/usersecrets/coder/server/store"
@@ -65,19 +66,21 @@ type Options struct {
 	Now func() time.Time
 }
 
+// RelayAuthenticator makes and checks the MAC of relay requests under the
+// keys server processes share (cryptstore.Store implements it).
+type RelayAuthenticator = agentconn.RelayAuthenticator
+
 // Server serves the REST API.
 type Server struct {
 	opts   Options
 	store  store.Store
 	ws     store.WorkspaceStore
 	prov   *provisioner.Provisioner
-	agents agentConns
-	// relayNonces rejects replayed relay requests.
-	relayNonces relayNonces
-	runCtx      context.Context
-	logger      *slog.Logger
-	now         func() time.Time
-	mux         *http.ServeMux
+	agents *agentconn.Hub
+	runCtx context.Context
+	logger *slog.Logger
+	now    func() time.Time
+	mux    *http.ServeMux
 
 	// dummy is a bcrypt hash of the configured cost that a login for an
 	// unknown username is checked against, so that it costs what a wrong
@@ -126,6 +129,14 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, errors.New("the store does not keep workspaces")
 	}
 	s.ws = ws
+	s.agents = agentconn.New(agentconn.Options{
+		Store:       ws,
+		Logger:      s.logger,
+		RelayURL:    o.RelayURL,
+		RelayAuth:   o.RelayAuth,
+		BaseContext: func() context.Context { return s.baseCtx(nil) },
+		Now:         s.now,
+	})
 	if err := s.setupLogins(); err != nil {
 		return nil, err
 	}
