@@ -35,6 +35,7 @@ var importRules = map[string][]string{
 	"server/secretcrypt":      {"server/store", "sdk"},
 	"server/secrets":          {"server/store", "server/secretcrypt", "sdk"},
 	"server/agenttoken":       {},
+	"server/agentconn":        {"server/store", "sdk"},
 	"server/provisioner": {"server/provisioner", "server/store", "server/secrets", "server/secretcrypt",
 		"server/agenttoken", "server/dirlock", "provider/tfmirror", "sdk"},
 	"server/dirlock":       {},

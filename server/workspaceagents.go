@@ -1,71 +1,12 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
-
-	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server/provisioner"
 	"github.com/usersecrets/coder/server/store"
 )
-
-func (s *Server) setupProvisioner() error {
-	o := s.opts
-	if o.Executable == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("find this binary: %w", err)
-		}
-		o.Executable = exe
-	}
-	if o.DataDir == "" {
-		return errors.New("a data folder is required to run builds")
-	}
-	p, err := provisioner.New(provisioner.Options{
-		Store:         s.store,
-		Logger:        s.logger.With("component", "provisioner"),
-		Terraform:     o.Terraform,
-		Executable:    o.Executable,
-		Supervise:     o.SuperviseBuilds,
-		MirrorDir:     filepath.Join(o.DataDir, "terraform"),
-		AccessURL:     o.AccessURL,
-		WorkDir:       filepath.Join(o.DataDir, "builds"),
-		WorkerID:      uuid.NewString(),
-		Workers:       o.ProvisionerWorkers,
-		BaseEnv:       o.BaseEnv,
-		ExtraEnv:      o.TerraformExtraEnv,
-		SingleProcess: o.SingleProcess,
-	})
-	if err != nil {
-		return err
-	}
-	s.opts.Executable = o.Executable
-	s.prov = p
-	return nil
-}
-
-// serveBinary serves this binary as the agent for its own platform.
-func (s *Server) serveBinary(w http.ResponseWriter, r *http.Request) {
-	if r.PathValue("file") != "coder-"+provisioner.AgentPlatform {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("This server has the agent binary for %s only: /bin/coder-%s.", provisioner.AgentPlatform, provisioner.AgentPlatform))
-		return
-	}
-	exe := s.opts.Executable
-	if exe == "" {
-		var err error
-		if exe, err = os.Executable(); err != nil {
-			s.writeInternal(w, r, err)
-			return
-		}
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	http.ServeFile(w, r, exe)
-}
 
 func (s *Server) getWorkspaceAgent(w http.ResponseWriter, r *http.Request) {
 	_, ws, ok := s.lookupWorkspace(w, r)
