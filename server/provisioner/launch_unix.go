@@ -38,6 +38,7 @@ func launch(s launchSpec, args, env []string) int {
 func supervise(name string, args, env []string, parent int) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
 	var watch <-chan time.Time
 	if parent > 0 {
 		armParentDeath()
