@@ -24,23 +24,24 @@ const module = "github.com/usersecrets/coder"
 // follows the rule of the longest folder that holds it; "" stands for every
 // package of ours.
 var importRules = map[string][]string{
-	".":                       {"cli"},
-	"sdk":                     {"sdk"},
-	"agent":                   {"agent", "sdk"},
-	"provider":                {"provider", "sdk"},
-	"provider/tfmirror":       {},
-	"server":                  {"server", "sdk", "provider/tfmirror"},
-	"server/store":            {"server/store", "sdk"},
-	"server/store/cryptstore": {"server/store", "server/secretcrypt", "sdk"},
-	"server/secretcrypt":      {"server/store", "sdk"},
-	"server/secrets":          {"server/store", "server/secretcrypt", "sdk"},
-	"server/agenttoken":       {},
-	"server/agentconn":        {"server/store", "sdk"},
-	"server/provisioner": {"server/provisioner", "server/store", "server/secrets", "server/secretcrypt",
-		"server/agenttoken", "server/dirlock", "provider/tfmirror", "sdk"},
+	".":                  {"cli"},
+	"sdk":                {"sdk"},
+	"agent":              {"agent", "sdk"},
+	"provider":           {"provider", "sdk"},
+	"provider/tfmirror":  {},
+	"server":             {"server", "sdk", "provider/tfmirror"},
+	"server/store":       {"server/store", "sdk"},
+	"server/secretcrypt": {},
+	"server/agenttoken":  {},
+	"server/agentconn":   {"server/store", "sdk"},
+	"server/provisioner": {"server/provisioner", "server/store",
+		"server/agenttoken", "sdk/templatearchive", "server/dirlock", "provider/tfmirror", "sdk"},
 	"server/dirlock":       {},
 	"server/loginthrottle": {},
 	"cli":                  {""}, // everything
+
+	// Encryption at rest, the one holder of the keys.
+	"server/store/cryptstore": {"server/store", "server/secretcrypt", "sdk"},
 }
 
 // testKits are the packages only tests (and other kits) may import. They
@@ -190,6 +191,9 @@ func TestImportRulesRefuse(t *testing.T) {
 		{"server/servertest", "server", true},
 		{"cli", "server", true},
 		{"provider", "server/store", false},
+		{"server/store/cryptstore", "server/secretcrypt", true},
+		{"server/store/sqlitestore", "server/secretcrypt", false},
+		{"server/provisioner", "server/secretcrypt", false},
 	} {
 		why := importViolation(c.from, c.target)
 		if (why == "") != c.ok {

@@ -1,9 +1,9 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -16,10 +16,6 @@ import (
 	"github.com/usersecrets/coder/agent"
 	"github.com/usersecrets/coder/agent/agentssh"
 )
-
-func init() {
-	extraCommands = append(extraCommands, newAgentCommand)
-}
 
 // The agent's environment. The token is read from the environment (or a
 // file) only, never from a flag, so it is not on the agent's command line.
@@ -34,12 +30,19 @@ const (
 // agentLogFile is the name of the agent's log in --log-dir.
 const agentLogFile = "coder-agent.log"
 
+// agentOptions are what `coder agent` was given, from its flags and its
+// environment.
 type agentOptions struct {
+	streams
+	// url is the server's access URL ($CODER_AGENT_URL).
+	url *url.URL
+	// token is the agent's token, read and removed from the environment.
+	token   string
 	logDir  string
 	verbose bool
 }
 
-func newAgentCommand(*globalOptions) *cobra.Command {
+func newCmdAgent(runF func(context.Context, *agentOptions) error) *cobra.Command {
 	o := &agentOptions{}
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -59,7 +62,16 @@ The token is removed from the agent's environment as soon as it is read, so
 no process the agent starts inherits it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAgent(cmd, o)
+			o.streams = streamsOf(cmd)
+			token, err := agentToken()
+			if err != nil {
+				return err
+			}
+			o.token = token
+			if o.url, err = agentURL(); err != nil {
+				return err
+			}
+			return runF(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().StringVar(&o.logDir, "log-dir", os.Getenv(envAgentLogDir), "Folder to write "+agentLogFile+" in (default: log to stderr; $"+envAgentLogDir+")")
@@ -67,21 +79,21 @@ no process the agent starts inherits it.`,
 	return cmd
 }
 
-func runAgent(cmd *cobra.Command, o *agentOptions) error {
-	token, err := agentToken()
-	if err != nil {
-		return err
-	}
+// agentURL reads the server's access URL from $CODER_AGENT_URL.
+func agentURL() (*url.URL, error) {
 	rawURL := os.Getenv(envAgentURL)
 	if rawURL == "" {
-		return fmt.Errorf("$%s is not set: the workspace's init script sets it to the server's access URL", envAgentURL)
+		return nil, fmt.Errorf("$%s is not set: the workspace's init script sets it to the server's access URL", envAgentURL)
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("$%s is not an http or https URL", envAgentURL)
+		return nil, fmt.Errorf("$%s is not an http or https URL", envAgentURL)
 	}
+	return u, nil
+}
 
-	var out io.Writer = cmd.ErrOrStderr()
+func runAgent(ctx context.Context, o *agentOptions) error {
+	out := o.errOut
 	if o.logDir != "" {
 		if err := os.MkdirAll(o.logDir, 0o700); err != nil {
 			return fmt.Errorf("create log directory: %w", err)
@@ -103,11 +115,11 @@ func runAgent(cmd *cobra.Command, o *agentOptions) error {
 	if err != nil {
 		return fmt.Errorf("find the home directory: %w", err)
 	}
-	logger.Info("starting agent", "version", Version, "url", u.Redacted(), "home", home)
+	logger.Info("starting agent", "version", Version, "url", o.url.Redacted(), "home", home)
 	// SSH sessions arrive as streams on the agent's connection; each gets
 	// the agent's one session environment.
 	var a *agent.Agent
-	var streams func(net.Conn)
+	var handleStream func(net.Conn)
 	sshSrv, err := agentssh.New(agentssh.Options{
 		Env:    func() []string { return a.SessionEnv() },
 		Dir:    func() string { return a.WorkDir() },
@@ -118,16 +130,16 @@ func runAgent(cmd *cobra.Command, o *agentOptions) error {
 		logger.Warn("SSH sessions are unavailable", "error", err)
 	} else {
 		defer sshSrv.Close()
-		streams = sshSrv.HandleConn
+		handleStream = sshSrv.HandleConn
 	}
 	a = agent.New(agent.Options{
-		URL:           u,
-		Token:         token,
+		URL:           o.url,
+		Token:         o.token,
 		Logger:        logger,
 		Home:          home,
-		StreamHandler: streams,
+		StreamHandler: handleStream,
 	})
-	return a.Run(cmd.Context())
+	return a.Run(ctx)
 }
 
 // agentToken reads the agent's token from $CODER_AGENT_TOKEN (or the file

@@ -92,13 +92,9 @@ var errNotLoggedIn = errors.New("you are not logged in: run `coder login <url>` 
 // client returns an authenticated client: $CODER_URL and
 // $CODER_SESSION_TOKEN override the stored login.
 func (g *globalOptions) client(ctx context.Context) (*sdk.Client, error) {
-	raw := os.Getenv("CODER_URL")
-	if raw == "" {
-		v, err := g.readConfig(configURLFile)
-		if err != nil {
-			return nil, err
-		}
-		raw = v
+	raw, err := g.storedURL()
+	if err != nil {
+		return nil, err
 	}
 	token := os.Getenv("CODER_SESSION_TOKEN")
 	if token == "" {
@@ -118,6 +114,15 @@ func (g *globalOptions) client(ctx context.Context) (*sdk.Client, error) {
 	c := sdk.New(u)
 	c.SessionToken = token
 	return c, nil
+}
+
+// storedURL is the server of the login: $CODER_URL, or the URL the last
+// `coder login` stored ("" when there is neither).
+func (g *globalOptions) storedURL() (string, error) {
+	if raw := os.Getenv("CODER_URL"); raw != "" {
+		return raw, nil
+	}
+	return g.readConfig(configURLFile)
 }
 
 // parseServerURL accepts "host:port" as well as a full URL.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,14 +16,19 @@ import (
 	"github.com/usersecrets/coder/sdk"
 )
 
+// loginOptions are what `coder login` was given.
 type loginOptions struct {
+	streams
+	config *globalOptions
+	// url is the server's, as given or stored by an earlier login.
+	url                                      string
 	firstUsername, firstEmail, firstPassword string
 	username, password                       string
 	token                                    string
 }
 
-func newLoginCommand(g *globalOptions) *cobra.Command {
-	o := &loginOptions{}
+func newCmdLogin(g *globalOptions, runF func(context.Context, *loginOptions) error) *cobra.Command {
+	o := &loginOptions{config: g}
 	cmd := &cobra.Command{
 		Use:   "login [URL]",
 		Short: "Log in to a server (and set up its first user)",
@@ -35,22 +41,21 @@ Otherwise log in with --username and --password, or with an API token
 logs in again to the server of the stored login (or $CODER_URL).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.streams = streamsOf(cmd)
 			if len(args) == 1 {
-				return o.run(cmd, g, args[0])
+				o.url = args[0]
+				return runF(cmd.Context(), o)
 			}
-			raw := os.Getenv("CODER_URL")
-			if raw == "" {
-				v, err := g.readConfig(configURLFile)
-				if err != nil {
-					return err
-				}
-				raw = v
+			raw, err := g.storedURL()
+			if err != nil {
+				return err
 			}
 			if raw == "" {
 				return errors.New("no server URL: pass one (coder login http://127.0.0.1:3000); none is stored from an earlier login")
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "Logging in to %s (the stored server).\n", raw)
-			return o.run(cmd, g, raw)
+			fmt.Fprintf(o.errOut, "Logging in to %s (the stored server).\n", raw)
+			o.url = raw
+			return runF(cmd.Context(), o)
 		},
 	}
 	f := cmd.Flags()
@@ -63,9 +68,8 @@ logs in again to the server of the stored login (or $CODER_URL).`,
 	return cmd
 }
 
-func (o *loginOptions) run(cmd *cobra.Command, g *globalOptions, rawURL string) error {
-	ctx := cmd.Context()
-	u, err := parseServerURL(rawURL)
+func runLogin(ctx context.Context, o *loginOptions) error {
+	u, err := parseServerURL(o.url)
 	if err != nil {
 		return err
 	}
@@ -73,7 +77,6 @@ func (o *loginOptions) run(cmd *cobra.Command, g *globalOptions, rawURL string) 
 	if _, err := c.BuildInfo(ctx); err != nil {
 		return describeReach(fmt.Errorf("reach the server at %s: %w", u, err))
 	}
-	out := cmd.OutOrStdout()
 	var token string
 	switch {
 	case o.token != "":
@@ -85,11 +88,11 @@ func (o *loginOptions) run(cmd *cobra.Command, g *globalOptions, rawURL string) 
 		_, err := c.CreateFirstUser(ctx, sdk.CreateFirstUserRequest{Username: o.firstUsername, Email: o.firstEmail, Password: o.firstPassword})
 		switch {
 		case err == nil:
-			fmt.Fprintf(out, "Created the first user %q (admin).\n", o.firstUsername)
+			fmt.Fprintf(o.out, "Created the first user %q (admin).\n", o.firstUsername)
 		case sdk.StatusCode(err) == http.StatusConflict:
 			// The server is set up already: log in with the same
 			// credentials, so the command can be run again safely.
-			fmt.Fprintln(cmd.ErrOrStderr(), "The first user already exists; logging in with the given username and password.")
+			fmt.Fprintln(o.errOut, "The first user already exists; logging in with the given username and password.")
 		default:
 			return fmt.Errorf("create the first user: %w", err)
 		}
@@ -97,7 +100,7 @@ func (o *loginOptions) run(cmd *cobra.Command, g *globalOptions, rawURL string) 
 		fallthrough
 	default:
 		if o.username == "" || o.password == "" {
-			if err := o.prompt(cmd); err != nil {
+			if err := o.prompt(); err != nil {
 				return err
 			}
 		}
@@ -112,25 +115,24 @@ func (o *loginOptions) run(cmd *cobra.Command, g *globalOptions, rawURL string) 
 	if err != nil {
 		return fmt.Errorf("check the login: %w", err)
 	}
-	if err := g.writeConfig(configURLFile, u.String()); err != nil {
+	if err := o.config.writeConfig(configURLFile, u.String()); err != nil {
 		return err
 	}
-	if err := g.writeConfig(configSessionFile, token); err != nil {
+	if err := o.config.writeConfig(configSessionFile, token); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Welcome, %s! You are logged in to %s.\n", me.Username, u)
+	fmt.Fprintf(o.out, "Welcome, %s! You are logged in to %s.\n", me.Username, u)
 	return nil
 }
 
 // prompt asks for the missing username and password on a terminal.
-func (o *loginOptions) prompt(cmd *cobra.Command) error {
-	in, ok := cmd.InOrStdin().(*os.File)
+func (o *loginOptions) prompt() error {
+	in, ok := o.in.(*os.File)
 	if !ok || !term.IsTerminal(int(in.Fd())) {
 		return errors.New("no terminal to ask for a username and password: pass --username and --password, or --token")
 	}
-	errw := cmd.ErrOrStderr()
 	if o.username == "" {
-		fmt.Fprint(errw, "Username: ")
+		fmt.Fprint(o.errOut, "Username: ")
 		line, err := bufio.NewReader(in).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read username: %w", err)
@@ -138,9 +140,9 @@ func (o *loginOptions) prompt(cmd *cobra.Command) error {
 		o.username = strings.TrimSpace(line)
 	}
 	if o.password == "" {
-		fmt.Fprint(errw, "Password: ")
+		fmt.Fprint(o.errOut, "Password: ")
 		pw, err := term.ReadPassword(int(in.Fd()))
-		fmt.Fprintln(errw)
+		fmt.Fprintln(o.errOut)
 		if err != nil {
 			return fmt.Errorf("read password: %w", err)
 		}
@@ -149,82 +151,127 @@ func (o *loginOptions) prompt(cmd *cobra.Command) error {
 	return nil
 }
 
-func newLogoutCommand(g *globalOptions) *cobra.Command {
+// logoutOptions are what `coder logout` was given: nothing but the
+// global flags.
+type logoutOptions struct {
+	streams
+	config *globalOptions
+}
+
+func newCmdLogout(g *globalOptions, runF func(context.Context, *logoutOptions) error) *cobra.Command {
+	o := &logoutOptions{config: g}
 	return &cobra.Command{
 		Use:   "logout",
 		Short: "Revoke this login's session token and forget it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if err := c.Logout(cmd.Context()); err != nil && sdk.StatusCode(err) != http.StatusUnauthorized {
-				return fmt.Errorf("log out: %w", err)
-			}
-			if err := g.removeConfig(configSessionFile); err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), "You are logged out.")
-			return nil
+			o.streams = streamsOf(cmd)
+			return runF(cmd.Context(), o)
 		},
 	}
 }
 
-func newUsersCommand(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "users", Short: "Manage users"}
-	var req sdk.CreateUserRequest
-	create := &cobra.Command{
+func runLogout(ctx context.Context, o *logoutOptions) error {
+	c, err := o.config.client(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.Logout(ctx); err != nil && sdk.StatusCode(err) != http.StatusUnauthorized {
+		return fmt.Errorf("log out: %w", err)
+	}
+	if err := o.config.removeConfig(configSessionFile); err != nil {
+		return err
+	}
+	fmt.Fprintln(o.out, "You are logged out.")
+	return nil
+}
+
+// newCmdUsers is the parent of the user commands (root.go adds them).
+func newCmdUsers() *cobra.Command {
+	return &cobra.Command{Use: "users", Short: "Manage users"}
+}
+
+// usersCreateOptions are what `coder users create` was given.
+type usersCreateOptions struct {
+	streams
+	client func(context.Context) (*sdk.Client, error)
+	req    sdk.CreateUserRequest
+}
+
+func newCmdUsersCreate(g *globalOptions, runF func(context.Context, *usersCreateOptions) error) *cobra.Command {
+	o := &usersCreateOptions{client: g.client}
+	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create a user (admins only)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if v := req.Validate(); len(v) > 0 {
-				return &sdk.Error{Response: sdk.Response{Message: "invalid user", Validations: v}}
-			}
-			u, err := c.CreateUser(cmd.Context(), req)
-			if err != nil {
-				return fmt.Errorf("create user: %w", err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created user %q (%s).\n", u.Username, u.Role)
-			return nil
+			o.streams = streamsOf(cmd)
+			return runF(cmd.Context(), o)
 		},
 	}
-	f := create.Flags()
-	f.StringVar(&req.Username, "username", "", "Username (required)")
-	f.StringVar(&req.Email, "email", "", "Email (required)")
-	f.StringVar(&req.Password, "password", "", "Password (required)")
-	f.StringVar(&req.Name, "full-name", "", "Full name")
-	f.StringVar(&req.Role, "role", sdk.RoleMember, "Role: member or admin")
-	cmd.AddCommand(create)
+	f := cmd.Flags()
+	f.StringVar(&o.req.Username, "username", "", "Username (required)")
+	f.StringVar(&o.req.Email, "email", "", "Email (required)")
+	f.StringVar(&o.req.Password, "password", "", "Password (required)")
+	f.StringVar(&o.req.Name, "full-name", "", "Full name")
+	f.StringVar(&o.req.Role, "role", sdk.RoleMember, "Role: member or admin")
 	return cmd
 }
 
-func newTokensCommand(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "tokens", Short: "Manage API tokens"}
-	var req sdk.CreateTokenRequest
-	create := &cobra.Command{
+// runUsersCreate checks the login before the request, so that a caller
+// who is not logged in hears that first.
+func runUsersCreate(ctx context.Context, o *usersCreateOptions) error {
+	c, err := o.client(ctx)
+	if err != nil {
+		return err
+	}
+	if v := o.req.Validate(); len(v) > 0 {
+		return invalid("invalid user", v)
+	}
+	u, err := c.CreateUser(ctx, o.req)
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	fmt.Fprintf(o.out, "Created user %q (%s).\n", u.Username, u.Role)
+	return nil
+}
+
+// newCmdTokens is the parent of the token commands (root.go adds them).
+func newCmdTokens() *cobra.Command {
+	return &cobra.Command{Use: "tokens", Short: "Manage API tokens"}
+}
+
+// tokensCreateOptions are what `coder tokens create` was given.
+type tokensCreateOptions struct {
+	streams
+	client func(context.Context) (*sdk.Client, error)
+	req    sdk.CreateTokenRequest
+}
+
+func newCmdTokensCreate(g *globalOptions, runF func(context.Context, *tokensCreateOptions) error) *cobra.Command {
+	o := &tokensCreateOptions{client: g.client}
+	cmd := &cobra.Command{
 		Use:   "create",
 		Short: "Create an API token and print it (it is shown only once)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			t, err := c.CreateToken(cmd.Context(), sdk.Me, req)
-			if err != nil {
-				return fmt.Errorf("create token: %w", err)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), t.Key)
-			return nil
+			o.streams = streamsOf(cmd)
+			return runF(cmd.Context(), o)
 		},
 	}
-	create.Flags().DurationVar(&req.Lifetime, "lifetime", 0, "How long the token is valid (default: the server's, 30 days)")
-	cmd.AddCommand(create)
+	cmd.Flags().DurationVar(&o.req.Lifetime, "lifetime", 0, "How long the token is valid (default: the server's, 30 days)")
 	return cmd
+}
+
+func runTokensCreate(ctx context.Context, o *tokensCreateOptions) error {
+	c, err := o.client(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := c.CreateToken(ctx, sdk.Me, o.req)
+	if err != nil {
+		return fmt.Errorf("create token: %w", err)
+	}
+	fmt.Fprintln(o.out, t.Key)
+	return nil
 }

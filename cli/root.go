@@ -1,6 +1,14 @@
 // Package cli holds the cobra commands of the coder binary. It is the only
 // package that reads flags and environment variables: it turns them into the
 // Options structs of the components it starts.
+//
+// Each command is two functions. Its constructor, newCmdX(g, runX), declares
+// the flags and fills an xOptions struct from them, the arguments, a value
+// on stdin and the environment, refusing there what is wrong before
+// anything reaches a server. runX(ctx, opts) then does the work, through
+// the options' streams and client only. NewRootCommand in root.go adds
+// every command, so the whole tree is visible in one place; tests give a
+// constructor their own run function to see the options it gets.
 package cli
 
 import (
@@ -61,12 +69,16 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return err
 }
 
-// globalOptions are the flags every command shares.
+// globalOptions are the flags every command shares, and what comes from
+// them: the config folder and the stored login (config.go).
 type globalOptions struct {
 	configDir string
 }
 
-// NewRootCommand returns the root command with every subcommand.
+// NewRootCommand returns the root command with every subcommand: this is
+// the whole command tree. Each command is built by its newCmdX constructor,
+// which reads the command's flags and arguments into an options struct,
+// and is given the run function that does the work (tests give their own).
 func NewRootCommand() *cobra.Command {
 	g := &globalOptions{}
 	root := &cobra.Command{
@@ -78,19 +90,46 @@ func NewRootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&g.configDir, "global-config", "", "Folder of the CLI's login files (default $CODER_CONFIG_DIR or ~/.config/coderv2)")
 	root.AddCommand(
-		newServerCommand(),
-		newLoginCommand(g),
-		newLogoutCommand(g),
-		newUsersCommand(g),
-		newTokensCommand(g),
-		newSecretCommand(g),
-		newVersionCommand(g),
+		newCmdServer(runServer),
+		newCmdLogin(g, runLogin),
+		newCmdLogout(g, runLogout),
+		withSubcommands(newCmdUsers(),
+			newCmdUsersCreate(g, runUsersCreate),
+		),
+		withSubcommands(newCmdTokens(),
+			newCmdTokensCreate(g, runTokensCreate),
+		),
+		withSubcommands(newCmdSecret(),
+			newCmdSecretCreate(g, runSecretCreate),
+			newCmdSecretUpdate(g, runSecretUpdate),
+			newCmdSecretList(g, runSecretList),
+			newCmdSecretDelete(g, runSecretDelete),
+		),
+		newCmdVersion(g, runVersion),
+		newCmdAgent(runAgent),
+		newCmdSSH(g, runSSH),
+		newCmdConfigSSH(g, runConfigSSH),
+		withSubcommands(newCmdTemplates(),
+			newCmdTemplatesPush(g, runTemplatesPush),
+			newCmdTemplatesList(g, runTemplatesList),
+		),
+		newCmdCreate(g, runCreate),
+		newCmdStart(g, runStart),
+		newCmdStop(g, runStop),
+		newCmdDelete(g, runDelete),
+		newCmdRestart(g, runRestart),
+		newCmdList(g, runList),
+		newCmdShow(g, runShow),
+		newCmdLogs(g, runLogs),
 	)
-	for _, c := range extraCommands {
-		root.AddCommand(c(g))
-	}
 	strictArgs(root)
 	return root
+}
+
+// withSubcommands adds subs to parent and returns it.
+func withSubcommands(parent *cobra.Command, subs ...*cobra.Command) *cobra.Command {
+	parent.AddCommand(subs...)
+	return parent
 }
 
 // strictArgs makes every command of the tree refuse what it does not know.
@@ -138,6 +177,3 @@ func unknownSubcommand(cmd *cobra.Command, args []string) error {
 	}
 	return &hinted{err: err, hint: fmt.Sprintf("Run '%s --help' for its commands: %s.", cmd.CommandPath(), strings.Join(names, ", "))}
 }
-
-// extraCommands lets other files of this package register commands.
-var extraCommands []func(*globalOptions) *cobra.Command

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,8 +16,9 @@ import (
 	"github.com/usersecrets/coder/sdk"
 )
 
-func newSecretCommand(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
+// newCmdSecret is the parent of the secret commands (root.go adds them).
+func newCmdSecret() *cobra.Command {
+	return &cobra.Command{
 		Use:     "secret",
 		Aliases: []string{"secrets"},
 		Short:   "Manage your user secrets",
@@ -29,8 +29,6 @@ Give values on stdin (a pipe or a redirect) to keep them out of your shell
 history and process arguments. Stdin is read verbatim: a trailing newline is
 stored as part of the value; use echo -n to leave it out.`,
 	}
-	cmd.AddCommand(newSecretCreateCommand(g), newSecretUpdateCommand(g), newSecretListCommand(g), newSecretDeleteCommand(g))
-	return cmd
 }
 
 // stdinSource says whether stdin is a non-interactive value source (a pipe
@@ -65,15 +63,15 @@ func readStdinValue(r io.Reader) (string, error) {
 
 // valueFromInput returns the value given by exactly one of --value or
 // non-interactive stdin. given is false when neither gave one.
-func valueFromInput(cmd *cobra.Command, flagSet bool, flagValue string) (v sdk.SecretValue, given bool, err error) {
+func valueFromInput(s streams, flagSet bool, flagValue string) (v sdk.SecretValue, given bool, err error) {
 	var stdinValue string
 	stdinGiven := false
-	if r, ok := stdinSource(cmd.InOrStdin()); ok {
-		s, err := readStdinValue(r)
+	if r, ok := stdinSource(s.in); ok {
+		v, err := readStdinValue(r)
 		if err != nil {
 			return "", false, err
 		}
-		stdinValue, stdinGiven = s, s != ""
+		stdinValue, stdinGiven = v, v != ""
 	}
 	switch {
 	case flagSet && stdinGiven:
@@ -82,13 +80,14 @@ func valueFromInput(cmd *cobra.Command, flagSet bool, flagValue string) (v sdk.S
 		return sdk.SecretValue(flagValue), true, nil
 	case stdinGiven:
 		if strings.HasSuffix(stdinValue, "\n") {
-			fmt.Fprintln(cmd.ErrOrStderr(), "Warning: the value read from stdin ends with a newline, which is stored as part of the secret. Use `echo -n` to leave it out.")
+			fmt.Fprintln(s.errOut, "Warning: the value read from stdin ends with a newline, which is stored as part of the secret. Use `echo -n` to leave it out.")
 		}
 		return sdk.SecretValue(stdinValue), true, nil
 	}
 	return "", false, nil
 }
 
+// secretFlags are the flags create and update share.
 type secretFlags struct {
 	value, description, env, file string
 }
@@ -105,8 +104,8 @@ func (f *secretFlags) register(cmd *cobra.Command, verb string) {
 // back into "~/...". Shells expand an unquoted ~/ before the CLI sees it, so
 // `--file ~/.config/x` as the guide writes it arrives as /home/me/.config/x;
 // the user meant the workspace's home folder, which is rarely the local one.
-// It says on stderr when it rewrote a path.
-func homeRelative(cmd *cobra.Command, p string) string {
+// It says on errOut when it rewrote a path.
+func homeRelative(errOut io.Writer, p string) string {
 	home, err := os.UserHomeDir()
 	if err != nil || home == "" || home == "/" {
 		return p
@@ -116,7 +115,7 @@ func homeRelative(cmd *cobra.Command, p string) string {
 		return p
 	}
 	rel := "~/" + strings.TrimPrefix(p, home+"/")
-	fmt.Fprintf(cmd.ErrOrStderr(), "Note: storing the file path as %s (relative to the workspace's home folder): your shell expanded ~ to your local home folder %s.\n", rel, home)
+	fmt.Fprintf(errOut, "Note: storing the file path as %s (relative to the workspace's home folder): your shell expanded ~ to your local home folder %s.\n", rel, home)
 	return rel
 }
 
@@ -124,7 +123,16 @@ func invalid(msg string, v []sdk.ValidationError) error {
 	return &sdk.Error{Response: sdk.Response{Message: msg, Validations: v}}
 }
 
-func newSecretCreateCommand(g *globalOptions) *cobra.Command {
+// secretCreateOptions are what `coder secret create` was given: the
+// request it sends, checked.
+type secretCreateOptions struct {
+	streams
+	client func(context.Context) (*sdk.Client, error)
+	req    sdk.CreateSecretRequest
+}
+
+func newCmdSecretCreate(g *globalOptions, runF func(context.Context, *secretCreateOptions) error) *cobra.Command {
+	o := &secretCreateOptions{client: g.client}
 	f := &secretFlags{}
 	cmd := &cobra.Command{
 		Use:   "create NAME",
@@ -133,31 +141,36 @@ func newSecretCreateCommand(g *globalOptions) *cobra.Command {
   coder secret create tool-config --file ~/.config/tool/config.json < ./tool-config.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			value, given, err := valueFromInput(cmd, cmd.Flags().Changed("value"), f.value)
+			o.streams = streamsOf(cmd)
+			value, given, err := valueFromInput(o.streams, cmd.Flags().Changed("value"), f.value)
 			if err != nil {
 				return err
 			}
 			if !given {
 				return errors.New(`no value given: pipe it on stdin (echo -n "$VALUE" | coder secret create ` + args[0] + ` ...) or use --value`)
 			}
-			req := sdk.CreateSecretRequest{Name: args[0], Value: value, Description: f.description, EnvName: f.env, FilePath: homeRelative(cmd, f.file)}
-			if v := req.Validate(); len(v) > 0 {
+			o.req = sdk.CreateSecretRequest{Name: args[0], Value: value, Description: f.description, EnvName: f.env, FilePath: homeRelative(o.errOut, f.file)}
+			if v := o.req.Validate(); len(v) > 0 {
 				return invalid("invalid secret", v)
 			}
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			s, err := c.CreateSecret(cmd.Context(), sdk.Me, req)
-			if err != nil {
-				return fmt.Errorf("create secret %q: %w", args[0], err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Created secret %q%s.\n", s.Name, describeTargets(s))
-			return nil
+			return runF(cmd.Context(), o)
 		},
 	}
 	f.register(cmd, "create")
 	return cmd
+}
+
+func runSecretCreate(ctx context.Context, o *secretCreateOptions) error {
+	c, err := o.client(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := c.CreateSecret(ctx, sdk.Me, o.req)
+	if err != nil {
+		return fmt.Errorf("create secret %q: %w", o.req.Name, err)
+	}
+	fmt.Fprintf(o.out, "Created secret %q%s.\n", s.Name, describeTargets(s))
+	return nil
 }
 
 func describeTargets(s sdk.Secret) string {
@@ -174,7 +187,17 @@ func describeTargets(s sdk.Secret) string {
 	return " (injected as " + strings.Join(parts, " and ") + " at the next workspace start)"
 }
 
-func newSecretUpdateCommand(g *globalOptions) *cobra.Command {
+// secretUpdateOptions are what `coder secret update` was given: the
+// secret's name and the fields to change (nil: left as they are).
+type secretUpdateOptions struct {
+	streams
+	client func(context.Context) (*sdk.Client, error)
+	name   string
+	req    sdk.UpdateSecretRequest
+}
+
+func newCmdSecretUpdate(g *globalOptions, runF func(context.Context, *secretUpdateOptions) error) *cobra.Command {
+	o := &secretUpdateOptions{client: g.client}
 	f := &secretFlags{}
 	cmd := &cobra.Command{
 		Use:               "update NAME",
@@ -189,49 +212,64 @@ at their next start.`,
   coder secret update api-key --file ""`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.streams = streamsOf(cmd)
+			o.name = args[0]
 			fl := cmd.Flags()
-			var req sdk.UpdateSecretRequest
-			value, given, err := valueFromInput(cmd, fl.Changed("value"), f.value)
+			value, given, err := valueFromInput(o.streams, fl.Changed("value"), f.value)
 			if err != nil {
 				return err
 			}
 			if given {
-				req.Value = &value
+				o.req.Value = &value
 			}
 			if fl.Changed("description") {
-				req.Description = &f.description
+				o.req.Description = &f.description
 			}
 			if fl.Changed("env") {
-				req.EnvName = &f.env
+				o.req.EnvName = &f.env
 			}
 			if fl.Changed("file") {
-				p := homeRelative(cmd, f.file)
-				req.FilePath = &p
+				p := homeRelative(o.errOut, f.file)
+				o.req.FilePath = &p
 			}
-			if req.Empty() {
+			if o.req.Empty() {
 				return errors.New("nothing to update: give at least one of --value, --description, --env or --file (or pipe a new value on stdin)")
 			}
-			if v := req.Validate(); len(v) > 0 {
+			if v := o.req.Validate(); len(v) > 0 {
 				return invalid("invalid update", v)
 			}
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			s, err := c.UpdateSecret(cmd.Context(), sdk.Me, args[0], req)
-			if err != nil {
-				return didYouMean(fmt.Errorf("update secret %q: %w", args[0], err), args[0], secretNames(cmd.Context(), c))
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Updated secret %q%s.\n", s.Name, describeTargets(s))
-			return nil
+			return runF(cmd.Context(), o)
 		},
 	}
 	f.register(cmd, "update")
 	return cmd
 }
 
-func newSecretListCommand(g *globalOptions) *cobra.Command {
-	var output string
+func runSecretUpdate(ctx context.Context, o *secretUpdateOptions) error {
+	c, err := o.client(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := c.UpdateSecret(ctx, sdk.Me, o.name, o.req)
+	if err != nil {
+		return didYouMean(fmt.Errorf("update secret %q: %w", o.name, err), o.name, secretNames(ctx, c))
+	}
+	fmt.Fprintf(o.out, "Updated secret %q%s.\n", s.Name, describeTargets(s))
+	return nil
+}
+
+// secretListOptions are what `coder secret list` was given.
+type secretListOptions struct {
+	streams
+	client func(context.Context) (*sdk.Client, error)
+	// one shows only the secret name; otherwise all are listed.
+	one    bool
+	name   string
+	output string
+}
+
+func newCmdSecretList(g *globalOptions, runF func(context.Context, *secretListOptions) error) *cobra.Command {
+	o := &secretListOptions{client: g.client}
 	cmd := &cobra.Command{
 		Use:               "list [NAME]",
 		Aliases:           []string{"ls"},
@@ -239,49 +277,54 @@ func newSecretListCommand(g *globalOptions) *cobra.Command {
 		Short:             "List your secrets, or show one (metadata only, never values)",
 		Args:              cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return fmt.Errorf("unknown output format %q: use table or json", output)
-			}
-			c, err := g.client(cmd.Context())
-			if err != nil {
+			o.streams = streamsOf(cmd)
+			if err := checkOutput(o.output, "table", "json"); err != nil {
 				return err
 			}
-			var list []sdk.Secret
 			if len(args) == 1 {
-				s, err := c.Secret(cmd.Context(), sdk.Me, args[0])
-				if err != nil {
-					return didYouMean(fmt.Errorf("show secret %q: %w", args[0], err), args[0], secretNames(cmd.Context(), c))
-				}
-				list = []sdk.Secret{s}
-			} else {
-				list, err = c.Secrets(cmd.Context(), sdk.Me)
-				if err != nil {
-					return fmt.Errorf("list secrets: %w", err)
-				}
+				o.one, o.name = true, args[0]
 			}
-			out := cmd.OutOrStdout()
-			if output == "json" {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if list == nil {
-					list = []sdk.Secret{}
-				}
-				return enc.Encode(list)
-			}
-			if len(list) == 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "No secrets found.")
-				return nil
-			}
-			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tDESCRIPTION\tENV\tFILE\tUPDATED")
-			for _, s := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, oneLine(s.Description), s.EnvName, s.FilePath, s.UpdatedAt.Local().Format(time.DateTime))
-			}
-			return tw.Flush()
+			return runF(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "Output format: table or json")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "Output format: table or json")
 	return cmd
+}
+
+func runSecretList(ctx context.Context, o *secretListOptions) error {
+	c, err := o.client(ctx)
+	if err != nil {
+		return err
+	}
+	var list []sdk.Secret
+	if o.one {
+		s, err := c.Secret(ctx, sdk.Me, o.name)
+		if err != nil {
+			return didYouMean(fmt.Errorf("show secret %q: %w", o.name, err), o.name, secretNames(ctx, c))
+		}
+		list = []sdk.Secret{s}
+	} else {
+		list, err = c.Secrets(ctx, sdk.Me)
+		if err != nil {
+			return fmt.Errorf("list secrets: %w", err)
+		}
+	}
+	if o.output == "json" {
+		if list == nil {
+			list = []sdk.Secret{}
+		}
+		return writeJSON(o.out, list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(o.errOut, "No secrets found.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tDESCRIPTION\tENV\tFILE\tUPDATED")
+	for _, s := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, oneLine(s.Description), s.EnvName, s.FilePath, s.UpdatedAt.Local().Format(time.DateTime))
+	}
+	return tw.Flush()
 }
 
 // oneLine keeps a table row on one line.
@@ -298,8 +341,17 @@ func oneLine(s string) string {
 	return s
 }
 
-func newSecretDeleteCommand(g *globalOptions) *cobra.Command {
-	var yes bool
+// secretDeleteOptions are what `coder secret delete` was given.
+type secretDeleteOptions struct {
+	streams
+	client func(context.Context) (*sdk.Client, error)
+	name   string
+	// yes deletes without asking.
+	yes bool
+}
+
+func newCmdSecretDelete(g *globalOptions, runF func(context.Context, *secretDeleteOptions) error) *cobra.Command {
+	o := &secretDeleteOptions{client: g.client}
 	cmd := &cobra.Command{
 		Use:               "delete NAME",
 		Aliases:           []string{"rm", "remove"},
@@ -307,35 +359,41 @@ func newSecretDeleteCommand(g *globalOptions) *cobra.Command {
 		Short:             "Delete a secret (files already written to workspaces stay on disk)",
 		Args:              cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			name := args[0]
-			if !yes {
-				// Check it exists before asking.
-				if _, err := c.Secret(cmd.Context(), sdk.Me, name); err != nil {
-					return didYouMean(fmt.Errorf("delete secret %q: %w", name, err), name, secretNames(cmd.Context(), c))
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "Delete secret %q? Workspaces stop getting it at their next start. [y/N] ", name)
-				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if err != nil && !errors.Is(err, io.EOF) {
-					return fmt.Errorf("read the answer: %w", err)
-				}
-				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-					fmt.Fprintln(cmd.ErrOrStderr())
-					return errors.New("not deleted: the deletion was not confirmed (pass -y to delete without asking)")
-				}
-			}
-			if err := c.DeleteSecret(cmd.Context(), sdk.Me, name); err != nil {
-				return didYouMean(fmt.Errorf("delete secret %q: %w", name, err), name, secretNames(cmd.Context(), c))
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Deleted secret %q.\n", name)
-			return nil
+			o.streams = streamsOf(cmd)
+			o.name = args[0]
+			return runF(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "Delete without asking")
+	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Delete without asking")
 	return cmd
+}
+
+func runSecretDelete(ctx context.Context, o *secretDeleteOptions) error {
+	c, err := o.client(ctx)
+	if err != nil {
+		return err
+	}
+	name := o.name
+	if !o.yes {
+		// Check it exists before asking.
+		if _, err := c.Secret(ctx, sdk.Me, name); err != nil {
+			return didYouMean(fmt.Errorf("delete secret %q: %w", name, err), name, secretNames(ctx, c))
+		}
+		fmt.Fprintf(o.errOut, "Delete secret %q? Workspaces stop getting it at their next start. [y/N] ", name)
+		line, err := bufio.NewReader(o.in).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read the answer: %w", err)
+		}
+		if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
+			fmt.Fprintln(o.errOut)
+			return errors.New("not deleted: the deletion was not confirmed (pass -y to delete without asking)")
+		}
+	}
+	if err := c.DeleteSecret(ctx, sdk.Me, name); err != nil {
+		return didYouMean(fmt.Errorf("delete secret %q: %w", name, err), name, secretNames(ctx, c))
+	}
+	fmt.Fprintf(o.out, "Deleted secret %q.\n", name)
+	return nil
 }
 
 func secretNames(ctx context.Context, c *sdk.Client) func() ([]string, error) {

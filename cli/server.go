@@ -27,7 +27,10 @@ import (
 	"github.com/usersecrets/coder/server/store/sqlitestore"
 )
 
+// serverOptions are what `coder server` was given, from its flags and
+// their environment variables.
 type serverOptions struct {
+	streams
 	httpAddress       string
 	accessURL         string
 	dataDir           string
@@ -39,6 +42,9 @@ type serverOptions struct {
 	verbose           bool
 	logJSON           bool
 	limits            sdk.Limits
+	// envErr is the first environment variable that did not parse; the
+	// command refuses to start with it rather than use a default.
+	envErr error
 }
 
 // envDefault returns the environment variable's value, or def.
@@ -49,19 +55,15 @@ func envDefault(name, def string) string {
 	return def
 }
 
-// envErr is the first environment variable that did not parse; the
-// server command refuses to start with it rather than use a default.
-var envErr error
-
 // envInt returns the environment variable as an int, or def.
-func envInt(name string, def int) int {
+func (o *serverOptions) envInt(name string, def int) int {
 	v, ok := os.LookupEnv(name)
 	if !ok || v == "" {
 		return def
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil && envErr == nil {
-		envErr = fmt.Errorf("$%s=%q is not a whole number", name, v)
+	if err != nil && o.envErr == nil {
+		o.envErr = fmt.Errorf("$%s=%q is not a whole number", name, v)
 	}
 	if err != nil {
 		return def
@@ -71,15 +73,15 @@ func envInt(name string, def int) int {
 
 // envBool returns the environment variable as a bool (true/false, 1/0), or
 // def.
-func envBool(name string, def bool) bool {
+func (o *serverOptions) envBool(name string, def bool) bool {
 	v, ok := os.LookupEnv(name)
 	if !ok || v == "" {
 		return def
 	}
 	b, err := strconv.ParseBool(strings.TrimSpace(v))
 	if err != nil {
-		if envErr == nil {
-			envErr = fmt.Errorf("$%s=%q is not true or false", name, v)
+		if o.envErr == nil {
+			o.envErr = fmt.Errorf("$%s=%q is not true or false", name, v)
 		}
 		return def
 	}
@@ -96,9 +98,8 @@ func defaultDataDir() string {
 	return ".coderv2"
 }
 
-func newServerCommand() *cobra.Command {
+func newCmdServer(runF func(context.Context, *serverOptions) error) *cobra.Command {
 	o := &serverOptions{limits: sdk.DefaultLimits}
-	envErr = nil // read again for this command tree
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the server: the REST API, the secret store and the provisioner",
@@ -112,7 +113,10 @@ $CODER_ENCRYPTION_KEYS): base64 AES-256 keys separated by commas, the first
 one sealing new values. Add a new key in front to rotate: at start the server
 re-encrypts every value sealed by an older key.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.streams = streamsOf(cmd)
+			return runF(cmd.Context(), o)
+		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.httpAddress, "http-address", envDefault("CODER_HTTP_ADDRESS", "127.0.0.1:3000"), "Address the HTTP API listens on ($CODER_HTTP_ADDRESS)")
@@ -122,41 +126,40 @@ re-encrypts every value sealed by an older key.`,
 	f.StringVar(&o.terraformPath, "terraform-path", envDefault("CODER_TERRAFORM_PATH", ""), "Terraform (or OpenTofu) binary; default: terraform on PATH ($CODER_TERRAFORM_PATH)")
 	f.StringVar(&o.encryptionKeys, "encryption-keys", "", "Base64 AES-256 keys, comma separated, primary first ($CODER_ENCRYPTION_KEYS or Coder's $CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS)")
 	f.StringVar(&o.encryptionKeyFile, "encryption-key-file", envDefault("CODER_ENCRYPTION_KEY_FILE", ""), "File of encryption keys, one per line, primary first (default <data-dir>/secrets.key when no keys are given) ($CODER_ENCRYPTION_KEY_FILE)")
-	f.IntVar(&o.limits.MaxSecrets, "max-secrets-per-user", envInt("CODER_MAX_SECRETS_PER_USER", o.limits.MaxSecrets), "How many secrets one user may hold ($CODER_MAX_SECRETS_PER_USER)")
-	f.IntVar(&o.limits.MaxTotalValueBytes, "max-secret-bytes-per-user", envInt("CODER_MAX_SECRET_BYTES_PER_USER", o.limits.MaxTotalValueBytes), "Total size of one user's secret values, in bytes ($CODER_MAX_SECRET_BYTES_PER_USER)")
-	f.IntVar(&o.limits.MaxEnvValueBytes, "max-env-secret-bytes-per-user", envInt("CODER_MAX_ENV_SECRET_BYTES_PER_USER", o.limits.MaxEnvValueBytes), "Total size of one user's secret values that have an environment variable target, in bytes ($CODER_MAX_ENV_SECRET_BYTES_PER_USER)")
+	f.IntVar(&o.limits.MaxSecrets, "max-secrets-per-user", o.envInt("CODER_MAX_SECRETS_PER_USER", o.limits.MaxSecrets), "How many secrets one user may hold ($CODER_MAX_SECRETS_PER_USER)")
+	f.IntVar(&o.limits.MaxTotalValueBytes, "max-secret-bytes-per-user", o.envInt("CODER_MAX_SECRET_BYTES_PER_USER", o.limits.MaxTotalValueBytes), "Total size of one user's secret values, in bytes ($CODER_MAX_SECRET_BYTES_PER_USER)")
+	f.IntVar(&o.limits.MaxEnvValueBytes, "max-env-secret-bytes-per-user", o.envInt("CODER_MAX_ENV_SECRET_BYTES_PER_USER", o.limits.MaxEnvValueBytes), "Total size of one user's secret values that have an environment variable target, in bytes ($CODER_MAX_ENV_SECRET_BYTES_PER_USER)")
 	f.StringVar(&o.relayURL, "relay-url", envDefault("CODER_RELAY_URL", ""), "URL other server processes on the same PostgreSQL reach this one at, to relay sessions to agents connected here (default http://<http-address>; only with --postgres-url) ($CODER_RELAY_URL)")
-	f.BoolVarP(&o.verbose, "verbose", "v", envBool("CODER_VERBOSE", false), "Log every request (debug level) ($CODER_VERBOSE)")
-	f.BoolVar(&o.logJSON, "log-json", envBool("CODER_LOG_JSON", false), "Write logs as JSON ($CODER_LOG_JSON)")
-	cmd.PreRunE = func(*cobra.Command, []string) error { return envErr }
+	f.BoolVarP(&o.verbose, "verbose", "v", o.envBool("CODER_VERBOSE", false), "Log every request (debug level) ($CODER_VERBOSE)")
+	f.BoolVar(&o.logJSON, "log-json", o.envBool("CODER_LOG_JSON", false), "Write logs as JSON ($CODER_LOG_JSON)")
+	cmd.PreRunE = func(*cobra.Command, []string) error { return o.envErr }
 	return cmd
 }
 
-func (o *serverOptions) logger(cmd *cobra.Command) *slog.Logger {
+func (o *serverOptions) logger() *slog.Logger {
 	level := slog.LevelInfo
 	if o.verbose {
 		level = slog.LevelDebug
 	}
 	hopts := &slog.HandlerOptions{Level: level}
 	if o.logJSON {
-		return slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), hopts))
+		return slog.New(slog.NewJSONHandler(o.errOut, hopts))
 	}
-	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), hopts))
+	return slog.New(slog.NewTextHandler(o.errOut, hopts))
 }
 
-func (o *serverOptions) run(cmd *cobra.Command) error {
-	err := o.serve(cmd)
-	if err != nil && cmd.Context().Err() != nil {
+func runServer(ctx context.Context, o *serverOptions) error {
+	err := o.serve(ctx)
+	if err != nil && ctx.Err() != nil {
 		// Ctrl-C while starting: what failed is only the interruption.
-		fmt.Fprintln(cmd.ErrOrStderr(), "Stopped while starting.")
+		fmt.Fprintln(o.errOut, "Stopped while starting.")
 		return nil
 	}
 	return err
 }
 
-func (o *serverOptions) serve(cmd *cobra.Command) error {
-	ctx := cmd.Context()
-	logger := o.logger(cmd)
+func (o *serverOptions) serve(ctx context.Context) error {
+	logger := o.logger()
 	if o.postgresURL == "" {
 		o.postgresURL = os.Getenv("CODER_PG_CONNECTION_URL")
 	}
@@ -300,7 +303,7 @@ func (o *serverOptions) serve(cmd *cobra.Command) error {
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(server.Listener(ln)) }()
 	logger.Info("server started", "listen", ln.Addr().String(), "access_url", access.String(), "version", Version)
-	fmt.Fprintf(cmd.OutOrStdout(), "Started HTTP listener at http://%s\n"+
+	fmt.Fprintf(o.out, "Started HTTP listener at http://%s\n"+
 		"Access URL:      %s\n"+
 		"Database:        %s\n"+
 		"Encryption keys: %s\n"+

@@ -19,18 +19,29 @@ import (
 	"github.com/usersecrets/coder/sdk"
 )
 
-func init() {
-	extraCommands = append(extraCommands, newSSHCommand, newConfigSSHCommand)
-}
-
 // exitError carries a remote command's exit status out of Main.
 type exitError struct{ code int }
 
 func (e *exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
-func newSSHCommand(g *globalOptions) *cobra.Command {
-	var stdio, forcePTY bool
-	var wait time.Duration
+// sshOptions are what `coder ssh` was given.
+type sshOptions struct {
+	streams
+	client func(context.Context) (*sdk.Client, error)
+	// workspace is the workspace's name, without the coder. of an SSH host.
+	workspace string
+	// command is the command line to run; "" opens a shell.
+	command string
+	// stdio carries the raw SSH stream on the streams (for ProxyCommand).
+	stdio bool
+	// tty asks for a terminal even to run a command.
+	tty bool
+	// wait is how long to wait for the agent (0: not at all).
+	wait time.Duration
+}
+
+func newCmdSSH(g *globalOptions, runF func(context.Context, *sshOptions) error) *cobra.Command {
+	o := &sshOptions{client: g.client}
 	cmd := &cobra.Command{
 		Use:   "ssh WORKSPACE [-- COMMAND ARGS...]",
 		Short: "Open a shell in a workspace, or run a command there",
@@ -45,40 +56,46 @@ carries the raw SSH stream on stdin and stdout, for OpenSSH:
 (coder config-ssh writes such entries to ~/.ssh/config.)`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := strings.TrimPrefix(args[0], "coder.")
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if err := waitForAgent(cmd, c, name, wait); err != nil {
-				return err
-			}
-			conn, err := c.DialWorkspace(cmd.Context(), sdk.Me, name)
-			if err != nil {
-				return err
-			}
-			defer conn.Close()
-			if stdio {
-				return proxyStdio(cmd, conn)
-			}
-			return runSSH(cmd, conn, name, strings.Join(args[1:], " "), forcePTY)
+			o.streams = streamsOf(cmd)
+			o.workspace = strings.TrimPrefix(args[0], "coder.")
+			o.command = strings.Join(args[1:], " ")
+			return runF(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().BoolVar(&stdio, "stdio", false, "Carry the SSH stream on stdin/stdout (for OpenSSH's ProxyCommand)")
-	cmd.Flags().BoolVarP(&forcePTY, "tty", "t", false, "Allocate a terminal even when running a command")
-	cmd.Flags().DurationVar(&wait, "wait", 5*time.Minute, "How long to wait for the workspace's agent to connect and finish its startup scripts (0: do not wait)")
+	cmd.Flags().BoolVar(&o.stdio, "stdio", false, "Carry the SSH stream on stdin/stdout (for OpenSSH's ProxyCommand)")
+	cmd.Flags().BoolVarP(&o.tty, "tty", "t", false, "Allocate a terminal even when running a command")
+	cmd.Flags().DurationVar(&o.wait, "wait", 5*time.Minute, "How long to wait for the workspace's agent to connect and finish its startup scripts (0: do not wait)")
 	return cmd
+}
+
+func runSSH(ctx context.Context, o *sshOptions) error {
+	c, err := o.client(ctx)
+	if err != nil {
+		return err
+	}
+	if err := waitForAgent(ctx, o.errOut, c, o.workspace, o.wait); err != nil {
+		return err
+	}
+	conn, err := c.DialWorkspace(ctx, sdk.Me, o.workspace)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if o.stdio {
+		return proxyStdio(o.streams, conn)
+	}
+	return sshSession(o.streams, conn, o.workspace, o.command, o.tty)
 }
 
 // waitForAgent waits until the workspace's agent is connected and its
 // startup scripts have run, so that a session opened right after `coder
 // create` or `coder start` sees the started workspace. It says on stderr
 // that it waits.
-func waitForAgent(cmd *cobra.Command, c *sdk.Client, name string, limit time.Duration) error {
+func waitForAgent(parent context.Context, errOut io.Writer, c *sdk.Client, name string, limit time.Duration) error {
 	if limit <= 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), limit)
+	ctx, cancel := context.WithTimeout(parent, limit)
 	defer cancel()
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -102,19 +119,19 @@ func waitForAgent(cmd *cobra.Command, c *sdk.Client, name string, limit time.Dur
 			// does not hold a live connection back).
 			if a.Connected && a.LifecycleState != sdk.LifecycleCreated && a.LifecycleState != sdk.LifecycleStarting {
 				if a.LifecycleState == sdk.LifecycleStartError {
-					fmt.Fprintln(cmd.ErrOrStderr(), "Warning: a startup script of the workspace failed; the workspace may be incomplete.")
+					fmt.Fprintln(errOut, "Warning: a startup script of the workspace failed; the workspace may be incomplete.")
 				}
 				return nil
 			}
 		}
 		if !said {
-			fmt.Fprintln(cmd.ErrOrStderr(), "Waiting for the workspace's agent to connect and run its startup scripts...")
+			fmt.Fprintln(errOut, "Waiting for the workspace's agent to connect and run its startup scripts...")
 			said = true
 		}
 		select {
 		case <-ctx.Done():
-			if cmd.Context().Err() != nil {
-				return cmd.Context().Err()
+			if parent.Err() != nil {
+				return parent.Err()
 			}
 			return fmt.Errorf("the agent of workspace %q did not become ready within %v (its log is in the workspace)", name, limit)
 		case <-tick.C:
@@ -122,21 +139,22 @@ func waitForAgent(cmd *cobra.Command, c *sdk.Client, name string, limit time.Dur
 	}
 }
 
-func proxyStdio(cmd *cobra.Command, conn net.Conn) error {
+func proxyStdio(s streams, conn net.Conn) error {
 	done := make(chan error, 2)
 	go func() {
-		_, err := io.Copy(conn, cmd.InOrStdin())
+		_, err := io.Copy(conn, s.in)
 		done <- err
 	}()
 	go func() {
-		_, err := io.Copy(cmd.OutOrStdout(), conn)
+		_, err := io.Copy(s.out, conn)
 		done <- err
 	}()
 	<-done
 	return nil
 }
 
-func runSSH(cmd *cobra.Command, conn net.Conn, name, command string, forcePTY bool) error {
+// sshSession runs a shell or a command over an SSH connection on conn.
+func sshSession(s streams, conn net.Conn, name, command string, forcePTY bool) error {
 	sc, chans, reqs, err := gossh.NewClientConn(conn, "coder."+name, &gossh.ClientConfig{
 		User: "coder",
 		// The server authenticated this stream as the workspace's owner;
@@ -153,15 +171,15 @@ func runSSH(cmd *cobra.Command, conn net.Conn, name, command string, forcePTY bo
 		return fmt.Errorf("open an SSH session: %w", err)
 	}
 	defer sess.Close()
-	sess.Stdin = cmd.InOrStdin()
-	sess.Stdout = cmd.OutOrStdout()
-	sess.Stderr = cmd.ErrOrStderr()
+	sess.Stdin = s.in
+	sess.Stdout = s.out
+	sess.Stderr = s.errOut
 
-	in, isFile := cmd.InOrStdin().(*os.File)
+	in, isFile := s.in.(*os.File)
 	interactive := isFile && term.IsTerminal(int(in.Fd()))
 	if (interactive && command == "") || forcePTY {
 		w, h := 80, 24
-		if out, ok := cmd.OutOrStdout().(*os.File); ok {
+		if out, ok := s.out.(*os.File); ok {
 			if cw, ch, err := term.GetSize(int(out.Fd())); err == nil {
 				w, h = cw, ch
 			}
@@ -215,46 +233,60 @@ func runSSH(cmd *cobra.Command, conn net.Conn, name, command string, forcePTY bo
 	}
 }
 
-func newConfigSSHCommand(g *globalOptions) *cobra.Command {
-	var sshConfig string
+// configSSHOptions are what `coder config-ssh` was given.
+type configSSHOptions struct {
+	streams
+	config *globalOptions
+	// sshConfigFile is the file to update; "" is ~/.ssh/config.
+	sshConfigFile string
+}
+
+func newCmdConfigSSH(g *globalOptions, runF func(context.Context, *configSSHOptions) error) *cobra.Command {
+	o := &configSSHOptions{config: g}
 	cmd := &cobra.Command{
 		Use:   "config-ssh",
 		Short: "Add your workspaces to ~/.ssh/config, so `ssh coder.WORKSPACE` works",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			list, err := c.Workspaces(cmd.Context(), sdk.Me)
-			if err != nil {
-				return fmt.Errorf("list workspaces: %w", err)
-			}
-			exe, err := os.Executable()
-			if err != nil {
-				return err
-			}
-			dir, err := g.dir()
-			if err != nil {
-				return err
-			}
-			if sshConfig == "" {
-				home, err := os.UserHomeDir()
-				if err != nil {
-					return err
-				}
-				sshConfig = filepath.Join(home, ".ssh", "config")
-			}
-			block := sshConfigBlock(exe, dir, list)
-			if err := writeSSHConfig(sshConfig, block); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Wrote %d workspace(s) to %s. Connect with: ssh coder.<workspace>\n", len(list), sshConfig)
-			return nil
+			o.streams = streamsOf(cmd)
+			return runF(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&sshConfig, "ssh-config-file", "", "SSH config file to update (default ~/.ssh/config)")
+	cmd.Flags().StringVar(&o.sshConfigFile, "ssh-config-file", "", "SSH config file to update (default ~/.ssh/config)")
 	return cmd
+}
+
+func runConfigSSH(ctx context.Context, o *configSSHOptions) error {
+	c, err := o.config.client(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := c.Workspaces(ctx, sdk.Me)
+	if err != nil {
+		return fmt.Errorf("list workspaces: %w", err)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir, err := o.config.dir()
+	if err != nil {
+		return err
+	}
+	sshConfig := o.sshConfigFile
+	if sshConfig == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return err
+		}
+		sshConfig = filepath.Join(home, ".ssh", "config")
+	}
+	block := sshConfigBlock(exe, dir, list)
+	if err := writeSSHConfig(sshConfig, block); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.out, "Wrote %d workspace(s) to %s. Connect with: ssh coder.<workspace>\n", len(list), sshConfig)
+	return nil
 }
 
 const (

@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -15,101 +15,130 @@ import (
 	"github.com/usersecrets/coder/sdk/templatearchive"
 )
 
-func init() {
-	extraCommands = append(extraCommands, newTemplatesCommand)
+// newCmdTemplates is the parent of the template commands (root.go adds
+// them).
+func newCmdTemplates() *cobra.Command {
+	return &cobra.Command{Use: "templates", Aliases: []string{"template"}, Short: "Manage templates (folders of Terraform files)"}
 }
 
-func newTemplatesCommand(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "templates", Aliases: []string{"template"}, Short: "Manage templates (folders of Terraform files)"}
-	var dir string
-	var yes bool
-	push := &cobra.Command{
+// templatesPushOptions are what `coder templates push` was given.
+type templatesPushOptions struct {
+	streams
+	client func(context.Context) (*sdk.Client, error)
+	name   string
+	dir    string
+	// yes replaces the active version without asking, also on a terminal.
+	yes bool
+}
+
+func newCmdTemplatesPush(g *globalOptions, runF func(context.Context, *templatesPushOptions) error) *cobra.Command {
+	o := &templatesPushOptions{client: g.client}
+	cmd := &cobra.Command{
 		Use:   "push NAME",
 		Short: "Upload a template folder as the template's new active version",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			if err := sdk.ValidateTemplateName(name); err != nil {
+			o.streams = streamsOf(cmd)
+			o.name = args[0]
+			if err := sdk.ValidateTemplateName(o.name); err != nil {
 				return err
 			}
-			abs, err := filepath.Abs(dir)
-			if err != nil {
-				return err
-			}
-			archive, err := templatearchive.Pack(abs)
-			if err != nil {
-				return err
-			}
-			if len(archive) > sdk.MaxTemplateArchiveBytes {
-				return fmt.Errorf("the template folder packs to %d bytes; the server accepts at most %d", len(archive), sdk.MaxTemplateArchiveBytes)
-			}
-			if _, _, err := templatearchive.Read(archive); err != nil {
-				return err
-			}
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			// On a terminal, replacing the active version of an
-			// existing template asks first; -y (and scripts) do not.
-			if !yes && isTerminal(cmd) {
-				if cur, err := c.Template(cmd.Context(), name); err == nil &&
-					!confirm(cmd, fmt.Sprintf("Template %q is at version %d: push %s as version %d and make it active?", name, cur.ActiveVersion, abs, cur.ActiveVersion+1)) {
-					return errors.New("not pushed: the push was not confirmed")
-				}
-			}
-			t, err := c.PushTemplate(cmd.Context(), name, archive)
-			if err != nil {
-				return fmt.Errorf("push template %q: %w", name, err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Template %q is now at version %d (%s).\n", t.Name, t.ActiveVersion, abs)
-			for _, r := range t.SecretRequirements {
-				fmt.Fprintf(cmd.OutOrStdout(), "  requires a secret with %s: %s\n", r.Target(), r.HelpMessage)
-			}
-			return nil
+			return runF(cmd.Context(), o)
 		},
 	}
-	push.Flags().StringVarP(&dir, "directory", "d", ".", "Template folder")
-	push.Flags().BoolVarP(&yes, "yes", "y", false, "Do not ask before replacing the active version (only asked on a terminal)")
-	var output string
-	list := &cobra.Command{
+	cmd.Flags().StringVarP(&o.dir, "directory", "d", ".", "Template folder")
+	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Do not ask before replacing the active version (only asked on a terminal)")
+	return cmd
+}
+
+func runTemplatesPush(ctx context.Context, o *templatesPushOptions) error {
+	name := o.name
+	abs, err := filepath.Abs(o.dir)
+	if err != nil {
+		return err
+	}
+	archive, err := templatearchive.Pack(abs)
+	if err != nil {
+		return err
+	}
+	if len(archive) > sdk.MaxTemplateArchiveBytes {
+		return fmt.Errorf("the template folder packs to %d bytes; the server accepts at most %d", len(archive), sdk.MaxTemplateArchiveBytes)
+	}
+	if _, _, err := templatearchive.Read(archive); err != nil {
+		return err
+	}
+	c, err := o.client(ctx)
+	if err != nil {
+		return err
+	}
+	// On a terminal, replacing the active version of an existing template
+	// asks first; -y (and scripts) do not.
+	if !o.yes && o.isTerminal() {
+		if cur, err := c.Template(ctx, name); err == nil &&
+			!o.confirm(fmt.Sprintf("Template %q is at version %d: push %s as version %d and make it active?", name, cur.ActiveVersion, abs, cur.ActiveVersion+1)) {
+			return errors.New("not pushed: the push was not confirmed")
+		}
+	}
+	t, err := c.PushTemplate(ctx, name, archive)
+	if err != nil {
+		return fmt.Errorf("push template %q: %w", name, err)
+	}
+	fmt.Fprintf(o.out, "Template %q is now at version %d (%s).\n", t.Name, t.ActiveVersion, abs)
+	for _, r := range t.SecretRequirements {
+		fmt.Fprintf(o.out, "  requires a secret with %s: %s\n", r.Target(), r.HelpMessage)
+	}
+	return nil
+}
+
+// templatesListOptions are what `coder templates list` was given.
+type templatesListOptions struct {
+	streams
+	client func(context.Context) (*sdk.Client, error)
+	output string
+}
+
+func newCmdTemplatesList(g *globalOptions, runF func(context.Context, *templatesListOptions) error) *cobra.Command {
+	o := &templatesListOptions{client: g.client}
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List templates",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return fmt.Errorf("unknown output format %q: use table or json", output)
-			}
-			c, err := g.client(cmd.Context())
-			if err != nil {
+			o.streams = streamsOf(cmd)
+			if err := checkOutput(o.output, "table", "json"); err != nil {
 				return err
 			}
-			ts, err := c.Templates(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("list templates: %w", err)
-			}
-			if output == "json" {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(ts)
-			}
-			if len(ts) == 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "No templates yet. Push one with: coder templates push NAME -d DIR")
-				return nil
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tVERSION\tREQUIRED SECRETS\tUPDATED")
-			for _, t := range ts {
-				var reqs []string
-				for _, r := range t.SecretRequirements {
-					reqs = append(reqs, r.ID())
-				}
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", t.Name, t.ActiveVersion, strings.Join(reqs, ","), t.UpdatedAt.Local().Format(time.DateTime))
-			}
-			return tw.Flush()
+			return runF(cmd.Context(), o)
 		},
 	}
-	list.Flags().StringVarP(&output, "output", "o", "table", "Output format: table or json")
-	cmd.AddCommand(push, list)
+	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "Output format: table or json")
 	return cmd
+}
+
+func runTemplatesList(ctx context.Context, o *templatesListOptions) error {
+	c, err := o.client(ctx)
+	if err != nil {
+		return err
+	}
+	ts, err := c.Templates(ctx)
+	if err != nil {
+		return fmt.Errorf("list templates: %w", err)
+	}
+	if o.output == "json" {
+		return writeJSON(o.out, ts)
+	}
+	if len(ts) == 0 {
+		fmt.Fprintln(o.errOut, "No templates yet. Push one with: coder templates push NAME -d DIR")
+		return nil
+	}
+	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tVERSION\tREQUIRED SECRETS\tUPDATED")
+	for _, t := range ts {
+		var reqs []string
+		for _, r := range t.SecretRequirements {
+			reqs = append(reqs, r.ID())
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", t.Name, t.ActiveVersion, strings.Join(reqs, ","), t.UpdatedAt.Local().Format(time.DateTime))
+	}
+	return tw.Flush()
 }

@@ -2,33 +2,16 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/usersecrets/coder/sdk"
 )
-
-func init() {
-	extraCommands = append(extraCommands,
-		newCreateCommand,
-		newStartCommand,
-		newStopCommand,
-		newDeleteCommand,
-		newRestartCommand,
-		newListWorkspacesCommand,
-		newShowCommand,
-		newLogsCommand,
-	)
-}
 
 // buildFlags are the flags of every command that runs a build.
 type buildFlags struct {
@@ -47,17 +30,19 @@ func (f *buildFlags) options(workspace string) followOptions {
 	return followOptions{workspace: workspace, verbose: f.verbose, waitAgent: f.waitAgent}
 }
 
-// isTerminal reports whether the command's stdin is a terminal: the CLI
-// only asks questions there (-y skips them).
-func isTerminal(cmd *cobra.Command) bool {
-	f, ok := cmd.InOrStdin().(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+// createOptions are what `coder create` was given.
+type createOptions struct {
+	streams
+	client   func(context.Context) (*sdk.Client, error)
+	name     string
+	template string
+	// yes creates without asking, also on a terminal.
+	yes   bool
+	build buildFlags
 }
 
-func newCreateCommand(g *globalOptions) *cobra.Command {
-	var template string
-	var yes bool
-	var bf buildFlags
+func newCmdCreate(g *globalOptions, runF func(context.Context, *createOptions) error) *cobra.Command {
+	o := &createOptions{client: g.client}
 	cmd := &cobra.Command{
 		Use:   "create WORKSPACE --template NAME",
 		Short: "Create a workspace from a template and start it",
@@ -65,37 +50,42 @@ func newCreateCommand(g *globalOptions) *cobra.Command {
 stages with their timings; on a terminal it asks first (-y does not ask).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			if template == "" {
+			o.streams = streamsOf(cmd)
+			o.name = args[0]
+			if o.template == "" {
 				return errors.New("--template is required (list templates with `coder templates list`)")
 			}
-			if err := sdk.ValidateWorkspaceName(name); err != nil {
+			if err := sdk.ValidateWorkspaceName(o.name); err != nil {
 				return err
 			}
-			c, err := g.client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if !yes && isTerminal(cmd) && !confirm(cmd, fmt.Sprintf("Create workspace %q from template %q?", name, template)) {
-				return errors.New("not created: the creation was not confirmed")
-			}
-			ws, err := c.CreateWorkspace(cmd.Context(), sdk.Me, sdk.CreateWorkspaceRequest{Name: name, Template: template})
-			if err != nil {
-				return didYouMean(fmt.Errorf("create workspace %q: %w", name, err), template, templateNames(cmd.Context(), c))
-			}
-			if err := followBuild(cmd.Context(), c, ws.LatestBuild, cmd.OutOrStdout(), bf.options(ws.Name)); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q created from template %q and running. Open a shell with: coder ssh %s\n", ws.Name, ws.TemplateName, ws.Name)
-			return nil
+			return runF(cmd.Context(), o)
 		},
 		ValidArgsFunction: noCompletion,
 	}
-	cmd.Flags().StringVarP(&template, "template", "t", "", "Template to create the workspace from")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "Do not ask for confirmation")
-	bf.add(cmd, true)
+	cmd.Flags().StringVarP(&o.template, "template", "t", "", "Template to create the workspace from")
+	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Do not ask for confirmation")
+	o.build.add(cmd, true)
 	_ = cmd.RegisterFlagCompletionFunc("template", g.completeTemplates)
 	return cmd
+}
+
+func runCreate(ctx context.Context, o *createOptions) error {
+	c, err := o.client(ctx)
+	if err != nil {
+		return err
+	}
+	if !o.yes && o.isTerminal() && !o.confirm(fmt.Sprintf("Create workspace %q from template %q?", o.name, o.template)) {
+		return errors.New("not created: the creation was not confirmed")
+	}
+	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: o.name, Template: o.template})
+	if err != nil {
+		return didYouMean(fmt.Errorf("create workspace %q: %w", o.name, err), o.template, templateNames(ctx, c))
+	}
+	if err := followBuild(ctx, c, ws.LatestBuild, o.out, o.build.options(ws.Name)); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.out, "Workspace %q created from template %q and running. Open a shell with: coder ssh %s\n", ws.Name, ws.TemplateName, ws.Name)
+	return nil
 }
 
 // lookupWorkspace returns the caller's workspace, suggesting close names
@@ -108,9 +98,9 @@ func lookupWorkspace(ctx context.Context, c *sdk.Client, name string) (sdk.Works
 	return ws, nil
 }
 
-// workspace returns a logged-in client and the caller's workspace name.
-func (g *globalOptions) workspace(ctx context.Context, name string) (*sdk.Client, sdk.Workspace, error) {
-	c, err := g.client(ctx)
+// openWorkspace returns a logged-in client and the caller's workspace.
+func openWorkspace(ctx context.Context, client func(context.Context) (*sdk.Client, error), name string) (*sdk.Client, sdk.Workspace, error) {
+	c, err := client(ctx)
 	if err != nil {
 		return nil, sdk.Workspace{}, err
 	}
@@ -165,82 +155,101 @@ func isAt(ws sdk.Workspace, transition string) bool {
 	return ws.LatestBuild.Transition == transition && ws.LatestBuild.Status == sdk.BuildSucceeded
 }
 
-func newStartCommand(g *globalOptions) *cobra.Command {
-	var force bool
-	var bf buildFlags
+// transitionOptions are what `coder start` and `coder stop` were given.
+type transitionOptions struct {
+	streams
+	client    func(context.Context) (*sdk.Client, error)
+	workspace string
+	// force runs the build even when the workspace is there already.
+	force bool
+	build buildFlags
+}
+
+func newCmdStart(g *globalOptions, runF func(context.Context, *transitionOptions) error) *cobra.Command {
+	o := &transitionOptions{client: g.client}
 	cmd := &cobra.Command{
 		Use:   "start WORKSPACE",
 		Short: "Start a workspace (a running one is left alone; --force starts it again)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, ws, err := g.workspace(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if !ws.LatestBuild.Done() {
-				return inProgress(ws)
-			}
-			if isAt(ws, sdk.TransitionStart) && !force {
-				fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q is already running; nothing to do (--force starts it again).\n", ws.Name)
-				return nil
-			}
-			if err := runTransition(cmd.Context(), c, ws.Name, sdk.TransitionStart, cmd.OutOrStdout(), bf.options(ws.Name)); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q is running.\n", ws.Name)
-			return nil
+			o.streams = streamsOf(cmd)
+			o.workspace = args[0]
+			return runF(cmd.Context(), o)
 		},
 		ValidArgsFunction: g.completeWorkspaces,
 	}
-	cmd.Flags().BoolVar(&force, "force", false, "Start the workspace even when it is running")
-	bf.add(cmd, true)
+	cmd.Flags().BoolVar(&o.force, "force", false, "Start the workspace even when it is running")
+	o.build.add(cmd, true)
 	return cmd
 }
 
-func newStopCommand(g *globalOptions) *cobra.Command {
-	var force bool
-	var bf buildFlags
+func runStart(ctx context.Context, o *transitionOptions) error {
+	c, ws, err := openWorkspace(ctx, o.client, o.workspace)
+	if err != nil {
+		return err
+	}
+	if !ws.LatestBuild.Done() {
+		return inProgress(ws)
+	}
+	if isAt(ws, sdk.TransitionStart) && !o.force {
+		fmt.Fprintf(o.out, "Workspace %q is already running; nothing to do (--force starts it again).\n", ws.Name)
+		return nil
+	}
+	if err := runTransition(ctx, c, ws.Name, sdk.TransitionStart, o.out, o.build.options(ws.Name)); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.out, "Workspace %q is running.\n", ws.Name)
+	return nil
+}
+
+func newCmdStop(g *globalOptions, runF func(context.Context, *transitionOptions) error) *cobra.Command {
+	o := &transitionOptions{client: g.client}
 	cmd := &cobra.Command{
 		Use:   "stop WORKSPACE",
 		Short: "Stop a workspace (a stopped one is left alone; a build in progress is canceled)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, ws, err := g.workspace(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			switch {
-			case !ws.LatestBuild.Done() && ws.LatestBuild.Transition == sdk.TransitionStop:
-				// Stopping already: follow that build.
-				fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q is being stopped already; following that build.\n", ws.Name)
-				if err := followBuild(ctx, c, ws.LatestBuild, cmd.OutOrStdout(), bf.options(ws.Name)); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q is stopped.\n", ws.Name)
-				return nil
-			case !ws.LatestBuild.Done() && ws.LatestBuild.Transition == sdk.TransitionDelete:
-				return inProgress(ws)
-			case !ws.LatestBuild.Done():
-				if ws, err = cancelBuild(ctx, c, ws, cmd.OutOrStdout()); err != nil {
-					return err
-				}
-			}
-			if isAt(ws, sdk.TransitionStop) && !force {
-				fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q is already stopped; nothing to do (--force stops it again).\n", ws.Name)
-				return nil
-			}
-			if err := runTransition(ctx, c, ws.Name, sdk.TransitionStop, cmd.OutOrStdout(), bf.options(ws.Name)); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q is stopped.\n", ws.Name)
-			return nil
+			o.streams = streamsOf(cmd)
+			o.workspace = args[0]
+			return runF(cmd.Context(), o)
 		},
 		ValidArgsFunction: g.completeWorkspaces,
 	}
-	cmd.Flags().BoolVar(&force, "force", false, "Stop the workspace even when it is stopped")
-	bf.add(cmd, false)
+	cmd.Flags().BoolVar(&o.force, "force", false, "Stop the workspace even when it is stopped")
+	o.build.add(cmd, false)
 	return cmd
+}
+
+func runStop(ctx context.Context, o *transitionOptions) error {
+	c, ws, err := openWorkspace(ctx, o.client, o.workspace)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !ws.LatestBuild.Done() && ws.LatestBuild.Transition == sdk.TransitionStop:
+		// Stopping already: follow that build.
+		fmt.Fprintf(o.out, "Workspace %q is being stopped already; following that build.\n", ws.Name)
+		if err := followBuild(ctx, c, ws.LatestBuild, o.out, o.build.options(ws.Name)); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.out, "Workspace %q is stopped.\n", ws.Name)
+		return nil
+	case !ws.LatestBuild.Done() && ws.LatestBuild.Transition == sdk.TransitionDelete:
+		return inProgress(ws)
+	case !ws.LatestBuild.Done():
+		if ws, err = cancelBuild(ctx, c, ws, o.out); err != nil {
+			return err
+		}
+	}
+	if isAt(ws, sdk.TransitionStop) && !o.force {
+		fmt.Fprintf(o.out, "Workspace %q is already stopped; nothing to do (--force stops it again).\n", ws.Name)
+		return nil
+	}
+	if err := runTransition(ctx, c, ws.Name, sdk.TransitionStop, o.out, o.build.options(ws.Name)); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.out, "Workspace %q is stopped.\n", ws.Name)
+	return nil
 }
 
 // cancelBuild cancels the workspace's build in progress and waits for it
@@ -262,9 +271,20 @@ func cancelBuild(ctx context.Context, c *sdk.Client, ws sdk.Workspace, w io.Writ
 	return c.Workspace(ctx, sdk.Me, ws.Name)
 }
 
-func newDeleteCommand(g *globalOptions) *cobra.Command {
-	var yes, orphan bool
-	var bf buildFlags
+// deleteOptions are what `coder delete` was given.
+type deleteOptions struct {
+	streams
+	client    func(context.Context) (*sdk.Client, error)
+	workspace string
+	// yes deletes without asking.
+	yes bool
+	// orphan deletes the workspace without running its template.
+	orphan bool
+	build  buildFlags
+}
+
+func newCmdDelete(g *globalOptions, runF func(context.Context, *deleteOptions) error) *cobra.Command {
+	o := &deleteOptions{client: g.client}
 	cmd := &cobra.Command{
 		Use:   "delete WORKSPACE",
 		Short: "Delete a workspace (files written to it go with it)",
@@ -276,50 +296,64 @@ opened): whatever the template created (processes, folders, cloud
 resources) is left behind for you to remove.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, ws, err := g.workspace(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if !ws.LatestBuild.Done() {
-				return inProgress(ws)
-			}
-			question := fmt.Sprintf("Delete workspace %q and everything in it?", ws.Name)
-			if orphan {
-				question = fmt.Sprintf("Delete workspace %q without running its template, leaving what it created behind?", ws.Name)
-			}
-			if !yes && !confirm(cmd, question) {
-				return errors.New("not deleted: the deletion was not confirmed (pass -y to delete without asking)")
-			}
-			if orphan {
-				b, err := c.CreateBuildWith(ctx, sdk.Me, ws.Name, sdk.CreateBuildRequest{Transition: sdk.TransitionDelete, Orphan: true})
-				if err != nil {
-					return fmt.Errorf("delete workspace %q: %w", ws.Name, err)
-				}
-				if err := followBuild(ctx, c, b, cmd.OutOrStdout(), bf.options(ws.Name)); err != nil {
-					return err
-				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "Warning: the template did not run: what it created for %q (processes, folders, cloud resources) is still there; remove it yourself.\n", ws.Name)
-				fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q is deleted.\n", ws.Name)
-				return nil
-			}
-			if err := runTransition(ctx, c, ws.Name, sdk.TransitionDelete, cmd.OutOrStdout(), bf.options(ws.Name)); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q is deleted.\n", ws.Name)
-			return nil
+			o.streams = streamsOf(cmd)
+			o.workspace = args[0]
+			return runF(cmd.Context(), o)
 		},
 		ValidArgsFunction: g.completeWorkspaces,
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "Do not ask for confirmation")
-	cmd.Flags().BoolVar(&orphan, "orphan", false, "Delete the workspace without running its template (what it created is left behind)")
-	bf.add(cmd, false)
+	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Do not ask for confirmation")
+	cmd.Flags().BoolVar(&o.orphan, "orphan", false, "Delete the workspace without running its template (what it created is left behind)")
+	o.build.add(cmd, false)
 	return cmd
 }
 
-func newRestartCommand(g *globalOptions) *cobra.Command {
-	var yes bool
-	var bf buildFlags
+func runDelete(ctx context.Context, o *deleteOptions) error {
+	c, ws, err := openWorkspace(ctx, o.client, o.workspace)
+	if err != nil {
+		return err
+	}
+	if !ws.LatestBuild.Done() {
+		return inProgress(ws)
+	}
+	question := fmt.Sprintf("Delete workspace %q and everything in it?", ws.Name)
+	if o.orphan {
+		question = fmt.Sprintf("Delete workspace %q without running its template, leaving what it created behind?", ws.Name)
+	}
+	if !o.yes && !o.confirm(question) {
+		return errors.New("not deleted: the deletion was not confirmed (pass -y to delete without asking)")
+	}
+	if o.orphan {
+		b, err := c.CreateBuildWith(ctx, sdk.Me, ws.Name, sdk.CreateBuildRequest{Transition: sdk.TransitionDelete, Orphan: true})
+		if err != nil {
+			return fmt.Errorf("delete workspace %q: %w", ws.Name, err)
+		}
+		if err := followBuild(ctx, c, b, o.out, o.build.options(ws.Name)); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.errOut, "Warning: the template did not run: what it created for %q (processes, folders, cloud resources) is still there; remove it yourself.\n", ws.Name)
+		fmt.Fprintf(o.out, "Workspace %q is deleted.\n", ws.Name)
+		return nil
+	}
+	if err := runTransition(ctx, c, ws.Name, sdk.TransitionDelete, o.out, o.build.options(ws.Name)); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.out, "Workspace %q is deleted.\n", ws.Name)
+	return nil
+}
+
+// restartOptions are what `coder restart` was given.
+type restartOptions struct {
+	streams
+	client    func(context.Context) (*sdk.Client, error)
+	workspace string
+	// yes restarts without asking, also on a terminal.
+	yes   bool
+	build buildFlags
+}
+
+func newCmdRestart(g *globalOptions, runF func(context.Context, *restartOptions) error) *cobra.Command {
+	o := &restartOptions{client: g.client}
 	cmd := &cobra.Command{
 		Use:   "restart WORKSPACE",
 		Short: "Restart a workspace (a stop, then a start): it picks up changed secrets",
@@ -327,73 +361,88 @@ func newRestartCommand(g *globalOptions) *cobra.Command {
 workspace is only started). On a terminal it asks first (-y does not ask).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, ws, err := g.workspace(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if !ws.LatestBuild.Done() {
-				return inProgress(ws)
-			}
-			if !yes && isTerminal(cmd) && !confirm(cmd, fmt.Sprintf("Restart workspace %q? Running sessions end.", ws.Name)) {
-				return errors.New("not restarted: the restart was not confirmed")
-			}
-			if !isAt(ws, sdk.TransitionStop) {
-				if err := runTransition(ctx, c, ws.Name, sdk.TransitionStop, cmd.OutOrStdout(), bf.options(ws.Name)); err != nil {
-					return err
-				}
-			}
-			if err := runTransition(ctx, c, ws.Name, sdk.TransitionStart, cmd.OutOrStdout(), bf.options(ws.Name)); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Workspace %q restarted.\n", ws.Name)
-			return nil
+			o.streams = streamsOf(cmd)
+			o.workspace = args[0]
+			return runF(cmd.Context(), o)
 		},
 		ValidArgsFunction: g.completeWorkspaces,
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "Do not ask for confirmation")
-	bf.add(cmd, true)
+	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Do not ask for confirmation")
+	o.build.add(cmd, true)
 	return cmd
 }
 
-func newListWorkspacesCommand(g *globalOptions) *cobra.Command {
-	var output string
+func runRestart(ctx context.Context, o *restartOptions) error {
+	c, ws, err := openWorkspace(ctx, o.client, o.workspace)
+	if err != nil {
+		return err
+	}
+	if !ws.LatestBuild.Done() {
+		return inProgress(ws)
+	}
+	if !o.yes && o.isTerminal() && !o.confirm(fmt.Sprintf("Restart workspace %q? Running sessions end.", ws.Name)) {
+		return errors.New("not restarted: the restart was not confirmed")
+	}
+	if !isAt(ws, sdk.TransitionStop) {
+		if err := runTransition(ctx, c, ws.Name, sdk.TransitionStop, o.out, o.build.options(ws.Name)); err != nil {
+			return err
+		}
+	}
+	if err := runTransition(ctx, c, ws.Name, sdk.TransitionStart, o.out, o.build.options(ws.Name)); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.out, "Workspace %q restarted.\n", ws.Name)
+	return nil
+}
+
+// listOptions are what `coder list` was given.
+type listOptions struct {
+	streams
+	client func(context.Context) (*sdk.Client, error)
+	output string
+}
+
+func newCmdList(g *globalOptions, runF func(context.Context, *listOptions) error) *cobra.Command {
+	o := &listOptions{client: g.client}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List your workspaces",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return fmt.Errorf("unknown output format %q: use table or json", output)
-			}
-			c, err := g.client(cmd.Context())
-			if err != nil {
+			o.streams = streamsOf(cmd)
+			if err := checkOutput(o.output, "table", "json"); err != nil {
 				return err
 			}
-			list, err := c.Workspaces(cmd.Context(), sdk.Me)
-			if err != nil {
-				return fmt.Errorf("list workspaces: %w", err)
-			}
-			if output == "json" {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(list)
-			}
-			if len(list) == 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "No workspaces yet. Create one with: coder create WORKSPACE --template NAME")
-				return nil
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "WORKSPACE\tTEMPLATE\tSTATUS\tLAST BUILD\tUPDATED")
-			for _, w := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.Name, w.TemplateName, workspaceStatus(w.LatestBuild),
-					fmt.Sprintf("#%d %s", w.LatestBuild.BuildNumber, w.LatestBuild.Transition), w.UpdatedAt.Local().Format(time.DateTime))
-			}
-			return tw.Flush()
+			return runF(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "Output format: table or json")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "Output format: table or json")
 	return cmd
+}
+
+func runList(ctx context.Context, o *listOptions) error {
+	c, err := o.client(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := c.Workspaces(ctx, sdk.Me)
+	if err != nil {
+		return fmt.Errorf("list workspaces: %w", err)
+	}
+	if o.output == "json" {
+		return writeJSON(o.out, list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(o.errOut, "No workspaces yet. Create one with: coder create WORKSPACE --template NAME")
+		return nil
+	}
+	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WORKSPACE\tTEMPLATE\tSTATUS\tLAST BUILD\tUPDATED")
+	for _, w := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.Name, w.TemplateName, workspaceStatus(w.LatestBuild),
+			fmt.Sprintf("#%d %s", w.LatestBuild.BuildNumber, w.LatestBuild.Transition), w.UpdatedAt.Local().Format(time.DateTime))
+	}
+	return tw.Flush()
 }
 
 // workspaceStatus says what a workspace is doing from its latest build.
@@ -407,25 +456,4 @@ func workspaceStatus(b sdk.WorkspaceBuild) string {
 		return "canceled (" + b.Transition + ")"
 	}
 	return map[string]string{sdk.TransitionStart: "running", sdk.TransitionStop: "stopped", sdk.TransitionDelete: "deleted"}[b.Transition]
-}
-
-// confirm asks a yes/no question on stderr and reads the answer from stdin.
-func confirm(cmd *cobra.Command, question string) bool {
-	fmt.Fprintf(cmd.ErrOrStderr(), "%s [y/N] ", question)
-	var line string
-	buf := make([]byte, 1)
-	for {
-		n, err := cmd.InOrStdin().Read(buf)
-		if n == 1 {
-			if buf[0] == '\n' {
-				break
-			}
-			line += string(buf[0])
-		}
-		if err != nil {
-			break
-		}
-	}
-	a := strings.ToLower(strings.TrimSpace(line))
-	return a == "y" || a == "yes"
 }

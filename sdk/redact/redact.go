@@ -16,8 +16,8 @@
 //     itself holds a longer run: a value as it is always matches), including a line
 //     break followed by indentation or by the "│" of a Terraform diagnostic
 //     box: Terraform word-wraps long error messages, and a quoted value then
-//     spans lines. (So a value with "|" right after a space, wrapped at that
-//     space, is not matched: the "|" reads as the box's border.)
+//     spans lines. A "|" after a line break is also tried as a character of
+//     the text, so a value that holds or starts with one still matches.
 //   - A value also matches where the text holds it quoted with backslash
 //     escapes, as JSON, Go or Terraform print strings (\" \\ \n \t \u00e9
 //     \U0001F600 \a ...), also quoted twice (JSON in a JSON string).
@@ -134,15 +134,23 @@ func (r *Redactor) scan(text string) ([]span, []partial) {
 	var parts []partial
 	view := rawUnits(text)
 	for level := 0; ; level++ {
-		c := collapse(view, r.gapBytes, r.gapBreaks)
-		f, at := r.ac.find(c)
-		full = append(full, f...)
-		if at >= 0 {
-			last := len(c) - 1
-			if c[last].r == ' ' && last > at {
-				last-- // a value starts with no gap, so it ends with none
+		// A "|" after a line break is read both ways: as the border of a
+		// Terraform diagnostic (part of the gap) and as a character of
+		// the text (a value may hold one, or start with one).
+		for _, bars := range []bool{true, false} {
+			c, swallowed := collapse(view, r.gapBytes, r.gapBreaks, bars)
+			f, at := r.ac.find(c)
+			full = append(full, f...)
+			if at >= 0 {
+				last := len(c) - 1
+				if c[last].r == ' ' && last > at {
+					last-- // a value starts with no gap, so it ends with none
+				}
+				parts = append(parts, partial{c[at].start, c[last].end - c[at].start})
 			}
-			parts = append(parts, partial{c[at].start, c[last].end - c[at].start})
+			if !swallowed {
+				break
+			}
 		}
 		// Text quoted once or twice (JSON in a JSON string) is decoded;
 		// deeper quoting is not looked at.
@@ -201,12 +209,13 @@ const (
 	maxGapBreaks = 2
 )
 
-// collapse turns every run of white space into one ' ' unit. After a line
-// break, the run also takes in the "│" or "|" that Terraform draws at the
-// start of each line of a diagnostic. A run past the bounds above becomes
-// two ' ' units, which no value matches.
-func collapse(us []unit, gapBytes, gapBreaks int) []unit {
-	out := make([]unit, 0, len(us))
+// collapse turns every run of white space into one ' ' unit. With bars,
+// after a line break the run also takes in the "│" or "|" that Terraform
+// draws at the start of each line of a diagnostic; swallowed says whether
+// it took any. A run past the bounds above becomes two ' ' units, which no
+// value matches.
+func collapse(us []unit, gapBytes, gapBreaks int, bars bool) (out []unit, swallowed bool) {
+	out = make([]unit, 0, len(us))
 	for i := 0; i < len(us); {
 		if !unicode.IsSpace(us[i].r) {
 			out = append(out, us[i])
@@ -221,8 +230,11 @@ func collapse(us []unit, gapBytes, gapBreaks int) []unit {
 				if c == '\n' {
 					breaks++
 				}
-			} else if !unicode.IsSpace(c) && !(newline && (c == '│' || c == '|')) {
-				break
+			} else if !unicode.IsSpace(c) {
+				if !bars || !newline || (c != '│' && c != '|') {
+					break
+				}
+				swallowed = true
 			}
 			i++
 		}
@@ -233,7 +245,7 @@ func collapse(us []unit, gapBytes, gapBreaks int) []unit {
 		}
 		out = append(out, unit{' ', first.start, last.end})
 	}
-	return out
+	return out, swallowed
 }
 
 // widestGap returns the most bytes and the most line breaks of a run of

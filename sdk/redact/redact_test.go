@@ -238,3 +238,23 @@ func TestStreamBlankLinesEndAValue(t *testing.T) {
 	}
 	s.Close()
 }
+
+// A "|" after a line break is a diagnostic box's border only when that
+// reading finds the value; a value that holds or starts with one is masked
+// wherever a line break puts it.
+func TestBars(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ value, text string }{
+		{"|00000", "\n|000000"},                        // a value that starts with "|", at a line's start
+		{"| piped value", "x\n| piped value y"},        // the same, with a space after the bar
+		{"left |right side", "e: left\n  |right side"}, // wrapped just before its "|"
+		{"alpha bravo charlie", "│ alpha bravo\n│ charlie"},
+		{"a│b c│d ef", "\n│ a│b\n│ c│d ef"},
+	} {
+		r := redact.New([]sdk.SecretValue{sdk.SecretValue(c.value)})
+		got := r.String(c.text)
+		if strings.Contains(got, strings.TrimSpace(c.value)) || !strings.Contains(got, sdk.Redacted) {
+			t.Errorf("String(%q) with value %q = %q", c.text, c.value, got)
+		}
+	}
+}
