@@ -36,8 +36,9 @@ type Options struct {
 	// Terraform is the terraform (or tofu) binary; "" disables builds
 	// (template and workspace routes then answer 503 saying why).
 	Terraform string
-	// Executable is this binary: the provider mirror links to it and
-	// /bin/coder-<os>-<arch> serves it.
+	// Executable is this binary: the provider mirror links to it,
+	// /bin/coder-<os>-<arch> serves it, and the provisioner starts it in
+	// Terraform's place (see provisioner.LaunchEnv).
 	Executable string
 	// ProvisionerWorkers is how many builds run at once in this process.
 	ProvisionerWorkers int

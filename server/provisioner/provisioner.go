@@ -5,6 +5,12 @@
 // the environment of SPEC.md section 5, stream redacted logs, and record the
 // state and the workspace's agents in one transaction (the store seals
 // them).
+//
+// Terraform runs through terraform-exec and the applied state is read with
+// terraform-json. terraform-exec starts the coder binary in Terraform's
+// place (see LaunchEnv), which runs Terraform under the build supervisor on
+// Linux (see Supervise). The package also lays out the provider mirror
+// (provider/tfmirror) and writes the agent bootstrap script templates run.
 package provisioner
 
 import (
