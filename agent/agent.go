@@ -8,7 +8,9 @@
 // server open, on which the server opens streams to the agent (SSH and the
 // like); every time that connection is made again, the agent fetches the
 // manifest again and applies it: files are written again and new sessions
-// get the new environment. Scripts run only once per agent process.
+// get the new environment. Scripts run only once per agent process: the
+// startup scripts all at once, then the scheduled ones on their cron
+// schedules while the agent runs, and the run_on_stop ones when it stops.
 //
 // Secret values never reach the agent's log, its errors or its command
 // line: the token comes in Options (the CLI reads it from the environment
@@ -61,6 +63,9 @@ type Options struct {
 	// Privileged reports whether file secrets must be written with the
 	// guards for root (see secretfiles). Default: os.Geteuid() == 0.
 	Privileged func() bool
+	// LogDir is where a script's relative log_path is. Default:
+	// os.TempDir().
+	LogDir string
 }
 
 // Agent is one workspace agent. Make it with New and start it with Run.
@@ -73,6 +78,8 @@ type Agent struct {
 	redactor *redactor
 	reports  *reporter
 	streams  sync.WaitGroup
+	// login holds new sessions while start_blocks_login scripts run.
+	login *loginGate
 
 	mu       sync.RWMutex
 	manifest *sdk.AgentManifest
@@ -102,7 +109,10 @@ func New(o Options) *Agent {
 		o.RetryMax = 30 * time.Second
 	}
 	o.RetryMax = max(o.RetryMax, o.RetryInitial)
-	a := &Agent{o: o, log: o.Logger, home: o.Home, redactor: newRedactor()}
+	if o.LogDir == "" {
+		o.LogDir = os.TempDir()
+	}
+	a := &Agent{o: o, log: o.Logger, home: o.Home, redactor: newRedactor(), login: newLoginGate()}
 	if o.URL != nil {
 		a.client = sdk.New(o.URL)
 		a.client.HTTPClient = o.HTTPClient
@@ -140,11 +150,16 @@ const shutdownTimeout = 3 * time.Second
 
 // Run starts the agent and serves until ctx ends: it waits for its manifest
 // (retrying while the server answers 401, 403, 5xx or cannot be reached),
-// writes the file secrets, reports "starting", runs the startup scripts,
-// reports "ready" (or "start_error" when a script failed), and keeps the
-// connection to the server, reconnecting as needed. When ctx ends it
-// reports "shutting_down" and "off" (best effort), closes its connection
-// and returns nil. Run may be called once.
+// writes the file secrets, reports "starting", runs the startup scripts
+// (all at once), reports "ready" (or "start_error" when a script failed or
+// timed out), runs the scripts that have a cron schedule on it, and keeps
+// the connection to the server, reconnecting as needed. New sessions wait
+// (see WaitLogin) until the start_blocks_login scripts have ended. When
+// ctx ends it reports "shutting_down", stops what still runs of the
+// startup and scheduled scripts, runs the run_on_stop scripts (each for at
+// most its timeout, or stopScriptTimeout), reports "off" (best effort),
+// closes its connection and returns nil. Scripts come from the first
+// manifest: they run once per agent process. Run may be called once.
 func (a *Agent) Run(ctx context.Context) error {
 	if a.client == nil {
 		return errors.New("run agent: no server URL")
@@ -152,6 +167,8 @@ func (a *Agent) Run(ctx context.Context) error {
 	if a.o.Token == "" {
 		return errors.New("run agent: no agent token")
 	}
+	// Whatever happens, sessions are not held once Run returns.
+	defer a.login.open(nil)
 	reportCtx, stopReports := context.WithCancel(context.WithoutCancel(ctx))
 	reportsDone := make(chan struct{})
 	go func() {
@@ -169,6 +186,9 @@ func (a *Agent) Run(ctx context.Context) error {
 		return nil
 	}
 	a.apply(ctx, m)
+	if !blocksLogin(m) {
+		a.login.open(nil)
+	}
 
 	connCtx, stopConn := context.WithCancel(ctx)
 	connDone := make(chan struct{})
@@ -193,12 +213,16 @@ func (a *Agent) Run(ctx context.Context) error {
 		// Lines queued so far are sent before the state (see reporter).
 		a.reports.lifecycle(state)
 	}
+	waitCron := a.startCron(ctx, m)
 
 	<-ctx.Done()
 	a.log.Info("shutting down")
+	a.reports.lifecycle(sdk.LifecycleShutdown)
+	// Scheduled scripts still running were stopped with ctx.
+	waitCron()
+	a.runStopScripts(context.WithoutCancel(ctx), m)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
-	a.reports.lifecycle(sdk.LifecycleShutdown)
 	stopConn()
 	<-connDone
 	streamsDone := make(chan struct{})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -121,9 +122,11 @@ func runAgent(ctx context.Context, o *agentOptions) error {
 	var a *agent.Agent
 	var handleStream func(net.Conn)
 	sshSrv, err := agentssh.New(agentssh.Options{
-		Env:    func() []string { return a.SessionEnv() },
-		Dir:    func() string { return a.WorkDir() },
-		Logger: logger.With("component", "ssh"),
+		Env: func() []string { return a.SessionEnv() },
+		Dir: func() string { return a.WorkDir() },
+		// Sessions wait for the startup scripts that block login.
+		BeforeSession: func(ctx context.Context, w io.Writer) { a.WaitLogin(ctx, w) },
+		Logger:        logger.With("component", "ssh"),
 	})
 	if err != nil {
 		// Secrets still reach the workspace; only sessions are missing.
@@ -138,6 +141,8 @@ func runAgent(ctx context.Context, o *agentOptions) error {
 		Logger:        logger,
 		Home:          home,
 		StreamHandler: handleStream,
+		// A script's relative log_path is in --log-dir (else $TMPDIR).
+		LogDir: o.logDir,
 	})
 	return a.Run(ctx)
 }

@@ -260,9 +260,10 @@ func TestWorkspaceGuide(t *testing.T) {
 			}
 			// A process started now keeps its environment through the
 			// restart below (the local template keeps processes that left
-			// the agent's process group).
+			// the agent's process group). It renames a new file into place,
+			// so a reader never sees the file empty mid-write.
 			home := e.home("dev")
-			e.ssh(t, "dev", `setsid sh -c 'while :; do printf %s "$API_KEY" > "$HOME/old-process.out"; sleep 0.2; done' >/dev/null 2>&1 < /dev/null & echo $! > "$HOME/old-process.pid"`)
+			e.ssh(t, "dev", `setsid sh -c 'while :; do printf %s "$API_KEY" > "$HOME/old-process.tmp" && mv "$HOME/old-process.tmp" "$HOME/old-process.out"; sleep 0.2; done' >/dev/null 2>&1 < /dev/null & echo $! > "$HOME/old-process.pid"`)
 			t.Cleanup(func() {
 				if b, err := os.ReadFile(filepath.Join(home, "old-process.pid")); err == nil {
 					var pid int

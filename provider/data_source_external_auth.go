@@ -9,9 +9,10 @@ import (
 	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
+// The interfaces externalAuthDataSource implements.
 var (
-	_ datasource.DataSource              = &externalAuthDataSource{}
-	_ datasource.DataSourceWithConfigure = &externalAuthDataSource{}
+	_ datasource.DataSource              = (*externalAuthDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*externalAuthDataSource)(nil)
 )
 
 // externalAuthDataSource is coder_external_auth: the owner's access token

@@ -19,10 +19,11 @@ import (
 	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
+// The interfaces parameterDataSource implements.
 var (
-	_ datasource.DataSource                   = &parameterDataSource{}
-	_ datasource.DataSourceWithConfigure      = &parameterDataSource{}
-	_ datasource.DataSourceWithValidateConfig = &parameterDataSource{}
+	_ datasource.DataSource                   = (*parameterDataSource)(nil)
+	_ datasource.DataSourceWithConfigure      = (*parameterDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*parameterDataSource)(nil)
 )
 
 // parameterDataSource is coder_parameter: a value the user chooses for a

@@ -10,7 +10,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-var _ datasource.DataSource = &provisionerDataSource{}
+// The interfaces provisionerDataSource implements.
+var (
+	_ datasource.DataSource = (*provisionerDataSource)(nil)
+)
 
 // provisionerDataSource is coder_provisioner: the operating system and
 // architecture of the machine that runs Terraform (the provisioner).

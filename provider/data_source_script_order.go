@@ -12,7 +12,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-var _ datasource.DataSource = &scriptOrderDataSource{}
+// The interfaces scriptOrderDataSource implements.
+var (
+	_ datasource.DataSource = (*scriptOrderDataSource)(nil)
+)
 
 // scriptOrderDataSource is coder_script_order: rules that make some
 // scripts of an agent wait for others. The server reads the rules from the

@@ -9,9 +9,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
+// The interfaces taskDataSource implements.
 var (
-	_ datasource.DataSource              = &taskDataSource{}
-	_ datasource.DataSourceWithConfigure = &taskDataSource{}
+	_ datasource.DataSource              = (*taskDataSource)(nil)
+	_ datasource.DataSourceWithConfigure = (*taskDataSource)(nil)
 )
 
 // taskDeprecation is the deprecation message of the task types: v2 marks

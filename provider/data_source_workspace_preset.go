@@ -17,9 +17,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
+// The interfaces workspacePresetDataSource implements.
 var (
-	_ datasource.DataSource                   = &workspacePresetDataSource{}
-	_ datasource.DataSourceWithValidateConfig = &workspacePresetDataSource{}
+	_ datasource.DataSource                   = (*workspacePresetDataSource)(nil)
+	_ datasource.DataSourceWithValidateConfig = (*workspacePresetDataSource)(nil)
 )
 
 // workspacePresetDataSource is coder_workspace_preset: a named set of

@@ -9,7 +9,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-var _ datasource.DataSource = &workspaceTagsDataSource{}
+// The interfaces workspaceTagsDataSource implements.
+var (
+	_ datasource.DataSource = (*workspaceTagsDataSource)(nil)
+)
 
 // workspaceTagsDataSource is coder_workspace_tags: the provisioner tags a
 // workspace's builds ask for. The server reads them from the template.

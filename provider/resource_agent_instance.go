@@ -9,7 +9,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-var _ resource.Resource = &agentInstanceResource{}
+// The interfaces agentInstanceResource implements.
+var (
+	_ resource.Resource = (*agentInstanceResource)(nil)
+)
 
 // agentInstanceResource is coder_agent_instance: ties an agent to the
 // instance ID of the compute resource it runs on, which agents that

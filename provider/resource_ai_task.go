@@ -16,9 +16,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
+// The interfaces aiTaskResource implements.
 var (
-	_ resource.Resource              = &aiTaskResource{}
-	_ resource.ResourceWithConfigure = &aiTaskResource{}
+	_ resource.Resource              = (*aiTaskResource)(nil)
+	_ resource.ResourceWithConfigure = (*aiTaskResource)(nil)
 )
 
 // aiTaskResource is coder_ai_task: declares that the template can run

@@ -17,9 +17,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
+// The interfaces appResource implements.
 var (
-	_ resource.Resource                   = &appResource{}
-	_ resource.ResourceWithValidateConfig = &appResource{}
+	_ resource.Resource                   = (*appResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*appResource)(nil)
 )
 
 // appResource is coder_app: an app of an agent that the dashboard shows, a

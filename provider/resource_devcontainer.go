@@ -11,7 +11,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-var _ resource.Resource = &devcontainerResource{}
+// The interfaces devcontainerResource implements.
+var (
+	_ resource.Resource = (*devcontainerResource)(nil)
+)
 
 // devcontainerResource is coder_devcontainer: a Dev Container that the
 // agent starts in the workspace, with a sub-agent of its own.

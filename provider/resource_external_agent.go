@@ -9,7 +9,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-var _ resource.Resource = &externalAgentResource{}
+// The interfaces externalAgentResource implements.
+var (
+	_ resource.Resource = (*externalAgentResource)(nil)
+)
 
 // externalAgentResource is coder_external_agent: marks an agent as one that
 // runs outside the template's compute resources, started by hand with the

@@ -14,9 +14,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
+// The interfaces metadataResource implements.
 var (
-	_ resource.Resource               = &metadataResource{}
-	_ resource.ResourceWithModifyPlan = &metadataResource{}
+	_ resource.Resource               = (*metadataResource)(nil)
+	_ resource.ResourceWithModifyPlan = (*metadataResource)(nil)
 )
 
 // metadataResource is coder_metadata: what the dashboard shows about one

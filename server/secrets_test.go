@@ -16,6 +16,7 @@ import (
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/servertest"
+	"github.com/usersecrets/coder/server/store/storetest"
 )
 
 func canary(t testing.TB) string {
@@ -149,7 +150,7 @@ func TestSecretsCRUD(t *testing.T) {
 		}
 
 		// The audit log saw every change and never a value.
-		entries, err := s.Store.ListAuditEntries(ctx, 100)
+		entries, err := storetest.AuditEntries(ctx, s.Store, 100)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@
 package agentssh
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
@@ -34,8 +35,13 @@ type Options struct {
 	// function).
 	Env func() []string
 	// Dir returns the folder sessions start in ("" = the home folder).
-	Dir    func() string
-	Logger *slog.Logger
+	Dir func() string
+	// BeforeSession, when set, runs when a session opens, before its
+	// environment is read and its process starts; it may block (the
+	// agent's start_blocks_login wait) and write to the session's stderr.
+	// ctx ends when the client goes away.
+	BeforeSession func(ctx context.Context, stderr io.Writer)
+	Logger        *slog.Logger
 }
 
 // Server serves SSH sessions.
@@ -137,6 +143,12 @@ func lookupEnv(env []string, name string) string {
 }
 
 func (s *Server) run(sess ssh.Session) (int, error) {
+	if s.o.BeforeSession != nil {
+		s.o.BeforeSession(sess.Context(), sess.Stderr())
+		if err := sess.Context().Err(); err != nil {
+			return 255, nil
+		}
+	}
 	// The environment is fixed when the session starts: a later manifest
 	// changes new sessions only.
 	env := append([]string(nil), s.o.Env()...)

@@ -4,6 +4,8 @@ package agentssh_test
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -201,5 +203,42 @@ func waitOutput(t *testing.T, out *syncBuffer, want string) {
 			t.Fatalf("timed out waiting for %q in %q", want, out.String())
 		}
 		<-tick.C
+	}
+}
+
+// TestBeforeSession checks that BeforeSession runs before the session's
+// process, may write to its stderr and holds it until it returns.
+func TestBeforeSession(t *testing.T) {
+	release := make(chan struct{})
+	srv, err := agentssh.New(agentssh.Options{
+		Env: func() []string { return baseEnv(t) },
+		BeforeSession: func(_ context.Context, w io.Writer) {
+			_, _ = io.WriteString(w, "held\n")
+			<-release
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dialServer(t, srv)
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	s.Stdout, s.Stderr = &out, &errb
+	done := make(chan error, 1)
+	go func() { done <- s.Run("echo ran") }()
+	select {
+	case err := <-done:
+		t.Fatalf("the session ended while BeforeSession held it: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "ran\n" || errb.String() != "held\n" {
+		t.Fatalf("stdout %q stderr %q", out.String(), errb.String())
 	}
 }

@@ -3,16 +3,19 @@
 package agentssh
 
 import (
+	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 )
 
 // Options configure a Server.
 type Options struct {
-	Env    func() []string
-	Dir    func() string
-	Logger *slog.Logger
+	Env           func() []string
+	Dir           func() string
+	BeforeSession func(ctx context.Context, stderr io.Writer)
+	Logger        *slog.Logger
 }
 
 // Server is not available on Windows yet: sessions need a pty and process

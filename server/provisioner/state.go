@@ -24,6 +24,10 @@ type agentValues struct {
 	MOTDFile      string            `json:"motd_file"`
 	Env           map[string]string `json:"env"`
 	StartupScript string            `json:"startup_script"`
+	// StartupScriptBehavior "blocking" makes startup_script block logins;
+	// ShutdownScript runs when the agent stops.
+	StartupScriptBehavior string `json:"startup_script_behavior"`
+	ShutdownScript        string `json:"shutdown_script"`
 }
 
 type envValues struct {
@@ -129,7 +133,11 @@ func parseAgents(st *tfjson.State, b store.WorkspaceBuild, now time.Time) ([]sto
 			acc.env = append(acc.env, sdk.EnvVar{Name: k, Value: v.Env[k], MergeStrategy: sdk.MergeReplace, Source: "coder_agent"})
 		}
 		if strings.TrimSpace(v.StartupScript) != "" {
-			acc.scripts = append(acc.scripts, sdk.AgentScript{DisplayName: "Startup Script", Script: v.StartupScript, RunOnStart: true})
+			acc.scripts = append(acc.scripts, sdk.AgentScript{DisplayName: "Startup Script", Script: v.StartupScript, RunOnStart: true,
+				StartBlocksLogin: v.StartupScriptBehavior == "blocking"})
+		}
+		if strings.TrimSpace(v.ShutdownScript) != "" {
+			acc.scripts = append(acc.scripts, sdk.AgentScript{DisplayName: "Shutdown Script", Script: v.ShutdownScript, RunOnStop: true})
 		}
 		byID[v.ID] = acc
 		order = append(order, v.ID)

@@ -46,16 +46,22 @@ const showOutput = `{
   }
 }`
 
-func TestParseAgents(t *testing.T) {
-	t.Parallel()
+// decodeShow reads `terraform show -json` output as terraform-exec does.
+func decodeShow(t *testing.T, show string) *tfjson.State {
+	t.Helper()
 	var st tfjson.State
 	st.UseJSONNumber(true)
-	if err := json.Unmarshal([]byte(showOutput), &st); err != nil {
+	if err := json.Unmarshal([]byte(show), &st); err != nil {
 		t.Fatal(err)
 	}
+	return &st
+}
+
+func TestParseAgents(t *testing.T) {
+	t.Parallel()
 	b := store.WorkspaceBuild{ID: uuid.New(), WorkspaceID: uuid.New()}
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	agents, err := parseAgents(&st, b, now)
+	agents, err := parseAgents(decodeShow(t, showOutput), b, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,5 +111,39 @@ func TestParseAgentsNoToken(t *testing.T) {
 	}
 	if agents, err := parseAgents(&tfjson.State{}, store.WorkspaceBuild{}, time.Now()); err != nil || len(agents) != 0 {
 		t.Errorf("empty state: got %v, %v; want no agent, no error", agents, err)
+	}
+}
+
+// TestParseAgentScripts checks which scripts of the applied state reach an
+// agent's manifest: coder_agent's startup_script (blocking logins with
+// startup_script_behavior "blocking") and shutdown_script, and every field
+// of a coder_script.
+func TestParseAgentScripts(t *testing.T) {
+	show := `{"format_version":"1.0","values":{"root_module":{"resources":[
+	  {"address":"coder_agent.main","mode":"managed","type":"coder_agent","name":"main","values":{
+	    "id":"agent-1","token":"tok","os":"linux","arch":"amd64",
+	    "startup_script":"echo up","startup_script_behavior":"blocking","shutdown_script":"echo down"}},
+	  {"address":"coder_script.nightly","mode":"managed","type":"coder_script","name":"nightly","values":{
+	    "agent_id":"agent-1","display_name":"Nightly","script":"echo night","run_on_start":false,"run_on_stop":true,
+	    "start_blocks_login":false,"timeout":30,"cron":"0 0 22 * * *","log_path":"nightly.log"}}
+	]}}}`
+	agents, err := parseAgents(decodeShow(t, show), store.WorkspaceBuild{ID: uuid.New(), WorkspaceID: uuid.New()}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(agents) != 1 {
+		t.Fatalf("agents: got %d, want 1", len(agents))
+	}
+	var got []sdk.AgentScript
+	if err := json.Unmarshal(agents[0].Scripts, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []sdk.AgentScript{
+		{DisplayName: "Startup Script", Script: "echo up", RunOnStart: true, StartBlocksLogin: true},
+		{DisplayName: "Shutdown Script", Script: "echo down", RunOnStop: true},
+		{DisplayName: "Nightly", Script: "echo night", RunOnStop: true, TimeoutSeconds: 30, Cron: "0 0 22 * * *", LogPath: "nightly.log"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("scripts (-want +got):\n%s", diff)
 	}
 }

@@ -1,7 +1,8 @@
 // Package store defines the server's persistence contract: one Store
 // interface, its records, and the sentinel errors every backend returns.
-// Backends live in sqlitestore (the embedded default) and pgstore
-// (PostgreSQL); storetest holds the conformance suite both must pass.
+// The one implementation is sqlstore, on the embedded default SQLite
+// (sqlitestore) or on PostgreSQL (pgstore); storetest holds the conformance
+// suite it passes on both.
 //
 // The store never sees a secret's plaintext: values arrive encrypted, with
 // the id of the key that sealed them and their plaintext size (used for the
@@ -153,7 +154,9 @@ type UpdateSecretParams struct {
 }
 
 // AuditEntry records a change to a secret. It says which fields changed,
-// never what a value is.
+// never what a value is. The store writes the audit log along with each
+// change to a secret (InsertSecret, UpdateSecret, DeleteSecret); nothing in
+// the server reads it yet.
 type AuditEntry struct {
 	ID           uuid.UUID
 	Time         time.Time
@@ -196,10 +199,9 @@ type Store interface {
 	DeleteAPIKey(ctx context.Context, id string) error
 
 	// Secrets. GetSecret and ListSecrets return metadata only (no
-	// Ciphertext); the *WithValue methods return the ciphertext too.
+	// Ciphertext); ListSecretsWithValues returns the ciphertext too.
 	InsertSecret(ctx context.Context, p InsertSecretParams) (Secret, error)
 	GetSecret(ctx context.Context, ownerID uuid.UUID, name string) (Secret, error)
-	GetSecretWithValue(ctx context.Context, ownerID uuid.UUID, name string) (Secret, error)
 	ListSecrets(ctx context.Context, ownerID uuid.UUID) ([]Secret, error) // sorted by name
 	ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]Secret, error)
 	UpdateSecret(ctx context.Context, p UpdateSecretParams) (Secret, error)
@@ -213,9 +215,6 @@ type Store interface {
 	// ReplaceSecretCiphertext swaps the ciphertext of one secret if it is
 	// still sealed by oldKeyID (so a concurrent update is never undone).
 	ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error
-
-	// Audit log.
-	ListAuditEntries(ctx context.Context, limit int) ([]AuditEntry, error) // newest first
 
 	// Templates, workspaces, builds and agents.
 	WorkspaceStore

@@ -176,9 +176,6 @@ type WorkspaceStore interface {
 	// GetWorkspaceByOwnerAndName finds a live workspace.
 	GetWorkspaceByOwnerAndName(ctx context.Context, ownerID uuid.UUID, name string) (Workspace, error)
 	ListWorkspaces(ctx context.Context, ownerID uuid.UUID) ([]Workspace, error) // live ones, by name
-	// ListAllWorkspaces lists every live workspace by name (for the
-	// server's own use).
-	ListAllWorkspaces(ctx context.Context) ([]Workspace, error)
 	// GetWorkspaceState returns the sealed state and its key id (nil and ""
 	// when no build recorded one), deleted workspaces too; ErrNotFound for
 	// an unknown workspace.
@@ -216,10 +213,6 @@ type WorkspaceStore interface {
 	// before (their server stopped), with reason as the error and now as
 	// CompletedAt. It returns how many it failed.
 	FailStaleBuilds(ctx context.Context, before time.Time, reason string) (int, error)
-	// FailWorkerBuilds fails the running builds of one worker (at its
-	// shutdown or start), with reason as the error and now as CompletedAt,
-	// and returns how many.
-	FailWorkerBuilds(ctx context.Context, workerID string, reason string, now time.Time) (int, error)
 
 	// InsertBuildLogs stores logs in order, giving each the next ID; an
 	// unknown build is ErrNotFound and nothing is stored.
@@ -230,7 +223,6 @@ type WorkspaceStore interface {
 	// GetAgentByTokenHash returns the most recently recorded agent with
 	// that token hash (newest CreatedAt, then highest build number).
 	GetAgentByTokenHash(ctx context.Context, hash []byte) (WorkspaceAgent, error)
-	GetAgentByID(ctx context.Context, id uuid.UUID) (WorkspaceAgent, error)
 	ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]WorkspaceAgent, error) // by name
 	// UpdateAgentLifecycle sets LifecycleState; ErrNotFound for an
 	// unknown agent.

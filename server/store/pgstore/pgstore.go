@@ -1,54 +1,50 @@
-// Package pgstore is the production store.Store on PostgreSQL 13+, through
-// github.com/jackc/pgx/v5.
+// Package pgstore is the production store on PostgreSQL 13+: sqlstore
+// on a github.com/jackc/pgx/v5 pool. It holds the PostgreSQL dialect and
+// migrations.
 //
 // Several server processes may share one database. Migrations run under a
-// transaction-scoped advisory lock, so concurrent starts apply them once.
-// Every write to a user's secrets first locks that user's row (SELECT ...
-// FOR NO KEY UPDATE), then checks names and quotas and writes, all in one
+// session advisory lock, so concurrent starts apply them once. Every write
+// to a user's secrets first locks that user's row (SELECT ... FOR NO KEY
+// UPDATE), then checks names and quotas and writes, all in one
 // transaction: concurrent writers for one user queue on that lock and can
-// never overshoot a quota, whichever process they run in.
+// never overshoot a quota, whichever process they run in. Builds are
+// claimed with FOR UPDATE SKIP LOCKED.
 //
 // The connection URL may hold a password: it never appears in an error.
 package pgstore
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
-	"time"
+	"io/fs"
+	"strings"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
 
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/store/internal/migrate"
+	"github.com/usersecrets/coder/server/store/sqlstore"
 )
 
 //go:embed migrations/*.up.sql
 var migrationFS embed.FS
 
-// migrationLockID is the pg_advisory_xact_lock key that serializes
-// migrations across processes ("coder-mg" in ASCII).
+// migrationLockID is the advisory lock key that serializes migrations
+// across processes ("coder-mg" in ASCII).
 const migrationLockID int64 = 0x636f6465722d6d67
 
-// Store is a store.Store on a PostgreSQL database.
-type Store struct {
-	pool *pgxpool.Pool
-	// applied names the migrations Open applied.
-	applied []string
-}
-
-var (
-	_ store.Store          = (*Store)(nil)
-	_ store.WorkspaceStore = (*Store)(nil)
-)
+// Store is the store on a PostgreSQL database.
+type Store = sqlstore.Store
 
 // Open connects to the database at url (a postgres:// URL or a key=value
-// connection string), applies the embedded migrations and returns the
-// store. Errors never quote url.
+// connection string, pool_* settings included), applies the embedded
+// migrations and returns the store. Errors never quote url.
 func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -64,112 +60,66 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	s := &Store{pool: pool}
-	if err := s.migrate(ctx); err != nil {
+	// Queries go to the pool itself; goose and tests take database/sql.
+	db := stdlib.OpenDBFromPool(pool)
+	s, err := sqlstore.Open(ctx, db, pgDB{pgQuerier{pool}, pool}, dialect)
+	if err != nil {
+		_ = db.Close()
 		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	return s, nil
 }
 
-// Close closes the connection pool.
-func (s *Store) Close() error {
-	s.pool.Close()
-	return nil
+var dialect = &sqlstore.Dialect{
+	Goose:         goose.DialectPostgres,
+	Migrations:    must(fs.Sub(migrationFS, "migrations")),
+	Locker:        advisoryLock{},
+	MigrationLock: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, migrationLockID),
+	TableExists:   `SELECT 1 WHERE to_regclass(?) IS NOT NULL`,
+
+	RowLock:    ` FOR NO KEY UPDATE`,
+	SkipLocked: ` FOR UPDATE SKIP LOCKED`,
+	LockUsers:  `LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`,
+	Arg:        func(v any) any { return v }, // pgx encodes times and text[] itself
+	Err:        mapErr,
 }
 
-// inTx runs fn in a transaction (READ COMMITTED) and commits it if fn
-// returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	tx, err := s.pool.Begin(ctx)
+func must(f fs.FS, err error) fs.FS {
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		panic(err)
 	}
-	defer func() { _ = tx.Rollback(ctx) }() // a no-op after Commit
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", mapErr(err))
-	}
-	return nil
+	return f
 }
 
-// AppliedMigrations returns the names of the migrations Open applied (none
-// when the schema was up to date), for the server's start log.
-func (s *Store) AppliedMigrations() []string { return s.applied }
+// advisoryLock holds PostgreSQL's session advisory lock migrationLockID
+// while goose migrates: a second process waits in pg_advisory_lock (or
+// until its ctx ends) and then finds the migrations applied.
+type advisoryLock struct{}
 
-// migrate applies the embedded migrations the database lacks, in one
-// transaction holding an advisory lock, and records them in
-// schema_migrations.
-func (s *Store) migrate(ctx context.Context) error {
-	all, err := migrate.Load(migrationFS, "migrations")
-	if err != nil {
-		return err
-	}
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLockID); err != nil {
-			return fmt.Errorf("lock migrations: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-			version    integer     NOT NULL PRIMARY KEY,
-			applied_at timestamptz NOT NULL DEFAULT now()
-		)`); err != nil {
-			return fmt.Errorf("create schema_migrations: %w", err)
-		}
-		rows, err := tx.Query(ctx, `SELECT version FROM schema_migrations`)
-		if err != nil {
-			return fmt.Errorf("read schema_migrations: %w", err)
-		}
-		versions, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-		if err != nil {
-			return fmt.Errorf("read schema_migrations: %w", err)
-		}
-		applied := map[int]bool{}
-		for _, v := range versions {
-			applied[int(v)] = true
-		}
-		pending, err := migrate.Pending(all, applied)
-		if err != nil {
-			return err
-		}
-		s.applied = nil
-		for _, m := range pending {
-			s.applied = append(s.applied, m.Name)
-			if _, err := tx.Exec(ctx, m.SQL); err != nil {
-				return fmt.Errorf("apply migration %s: %w", m.Name, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
-				return fmt.Errorf("record migration %s: %w", m.Name, err)
-			}
-		}
-		return nil
-	})
+func (advisoryLock) SessionLock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLockID)
+	return err
 }
 
-// uniqueFields maps constraint (or unique index) names to the field they
-// protect.
-var uniqueFields = map[string]string{
-	"users_pkey":                     "id",
-	"users_username_key":             "username",
-	"users_email_key":                "email",
-	"api_keys_pkey":                  "id",
-	"secrets_pkey":                   "id",
-	"secrets_owner_id_name_key":      "name",
-	"secrets_owner_id_env_name_key":  "env_name",
-	"secrets_owner_id_file_path_key": "file_path",
-	"audit_log_id_key":               "id",
+func (advisoryLock) SessionUnlock(ctx context.Context, conn *sql.Conn) error {
+	_, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, migrationLockID)
+	return err
+}
 
-	"templates_pkey":                                 "id",
-	"templates_name_key":                             "name",
-	"template_versions_pkey":                         "id",
-	"template_versions_template_id_number_key":       "number",
-	"workspaces_pkey":                                "id",
-	"workspaces_owner_id_name_key":                   "name",
-	"workspace_builds_pkey":                          "id",
-	"workspace_builds_workspace_id_build_number_key": "build",
-	"workspace_builds_active_key":                    "build",
-	"workspace_agents_pkey":                          "id",
+// conflictField names the field a unique constraint (or unique index)
+// protects, from PostgreSQL's default names: <table>_pkey protects the id,
+// <table>_[owner_id_|template_id_]<field>_key the field, and a build's
+// constraints (its number, one active build per workspace) the build.
+func conflictField(pe *pgconn.PgError) string {
+	switch {
+	case strings.HasSuffix(pe.ConstraintName, "_pkey"):
+		return "id"
+	case pe.TableName == "workspace_builds":
+		return "build"
+	}
+	f := strings.TrimSuffix(strings.TrimPrefix(pe.ConstraintName, pe.TableName+"_"), "_key")
+	return strings.TrimPrefix(strings.TrimPrefix(f, "owner_id_"), "template_id_")
 }
 
 // PostgreSQL error codes the store translates.
@@ -178,89 +128,70 @@ const (
 	codeForeignKeyViolation = "23503"
 )
 
-// mapErr translates driver errors into the store's sentinel errors: no rows
-// becomes store.ErrNotFound, a unique violation a *store.ConflictError naming
-// the field, and a foreign key violation (a row that refers to a user,
-// template, version, workspace, build or agent that does not exist)
-// store.ErrNotFound. Other errors pass through.
+// mapErr translates PostgreSQL's errors: a unique violation becomes a
+// *store.ConflictError naming the field, a foreign key violation (a row
+// that refers to a user, template, version, workspace, build or agent that
+// does not exist) store.ErrNotFound. Other errors pass through.
 func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.ErrNotFound
-	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
 		return err
 	}
 	switch pe.Code {
 	case codeUniqueViolation:
-		if f, ok := uniqueFields[pe.ConstraintName]; ok {
-			return &store.ConflictError{Field: f}
-		}
-		return &store.ConflictError{Field: "unknown"}
+		return &store.ConflictError{Field: conflictField(pe)}
 	case codeForeignKeyViolation:
 		return fmt.Errorf("referenced row: %w", store.ErrNotFound)
 	}
 	return err
 }
 
-// nullString stores "" as NULL (no target).
-func nullString(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// nonNilBytes keeps NOT NULL bytea columns happy with an empty value.
-func nonNilBytes(b []byte) []byte {
-	if b == nil {
-		return []byte{}
-	}
-	return b
-}
-
-// nilIfEmpty returns nil for an empty slice, so a stored empty bytea reads
-// back as nil.
-func nilIfEmpty(b []byte) []byte {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
-// requireID refuses the nil UUID, which would otherwise be stored as a
-// valid-looking id.
-func requireID(id uuid.UUID, what string) error {
-	if id == uuid.Nil {
-		return fmt.Errorf("%s id is required", what)
-	}
-	return nil
-}
-
-// dbtx is what both *pgxpool.Pool and pgx.Tx offer.
-type dbtx interface {
+// pgConn is what *pgxpool.Pool and pgx.Tx both offer.
+type pgConn interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// timePtr returns *t as the store keeps it (UTC, microseconds), or nil.
-func timePtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := t.Truncate(time.Microsecond).UTC()
-	return &v
+// pgQuerier is a pgConn as a sqlstore.Querier.
+type pgQuerier struct{ q pgConn }
+
+func (q pgQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := q.q.Exec(ctx, query, args...)
+	return tag.RowsAffected(), err
 }
 
-// utcPtr returns *t in UTC, or nil.
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	v := t.UTC()
-	return &v
+func (q pgQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	return q.q.Query(ctx, query, args...)
 }
+
+func (q pgQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return q.q.QueryRow(ctx, query, args...)
+}
+
+// pgDB is the pool as a sqlstore.DB; Close closes the pool.
+type pgDB struct {
+	pgQuerier
+	pool *pgxpool.Pool
+}
+
+func (d pgDB) Begin(ctx context.Context) (sqlstore.Tx, error) {
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pgTx{pgQuerier{tx}, tx}, nil
+}
+
+func (d pgDB) Close() error {
+	d.pool.Close()
+	return nil
+}
+
+type pgTx struct {
+	pgQuerier
+	tx pgx.Tx
+}
+
+func (t pgTx) Commit(ctx context.Context) error   { return t.tx.Commit(ctx) }
+func (t pgTx) Rollback(ctx context.Context) error { return t.tx.Rollback(ctx) }

@@ -4,16 +4,16 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/usersecrets/coder/server/store"
 	"github.com/usersecrets/coder/server/store/pgtest"
@@ -24,53 +24,35 @@ func TestMain(m *testing.M) { pgtest.RunMain(m) }
 
 // open opens a store on a new database and closes it when t ends.
 func open(t *testing.T) (*Store, string) {
-	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
-	s, err := Open(t.Context(), dbURL)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s, dbURL
+	return storetest.Opened(t, dbURL, Open), dbURL
 }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, _ := open(t)
-		return s
+func TestBackend(t *testing.T) {
+	storetest.RunBackend(t, storetest.Backend{
+		NewDatabase: func(t *testing.T) string { return pgtest.NewDatabase(t) },
+		Open:        func(ctx context.Context, url string) (store.Store, error) { return Open(ctx, url) },
+		Driver:      "pgx",
+		DSN:         func(url string) string { return url },
+		Migrations:  dialect.Migrations,
+		Legacy: storetest.Legacy{
+			CreateTable: `CREATE TABLE schema_migrations (
+				version    integer     NOT NULL PRIMARY KEY,
+				applied_at timestamptz NOT NULL DEFAULT now()
+			)`,
+			Record: `INSERT INTO schema_migrations (version) VALUES ($1)`,
+		},
+		Time:        func(t time.Time) any { return t },
+		TableExists: `SELECT 1 WHERE to_regclass($1) IS NOT NULL`,
 	})
-}
-
-// addSecret inserts a user and one secret with the given ciphertext.
-func addSecret(t *testing.T, s store.Store, ciphertext []byte) store.Secret {
-	t.Helper()
-	ctx := t.Context()
-	u := store.User{ID: uuid.New(), Username: "u" + uuid.NewString()[:8], Email: uuid.NewString() + "@example.com", Role: "member", HashedPassword: []byte("h")}
-	if err := s.InsertUser(ctx, u); err != nil {
-		t.Fatalf("InsertUser: %v", err)
-	}
-	sec, err := s.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
-		OwnerID: u.ID, Name: "s", EnvName: "S", ValueSize: 5, Ciphertext: ciphertext, KeyID: "k1",
-	}})
-	if err != nil {
-		t.Fatalf("InsertSecret: %v", err)
-	}
-	return sec
 }
 
 func TestCiphertextStoredAsGiven(t *testing.T) {
 	s, dbURL := open(t)
-	ciphertext := make([]byte, 512)
-	for i := range ciphertext {
-		ciphertext[i] = byte(i) // every byte value, NUL and invalid UTF-8 included
-	}
-	sec := addSecret(t, s, ciphertext)
+	ciphertext := storetest.EveryByte()
+	sec := storetest.AddSecret(t, s, ciphertext)
 	var raw []byte
-	if err := s.pool.QueryRow(t.Context(), `SELECT value_ciphertext FROM secrets WHERE id = $1`, sec.ID).Scan(&raw); err != nil {
+	if err := s.DB().QueryRowContext(t.Context(), `SELECT value_ciphertext FROM secrets WHERE id = $1`, sec.ID).Scan(&raw); err != nil {
 		t.Fatalf("select ciphertext: %v", err)
 	}
 	if !bytes.Equal(raw, ciphertext) {
@@ -89,105 +71,16 @@ func TestCiphertextStoredAsGiven(t *testing.T) {
 func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
 	s, dbURL := open(t)
 	ctx := t.Context()
-	sec := addSecret(t, s, []byte("ciphertext"))
+	sec := storetest.AddSecret(t, s, []byte("ciphertext"))
 
-	role := "lister_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	password := uuid.NewString()
-	ident := pgx.Identifier{role}.Sanitize()
-	for _, q := range []string{
-		`CREATE ROLE ` + ident + ` LOGIN PASSWORD '` + password + `'`,
-		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, api_keys, audit_log TO ` + ident,
-		`GRANT SELECT (` + secretMetaColumns + `, value_key_id) ON secrets TO ` + ident,
-		`GRANT INSERT, DELETE ON secrets TO ` + ident,
-		`GRANT UPDATE (description, env_name, file_path, updated_at) ON secrets TO ` + ident,
-	} {
-		if _, err := s.pool.Exec(ctx, q); err != nil {
-			t.Fatalf("set up role: %v", err)
-		}
-	}
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		t.Fatalf("parse url: %v", err)
-	}
-	u.User = url.UserPassword(role, password)
-	pool, err := pgxpool.New(ctx, u.String())
-	if err != nil {
-		t.Fatalf("connect as %s: %v", role, err)
-	}
-	t.Cleanup(func() {
-		pool.Close()
-		// Roles belong to the cluster, not the database: drop this one.
-		ctx := context.Background()
-		if _, err := s.pool.Exec(ctx, `DROP OWNED BY `+ident); err != nil {
-			t.Errorf("drop owned by role: %v", err)
-		}
-		if _, err := s.pool.Exec(ctx, `DROP ROLE `+ident); err != nil {
-			t.Errorf("drop role: %v", err)
-		}
+	limited := limitedStore(t, s, dbURL, []string{
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, api_keys, audit_log TO %s`,
+		`GRANT SELECT (id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at, value_key_id) ON secrets TO %s`,
+		`GRANT INSERT, DELETE ON secrets TO %s`,
+		`GRANT UPDATE (description, env_name, file_path, updated_at) ON secrets TO %s`,
 	})
-	limited := &Store{pool: pool} // already migrated; Open would need CREATE
 
-	metadata := []struct {
-		name string
-		call func() error
-	}{
-		{"ListSecrets", func() error { _, err := limited.ListSecrets(ctx, sec.OwnerID); return err }},
-		{"GetSecret", func() error { _, err := limited.GetSecret(ctx, sec.OwnerID, sec.Name); return err }},
-		{"UpdateSecret", func() error {
-			d := "d"
-			_, err := limited.UpdateSecret(ctx, store.UpdateSecretParams{OwnerID: sec.OwnerID, Name: sec.Name, Description: &d})
-			return err
-		}},
-		{"SecretKeyIDs", func() error { _, err := limited.SecretKeyIDs(ctx); return err }},
-		{"InsertSecret", func() error {
-			_, err := limited.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
-				OwnerID: sec.OwnerID, Name: "other", ValueSize: 1, Ciphertext: []byte("c"), KeyID: "k1",
-			}})
-			return err
-		}},
-		{"DeleteSecret", func() error { return limited.DeleteSecret(ctx, sec.OwnerID, "other", sec.OwnerID) }},
-	}
-	for _, m := range metadata {
-		if err := m.call(); err != nil {
-			t.Errorf("%s read the ciphertext column (or failed): %v", m.name, err)
-		}
-	}
-	withValue := []struct {
-		name string
-		call func() error
-	}{
-		{"GetSecretWithValue", func() error { _, err := limited.GetSecretWithValue(ctx, sec.OwnerID, sec.Name); return err }},
-		{"ListSecretsWithValues", func() error { _, err := limited.ListSecretsWithValues(ctx, sec.OwnerID); return err }},
-	}
-	for _, m := range withValue {
-		if err := m.call(); err == nil || !strings.Contains(err.Error(), "permission denied") {
-			t.Errorf("%s: got %v, want permission denied (are the column grants right?)", m.name, err)
-		}
-	}
-}
-
-func TestOpenTwiceKeepsDataAndMigrations(t *testing.T) {
-	ctx := t.Context()
-	dbURL := pgtest.NewDatabase(t)
-	var first store.Secret
-	for i := range 3 {
-		s, err := Open(ctx, dbURL)
-		if err != nil {
-			t.Fatalf("Open #%d: %v", i, err)
-		}
-		if i == 0 {
-			first = addSecret(t, s, []byte("c"))
-		}
-		got, err := s.GetSecret(ctx, first.OwnerID, first.Name)
-		if err != nil {
-			t.Errorf("Open #%d: GetSecret: %v", i, err)
-		}
-		if diff := cmp.Diff(first, got); diff != "" {
-			t.Errorf("Open #%d: secret mismatch (-want +got):\n%s", i, diff)
-		}
-		checkVersions(t, s)
-		s.Close()
-	}
+	storetest.CheckReads(t, storetest.SecretMetadataCalls(ctx, limited, sec), storetest.SecretValueCalls(ctx, limited, sec), "permission denied")
 }
 
 // TestConcurrentOpens opens one new database from many goroutines at once,
@@ -221,45 +114,10 @@ func TestConcurrentOpens(t *testing.T) {
 		defer stores[i].Close()
 	}
 	if errs[0] == nil {
-		checkVersions(t, stores[0])
-	}
-}
-
-func checkVersions(t *testing.T, s *Store) {
-	t.Helper()
-	rows, err := s.pool.Query(t.Context(), `SELECT version FROM schema_migrations ORDER BY version`)
-	if err != nil {
-		t.Fatalf("read schema_migrations: %v", err)
-	}
-	got, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-	if err != nil {
-		t.Fatalf("read schema_migrations: %v", err)
-	}
-	entries, err := migrationFS.ReadDir("migrations")
-	if err != nil {
-		t.Fatalf("read migrations: %v", err)
-	}
-	var want []int32
-	for i := range entries {
-		want = append(want, int32(i+1))
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("schema_migrations mismatch (-want +got):\n%s", diff)
-	}
-}
-
-func TestOpenRefusesNewerSchema(t *testing.T) {
-	s, dbURL := open(t)
-	if _, err := s.pool.Exec(t.Context(), `INSERT INTO schema_migrations (version) VALUES (9999)`); err != nil {
-		t.Fatalf("insert version: %v", err)
-	}
-	s2, err := Open(t.Context(), dbURL)
-	if err == nil {
-		s2.Close()
-		t.Fatalf("Open of a database from a newer binary: got success, want an error")
-	}
-	if !strings.Contains(err.Error(), "newer") {
-		t.Errorf("got error %q, want it to say the schema is newer", err)
+		names, _ := fs.Glob(dialect.Migrations, "*.up.sql")
+		if got := storetest.AppliedVersions(t, stores[0].DB()); len(got) != len(names) || got[len(got)-1] != int64(len(names)) {
+			t.Errorf("goose_db_version: got %v, want 1 to %d", got, len(names))
+		}
 	}
 }
 
@@ -315,58 +173,13 @@ func TestClaimBuildAcrossProcesses(t *testing.T) {
 // refused.
 func TestWorkspaceMetadataNeverReadsState(t *testing.T) {
 	s, dbURL := open(t)
-	ctx := t.Context()
-	u := store.User{ID: uuid.New(), Username: "owner", Email: "owner@example.com", Role: "member", HashedPassword: []byte("h")}
-	if err := s.InsertUser(ctx, u); err != nil {
-		t.Fatalf("InsertUser: %v", err)
-	}
-	tmpl, v, err := s.InsertTemplateVersion(ctx, "t", store.TemplateVersion{Archive: []byte("tar"), CreatedBy: u.ID})
-	if err != nil {
-		t.Fatalf("InsertTemplateVersion: %v", err)
-	}
-	w, b, err := s.InsertWorkspace(ctx, store.Workspace{Name: "dev", OwnerID: u.ID, TemplateID: tmpl.ID},
-		store.WorkspaceBuild{Transition: "start", TemplateVersionID: v.ID, InitiatorID: u.ID})
-	if err != nil {
-		t.Fatalf("InsertWorkspace: %v", err)
-	}
-	if _, err := s.ClaimBuild(ctx, "w", time.Now()); err != nil {
-		t.Fatalf("ClaimBuild: %v", err)
-	}
-	if err := s.CompleteBuild(ctx, store.CompleteBuildParams{BuildID: b.ID, WorkerID: "w", Status: "succeeded", State: []byte("sealed"), StateKeyID: "k1"}); err != nil {
-		t.Fatalf("CompleteBuild: %v", err)
-	}
-
+	w, _ := storetest.WorkspaceWithState(t, s)
 	limited := limitedStore(t, s, dbURL, []string{
 		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, templates, template_versions, workspace_builds TO %s`,
-		`GRANT SELECT (` + workspaceColumns + `, state_key_id) ON workspaces TO %s`,
+		`GRANT SELECT (id, name, owner_id, template_id, deleted, created_at, updated_at, state_key_id) ON workspaces TO %s`,
 	})
-	metadata := []struct {
-		name string
-		call func() error
-	}{
-		{"GetWorkspaceByID", func() error { _, err := limited.GetWorkspaceByID(ctx, w.ID); return err }},
-		{"GetWorkspaceByOwnerAndName", func() error { _, err := limited.GetWorkspaceByOwnerAndName(ctx, u.ID, "dev"); return err }},
-		{"ListWorkspaces", func() error { _, err := limited.ListWorkspaces(ctx, u.ID); return err }},
-		{"ListAllWorkspaces", func() error { _, err := limited.ListAllWorkspaces(ctx); return err }},
-		{"WorkspaceStateKeyIDs", func() error { _, err := limited.WorkspaceStateKeyIDs(ctx); return err }},
-	}
-	for _, m := range metadata {
-		if err := m.call(); err != nil {
-			t.Errorf("%s read the state column (or failed): %v", m.name, err)
-		}
-	}
-	withState := []struct {
-		name string
-		call func() error
-	}{
-		{"GetWorkspaceState", func() error { _, _, err := limited.GetWorkspaceState(ctx, w.ID); return err }},
-		{"ListWorkspacesByStateKeyID", func() error { _, err := limited.ListWorkspacesByStateKeyID(ctx, "k1", 0); return err }},
-	}
-	for _, m := range withState {
-		if err := m.call(); err == nil || !strings.Contains(err.Error(), "permission denied") {
-			t.Errorf("%s: got %v, want permission denied (are the column grants right?)", m.name, err)
-		}
-	}
+	ctx := t.Context()
+	storetest.CheckReads(t, storetest.WorkspaceMetadataCalls(ctx, limited, w), storetest.WorkspaceStateCalls(ctx, limited, w), "permission denied")
 }
 
 // limitedStore returns a store that connects as a new role holding only
@@ -377,8 +190,9 @@ func limitedStore(t *testing.T, s *Store, dbURL string, grants []string) *Store 
 	role := "limited_" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 	password := uuid.NewString()
 	ident := pgx.Identifier{role}.Sanitize()
-	for _, q := range append([]string{`CREATE ROLE %s LOGIN PASSWORD '` + password + `'`}, grants...) {
-		if _, err := s.pool.Exec(ctx, fmt.Sprintf(q, ident)); err != nil {
+	grants = append([]string{`CREATE ROLE %s LOGIN PASSWORD '` + password + `'`, `GRANT SELECT ON goose_db_version TO %s`}, grants...)
+	for _, q := range grants {
+		if _, err := s.DB().ExecContext(ctx, fmt.Sprintf(q, ident)); err != nil {
 			t.Fatalf("set up role: %v", err)
 		}
 	}
@@ -387,20 +201,50 @@ func limitedStore(t *testing.T, s *Store, dbURL string, grants []string) *Store 
 		t.Fatalf("parse url: %v", err)
 	}
 	u.User = url.UserPassword(role, password)
-	pool, err := pgxpool.New(ctx, u.String())
+	limited, err := Open(ctx, u.String()) // finds the schema migrated: needs no CREATE
 	if err != nil {
-		t.Fatalf("connect as %s: %v", role, err)
+		t.Fatalf("open as %s: %v", role, err)
 	}
 	t.Cleanup(func() {
-		pool.Close()
+		limited.Close()
 		// Roles belong to the cluster, not the database: drop this one.
 		ctx := context.Background()
-		if _, err := s.pool.Exec(ctx, `DROP OWNED BY `+ident); err != nil {
+		if _, err := s.DB().ExecContext(ctx, `DROP OWNED BY `+ident); err != nil {
 			t.Errorf("drop owned by role: %v", err)
 		}
-		if _, err := s.pool.Exec(ctx, `DROP ROLE `+ident); err != nil {
+		if _, err := s.DB().ExecContext(ctx, `DROP ROLE `+ident); err != nil {
 			t.Errorf("drop role: %v", err)
 		}
 	})
-	return &Store{pool: pool} // already migrated; Open would need CREATE
+	return limited
+}
+
+// TestConflictField checks the field named for each unique constraint and
+// index of the schema.
+func TestConflictField(t *testing.T) {
+	for _, tt := range []struct{ table, constraint, want string }{
+		{"users", "users_pkey", "id"},
+		{"users", "users_username_key", "username"},
+		{"users", "users_email_key", "email"},
+		{"api_keys", "api_keys_pkey", "id"},
+		{"secrets", "secrets_pkey", "id"},
+		{"secrets", "secrets_owner_id_name_key", "name"},
+		{"secrets", "secrets_owner_id_env_name_key", "env_name"},
+		{"secrets", "secrets_owner_id_file_path_key", "file_path"},
+		{"audit_log", "audit_log_id_key", "id"},
+		{"templates", "templates_pkey", "id"},
+		{"templates", "templates_name_key", "name"},
+		{"template_versions", "template_versions_pkey", "id"},
+		{"template_versions", "template_versions_template_id_number_key", "number"},
+		{"workspaces", "workspaces_pkey", "id"},
+		{"workspaces", "workspaces_owner_id_name_key", "name"},
+		{"workspace_builds", "workspace_builds_pkey", "id"},
+		{"workspace_builds", "workspace_builds_workspace_id_build_number_key", "build"},
+		{"workspace_builds", "workspace_builds_active_key", "build"},
+		{"workspace_agents", "workspace_agents_pkey", "id"},
+	} {
+		if got := conflictField(&pgconn.PgError{TableName: tt.table, ConstraintName: tt.constraint}); got != tt.want {
+			t.Errorf("conflictField(%s): got %q, want %q", tt.constraint, got, tt.want)
+		}
+	}
 }

@@ -3,17 +3,14 @@ package sqlitestore
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/uuid"
 	"modernc.org/sqlite"
 
 	"github.com/usersecrets/coder/server/store"
@@ -23,42 +20,27 @@ import (
 // open opens a store on a new file in a temporary directory and closes it
 // when t ends.
 func open(t *testing.T) (*Store, string) {
-	t.Helper()
 	path := filepath.Join(t.TempDir(), "coder.db")
-	s, err := Open(t.Context(), path)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	return s, path
+	return storetest.Opened(t, path, Open), path
 }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, _ := open(t)
-		return s
+func TestBackend(t *testing.T) {
+	storetest.RunBackend(t, storetest.Backend{
+		NewDatabase: func(t *testing.T) string { return filepath.Join(t.TempDir(), "coder.db") },
+		Open:        func(ctx context.Context, path string) (store.Store, error) { return Open(ctx, path) },
+		Driver:      "sqlite",
+		DSN:         dsn,
+		Migrations:  dialect.Migrations,
+		Legacy: storetest.Legacy{
+			CreateTable: `CREATE TABLE schema_migrations (
+				version    INTEGER NOT NULL PRIMARY KEY,
+				applied_at INTEGER NOT NULL
+			) STRICT`,
+			Record: `INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)`,
+		},
+		Time:        func(t time.Time) any { return t.UnixMicro() },
+		TableExists: dialect.TableExists,
 	})
-}
-
-// addSecret inserts a user and one secret with the given ciphertext.
-func addSecret(t *testing.T, s store.Store, ciphertext []byte) store.Secret {
-	t.Helper()
-	ctx := t.Context()
-	u := store.User{ID: uuid.New(), Username: "u" + uuid.NewString()[:8], Email: uuid.NewString() + "@example.com", Role: "member", HashedPassword: []byte("h")}
-	if err := s.InsertUser(ctx, u); err != nil {
-		t.Fatalf("InsertUser: %v", err)
-	}
-	sec, err := s.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
-		OwnerID: u.ID, Name: "s", EnvName: "S", ValueSize: 5, Ciphertext: ciphertext, KeyID: "k1",
-	}})
-	if err != nil {
-		t.Fatalf("InsertSecret: %v", err)
-	}
-	return sec
 }
 
 func TestFileModes(t *testing.T) {
@@ -67,7 +49,7 @@ func TestFileModes(t *testing.T) {
 	t.Cleanup(func() { syscall.Umask(old) })
 
 	s, path := open(t)
-	addSecret(t, s, []byte("c")) // a write creates the -wal and -shm files
+	storetest.AddSecret(t, s, []byte("c")) // a write creates the -wal and -shm files
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -91,7 +73,7 @@ func TestPragmas(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got string
-		if err := s.db.QueryRowContext(t.Context(), "PRAGMA "+tt.pragma).Scan(&got); err != nil {
+		if err := s.DB().QueryRowContext(t.Context(), "PRAGMA "+tt.pragma).Scan(&got); err != nil {
 			t.Fatalf("PRAGMA %s: %v", tt.pragma, err)
 		}
 		if got != tt.want {
@@ -102,14 +84,11 @@ func TestPragmas(t *testing.T) {
 
 func TestCiphertextStoredAsGiven(t *testing.T) {
 	s, _ := open(t)
-	ciphertext := make([]byte, 512)
-	for i := range ciphertext {
-		ciphertext[i] = byte(i) // every byte value, NUL and invalid UTF-8 included
-	}
-	sec := addSecret(t, s, ciphertext)
+	ciphertext := storetest.EveryByte()
+	sec := storetest.AddSecret(t, s, ciphertext)
 	var raw []byte
 	var typ string
-	if err := s.db.QueryRowContext(t.Context(),
+	if err := s.DB().QueryRowContext(t.Context(),
 		`SELECT value_ciphertext, typeof(value_ciphertext) FROM secrets WHERE id = ?`, sec.ID).Scan(&raw, &typ); err != nil {
 		t.Fatalf("select ciphertext: %v", err)
 	}
@@ -126,52 +105,19 @@ func TestCiphertextStoredAsGiven(t *testing.T) {
 // metadata method: they work, while the *WithValue methods fail.
 func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
 	s, _ := open(t)
-	sec := addSecret(t, s, []byte("ciphertext"))
+	sec := storetest.AddSecret(t, s, []byte("ciphertext"))
 	ctx := t.Context()
 
 	denyRead(t, s, "secrets", "value_ciphertext")
-
-	metadata := []struct {
-		name string
-		call func() error
-	}{
-		{"ListSecrets", func() error { _, err := s.ListSecrets(ctx, sec.OwnerID); return err }},
-		{"GetSecret", func() error { _, err := s.GetSecret(ctx, sec.OwnerID, sec.Name); return err }},
-		{"UpdateSecret", func() error {
-			_, err := s.UpdateSecret(ctx, store.UpdateSecretParams{OwnerID: sec.OwnerID, Name: sec.Name, Description: ptr("d")})
-			return err
-		}},
-		{"SecretKeyIDs", func() error { _, err := s.SecretKeyIDs(ctx); return err }},
-		{"InsertSecret", func() error {
-			_, err := s.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
-				OwnerID: sec.OwnerID, Name: "other", ValueSize: 1, Ciphertext: []byte("c"), KeyID: "k1",
-			}})
-			return err
-		}},
-		{"DeleteSecret", func() error { return s.DeleteSecret(ctx, sec.OwnerID, "other", sec.OwnerID) }},
-	}
-	for _, m := range metadata {
-		if err := m.call(); err != nil {
-			t.Errorf("%s read the ciphertext column (or failed): %v", m.name, err)
-		}
-	}
-	withValue := map[string]func() error{
-		"GetSecretWithValue":    func() error { _, err := s.GetSecretWithValue(ctx, sec.OwnerID, sec.Name); return err },
-		"ListSecretsWithValues": func() error { _, err := s.ListSecretsWithValues(ctx, sec.OwnerID); return err },
-	}
-	for name, call := range withValue {
-		if err := call(); err == nil || !strings.Contains(err.Error(), "authorization denied") {
-			t.Errorf("%s: got %v, want the authorizer to refuse it (is the authorizer installed?)", name, err)
-		}
-	}
+	storetest.CheckReads(t, storetest.SecretMetadataCalls(ctx, s, sec), storetest.SecretValueCalls(ctx, s, sec), "authorization denied")
 }
 
 // denyRead limits s to one connection and installs on it an SQLite
 // authorizer that refuses any read of table.column.
 func denyRead(t *testing.T, s *Store, table, column string) {
 	t.Helper()
-	s.db.SetMaxOpenConns(1)
-	conn, err := s.db.Conn(t.Context())
+	s.DB().SetMaxOpenConns(1)
+	conn, err := s.DB().Conn(t.Context())
 	if err != nil {
 		t.Fatalf("Conn: %v", err)
 	}
@@ -200,133 +146,10 @@ func denyRead(t *testing.T, s *Store, table, column string) {
 // their state work, the two that return it fail.
 func TestWorkspaceMetadataNeverReadsState(t *testing.T) {
 	s, _ := open(t)
-	ctx := t.Context()
-	u := store.User{ID: uuid.New(), Username: "owner", Email: "owner@example.com", Role: "member", HashedPassword: []byte("h")}
-	if err := s.InsertUser(ctx, u); err != nil {
-		t.Fatalf("InsertUser: %v", err)
-	}
-	tmpl, v, err := s.InsertTemplateVersion(ctx, "t", store.TemplateVersion{Archive: []byte("tar"), CreatedBy: u.ID})
-	if err != nil {
-		t.Fatalf("InsertTemplateVersion: %v", err)
-	}
-	w, b, err := s.InsertWorkspace(ctx, store.Workspace{Name: "dev", OwnerID: u.ID, TemplateID: tmpl.ID},
-		store.WorkspaceBuild{Transition: "start", TemplateVersionID: v.ID, InitiatorID: u.ID})
-	if err != nil {
-		t.Fatalf("InsertWorkspace: %v", err)
-	}
-	if _, err := s.ClaimBuild(ctx, "w", time.Now()); err != nil {
-		t.Fatalf("ClaimBuild: %v", err)
-	}
-	if err := s.CompleteBuild(ctx, store.CompleteBuildParams{BuildID: b.ID, WorkerID: "w", Status: "succeeded", State: []byte("sealed"), StateKeyID: "k1"}); err != nil {
-		t.Fatalf("CompleteBuild: %v", err)
-	}
+	w, _ := storetest.WorkspaceWithState(t, s)
 	denyRead(t, s, "workspaces", "state_ciphertext")
-
-	metadata := []struct {
-		name string
-		call func() error
-	}{
-		{"GetWorkspaceByID", func() error { _, err := s.GetWorkspaceByID(ctx, w.ID); return err }},
-		{"GetWorkspaceByOwnerAndName", func() error { _, err := s.GetWorkspaceByOwnerAndName(ctx, u.ID, "dev"); return err }},
-		{"ListWorkspaces", func() error { _, err := s.ListWorkspaces(ctx, u.ID); return err }},
-		{"ListAllWorkspaces", func() error { _, err := s.ListAllWorkspaces(ctx); return err }},
-		{"WorkspaceStateKeyIDs", func() error { _, err := s.WorkspaceStateKeyIDs(ctx); return err }},
-	}
-	for _, m := range metadata {
-		if err := m.call(); err != nil {
-			t.Errorf("%s read the state column (or failed): %v", m.name, err)
-		}
-	}
-	withState := []struct {
-		name string
-		call func() error
-	}{
-		{"GetWorkspaceState", func() error { _, _, err := s.GetWorkspaceState(ctx, w.ID); return err }},
-		{"ListWorkspacesByStateKeyID", func() error { _, err := s.ListWorkspacesByStateKeyID(ctx, "k1", 0); return err }},
-	}
-	for _, m := range withState {
-		if err := m.call(); err == nil || !strings.Contains(err.Error(), "authorization denied") {
-			t.Errorf("%s: got %v, want the authorizer to refuse it (is the authorizer installed?)", m.name, err)
-		}
-	}
-}
-
-func ptr(s string) *string { return &s }
-
-func TestOpenTwiceKeepsDataAndMigrations(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "coder.db")
-	var first store.Secret
-	for i := range 3 {
-		s, err := Open(ctx, path)
-		if err != nil {
-			t.Fatalf("Open #%d: %v", i, err)
-		}
-		if i == 0 {
-			first = addSecret(t, s, []byte("c"))
-		}
-		got, err := s.GetSecret(ctx, first.OwnerID, first.Name)
-		if err != nil {
-			t.Errorf("Open #%d: GetSecret: %v", i, err)
-		}
-		if diff := cmp.Diff(first, got); diff != "" {
-			t.Errorf("Open #%d: secret mismatch (-want +got):\n%s", i, diff)
-		}
-		var versions []int
-		rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
-		if err != nil {
-			t.Fatalf("read schema_migrations: %v", err)
-		}
-		for rows.Next() {
-			var v int
-			if err := rows.Scan(&v); err != nil {
-				t.Fatalf("scan: %v", err)
-			}
-			versions = append(versions, v)
-		}
-		rows.Close()
-		if diff := cmp.Diff(allVersions(t), versions); diff != "" {
-			t.Errorf("Open #%d: schema_migrations mismatch (-want +got):\n%s", i, diff)
-		}
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-	}
-}
-
-func TestOpenRefusesNewerSchema(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "coder.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`); err != nil {
-		t.Fatalf("insert version: %v", err)
-	}
-	s.Close()
-	s, err = Open(ctx, path)
-	if err == nil {
-		s.Close()
-		t.Fatalf("Open of a database from a newer binary: got success, want an error")
-	}
-	if !strings.Contains(err.Error(), "newer") {
-		t.Errorf("got error %q, want it to say the schema is newer", err)
-	}
-}
-
-// allVersions lists the embedded migrations' versions.
-func allVersions(t *testing.T) []int {
-	t.Helper()
-	entries, err := migrationFS.ReadDir("migrations")
-	if err != nil {
-		t.Fatalf("read migrations: %v", err)
-	}
-	var out []int
-	for i := range entries {
-		out = append(out, i+1)
-	}
-	return out
+	storetest.CheckReads(t, storetest.WorkspaceMetadataCalls(ctx, s, w), storetest.WorkspaceStateCalls(ctx, s, w), "authorization denied")
 }
 
 func TestMapErr(t *testing.T) {
@@ -335,7 +158,6 @@ func TestMapErr(t *testing.T) {
 		err  error
 		want error
 	}{
-		{"no rows", sql.ErrNoRows, store.ErrNotFound},
 		{"other", context.Canceled, context.Canceled},
 	}
 	for _, tt := range tests {
@@ -357,7 +179,7 @@ func TestOpenOddPaths(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
-			addSecret(t, s, []byte("c"))
+			storetest.AddSecret(t, s, []byte("c"))
 			if err := s.Close(); err != nil {
 				t.Fatalf("Close: %v", err)
 			}

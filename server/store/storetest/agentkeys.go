@@ -33,7 +33,7 @@ func sealedAgents(t *testing.T, s store.Store, keyIDs ...string) []store.Workspa
 		}
 		claimOne(t, s, b.ID, "w1")
 		complete(t, s, store.CompleteBuildParams{BuildID: b.ID, WorkerID: "w1", Status: sdk.BuildSucceeded, Agents: []store.WorkspaceAgent{a}, CompletedAt: base})
-		got, err := s.GetAgentByID(t.Context(), a.ID)
+		got, err := AgentByID(t.Context(), s, a.ID)
 		if err != nil {
 			t.Fatalf("GetAgentByID: %v", err)
 		}
@@ -101,7 +101,7 @@ func testAgentReplaceConfig(t *testing.T, s store.Store) {
 		if err := s.ReplaceAgentConfig(ctx, a.ID, a.ConfigKeyID, []byte("resealed"), "new"); err != nil {
 			t.Fatalf("ReplaceAgentConfig: %v", err)
 		}
-		got, err := s.GetAgentByID(ctx, a.ID)
+		got, err := AgentByID(ctx, s, a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

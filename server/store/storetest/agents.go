@@ -87,7 +87,7 @@ func storedAgent(a store.WorkspaceAgent) store.WorkspaceAgent {
 
 func getAgent(t *testing.T, s store.Store, id uuid.UUID) store.WorkspaceAgent {
 	t.Helper()
-	a, err := s.GetAgentByID(t.Context(), id)
+	a, err := AgentByID(t.Context(), s, id)
 	if err != nil {
 		t.Fatalf("GetAgentByID: %v", err)
 	}
@@ -227,7 +227,7 @@ func testAgentConnection(t *testing.T, s store.Store) {
 
 func testAgentNotFound(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	_, err := s.GetAgentByID(ctx, uuid.New())
+	_, err := AgentByID(ctx, s, uuid.New())
 	wantErrIs(t, "GetAgentByID", err, store.ErrNotFound)
 	_, err = s.GetAgentByTokenHash(ctx, []byte("nope"))
 	wantErrIs(t, "GetAgentByTokenHash", err, store.ErrNotFound)

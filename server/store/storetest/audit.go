@@ -43,7 +43,7 @@ func testAuditCreateUpdateDelete(t *testing.T, s store.Store) {
 		t.Fatalf("DeleteSecret: %v", err)
 	}
 
-	got, err := s.ListAuditEntries(ctx, 0)
+	got, err := AuditEntries(ctx, s, 0)
 	if err != nil {
 		t.Fatalf("ListAuditEntries: %v", err)
 	}
@@ -78,7 +78,7 @@ func testAuditCreateUpdateDelete(t *testing.T, s store.Store) {
 		ids[e.ID] = true
 	}
 
-	limited, err := s.ListAuditEntries(ctx, 2)
+	limited, err := AuditEntries(ctx, s, 2)
 	if err != nil {
 		t.Fatalf("ListAuditEntries(2): %v", err)
 	}
@@ -106,7 +106,7 @@ func testAuditNeverHoldsCiphertext(t *testing.T, s store.Store) {
 	if err := s.DeleteSecret(ctx, owner.ID, "s", owner.ID); err != nil {
 		t.Fatalf("DeleteSecret: %v", err)
 	}
-	entries, err := s.ListAuditEntries(ctx, 0)
+	entries, err := AuditEntries(ctx, s, 0)
 	if err != nil {
 		t.Fatalf("ListAuditEntries: %v", err)
 	}

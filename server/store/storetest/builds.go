@@ -27,7 +27,6 @@ var buildTests = []test{
 	{"FailedBuildKeepsState", testFailedBuildKeepsState},
 	{"FailedWithoutStateKeepsOldState", testFailedWithoutState},
 	{"FailStale", testFailStale},
-	{"FailWorker", testFailWorker},
 	{"Cancel", testCancel},
 }
 
@@ -558,35 +557,5 @@ func testFailStale(t *testing.T, s store.Store) {
 	wantConflict(t, "CompleteBuild of a failed stale build", err, "build")
 	if n, err := s.FailStaleBuilds(ctx, t0.Add(time.Minute), "again"); err != nil || n != 0 {
 		t.Errorf("FailStaleBuilds again: got %d, %v, want 0", n, err)
-	}
-}
-
-func testFailWorker(t *testing.T, s store.Store) {
-	ctx := t.Context()
-	f := newFixture(t, s)
-	var mine []store.WorkspaceBuild
-	for i := range 3 {
-		_, b := f.create(t, s, fmt.Sprintf("ws%d", i), time.Duration(i)*time.Second)
-		mine = append(mine, b)
-	}
-	claimOne(t, s, mine[0].ID, "me")
-	claimOne(t, s, mine[1].ID, "other")
-	claimOne(t, s, mine[2].ID, "me")
-	at := base.Add(time.Hour)
-	n, err := s.FailWorkerBuilds(ctx, "me", "the server is shutting down", at)
-	if err != nil {
-		t.Fatalf("FailWorkerBuilds: %v", err)
-	}
-	if n != 2 {
-		t.Errorf("FailWorkerBuilds: got %d, want 2", n)
-	}
-	for i, want := range []string{sdk.BuildFailed, sdk.BuildRunning, sdk.BuildFailed} {
-		b := getBuild(t, s, mine[i].ID)
-		if b.Status != want {
-			t.Errorf("build %d: got status %q, want %q", i, b.Status, want)
-		}
-		if want == sdk.BuildFailed && (b.Error != "the server is shutting down" || b.CompletedAt == nil || !b.CompletedAt.Equal(stored(at))) {
-			t.Errorf("build %d: got error %q completed %v, want the reason and %v", i, b.Error, b.CompletedAt, stored(at))
-		}
 	}
 }

@@ -88,7 +88,7 @@ func testReplaceCiphertext(t *testing.T, s store.Store) {
 	sec := keyed(t, s, "old")[0]
 	get := func() store.Secret {
 		t.Helper()
-		got, err := s.GetSecretWithValue(ctx, sec.OwnerID, sec.Name)
+		got, err := SecretWithValue(ctx, s, sec.OwnerID, sec.Name)
 		if err != nil {
 			t.Fatalf("GetSecretWithValue: %v", err)
 		}

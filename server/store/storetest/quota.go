@@ -225,7 +225,7 @@ func testQuotaUpdate(t *testing.T, s store.Store) {
 				return
 			}
 			wantLimit(t, "UpdateSecret", err, *tt.want)
-			got, err := s.GetSecretWithValue(ctx, owner.ID, "target")
+			got, err := SecretWithValue(ctx, s, owner.ID, "target")
 			if err != nil {
 				t.Fatalf("GetSecretWithValue: %v", err)
 			}

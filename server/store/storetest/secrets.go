@@ -48,7 +48,7 @@ func testSecretInsertAndGet(t *testing.T, s store.Store) {
 	if diff := cmp.Diff(meta(sec), gotMeta); diff != "" {
 		t.Errorf("GetSecret mismatch (-want +got):\n%s", diff)
 	}
-	gotValue, err := s.GetSecretWithValue(ctx, owner.ID, sec.Name)
+	gotValue, err := SecretWithValue(ctx, s, owner.ID, sec.Name)
 	if err != nil {
 		t.Fatalf("GetSecretWithValue: %v", err)
 	}
@@ -58,11 +58,11 @@ func testSecretInsertAndGet(t *testing.T, s store.Store) {
 
 	_, err = s.GetSecret(ctx, owner.ID, "nope")
 	wantErrIs(t, "GetSecret unknown name", err, store.ErrNotFound)
-	_, err = s.GetSecretWithValue(ctx, owner.ID, "nope")
+	_, err = SecretWithValue(ctx, s, owner.ID, "nope")
 	wantErrIs(t, "GetSecretWithValue unknown name", err, store.ErrNotFound)
 	_, err = s.GetSecret(ctx, other.ID, sec.Name)
 	wantErrIs(t, "GetSecret of another owner's secret", err, store.ErrNotFound)
-	_, err = s.GetSecretWithValue(ctx, other.ID, sec.Name)
+	_, err = SecretWithValue(ctx, s, other.ID, sec.Name)
 	wantErrIs(t, "GetSecretWithValue of another owner's secret", err, store.ErrNotFound)
 }
 
@@ -159,7 +159,7 @@ func testSecretUniqueness(t *testing.T, s store.Store) {
 			}
 		})
 	}
-	got, err := s.GetSecretWithValue(ctx, owner.ID, "existing")
+	got, err := SecretWithValue(ctx, s, owner.ID, "existing")
 	if err != nil {
 		t.Fatalf("GetSecretWithValue: %v", err)
 	}
@@ -324,14 +324,14 @@ func testSecretUpdate(t *testing.T, s store.Store) {
 			if diff := cmp.Diff(meta(want), got); diff != "" {
 				t.Errorf("UpdateSecret result mismatch (-want +got):\n%s", diff)
 			}
-			stored, err := s.GetSecretWithValue(ctx, owner.ID, "s")
+			stored, err := SecretWithValue(ctx, s, owner.ID, "s")
 			if err != nil {
 				t.Fatalf("GetSecretWithValue: %v", err)
 			}
 			if diff := cmp.Diff(withValue(want), stored); diff != "" {
 				t.Errorf("stored secret mismatch (-want +got):\n%s", diff)
 			}
-			n, err := s.GetSecretWithValue(ctx, owner.ID, "neighbour")
+			n, err := SecretWithValue(ctx, s, owner.ID, "neighbour")
 			if err != nil {
 				t.Fatalf("GetSecretWithValue(neighbour): %v", err)
 			}
@@ -339,7 +339,7 @@ func testSecretUpdate(t *testing.T, s store.Store) {
 				t.Errorf("neighbour changed (-want +got):\n%s", diff)
 			}
 
-			entries, err := s.ListAuditEntries(ctx, 1)
+			entries, err := AuditEntries(ctx, s, 1)
 			if err != nil {
 				t.Fatalf("ListAuditEntries: %v", err)
 			}
@@ -386,7 +386,7 @@ func testSecretUpdateConflicts(t *testing.T, s store.Store) {
 			p.OwnerID, p.Name = owner.ID, "a"
 			_, err := s.UpdateSecret(ctx, p)
 			wantConflict(t, "UpdateSecret", err, tt.field)
-			got, err := s.GetSecretWithValue(ctx, owner.ID, "a")
+			got, err := SecretWithValue(ctx, s, owner.ID, "a")
 			if err != nil {
 				t.Fatalf("GetSecretWithValue: %v", err)
 			}

@@ -130,7 +130,7 @@ func testStateReplace(t *testing.T, s store.Store) {
 	wantErrIs(t, "ReplaceWorkspaceState of an unknown workspace",
 		s.ReplaceWorkspaceState(ctx, uuid.New(), "new", []byte("x"), "y"), store.ErrNotFound)
 	// A workspace without a state has nothing to reseal.
-	list, err := s.ListAllWorkspaces(ctx)
+	list, err := AllWorkspaces(ctx, s)
 	if err != nil {
 		t.Fatalf("ListAllWorkspaces: %v", err)
 	}

@@ -182,7 +182,7 @@ func wantLimit(t *testing.T, what string, err error, want store.LimitError) {
 // auditCount returns the number of audit entries.
 func auditCount(t *testing.T, s store.Store) int {
 	t.Helper()
-	entries, err := s.ListAuditEntries(t.Context(), 0)
+	entries, err := AuditEntries(t.Context(), s, 0)
 	if err != nil {
 		t.Fatalf("ListAuditEntries: %v", err)
 	}

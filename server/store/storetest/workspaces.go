@@ -290,7 +290,7 @@ func testWorkspaceList(t *testing.T, s store.Store) {
 			t.Errorf("ListWorkspaces: got a workspace of %v, want only %v's", w.OwnerID, alice.owner.ID)
 		}
 	}
-	all, err := s.ListAllWorkspaces(ctx)
+	all, err := AllWorkspaces(ctx, s)
 	if err != nil {
 		t.Fatalf("ListAllWorkspaces: %v", err)
 	}
@@ -336,7 +336,7 @@ func testWorkspaceStateNotInGetOrList(t *testing.T, s store.Store) {
 		t.Fatalf("ListWorkspaces: got %d, %v, want 1 workspace", len(list), err)
 	}
 	check("ListWorkspaces", list[0])
-	all, err := s.ListAllWorkspaces(ctx)
+	all, err := AllWorkspaces(ctx, s)
 	if err != nil || len(all) != 1 {
 		t.Fatalf("ListAllWorkspaces: got %d, %v, want 1 workspace", len(all), err)
 	}
@@ -374,7 +374,7 @@ func testWorkspaceDeleteFreesName(t *testing.T, s store.Store) {
 	if len(list) != 0 {
 		t.Errorf("ListWorkspaces: got %d workspaces, want none (the only one is deleted)", len(list))
 	}
-	all, err := s.ListAllWorkspaces(ctx)
+	all, err := AllWorkspaces(ctx, s)
 	if err != nil {
 		t.Fatalf("ListAllWorkspaces: %v", err)
 	}
@@ -438,7 +438,7 @@ func testWorkspaceDeleteUserCascades(t *testing.T, s store.Store) {
 		_, err := s.GetBuild(ctx, id)
 		wantErrIs(t, "GetBuild after DeleteUser", err, store.ErrNotFound)
 	}
-	_, err = s.GetAgentByID(ctx, agent.ID)
+	_, err = AgentByID(ctx, s, agent.ID)
 	wantErrIs(t, "GetAgentByID after DeleteUser", err, store.ErrNotFound)
 	_, err = s.GetAgentByTokenHash(ctx, agent.TokenHash)
 	wantErrIs(t, "GetAgentByTokenHash after DeleteUser", err, store.ErrNotFound)

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Initial schema (PostgreSQL 13+). Text that is sorted or compared byte
 -- for byte uses the "C" collation.
 

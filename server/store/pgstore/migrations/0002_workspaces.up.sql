@@ -1,3 +1,4 @@
+-- +goose Up
 -- Templates, workspaces, builds, agents and their logs. Names that are
 -- sorted or compared byte for byte use the "C" collation; NULL times are
 -- unset.

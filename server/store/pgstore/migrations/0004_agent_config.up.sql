@@ -1,3 +1,4 @@
+-- +goose Up
 -- What a template sets for an agent (its directory, motd file, env and
 -- scripts) can hold a secret value: it is sealed like secret values, in one
 -- ciphertext per agent. Rows recorded before have no key id; the server

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Initial schema. Ids are UUIDs in their canonical text form; times are
 -- INTEGER microseconds since the Unix epoch, UTC.
 

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Templates, workspaces, builds, agents and their logs. Ids are UUIDs in
 -- their canonical text form; times are INTEGER microseconds since the Unix
 -- epoch, UTC; NULL times are unset.

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Which server process an agent is connected to, so that a session opened
 -- on another process can be relayed to it.
 CREATE TABLE agent_relays (

@@ -1,0 +1,115 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
+
+	"github.com/usersecrets/coder/server/store"
+)
+
+// versionTable is the table goose records applied migrations in.
+const versionTable = "goose_db_version"
+
+// legacyTable is where the migration loader of older releases recorded
+// the versions it applied (one row per version).
+const legacyTable = "schema_migrations"
+
+// migrate applies the embedded migrations the database lacks, through
+// goose, under the dialect's lock (SQLite: each migration's write
+// transaction), and records their names for AppliedMigrations. A database
+// migrated by a newer binary is refused.
+func (s *Store) migrate(ctx context.Context) error {
+	if err := s.adoptLegacyVersions(ctx); err != nil {
+		return fmt.Errorf("adopt %s: %w", legacyTable, err)
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if s.d.Locker != nil {
+		opts = append(opts, goose.WithSessionLocker(s.d.Locker))
+	}
+	p, err := goose.NewProvider(s.d.Goose, s.sqlDB, s.d.Migrations, opts...)
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	sources := p.ListSources()
+	latest := sources[len(sources)-1].Version
+	current, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > latest {
+		return fmt.Errorf("database schema version %d is newer than this binary supports (latest %d)", current, latest)
+	}
+	results, err := p.Up(ctx)
+	if err != nil && !errors.Is(err, goose.ErrNoNextVersion) {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	s.applied = nil
+	for _, r := range results {
+		s.applied = append(s.applied, path.Base(r.Source.Path))
+	}
+	return nil
+}
+
+// adoptLegacyVersions records in goose's table the versions that the
+// loader of older releases applied, when the database has its table and
+// not goose's yet, and drops the old table: goose then applies only the
+// newer migrations, and an older binary refuses the database instead of
+// reapplying its first migration. It runs in one write transaction, under
+// the dialect's MigrationLock, so concurrent starts adopt once.
+func (s *Store) adoptLegacyVersions(ctx context.Context) error {
+	gs, err := database.NewStore(s.d.Goose, versionTable)
+	if err != nil {
+		return err
+	}
+	// goose's store writes through database/sql: so does this transaction
+	// (on SQLite, BEGIN IMMEDIATE takes the write lock).
+	tx, err := s.sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	c := conn{s, sqlQuerier{tx}}
+	if s.d.MigrationLock != "" {
+		if _, err := c.exec(ctx, s.d.MigrationLock); err != nil {
+			return fmt.Errorf("lock: %w", err)
+		}
+	}
+	if err := c.exists(ctx, s.d.TableExists, legacyTable); err != nil {
+		return ignoreNotFound(err)
+	}
+	rows, err := c.query(ctx, `SELECT version FROM `+legacyTable+` ORDER BY version`)
+	if err != nil {
+		return err
+	}
+	versions, err := collect(rows, func(r scanner) (int64, error) {
+		var v int64
+		return v, r.Scan(&v)
+	})
+	if err != nil {
+		return err
+	}
+	if err := gs.CreateVersionTable(ctx, tx); err != nil {
+		return err
+	}
+	for _, v := range append([]int64{0}, versions...) {
+		if err := gs.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
+			return err
+		}
+	}
+	if _, err := c.exec(ctx, `DROP TABLE `+legacyTable); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func ignoreNotFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}

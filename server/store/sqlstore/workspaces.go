@@ -1,0 +1,144 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/server/store"
+)
+
+// Column lists. workspaceColumns never includes the sealed state: only
+// GetWorkspaceState and ListWorkspacesByStateKeyID read it.
+const (
+	workspaceColumns      = `id, name, owner_id, template_id, deleted, created_at, updated_at`
+	workspaceStateColumns = workspaceColumns + `, state_ciphertext, state_key_id`
+)
+
+// InsertWorkspace stores w and its first build in one write transaction;
+// the partial unique index on live names makes a concurrent insert of the
+// same name wait and then fail.
+func (s *Store) InsertWorkspace(ctx context.Context, w store.Workspace, first store.WorkspaceBuild) (store.Workspace, store.WorkspaceBuild, error) {
+	w = newWorkspace(w)
+	if first.CreatedAt.IsZero() {
+		first.CreatedAt = w.CreatedAt
+	}
+	first.WorkspaceID, first.BuildNumber = w.ID, 1
+	first = newBuild(first)
+	err := s.write(ctx, func(c conn) error {
+		if _, err := c.exec(ctx, `INSERT INTO workspaces (`+workspaceColumns+`) VALUES (?, ?, ?, ?, false, ?, ?)`,
+			w.ID, w.Name, w.OwnerID, w.TemplateID, w.CreatedAt, w.UpdatedAt); err != nil {
+			return err
+		}
+		return insertBuild(ctx, c, first)
+	})
+	if err != nil {
+		return store.Workspace{}, store.WorkspaceBuild{}, fmt.Errorf("insert workspace: %w", err)
+	}
+	return w, first, nil
+}
+
+// newWorkspace returns w as InsertWorkspace stores it.
+func newWorkspace(w store.Workspace) store.Workspace {
+	if w.ID == uuid.Nil {
+		w.ID = uuid.New()
+	}
+	w.CreatedAt = storedTimeOrNow(w.CreatedAt)
+	if w.UpdatedAt.IsZero() {
+		w.UpdatedAt = w.CreatedAt
+	} else {
+		w.UpdatedAt = storedTime(w.UpdatedAt)
+	}
+	w.Deleted, w.StateCiphertext, w.StateKeyID = false, nil, ""
+	return w
+}
+
+// GetWorkspaceByID returns the workspace with id, without its state.
+func (s *Store) GetWorkspaceByID(ctx context.Context, id uuid.UUID) (_ store.Workspace, err error) {
+	defer wrap(&err, "get workspace by id")
+	return s.getWorkspace(ctx, `SELECT `+workspaceColumns+` FROM workspaces WHERE id = ?`, id)
+}
+
+// GetWorkspaceByOwnerAndName returns the owner's live workspace name.
+func (s *Store) GetWorkspaceByOwnerAndName(ctx context.Context, ownerID uuid.UUID, name string) (_ store.Workspace, err error) {
+	defer wrap(&err, "get workspace by owner and name")
+	return s.getWorkspace(ctx,
+		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND name = ? AND deleted = false`, ownerID, name)
+}
+
+// ListWorkspaces returns the owner's live workspaces, without their states.
+func (s *Store) ListWorkspaces(ctx context.Context, ownerID uuid.UUID) (_ []store.Workspace, err error) {
+	defer wrap(&err, "list workspaces")
+	return s.queryWorkspaces(ctx, false,
+		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND deleted = false ORDER BY name, id`, ownerID)
+}
+
+// GetWorkspaceState returns workspace id's sealed state and key id.
+func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error) {
+	var (
+		ct    []byte
+		keyID *string
+	)
+	err := s.read().row(ctx, []any{&ct, &keyID}, `SELECT state_ciphertext, state_key_id FROM workspaces WHERE id = ?`, id)
+	if err != nil {
+		return nil, "", fmt.Errorf("get workspace state: %w", err)
+	}
+	if keyID == nil {
+		return nil, "", nil
+	}
+	return nonNilBytes(ct), *keyID, nil
+}
+
+// WorkspaceStateKeyIDs counts the states each key id seals.
+func (s *Store) WorkspaceStateKeyIDs(ctx context.Context) (_ map[string]int, err error) {
+	defer wrap(&err, "workspace state key ids")
+	return s.keyIDCounts(ctx,
+		`SELECT state_key_id, COUNT(*) FROM workspaces WHERE state_key_id IS NOT NULL GROUP BY state_key_id`)
+}
+
+// ListWorkspacesByStateKeyID returns up to limit workspaces sealed by
+// keyID, with their states, by id.
+func (s *Store) ListWorkspacesByStateKeyID(ctx context.Context, keyID string, limit int) (_ []store.Workspace, err error) {
+	defer wrap(&err, "list workspaces by state key id")
+	return s.queryWorkspaces(ctx, true,
+		`SELECT `+workspaceStateColumns+` FROM workspaces WHERE state_key_id = ? ORDER BY id LIMIT ?`, keyID, limitArg(limit))
+}
+
+// ReplaceWorkspaceState reseals workspace id's state; it leaves updated_at
+// alone.
+func (s *Store) ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) (err error) {
+	defer wrap(&err, "replace workspace state")
+	return s.replaceSealed(ctx, "workspaces", "state_ciphertext", "state_key_id", id, oldKeyID, ciphertext, newKeyID)
+}
+
+// scanWorkspace reads one row of workspaceColumns, or of
+// workspaceStateColumns when withState.
+func scanWorkspace(row scanner, withState bool) (store.Workspace, error) {
+	var (
+		w     store.Workspace
+		keyID *string
+	)
+	dest := []any{&w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt}}
+	if withState {
+		dest = append(dest, &w.StateCiphertext, &keyID)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return store.Workspace{}, err
+	}
+	if keyID != nil {
+		w.StateCiphertext, w.StateKeyID = nonNilBytes(w.StateCiphertext), *keyID
+	} else {
+		w.StateCiphertext = nil
+	}
+	return w, nil
+}
+
+func (s *Store) getWorkspace(ctx context.Context, query string, args ...any) (store.Workspace, error) {
+	w, err := scanWorkspace(s.db.QueryRow(ctx, s.sql(query), s.args(args)...), false)
+	return w, s.mapErr(err)
+}
+
+func (s *Store) queryWorkspaces(ctx context.Context, withState bool, query string, args ...any) ([]store.Workspace, error) {
+	return queryAll(ctx, s, func(r scanner) (store.Workspace, error) { return scanWorkspace(r, withState) }, query, args...)
+}
