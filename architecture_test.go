@@ -24,17 +24,18 @@ const module = "github.com/usersecrets/coder"
 // follows the rule of the longest folder that holds it; "" stands for every
 // package of ours.
 var importRules = map[string][]string{
-	".":                    {"cli"},
-	"sdk":                  {"sdk"},
-	"agent":                {"agent", "sdk"},
-	"provider":             {"provider", "sdk"},
-	"provider/tfmirror":    {},
-	"server":               {"server", "sdk", "provider/tfmirror"},
-	"server/store":         {"server/store", "sdk"},
-	"server/secretcrypt":   {},
-	"server/templatefiles": {"sdk"},
+	".":                  {"cli"},
+	"sdk":                {"sdk"},
+	"agent":              {"agent", "sdk"},
+	"provider":           {"provider", "sdk"},
+	"provider/tfmirror":  {},
+	"server":             {"server", "sdk", "provider/tfmirror"},
+	"server/store":       {"server/store", "sdk"},
+	"server/secretcrypt": {},
+	"server/agenttoken":  {},
+	"server/agentconn":   {"server/store", "sdk"},
 	"server/provisioner": {"server/provisioner", "server/store",
-		"server/templatefiles", "server/dirlock", "provider/tfmirror", "sdk"},
+		"server/agenttoken", "sdk/templatearchive", "server/dirlock", "provider/tfmirror", "sdk"},
 	"server/dirlock":       {},
 	"server/loginthrottle": {},
 	"cli":                  {""}, // everything

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/usersecrets/coder/server/templatefiles"
+	"github.com/usersecrets/coder/sdk/templatearchive"
 )
 
 // TestExampleTemplates checks the example templates as far as an offline
@@ -24,11 +24,11 @@ func TestExampleTemplates(t *testing.T) {
 	for _, name := range []string{"local", "docker"} {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("..", "examples", "templates", name)
-			archive, err := templatefiles.Pack(dir)
+			archive, err := templatearchive.Pack(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			reqs, err := templatefiles.Requirements(archive)
+			reqs, err := templatearchive.Requirements(archive)
 			if err != nil {
 				t.Fatalf("parse: %v", err)
 			}

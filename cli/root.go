@@ -35,6 +35,9 @@ func Main() {
 	if servePluginIfAsked() {
 		return
 	}
+	if spec := os.Getenv(provisioner.LaunchEnv); spec != "" {
+		os.Exit(provisioner.Launch(spec, os.Args[1:]))
+	}
 	if provisioner.IsSupervisorInvocation(os.Args) {
 		os.Exit(provisioner.Supervise(os.Args[2:]))
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server/templatefiles"
+	"github.com/usersecrets/coder/sdk/templatearchive"
 )
 
 // newCmdTemplates is the parent of the template commands (root.go adds
@@ -57,14 +57,14 @@ func runTemplatesPush(ctx context.Context, o *templatesPushOptions) error {
 	if err != nil {
 		return err
 	}
-	archive, err := templatefiles.Pack(abs)
+	archive, err := templatearchive.Pack(abs)
 	if err != nil {
 		return err
 	}
 	if len(archive) > sdk.MaxTemplateArchiveBytes {
 		return fmt.Errorf("the template folder packs to %d bytes; the server accepts at most %d", len(archive), sdk.MaxTemplateArchiveBytes)
 	}
-	if _, _, err := templatefiles.Read(archive); err != nil {
+	if _, _, err := templatearchive.Read(archive); err != nil {
 		return err
 	}
 	c, err := o.client(ctx)

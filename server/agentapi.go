@@ -5,17 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sync"
-	"time"
 
 	"github.com/coder/websocket"
 	"github.com/google/uuid"
-	"github.com/hashicorp/yamux"
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/sdk/placement"
 	"github.com/usersecrets/coder/sdk/redact"
-	"github.com/usersecrets/coder/server/provisioner"
+	"github.com/usersecrets/coder/server/agenttoken"
 	"github.com/usersecrets/coder/server/store"
 	"github.com/usersecrets/coder/server/store/cryptstore"
 )
@@ -35,7 +32,7 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 			writeError(w, http.StatusUnauthorized, "An agent token is required in the "+sdk.AgentTokenHeader+" header.")
 			return
 		}
-		a, err := s.ws.GetAgentByTokenHash(r.Context(), provisioner.HashToken(token))
+		a, err := s.ws.GetAgentByTokenHash(r.Context(), agenttoken.Hash(token))
 		if errors.Is(err, store.ErrNotFound) {
 			writeError(w, http.StatusUnauthorized, "The agent token is not known. It is recorded when the workspace's build finishes.")
 			return
@@ -221,41 +218,8 @@ func (s *Server) agentLogs(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// agentConns keeps the multiplexed connection of each connected agent.
-type agentConns struct {
-	mu    sync.Mutex
-	conns map[uuid.UUID]*yamux.Session
-}
-
-func (c *agentConns) set(id uuid.UUID, s *yamux.Session) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.conns == nil {
-		c.conns = map[uuid.UUID]*yamux.Session{}
-	}
-	if old := c.conns[id]; old != nil {
-		old.Close()
-	}
-	c.conns[id] = s
-}
-
-func (c *agentConns) remove(id uuid.UUID, s *yamux.Session) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.conns[id] == s {
-		delete(c.conns, id)
-	}
-}
-
-func (c *agentConns) get(id uuid.UUID) *yamux.Session {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.conns[id]
-}
-
 // agentRPC upgrades to a websocket that stays open while the agent is
-// connected. The server is the yamux client on it: it opens a stream to the
-// agent for each session.
+// connected (see agentconn.Hub.Serve).
 func (s *Server) agentRPC(w http.ResponseWriter, r *http.Request) {
 	a, ws := agentFrom(r.Context())
 	c, err := websocket.Accept(w, r, nil)
@@ -265,37 +229,5 @@ func (s *Server) agentRPC(w http.ResponseWriter, r *http.Request) {
 	c.SetReadLimit(-1)
 	ctx, cancel := context.WithCancel(s.baseCtx(r))
 	defer cancel()
-	nc := websocket.NetConn(ctx, c, websocket.MessageBinary)
-	cfg := yamux.DefaultConfig()
-	cfg.LogOutput = nil
-	cfg.Logger = nil
-	cfg.EnableKeepAlive = true
-	cfg.KeepAliveInterval = 15 * time.Second
-	sess, err := yamux.Client(nc, quietYamux(cfg))
-	if err != nil {
-		nc.Close()
-		return
-	}
-	s.agents.set(a.ID, sess)
-	s.registerRelay(ctx, a.ID)
-	defer func() {
-		s.agents.remove(a.ID, sess)
-		if s.agents.get(a.ID) == nil {
-			s.unregisterRelay(context.WithoutCancel(ctx), a.ID)
-		}
-	}()
-	if err := s.ws.UpdateAgentConnection(ctx, a.ID, s.now().UTC()); err != nil {
-		s.logger.Warn("record agent connection", "agent_id", a.ID, "error", err)
-	}
-	s.logger.Info("agent connected", "agent_id", a.ID, "workspace", ws.Name)
-	select {
-	case <-sess.CloseChan():
-	case <-ctx.Done():
-		sess.Close()
-	}
-	_ = s.ws.UpdateAgentConnection(context.WithoutCancel(ctx), a.ID, s.now().UTC())
-	s.logger.Info("agent disconnected", "agent_id", a.ID, "workspace", ws.Name)
+	s.agents.Serve(ctx, a.ID, ws.Name, websocket.NetConn(ctx, c, websocket.MessageBinary))
 }
-
-// errAgentNotConnected means no connection of the agent reaches this server.
-var errAgentNotConnected = errors.New("agent not connected")

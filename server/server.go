@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/agentconn"
 	"github.com/usersecrets/coder/server/loginthrottle"
 	"github.com/usersecrets/coder/server/provisioner"
 	"github.com/usersecrets/coder/server/store"
@@ -35,8 +36,9 @@ type Options struct {
 	// Terraform is the terraform (or tofu) binary; "" disables builds
 	// (template and workspace routes then answer 503 saying why).
 	Terraform string
-	// Executable is this binary: the provider mirror links to it and
-	// /bin/coder-<os>-<arch> serves it.
+	// Executable is this binary: the provider mirror links to it,
+	// /bin/coder-<os>-<arch> serves it, and the provisioner starts it in
+	// Terraform's place (see provisioner.LaunchEnv).
 	Executable string
 	// ProvisionerWorkers is how many builds run at once in this process.
 	ProvisionerWorkers int
@@ -65,19 +67,21 @@ type Options struct {
 	Now func() time.Time
 }
 
+// RelayAuthenticator makes and checks the MAC of relay requests under the
+// keys server processes share (cryptstore.Store implements it).
+type RelayAuthenticator = agentconn.RelayAuthenticator
+
 // Server serves the REST API.
 type Server struct {
 	opts   Options
 	store  store.Store
 	ws     store.WorkspaceStore
 	prov   *provisioner.Provisioner
-	agents agentConns
-	// relayNonces rejects replayed relay requests.
-	relayNonces relayNonces
-	runCtx      context.Context
-	logger      *slog.Logger
-	now         func() time.Time
-	mux         *http.ServeMux
+	agents *agentconn.Hub
+	runCtx context.Context
+	logger *slog.Logger
+	now    func() time.Time
+	mux    *http.ServeMux
 
 	// dummy is a bcrypt hash of the configured cost that a login for an
 	// unknown username is checked against, so that it costs what a wrong
@@ -126,6 +130,14 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, errors.New("the store does not keep workspaces")
 	}
 	s.ws = ws
+	s.agents = agentconn.New(agentconn.Options{
+		Store:       ws,
+		Logger:      s.logger,
+		RelayURL:    o.RelayURL,
+		RelayAuth:   o.RelayAuth,
+		BaseContext: func() context.Context { return s.baseCtx(nil) },
+		Now:         s.now,
+	})
 	if err := s.setupLogins(); err != nil {
 		return nil, err
 	}
@@ -163,63 +175,6 @@ func (s *Server) baseCtx(r *http.Request) context.Context {
 		return context.Background()
 	}
 	return r.Context()
-}
-
-func (s *Server) wakeProvisioner() {
-	if s.prov != nil {
-		s.prov.Wake()
-	}
-}
-
-// needProvisioner wraps routes that need Terraform.
-func (s *Server) needProvisioner(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.prov == nil {
-			writeError(w, http.StatusServiceUnavailable, "This server has no Terraform, so it cannot run workspace builds. Install terraform on the server's PATH (or run `make terraform`), or start the server with --terraform-path.")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) routes() {
-	m := http.NewServeMux()
-	m.HandleFunc("GET /api/v2/buildinfo", s.buildInfo)
-	m.HandleFunc("GET /api/v2/users/first", s.hasFirstUser)
-	m.HandleFunc("POST /api/v2/users/first", s.createFirstUser)
-	m.HandleFunc("POST /api/v2/users/login", s.login)
-	m.Handle("POST /api/v2/users/logout", s.auth(s.logout))
-	m.Handle("POST /api/v2/users", s.auth(s.createUser))
-	m.Handle("GET /api/v2/users/{user}", s.auth(s.getUser))
-	m.Handle("POST /api/v2/users/{user}/keys/tokens", s.auth(s.createToken))
-	m.Handle("GET /api/v2/users/{user}/secrets", s.auth(s.listSecrets))
-	m.Handle("POST /api/v2/users/{user}/secrets", s.auth(s.createSecret))
-	m.Handle("GET /api/v2/users/{user}/secrets/{name}", s.auth(s.getSecret))
-	m.Handle("PATCH /api/v2/users/{user}/secrets/{name}", s.auth(s.updateSecret))
-	m.Handle("DELETE /api/v2/users/{user}/secrets/{name}", s.auth(s.deleteSecret))
-	m.Handle("GET /api/v2/templates", s.auth(s.listTemplates))
-	m.Handle("GET /api/v2/templates/{template}", s.auth(s.getTemplate))
-	m.Handle("POST /api/v2/templates/{template}/versions", s.auth(s.pushTemplate))
-	m.Handle("GET /api/v2/users/{user}/workspaces", s.auth(s.listWorkspaces))
-	m.Handle("POST /api/v2/users/{user}/workspaces", s.needProvisioner(s.auth(s.createWorkspace)))
-	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}", s.auth(s.getWorkspace))
-	m.Handle("POST /api/v2/users/{user}/workspaces/{workspace}/builds", s.needProvisioner(s.auth(s.createBuild)))
-	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/agent", s.auth(s.getWorkspaceAgent))
-	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/agent/logs", s.auth(s.getWorkspaceAgentLogs))
-	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/ssh", s.auth(s.workspaceSSH))
-	m.Handle("GET /api/v2/workspacebuilds/{build}", s.auth(s.getBuild))
-	m.Handle("GET /api/v2/workspacebuilds/{build}/logs", s.auth(s.buildLogs))
-	m.Handle("POST /api/v2/workspacebuilds/{build}/cancel", s.auth(s.cancelBuild))
-	m.Handle("GET /api/v2/workspaceagents/me/manifest", s.agentAuth(s.agentManifest))
-	m.Handle("POST /api/v2/workspaceagents/me/lifecycle", s.agentAuth(s.agentLifecycle))
-	m.Handle("POST /api/v2/workspaceagents/me/logs", s.agentAuth(s.agentLogs))
-	m.Handle("GET /api/v2/workspaceagents/me/rpc", s.agentAuth(s.agentRPC))
-	m.HandleFunc("GET /bin/{file}", s.serveBinary)
-	m.HandleFunc("GET /api/v2/internal/relay/agents/{agent}", s.relayAgent)
-	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("Route %s %s does not exist.", r.Method, r.URL.Path))
-	})
-	s.mux = m
 }
 
 // ServeHTTP implements http.Handler: it sets the security headers on every
@@ -261,7 +216,3 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (s *Server) buildInfo(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, sdk.BuildInfo{Version: s.opts.Version})
-}

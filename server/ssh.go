@@ -2,12 +2,12 @@ package server
 
 import (
 	"context"
-	"io"
 	"net/http"
 
 	"github.com/coder/websocket"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/agentconn"
 )
 
 // workspaceSSH relays a client's SSH connection to the workspace's agent:
@@ -32,7 +32,7 @@ func (s *Server) workspaceSSH(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	stream, err := s.dialAgent(r.Context(), a.ID)
+	stream, err := s.agents.Dial(r.Context(), a.ID)
 	if err != nil {
 		writeError(w, http.StatusBadGateway, "The workspace's agent is not connected yet. If the workspace just started, try again in a moment.")
 		return
@@ -47,17 +47,6 @@ func (s *Server) workspaceSSH(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	nc := websocket.NetConn(ctx, c, websocket.MessageBinary)
 	s.logger.Info("ssh session opened", "user", me.Username, "workspace", ws.Name)
-	pipe(nc, stream)
+	agentconn.Pipe(nc, stream)
 	s.logger.Info("ssh session closed", "user", me.Username, "workspace", ws.Name)
-}
-
-// pipe copies both ways until either side ends, then closes both.
-func pipe(a, b io.ReadWriteCloser) {
-	done := make(chan struct{}, 2)
-	go func() { _, _ = io.Copy(a, b); done <- struct{}{} }()
-	go func() { _, _ = io.Copy(b, a); done <- struct{}{} }()
-	<-done
-	a.Close()
-	b.Close()
-	<-done
 }

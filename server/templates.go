@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/templatearchive"
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/templatefiles"
 )
 
 func (s *Server) toSDKTemplate(r *http.Request, t store.Template) (sdk.Template, error) {
@@ -18,7 +18,7 @@ func (s *Server) toSDKTemplate(r *http.Request, t store.Template) (sdk.Template,
 	if err != nil {
 		return sdk.Template{}, err
 	}
-	reqs := templatefiles.DecodeRequirements(v.Requirements)
+	reqs := templatearchive.DecodeRequirements(v.Requirements)
 	if reqs == nil {
 		reqs = []sdk.SecretRequirement{}
 	}
@@ -55,11 +55,11 @@ func (s *Server) pushTemplate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Could not read the template archive.")
 		return
 	}
-	if _, _, err := templatefiles.Read(archive); err != nil {
+	if _, _, err := templatearchive.Read(archive); err != nil {
 		writeError(w, http.StatusBadRequest, "Invalid template archive: "+err.Error()+".")
 		return
 	}
-	reqs, err := templatefiles.Requirements(archive)
+	reqs, err := templatearchive.Requirements(archive)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "Invalid template: "+err.Error())
 		return
@@ -71,7 +71,7 @@ func (s *Server) pushTemplate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	t, v, err := s.ws.InsertTemplateVersion(r.Context(), name, store.TemplateVersion{
-		ID: uuid.New(), Archive: archive, Requirements: templatefiles.EncodeRequirements(reqs),
+		ID: uuid.New(), Archive: archive, Requirements: templatearchive.EncodeRequirements(reqs),
 		CreatedBy: me.ID, CreatedAt: s.now().UTC(),
 	})
 	if err != nil {

@@ -17,14 +17,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/templatearchive"
 	"github.com/usersecrets/coder/server/servertest"
 	"github.com/usersecrets/coder/server/store/pgtest"
-	"github.com/usersecrets/coder/server/templatefiles"
 )
 
 func pushTemplate(t *testing.T, c *sdk.Client, name, dir string) sdk.Template {
 	t.Helper()
-	archive, err := templatefiles.Pack(dir)
+	archive, err := templatearchive.Pack(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

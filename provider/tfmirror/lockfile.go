@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // LockFileName is the dependency lock file of a Terraform configuration.
@@ -94,140 +96,30 @@ type block struct {
 	label      string
 }
 
-// providerBlocks finds the top-level provider blocks of an HCL file. It
-// knows enough HCL to skip strings, comments and heredocs, so a brace in
-// any of them does not confuse it.
+// providerBlocks finds the top-level provider blocks of an HCL file,
+// parsed with hclsyntax. A file that does not parse has none: it is left
+// as it is, and Terraform reports its errors.
 func providerBlocks(src []byte) []block {
+	f, diags := hclsyntax.ParseConfig(src, LockFileName, hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil
+	}
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return nil
+	}
 	var blocks []block
-	depth := 0
-	var open *block // the provider block being read, if any
-	for i := 0; i < len(src); {
-		c := src[i]
-		switch {
-		case c == '#' || c == '/' && at(src, i+1) == '/':
-			i = lineEnd(src, i)
-			if i > 0 && src[i-1] == '\n' {
-				i--
-			}
-		case c == '/' && at(src, i+1) == '*':
-			if j := bytes.Index(src[i+2:], []byte("*/")); j >= 0 {
-				i += 2 + j + 2
-			} else {
-				i = len(src)
-			}
-		case c == '"':
-			i = stringEnd(src, i)
-		case c == '<' && at(src, i+1) == '<':
-			i = heredocEnd(src, i)
-		case c == '{' || c == '[' || c == '(':
-			depth++
-			i++
-		case c == '}' || c == ']' || c == ')':
-			depth--
-			i++
-			if depth == 0 && open != nil {
-				end := i
-				if rest := lineEnd(src, i); isBlank(src[i:rest]) {
-					end = rest
-				}
-				open.end = end
-				blocks = append(blocks, *open)
-				open = nil
-				i = end
-			}
-		case depth == 0 && isIdentStart(c) && (i == 0 || !isIdentChar(src[i-1])):
-			j := i
-			for j < len(src) && isIdentChar(src[j]) {
-				j++
-			}
-			if string(src[i:j]) == "provider" {
-				if label, brace, ok := blockHeader(src, j); ok {
-					open = &block{start: lineStart(src, i), label: label}
-					depth++
-					i = brace + 1
-					continue
-				}
-			}
-			i = j
-		default:
-			i++
+	for _, b := range body.Blocks {
+		if b.Type != "provider" || len(b.Labels) != 1 {
+			continue
 		}
+		end := b.CloseBraceRange.End.Byte
+		if rest := lineEnd(src, end); isBlank(src[end:rest]) {
+			end = rest
+		}
+		blocks = append(blocks, block{start: lineStart(src, b.TypeRange.Start.Byte), end: end, label: b.Labels[0]})
 	}
 	return blocks
-}
-
-// blockHeader reads ` "label" {` from src[i:]. It returns the label and
-// the index of the brace.
-func blockHeader(src []byte, i int) (string, int, bool) {
-	i = skipSpace(src, i)
-	if at(src, i) != '"' {
-		return "", 0, false
-	}
-	end := stringEnd(src, i)
-	raw := string(src[i:end])
-	label, err := strconv.Unquote(raw)
-	if err != nil {
-		label = strings.Trim(raw, `"`)
-	}
-	j := skipSpace(src, end)
-	if at(src, j) != '{' {
-		return "", 0, false
-	}
-	return label, j, true
-}
-
-// stringEnd returns the index just past the quoted string at src[i].
-func stringEnd(src []byte, i int) int {
-	for i++; i < len(src); i++ {
-		switch src[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		case '\n':
-			return i // unterminated: stop at the line's end
-		}
-	}
-	return len(src)
-}
-
-// heredocEnd returns the index just past the heredoc starting at src[i]
-// (<<EOF or <<-EOF), or past "<<" when it is not one.
-func heredocEnd(src []byte, i int) int {
-	j := i + 2
-	if at(src, j) == '-' {
-		j++
-	}
-	k := j
-	for k < len(src) && isIdentChar(src[k]) {
-		k++
-	}
-	marker := string(src[j:k])
-	if marker == "" {
-		return i + 2
-	}
-	for pos := lineEnd(src, k); pos < len(src); {
-		next := lineEnd(src, pos)
-		if strings.TrimSpace(string(src[pos:next])) == marker {
-			return next
-		}
-		pos = next
-	}
-	return len(src)
-}
-
-func at(src []byte, i int) byte {
-	if i < 0 || i >= len(src) {
-		return 0
-	}
-	return src[i]
-}
-
-func skipSpace(src []byte, i int) int {
-	for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
-		i++
-	}
-	return i
 }
 
 // lineStart returns the index of the first byte of the line holding src[i].
@@ -261,11 +153,3 @@ func precededByBlankLine(src []byte, start int) bool {
 }
 
 func isBlank(b []byte) bool { return len(bytes.TrimSpace(b)) == 0 }
-
-func isIdentStart(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-func isIdentChar(c byte) bool {
-	return isIdentStart(c) || c == '-' || c >= '0' && c <= '9'
-}

@@ -105,6 +105,16 @@ func TestStripLock(t *testing.T) {
 			want: "provider \"x/y\" {\r\n}\r\n",
 		},
 		{
+			name: "heredoc with braces",
+			in:   "provider \"registry.terraform.io/coder/coder\" {\n  note = <<EOT\n}\n{\nEOT\n}\n\n" + dockerLock,
+			want: dockerLock,
+		},
+		{
+			name: "not HCL: left as it is",
+			in:   "provider \"registry.terraform.io/coder/coder\" {\n  version = \n",
+			want: "provider \"registry.terraform.io/coder/coder\" {\n  version = \n",
+		},
+		{
 			name: "no trailing newline",
 			in:   dockerLock + "\n" + "provider \"registry.terraform.io/coder/coder\" {\n}",
 			want: dockerLock,

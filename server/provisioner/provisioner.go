@@ -5,6 +5,12 @@
 // the environment of SPEC.md section 5, stream redacted logs, and record the
 // state and the workspace's agents in one transaction (the store seals
 // them).
+//
+// Terraform runs through terraform-exec and the applied state is read with
+// terraform-json. terraform-exec starts the coder binary in Terraform's
+// place (see LaunchEnv), which runs Terraform under the build supervisor on
+// Linux (see Supervise). The package also lays out the provider mirror
+// (provider/tfmirror) and writes the agent bootstrap script templates run.
 package provisioner
 
 import (
@@ -33,12 +39,19 @@ type Options struct {
 	Logger *slog.Logger
 	// Terraform is the terraform (or tofu) binary.
 	Terraform string
-	// Supervisor is the coder binary, which runs every Terraform command
-	// under its build supervisor (see Supervise) on Linux, so that no
-	// build process outlives the server. Empty: Terraform runs directly.
-	Supervisor string
-	Mirror     *tfmirror.Mirror
-	AccessURL  *url.URL
+	// Executable is the coder binary: terraform-exec starts it in
+	// Terraform's place (see LaunchEnv), and it is the build supervisor.
+	Executable string
+	// Supervise runs every Terraform command under the build supervisor
+	// (see Supervise) on Linux, so that no build process outlives the
+	// server. Otherwise Terraform runs without it.
+	Supervise bool
+	// MirrorDir holds the coder/coder provider mirror (see tfmirror),
+	// laid out again by New.
+	MirrorDir string
+	// AccessURL is the server's URL, as Terraform and agents reach it; the
+	// agent bootstrap script fetches the agent binary from it.
+	AccessURL *url.URL
 	// WorkDir holds one folder per server process (proc-<WorkerID>, locked
 	// while the process lives), which holds the per-job temporary folders.
 	WorkDir string
@@ -51,8 +64,6 @@ type Options struct {
 	BaseEnv []string
 	// ExtraEnv is added to every Terraform command (after BaseEnv).
 	ExtraEnv []string
-	// AgentScripts maps "<os>_<arch>" to the agent bootstrap script.
-	AgentScripts map[string]string
 	// PollInterval is how often idle workers look for queued builds
 	// (default 1s; Wake makes them look at once).
 	PollInterval time.Duration
@@ -78,6 +89,10 @@ type Provisioner struct {
 	// dir is this process's folder under WorkDir, held by lock.
 	dir  string
 	lock *dirlock.Lock
+	// mirror installs coder/coder for Terraform; agentScripts maps
+	// "<os>_<arch>" to the agent bootstrap script.
+	mirror       *tfmirror.Mirror
+	agentScripts map[string]string
 }
 
 // New returns a Provisioner. The store must also be a store.WorkspaceStore.
@@ -88,6 +103,9 @@ func New(o Options) (*Provisioner, error) {
 	}
 	if o.Terraform == "" {
 		return nil, errors.New("provisioner: no terraform binary")
+	}
+	if o.Executable == "" {
+		return nil, errors.New("provisioner: no coder binary")
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -110,6 +128,20 @@ func New(o Options) (*Provisioner, error) {
 	if o.WorkerID == "" {
 		return nil, errors.New("provisioner: no worker id")
 	}
+	mirror, err := tfmirror.Setup(tfmirror.Options{Dir: o.MirrorDir, Executable: o.Executable})
+	if err != nil {
+		return nil, fmt.Errorf("lay out the provider mirror: %w", err)
+	}
+	// The agent binary is this one; the bootstrap script checks it.
+	digest, err := fileSHA256(o.Executable)
+	if err != nil {
+		return nil, fmt.Errorf("checksum the agent binary: %w", err)
+	}
+	access := ""
+	if o.AccessURL != nil {
+		access = o.AccessURL.String()
+	}
+	scripts := map[string]string{strings.ReplaceAll(AgentPlatform, "-", "_"): agentScript(access, digest)}
 	dir := filepath.Join(o.WorkDir, procPrefix+o.WorkerID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create provisioner folder: %w", err)
@@ -118,7 +150,7 @@ func New(o Options) (*Provisioner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock provisioner folder: %w", err)
 	}
-	return &Provisioner{o: o, ws: ws, wake: make(chan struct{}, 1), dir: dir, lock: lock}, nil
+	return &Provisioner{o: o, ws: ws, wake: make(chan struct{}, 1), dir: dir, lock: lock, mirror: mirror, agentScripts: scripts}, nil
 }
 
 // Wake tells an idle worker to look for a queued build now.

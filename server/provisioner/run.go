@@ -1,25 +1,25 @@
 package provisioner
 
 import (
-	"bufio"
 	"context"
-	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/hashicorp/terraform-exec/tfexec"
+	tfjson "github.com/hashicorp/terraform-json"
+
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/sdk/redact"
+	"github.com/usersecrets/coder/sdk/templatearchive"
 	"github.com/usersecrets/coder/server/store"
 	"github.com/usersecrets/coder/server/store/cryptstore"
-	"github.com/usersecrets/coder/server/templatefiles"
 )
 
 // job is one build being run.
@@ -33,6 +33,7 @@ type job struct {
 	dir      string
 	redactor *redact.Redactor
 	env      []string
+	tf       *tfexec.Terraform
 
 	logMu sync.Mutex
 	logs  []store.BuildLog
@@ -154,7 +155,7 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 		return nil, nil, fmt.Errorf("protect the build folder: %w", err)
 	}
 	j.dir = dir
-	if err := templatefiles.Extract(j.version.Archive, dir); err != nil {
+	if err := templatearchive.Extract(j.version.Archive, dir); err != nil {
 		return nil, nil, fmt.Errorf("extract the template: %w", err)
 	}
 	if _, err := tfmirror.StripLockFile(dir); err != nil {
@@ -178,24 +179,43 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 		return b
 	}
 
-	if err := j.terraform(ctx, "init", "init", "-input=false", "-no-color"); err != nil {
+	if j.tf, err = j.newTerraform(); err != nil {
+		return nil, nil, fmt.Errorf("prepare terraform: %w", err)
+	}
+	// terraform-exec asks for the version before its first command; asked
+	// now, its answer stays out of the log.
+	if _, _, err := j.tf.Version(ctx, false); err != nil {
+		if ctx.Err() != nil {
+			return prior, nil, ctx.Err()
+		}
+		return prior, nil, fmt.Errorf("terraform version: %s", j.redactor.String(err.Error()))
+	}
+	if err := j.terraform(ctx, "init", []string{"init", "-input=false", "-no-color"}, func(tf *tfexec.Terraform) error {
+		return tf.Init(ctx)
+	}); err != nil {
 		return prior, nil, err
 	}
+	destroy := j.build.Transition == sdk.TransitionDelete
 	planArgs := []string{"plan", "-input=false", "-no-color", "-out=build.tfplan"}
-	if j.build.Transition == sdk.TransitionDelete {
+	if destroy {
 		planArgs = append(planArgs, "-destroy")
 	}
-	if err := j.terraform(ctx, "plan", planArgs...); err != nil {
+	if err := j.terraform(ctx, "plan", planArgs, func(tf *tfexec.Terraform) error {
+		_, err := tf.Plan(ctx, tfexec.Out("build.tfplan"), tfexec.Destroy(destroy))
+		return err
+	}); err != nil {
 		return prior, nil, err
 	}
-	if err := j.terraform(ctx, "apply", "apply", "-input=false", "-no-color", "-auto-approve", "build.tfplan"); err != nil {
+	if err := j.terraform(ctx, "apply", []string{"apply", "-input=false", "-no-color", "-auto-approve", "build.tfplan"}, func(tf *tfexec.Terraform) error {
+		return tf.Apply(ctx, tfexec.DirOrPlan("build.tfplan"))
+	}); err != nil {
 		return readState(), nil, err
 	}
 	state = readState()
-	if j.build.Transition == sdk.TransitionDelete {
+	if destroy {
 		return state, nil, nil
 	}
-	show, err := j.output(ctx, "show", "-json", "-no-color")
+	show, err := j.show(ctx)
 	if err != nil {
 		return state, nil, fmt.Errorf("read the applied state: %w", err)
 	}
@@ -248,7 +268,7 @@ func (j *job) load(ctx context.Context) error {
 	}
 	j.env = buildEnv(envInput{
 		base:         p.o.BaseEnv,
-		mirror:       p.o.Mirror,
+		mirror:       p.mirror,
 		extra:        p.o.ExtraEnv,
 		accessURL:    p.o.AccessURL.String(),
 		build:        j.build,
@@ -256,7 +276,7 @@ func (j *job) load(ctx context.Context) error {
 		owner:        j.owner,
 		template:     j.tmpl,
 		version:      j.version,
-		agentScripts: p.o.AgentScripts,
+		agentScripts: p.agentScripts,
 		secrets:      plain,
 	})
 	return nil
@@ -274,82 +294,62 @@ func (j *job) priorState(ctx context.Context) ([]byte, error) {
 	return pt, nil
 }
 
-// command builds a terraform command in the job's folder.
-func (j *job) command(ctx context.Context, args ...string) *exec.Cmd {
-	name, argv, attr := wrap(j.p.o.Supervisor, j.p.o.Terraform, args)
-	cmd := exec.CommandContext(ctx, name, argv...)
-	cmd.SysProcAttr = attr
-	cmd.Dir = j.dir
-	cmd.Env = j.env
-	// On cancel, ask terraform to stop cleanly (it saves its state), then
-	// kill it after a grace period.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 30 * time.Second
-	return cmd
+// newTerraform returns terraform-exec's handle on the job's folder. It
+// starts the coder binary in Terraform's place (see LaunchEnv), which runs
+// Terraform under the build supervisor when there is one, with exactly the
+// job's environment.
+func (j *job) newTerraform() (*tfexec.Terraform, error) {
+	p := j.p
+	tf, err := tfexec.NewTerraform(j.dir, p.o.Executable)
+	if err != nil {
+		return nil, err
+	}
+	spec := launchSpec{Terraform: p.o.Terraform}
+	if p.o.Supervise && supervisorAvailable {
+		spec.Supervisor, spec.Parent = p.o.Executable, os.Getpid()
+	}
+	env := make(map[string]string, len(j.env)+1)
+	for _, kv := range j.env {
+		name, value, _ := strings.Cut(kv, "=")
+		if managedByTFExec(name) {
+			spec.Env = append(spec.Env, kv)
+			continue
+		}
+		env[name] = value
+	}
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	env[LaunchEnv] = string(b)
+	if err := tf.SetEnv(env); err != nil {
+		return nil, err
+	}
+	// The supervisor kills Terraform's group gracePeriod after a cancel's
+	// SIGINT; this is only a backstop should it hang.
+	if err := tf.SetWaitDelay(gracePeriod + 10*time.Second); err != nil {
+		return nil, err
+	}
+	return tf, nil
 }
 
-// terraform runs one command, streaming its redacted output to the log.
-func (j *job) terraform(ctx context.Context, stage string, args ...string) error {
-	j.log(stage, "info", "$ terraform "+strings.Join(args, " "))
-	cmd := j.command(ctx, args...)
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	done := make(chan struct{})
-	var tail []string
-	go func() {
-		defer close(done)
-		var noise *lockNoise
-		if stage == "init" {
-			noise = &lockNoise{}
-		}
-		emit := func(line string, at time.Time) {
-			j.logAt(at, stage, "info", line)
-			if strings.TrimSpace(line) != "" {
-				tail = append(tail, line)
-				if len(tail) > 20 {
-					tail = tail[1:]
-				}
-			}
-		}
-		// Masked over the stream: Terraform word-wraps messages that quote
-		// a value, which then spans lines. The lock file notes of init are
-		// dropped after masking.
-		var last time.Time
-		rs := redact.NewStream(j.redactor, func(line string, at time.Time) {
-			last = at
-			if noise == nil {
-				emit(line, at)
-				return
-			}
-			for _, l := range noise.line(line) {
-				emit(l, at)
-			}
-		})
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-		for sc.Scan() {
-			rs.Line(sc.Text(), time.Now().UTC())
-		}
-		rs.Close()
-		if noise != nil {
-			for _, l := range noise.flush() {
-				emit(l, last)
-			}
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	err := cmd.Start()
-	if err == nil {
-		err = cmd.Wait()
-		killGroupOf(cmd)
-	}
-	pw.Close()
-	<-done
+// terraform runs one command (display is how the log shows it), streaming
+// its redacted output, stdout and stderr, line by line to the log under
+// stage.
+func (j *job) terraform(ctx context.Context, stage string, display []string, run func(*tfexec.Terraform) error) error {
+	j.log(stage, "info", "$ terraform "+strings.Join(display, " "))
+	lw := j.newLogWriter(stage)
+	j.tf.SetStdout(lw)
+	j.tf.SetStderr(lw)
+	err := run(j.tf)
+	j.tf.SetStdout(nil)
+	j.tf.SetStderr(nil)
+	tail := lw.close()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("terraform %s failed: %s", args[0], summarize(tail))
+		return fmt.Errorf("terraform %s failed: %s", display[0], summarize(tail))
 	}
 	return nil
 }
@@ -368,18 +368,14 @@ func summarize(tail []string) string {
 	return strings.TrimSpace(strings.Join(tail, "\n"))
 }
 
-// output runs a command and returns its stdout (never logged: `show -json`
+// show reads the applied state (`terraform show -json`, never logged: it
 // holds sensitive values).
-func (j *job) output(ctx context.Context, args ...string) ([]byte, error) {
-	cmd := j.command(ctx, args...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	killGroupOf(cmd)
+func (j *job) show(ctx context.Context) (*tfjson.State, error) {
+	st, err := j.tf.Show(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("terraform %s: %v: %s", args[0], err, j.redactor.String(stderr.String()))
+		return nil, fmt.Errorf("terraform show: %s", j.redactor.String(err.Error()))
 	}
-	return out, nil
+	return st, nil
 }
 
 // log appends a line; lines are stored in batches.
@@ -430,10 +426,4 @@ func (j *job) startLogFlusher(ctx context.Context) func() {
 		}
 	}()
 	return func() { cancel(); <-done }
-}
-
-// HashToken is how agent tokens are kept: sha256.
-func HashToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
 }

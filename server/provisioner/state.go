@@ -8,30 +8,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/agenttoken"
 	"github.com/usersecrets/coder/server/store"
 )
-
-// showJSON is the part of `terraform show -json` this package reads.
-type showJSON struct {
-	Values *struct {
-		RootModule module `json:"root_module"`
-	} `json:"values"`
-}
-
-type module struct {
-	Resources    []resource `json:"resources"`
-	ChildModules []module   `json:"child_modules"`
-}
-
-type resource struct {
-	Address string          `json:"address"`
-	Mode    string          `json:"mode"`
-	Type    string          `json:"type"`
-	Name    string          `json:"name"`
-	Values  json.RawMessage `json:"values"`
-}
 
 type agentValues struct {
 	ID            string            `json:"id"`
@@ -67,30 +49,49 @@ type scriptValues struct {
 	LogPath          string  `json:"log_path"`
 }
 
-func collect(m module, out *[]resource) {
-	for _, r := range m.Resources {
-		if r.Mode == "managed" {
-			*out = append(*out, r)
+// managed returns the managed resources of m and its child modules,
+// sorted by address.
+func managed(m *tfjson.StateModule) []*tfjson.StateResource {
+	var out []*tfjson.StateResource
+	var walk func(m *tfjson.StateModule)
+	walk = func(m *tfjson.StateModule) {
+		if m == nil {
+			return
+		}
+		for _, r := range m.Resources {
+			if r != nil && r.Mode == tfjson.ManagedResourceMode {
+				out = append(out, r)
+			}
+		}
+		for _, c := range m.ChildModules {
+			walk(c)
 		}
 	}
-	for _, c := range m.ChildModules {
-		collect(c, out)
-	}
+	walk(m)
+	sort.Slice(out, func(i, j int) bool { return out[i].Address < out[j].Address })
+	return out
 }
 
-// parseAgents reads the coder_agent resources of an applied state with the
-// coder_env and coder_script resources that point at each.
-func parseAgents(show []byte, b store.WorkspaceBuild, now time.Time) ([]store.WorkspaceAgent, error) {
-	var doc showJSON
-	if err := json.Unmarshal(show, &doc); err != nil {
-		return nil, fmt.Errorf("parse the applied state: %w", err)
+// decodeValues reads a resource's attribute values into v.
+func decodeValues(r *tfjson.StateResource, v any) error {
+	b, err := json.Marshal(r.AttributeValues)
+	if err == nil {
+		err = json.Unmarshal(b, v)
 	}
-	if doc.Values == nil {
+	if err != nil {
+		return fmt.Errorf("read %s: %w", r.Address, err)
+	}
+	return nil
+}
+
+// parseAgents reads the coder_agent resources of an applied state (as
+// `terraform show -json` gives it) with the
+// coder_env and coder_script resources that point at each.
+func parseAgents(st *tfjson.State, b store.WorkspaceBuild, now time.Time) ([]store.WorkspaceAgent, error) {
+	if st == nil || st.Values == nil {
 		return nil, nil
 	}
-	var all []resource
-	collect(doc.Values.RootModule, &all)
-	sort.Slice(all, func(i, j int) bool { return all[i].Address < all[j].Address })
+	all := managed(st.Values.RootModule)
 
 	type agentAcc struct {
 		rec     store.WorkspaceAgent
@@ -104,8 +105,8 @@ func parseAgents(show []byte, b store.WorkspaceBuild, now time.Time) ([]store.Wo
 			continue
 		}
 		var v agentValues
-		if err := json.Unmarshal(r.Values, &v); err != nil {
-			return nil, fmt.Errorf("read %s: %w", r.Address, err)
+		if err := decodeValues(r, &v); err != nil {
+			return nil, err
 		}
 		if v.Token == "" {
 			return nil, fmt.Errorf("%s has no token", r.Address)
@@ -115,7 +116,7 @@ func parseAgents(show []byte, b store.WorkspaceBuild, now time.Time) ([]store.Wo
 			BuildID:        b.ID,
 			WorkspaceID:    b.WorkspaceID,
 			Name:           r.Name,
-			TokenHash:      HashToken(v.Token),
+			TokenHash:      agenttoken.Hash(v.Token),
 			OS:             v.OS,
 			Arch:           v.Arch,
 			Directory:      v.Dir,
@@ -145,8 +146,8 @@ func parseAgents(show []byte, b store.WorkspaceBuild, now time.Time) ([]store.Wo
 		switch r.Type {
 		case "coder_env":
 			var v envValues
-			if err := json.Unmarshal(r.Values, &v); err != nil {
-				return nil, fmt.Errorf("read %s: %w", r.Address, err)
+			if err := decodeValues(r, &v); err != nil {
+				return nil, err
 			}
 			acc, ok := byID[v.AgentID]
 			if !ok {
@@ -166,8 +167,8 @@ func parseAgents(show []byte, b store.WorkspaceBuild, now time.Time) ([]store.Wo
 			acc.env = append(acc.env, sdk.EnvVar{Name: v.Name, Value: v.Value, MergeStrategy: strategy, Source: "coder_env"})
 		case "coder_script":
 			var v scriptValues
-			if err := json.Unmarshal(r.Values, &v); err != nil {
-				return nil, fmt.Errorf("read %s: %w", r.Address, err)
+			if err := decodeValues(r, &v); err != nil {
+				return nil, err
 			}
 			acc, ok := byID[v.AgentID]
 			if !ok {

@@ -5,16 +5,14 @@ package provisioner
 import (
 	"fmt"
 	"os"
-	"syscall"
 )
 
+// supervisorAvailable says whether Supervise can run here.
+const supervisorAvailable = false
+
 // Supervise is the build supervisor of Linux; elsewhere Terraform runs
-// directly and this only reports that.
+// without it and this only reports that.
 func Supervise(args []string) int {
 	fmt.Fprintln(os.Stderr, "the build supervisor runs on Linux only")
 	return 2
-}
-
-func wrap(_, name string, args []string) (string, []string, *syscall.SysProcAttr) {
-	return name, args, groupAttr()
 }

@@ -1,4 +1,4 @@
-package templatefiles
+package templatearchive
 
 import (
 	"encoding/json"

@@ -1,8 +1,8 @@
-// Package templatefiles packs a template folder into a tar archive, checks
+// Package templatearchive packs a template folder into a tar archive, checks
 // an uploaded archive (no path may escape the folder; only regular files and
 // folders; bounded sizes), extracts it for a build, and finds the template's
 // coder_secret requirements without running Terraform.
-package templatefiles
+package templatearchive
 
 import (
 	"archive/tar"

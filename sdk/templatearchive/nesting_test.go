@@ -1,4 +1,4 @@
-package templatefiles_test
+package templatearchive_test
 
 import (
 	"archive/tar"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/usersecrets/coder/server/templatefiles"
+	"github.com/usersecrets/coder/sdk/templatearchive"
 )
 
 // tarFiles makes an archive of regular files, name → contents.
@@ -70,11 +70,11 @@ func TestRequirementsRefusesDeepNesting(t *testing.T) {
 		{"json objects", "main.tf.json", repeat(`{"a":`, 100_000) + "1" + repeat("}", 100_000), "nest deeper than"},
 		{"json template", "main.tf.json", `{"data":{"coder_secret":{"x":{"help_message":"h","env":"${` + repeat("[", deep) + repeat("]", deep) + `}"}}}}`, "nest deeper than"},
 		{"json a million deep", "main.tf.json", repeat("[", 1_000_000) + repeat("]", 1_000_000), "at most"},
-		{"file too large", "main.tf", "# " + repeat("x", templatefiles.MaxConfigFileBytes) + "\n", "at most"},
+		{"file too large", "main.tf", "# " + repeat("x", templatearchive.MaxConfigFileBytes) + "\n", "at most"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := templatefiles.Requirements(tarFiles(t, [2]string{tc.file, tc.data}))
+			_, err := templatearchive.Requirements(tarFiles(t, [2]string{tc.file, tc.data}))
 			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.file) {
 				t.Fatalf("got %v, want an error naming %s and mentioning %q", err, tc.file, tc.want)
 			}
@@ -86,11 +86,11 @@ func TestRequirementsRefusesDeepNesting(t *testing.T) {
 // real templates alone: the examples, and moderately deep expressions.
 func TestRequirementsAcceptsRealNesting(t *testing.T) {
 	for _, dir := range []string{"local", "docker"} {
-		archive, err := templatefiles.Pack(filepath.Join("..", "..", "examples", "templates", dir))
+		archive, err := templatearchive.Pack(filepath.Join("..", "..", "examples", "templates", dir))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := templatefiles.Requirements(archive); err != nil {
+		if _, err := templatearchive.Requirements(archive); err != nil {
 			t.Errorf("example %s: got %v, want nil", dir, err)
 		}
 	}
@@ -104,7 +104,7 @@ func TestRequirementsAcceptsRealNesting(t *testing.T) {
 	}
 	for _, tc := range ok {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := templatefiles.Requirements(tarFiles(t, [2]string{tc.file, tc.data})); err != nil {
+			if _, err := templatearchive.Requirements(tarFiles(t, [2]string{tc.file, tc.data})); err != nil {
 				t.Fatalf("got %v, want nil", err)
 			}
 		})
@@ -133,12 +133,12 @@ func TestReadRefusesFileFolderClashes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			archive := tarOf(t, tc.entries...)
-			_, _, err := templatefiles.Read(archive)
+			_, _, err := templatearchive.Read(archive)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("got %v, want nil", err)
 				}
-				if err := templatefiles.Extract(archive, t.TempDir()); err != nil {
+				if err := templatearchive.Extract(archive, t.TempDir()); err != nil {
 					t.Fatalf("extract: got %v, want nil", err)
 				}
 				return
@@ -147,7 +147,7 @@ func TestReadRefusesFileFolderClashes(t *testing.T) {
 				t.Fatalf("got %v, want an error mentioning %q", err, tc.want)
 			}
 			d := t.TempDir()
-			if err := templatefiles.Extract(archive, d); err == nil {
+			if err := templatearchive.Extract(archive, d); err == nil {
 				t.Fatal("Extract accepted the archive")
 			}
 			if entries, _ := os.ReadDir(d); len(entries) != 0 {

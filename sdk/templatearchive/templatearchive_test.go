@@ -1,4 +1,4 @@
-package templatefiles_test
+package templatearchive_test
 
 import (
 	"archive/tar"
@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/server/templatefiles"
+	"github.com/usersecrets/coder/sdk/templatearchive"
 )
 
 func tarOf(t testing.TB, entries ...tar.Header) []byte {
@@ -55,12 +55,12 @@ func TestReadRefusesEscapes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			archive := tarOf(t, tar.Header{Typeflag: tar.TypeReg, Name: "main.tf", Mode: 0o644}, tc.entry)
-			_, _, err := templatefiles.Read(archive)
+			_, _, err := templatearchive.Read(archive)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error mentioning %q", err, tc.want)
 			}
 			dir := t.TempDir()
-			if err := templatefiles.Extract(archive, dir); err == nil {
+			if err := templatearchive.Extract(archive, dir); err == nil {
 				t.Fatal("Extract accepted the archive")
 			}
 			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
@@ -68,7 +68,7 @@ func TestReadRefusesEscapes(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := templatefiles.Read([]byte("not a tar")); err == nil {
+	if _, _, err := templatearchive.Read([]byte("not a tar")); err == nil {
 		t.Fatal("Read accepted garbage")
 	}
 }
@@ -108,9 +108,9 @@ data "coder_workspace" "me" {}
 	must(os.MkdirAll(filepath.Join(src, ".terraform"), 0o755))
 	must(os.WriteFile(filepath.Join(src, ".terraform", "junk"), []byte("x"), 0o644))
 	must(os.WriteFile(filepath.Join(src, "terraform.tfstate"), []byte("{}"), 0o644))
-	archive, err := templatefiles.Pack(src)
+	archive, err := templatearchive.Pack(src)
 	must(err)
-	files, _, err := templatefiles.Read(archive)
+	files, _, err := templatearchive.Read(archive)
 	must(err)
 	var names []string
 	for _, f := range files {
@@ -119,7 +119,7 @@ data "coder_workspace" "me" {}
 	if diff := cmp.Diff([]string{"main.tf", "modules/m/x.tf"}, names); diff != "" {
 		t.Fatalf("packed files (-want +got):\n%s", diff)
 	}
-	reqs, err := templatefiles.Requirements(archive)
+	reqs, err := templatearchive.Requirements(archive)
 	must(err)
 	want := []sdk.SecretRequirement{
 		{FilePath: "~/.ssh/id_ed25519", HelpMessage: "Add your SSH key."},
@@ -129,13 +129,13 @@ data "coder_workspace" "me" {}
 		t.Fatalf("requirements (-want +got):\n%s", diff)
 	}
 	dst := t.TempDir()
-	must(templatefiles.Extract(archive, dst))
+	must(templatearchive.Extract(archive, dst))
 	if b, err := os.ReadFile(filepath.Join(dst, "modules", "m", "x.tf")); err != nil || !strings.Contains(string(b), "INNER") {
 		t.Fatalf("extracted file: %v", err)
 	}
 	// Symlinks in a folder are refused at pack time.
 	must(os.Symlink("/etc/passwd", filepath.Join(src, "link")))
-	if _, err := templatefiles.Pack(src); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+	if _, err := templatearchive.Pack(src); err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Fatalf("Pack with a symlink: got %v", err)
 	}
 }

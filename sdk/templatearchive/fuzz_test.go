@@ -1,4 +1,4 @@
-package templatefiles_test
+package templatearchive_test
 
 import (
 	"archive/tar"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/usersecrets/coder/server/templatefiles"
+	"github.com/usersecrets/coder/sdk/templatearchive"
 )
 
 // archiveSeeds are archives for FuzzRead: valid ones, and each kind the
@@ -27,7 +27,7 @@ func archiveSeeds(t testing.TB) [][]byte {
 		{},
 	}
 	for _, d := range []string{"local", "docker"} {
-		if a, err := templatefiles.Pack(path.Join("..", "..", "examples", "templates", d)); err == nil {
+		if a, err := templatearchive.Pack(path.Join("..", "..", "examples", "templates", d)); err == nil {
 			seeds = append(seeds, a)
 		}
 	}
@@ -42,11 +42,11 @@ func FuzzRead(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, archive []byte) {
-		files, dirs, err := templatefiles.Read(archive)
+		files, dirs, err := templatearchive.Read(archive)
 		if err != nil {
 			return
 		}
-		if len(files) == 0 || len(files) > templatefiles.MaxFiles {
+		if len(files) == 0 || len(files) > templatearchive.MaxFiles {
 			t.Fatalf("accepted %d files", len(files))
 		}
 		isFile := map[string]bool{}
@@ -55,7 +55,7 @@ func FuzzRead(f *testing.F) {
 			total += len(fl.Data)
 			isFile[fl.Name] = true
 		}
-		if total > templatefiles.MaxTotalBytes {
+		if total > templatearchive.MaxTotalBytes {
 			t.Fatalf("accepted %d bytes", total)
 		}
 		for _, name := range append(dirs, names(files)...) {
@@ -76,7 +76,7 @@ func FuzzRead(f *testing.F) {
 	})
 }
 
-func names(files []templatefiles.File) []string {
+func names(files []templatearchive.File) []string {
 	out := make([]string, 0, len(files))
 	for _, f := range files {
 		out = append(out, f.Name)
@@ -110,7 +110,7 @@ func FuzzRequirements(f *testing.F) {
 		if asJSON {
 			name = "main.tf.json"
 		}
-		reqs, err := templatefiles.Requirements(tarFiles(t, [2]string{name, src}))
+		reqs, err := templatearchive.Requirements(tarFiles(t, [2]string{name, src}))
 		if err != nil {
 			return
 		}

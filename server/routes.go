@@ -1,0 +1,47 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// routes is the whole API: every route, with its authentication.
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /api/v2/buildinfo", s.buildInfo)
+	m.HandleFunc("GET /api/v2/users/first", s.hasFirstUser)
+	m.HandleFunc("POST /api/v2/users/first", s.createFirstUser)
+	m.HandleFunc("POST /api/v2/users/login", s.login)
+	m.Handle("POST /api/v2/users/logout", s.auth(s.logout))
+	m.Handle("POST /api/v2/users", s.auth(s.createUser))
+	m.Handle("GET /api/v2/users/{user}", s.auth(s.getUser))
+	m.Handle("POST /api/v2/users/{user}/keys/tokens", s.auth(s.createToken))
+	m.Handle("GET /api/v2/users/{user}/secrets", s.auth(s.listSecrets))
+	m.Handle("POST /api/v2/users/{user}/secrets", s.auth(s.createSecret))
+	m.Handle("GET /api/v2/users/{user}/secrets/{name}", s.auth(s.getSecret))
+	m.Handle("PATCH /api/v2/users/{user}/secrets/{name}", s.auth(s.updateSecret))
+	m.Handle("DELETE /api/v2/users/{user}/secrets/{name}", s.auth(s.deleteSecret))
+	m.Handle("GET /api/v2/templates", s.auth(s.listTemplates))
+	m.Handle("GET /api/v2/templates/{template}", s.auth(s.getTemplate))
+	m.Handle("POST /api/v2/templates/{template}/versions", s.auth(s.pushTemplate))
+	m.Handle("GET /api/v2/users/{user}/workspaces", s.auth(s.listWorkspaces))
+	m.Handle("POST /api/v2/users/{user}/workspaces", s.needProvisioner(s.auth(s.createWorkspace)))
+	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}", s.auth(s.getWorkspace))
+	m.Handle("POST /api/v2/users/{user}/workspaces/{workspace}/builds", s.needProvisioner(s.auth(s.createBuild)))
+	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/agent", s.auth(s.getWorkspaceAgent))
+	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/agent/logs", s.auth(s.getWorkspaceAgentLogs))
+	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/ssh", s.auth(s.workspaceSSH))
+	m.Handle("GET /api/v2/workspacebuilds/{build}", s.auth(s.getBuild))
+	m.Handle("GET /api/v2/workspacebuilds/{build}/logs", s.auth(s.buildLogs))
+	m.Handle("POST /api/v2/workspacebuilds/{build}/cancel", s.auth(s.cancelBuild))
+	m.Handle("GET /api/v2/workspaceagents/me/manifest", s.agentAuth(s.agentManifest))
+	m.Handle("POST /api/v2/workspaceagents/me/lifecycle", s.agentAuth(s.agentLifecycle))
+	m.Handle("POST /api/v2/workspaceagents/me/logs", s.agentAuth(s.agentLogs))
+	m.Handle("GET /api/v2/workspaceagents/me/rpc", s.agentAuth(s.agentRPC))
+	m.HandleFunc("GET /bin/{file}", s.serveBinary)
+	m.HandleFunc("GET /api/v2/internal/relay/agents/{agent}", s.relayAgent)
+	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("Route %s %s does not exist.", r.Method, r.URL.Path))
+	})
+	s.mux = m
+}
