@@ -64,6 +64,8 @@ type AgentManifest struct {
 	Env           []EnvVar          `json:"env"`
 	Scripts       []AgentScript     `json:"scripts"`
 	Secrets       []WorkspaceSecret `json:"secrets"`
+	// Apps are the agent's coder_app blocks: it runs their healthchecks.
+	Apps []WorkspaceApp `json:"apps,omitempty"`
 	// Problems are messages for the workspace owner about secrets left out
 	// of Secrets (a stored value that cannot be opened names its secret);
 	// the agent logs each one.

@@ -35,6 +35,9 @@ type job struct {
 	env      []string
 	tf       *tfexec.Terraform
 
+	// resources are the applied state's resources (parseResources).
+	resources []store.WorkspaceResource
+
 	logMu sync.Mutex
 	logs  []store.BuildLog
 }
@@ -84,7 +87,7 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 	// The store seals the state and the agents' config.
 	params.State = state
 	if params.Status == sdk.BuildSucceeded {
-		params.Agents = agents
+		params.Agents, params.Resources = agents, j.resources
 	}
 	if err := p.ws.CompleteBuild(context.WithoutCancel(ctx), params); err != nil {
 		logger.Error("record build result", "error", err)
@@ -221,6 +224,12 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 	}
 	agents, err = parseAgents(show, j.build, time.Now().UTC())
 	if err != nil {
+		return state, nil, err
+	}
+	if err := parseApps(show, agents); err != nil {
+		return state, nil, err
+	}
+	if j.resources, err = parseResources(show, j.build, j.redactor.String); err != nil {
 		return state, nil, err
 	}
 	j.log("apply", "info", fmt.Sprintf("Recorded %d agent(s).", len(agents)))

@@ -218,4 +218,6 @@ type Store interface {
 
 	// Templates, workspaces, builds and agents.
 	WorkspaceStore
+	// Resources, metadata and app health.
+	AppStore
 }

@@ -85,14 +85,15 @@ type WorkspaceAgent struct {
 	MOTDFile       string
 	Env            []byte
 	Scripts        []byte
+	Apps           []byte // JSON []sdk.WorkspaceApp, sealed in the config like Env and Scripts
 	LifecycleState string
 	FirstConnected *time.Time
 	LastConnected  *time.Time
 	CreatedAt      time.Time
 
 	// ConfigCiphertext seals (secretcrypt.AgentConfigAAD) what the
-	// template set for the agent: directory, motd file, env and scripts,
-	// whose own fields are then empty. ConfigKeyID names its key; "" for a
+	// template set for the agent: directory, motd file, env, scripts and
+	// apps, whose own fields are then empty. ConfigKeyID names its key; "" for a
 	// row recorded before agents were sealed, whose fields are plaintext
 	// until the server's start seals them.
 	ConfigCiphertext []byte
@@ -129,8 +130,8 @@ type AgentLog struct {
 // and CompletedAt (now when zero). In one transaction: State, if not nil,
 // replaces the workspace's sealed state and key id whatever the status (a
 // failed apply may still have changed the state); when Status is
-// succeeded, Agents are recorded (with their BuildID and WorkspaceID as
-// given) and a delete build marks the workspace deleted; the workspace's
+// succeeded, Agents and Resources are recorded (with their BuildID and
+// WorkspaceID as given) and a delete build marks the workspace deleted; the workspace's
 // UpdatedAt becomes CompletedAt. The build must still be running under
 // WorkerID; otherwise a *ConflictError{Field: "build"} (ErrNotFound for an
 // unknown build) and nothing changes.
@@ -142,6 +143,7 @@ type CompleteBuildParams struct {
 	State       []byte
 	StateKeyID  string
 	Agents      []WorkspaceAgent
+	Resources   []WorkspaceResource // recorded like Agents (see AppStore)
 	CompletedAt time.Time
 }
 

@@ -262,13 +262,14 @@ type agentConfig struct {
 	MOTDFile  string          `json:"motd_file,omitempty"`
 	Env       json.RawMessage `json:"env,omitempty"`
 	Scripts   json.RawMessage `json:"scripts,omitempty"`
+	Apps      json.RawMessage `json:"apps,omitempty"`
 }
 
-// sealAgentConfig returns a with its directory, motd file, env and
-// scripts sealed by the primary key into ConfigCiphertext, and those
+// sealAgentConfig returns a with its directory, motd file, env,
+// scripts and apps sealed by the primary key into ConfigCiphertext, and those
 // fields empty.
 func (s *Store) sealAgentConfig(a store.WorkspaceAgent) (store.WorkspaceAgent, error) {
-	pt, err := json.Marshal(agentConfig{Directory: a.Directory, MOTDFile: a.MOTDFile, Env: a.Env, Scripts: a.Scripts})
+	pt, err := json.Marshal(agentConfig{Directory: a.Directory, MOTDFile: a.MOTDFile, Env: a.Env, Scripts: a.Scripts, Apps: a.Apps})
 	if err != nil {
 		return a, fmt.Errorf("encode the agent's config: %w", err)
 	}
@@ -277,7 +278,7 @@ func (s *Store) sealAgentConfig(a store.WorkspaceAgent) (store.WorkspaceAgent, e
 		return a, fmt.Errorf("seal the agent's config: %w", err)
 	}
 	a.ConfigCiphertext, a.ConfigKeyID = ct, keyID
-	a.Directory, a.MOTDFile, a.Env, a.Scripts = "", "", nil, nil
+	a.Directory, a.MOTDFile, a.Env, a.Scripts, a.Apps = "", "", nil, nil, nil
 	return a, nil
 }
 
@@ -291,7 +292,7 @@ func (s *Store) openAgentConfig(a store.WorkspaceAgent) store.WorkspaceAgent {
 	}
 	ct := a.ConfigCiphertext
 	a.ConfigCiphertext = nil
-	a.Directory, a.MOTDFile, a.Env, a.Scripts = "", "", nil, nil
+	a.Directory, a.MOTDFile, a.Env, a.Scripts, a.Apps = "", "", nil, nil, nil
 	pt, err := s.keys.Open(ct, a.ConfigKeyID, secretcrypt.AgentConfigAAD(a.ID))
 	if err != nil {
 		a.ConfigErr = fmt.Errorf("open the config of agent %s: %w", a.ID, err)
@@ -303,7 +304,7 @@ func (s *Store) openAgentConfig(a store.WorkspaceAgent) store.WorkspaceAgent {
 		return a
 	}
 	a.Directory, a.MOTDFile = c.Directory, c.MOTDFile
-	a.Env, a.Scripts = nilIfNull(c.Env), nilIfNull(c.Scripts)
+	a.Env, a.Scripts, a.Apps = nilIfNull(c.Env), nilIfNull(c.Scripts), nilIfNull(c.Apps)
 	return a
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 const agentColumns = `id, build_id, workspace_id, name, token_hash, os, arch, directory, motd_file, env, scripts,
-	lifecycle_state, first_connected, last_connected, created_at, config_ciphertext, config_key_id`
+	lifecycle_state, first_connected, last_connected, created_at, config_ciphertext, config_key_id, apps`
 
 // newAgent returns a as the store keeps it: an id, times in UTC to the
 // microsecond (a zero CreatedAt is now), clean text.
@@ -31,10 +31,10 @@ func newAgent(a store.WorkspaceAgent, now time.Time) store.WorkspaceAgent {
 
 func insertAgent(ctx context.Context, c conn, a store.WorkspaceAgent) error {
 	_, err := c.exec(ctx, `INSERT INTO workspace_agents (`+agentColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.BuildID, a.WorkspaceID, a.Name, nonNilBytes(a.TokenHash), a.OS, a.Arch, a.Directory, a.MOTDFile,
 		nonNilBytes(a.Env), nonNilBytes(a.Scripts), a.LifecycleState, a.FirstConnected, a.LastConnected, a.CreatedAt,
-		nilIfEmpty(a.ConfigCiphertext), nullString(a.ConfigKeyID))
+		nilIfEmpty(a.ConfigCiphertext), nullString(a.ConfigKeyID), nonNilBytes(a.Apps))
 	return err
 }
 
@@ -109,11 +109,11 @@ func (s *Store) ListAgentLogs(ctx context.Context, agentID uuid.UUID, afterID in
 func agentDest(a *store.WorkspaceAgent, configKeyID **string) []any {
 	return []any{&a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,
 		&a.Env, &a.Scripts, &a.LifecycleState, nullTimeCol{&a.FirstConnected}, nullTimeCol{&a.LastConnected},
-		timeCol{&a.CreatedAt}, &a.ConfigCiphertext, configKeyID}
+		timeCol{&a.CreatedAt}, &a.ConfigCiphertext, configKeyID, &a.Apps}
 }
 
 func fixAgent(a store.WorkspaceAgent, configKeyID *string) store.WorkspaceAgent {
-	a.TokenHash, a.Env, a.Scripts = nilIfEmpty(a.TokenHash), nilIfEmpty(a.Env), nilIfEmpty(a.Scripts)
+	a.TokenHash, a.Env, a.Scripts, a.Apps = nilIfEmpty(a.TokenHash), nilIfEmpty(a.Env), nilIfEmpty(a.Scripts), nilIfEmpty(a.Apps)
 	a.ConfigCiphertext, a.ConfigKeyID = nilIfEmpty(a.ConfigCiphertext), str(configKeyID)
 	return a
 }
@@ -149,6 +149,6 @@ func (s *Store) ListAgentsByConfigKeyID(ctx context.Context, keyID string, limit
 func (s *Store) ReplaceAgentConfig(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) (err error) {
 	defer wrap(&err, "replace agent config")
 	return s.replaceSealedSet(ctx, "workspace_agents",
-		`config_ciphertext = ?, config_key_id = ?, directory = '', motd_file = '', env = ?, scripts = ?`,
-		`COALESCE(config_key_id, '') = ?`, []any{nonNilBytes(ciphertext), newKeyID, []byte{}, []byte{}}, id, oldKeyID)
+		`config_ciphertext = ?, config_key_id = ?, directory = '', motd_file = '', env = ?, scripts = ?, apps = ?`,
+		`COALESCE(config_key_id, '') = ?`, []any{nonNilBytes(ciphertext), newKeyID, []byte{}, []byte{}, []byte{}}, id, oldKeyID)
 }

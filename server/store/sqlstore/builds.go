@@ -210,7 +210,7 @@ func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) 
 				return fmt.Errorf("agent %q: %w", a.Name, err)
 			}
 		}
-		return nil
+		return insertResources(ctx, c, p.BuildID, p.Resources, completed)
 	})
 	return err
 }
