@@ -54,13 +54,15 @@ type world struct {
 	// values are the canaries planted: the secret's value (as created and
 	// as updated), in the state, and in the agent's env and directory.
 	value, updated, inState, inEnv, inDir string
+	// inApp is in the command of one of the agent's apps.
+	inApp string
 }
 
 // plant stores a world through cs.
 func plant(t *testing.T, cs *cryptstore.Store) world {
 	t.Helper()
 	ctx := context.Background()
-	w := world{value: canary(t), updated: canary(t), inState: canary(t), inEnv: canary(t), inDir: canary(t)}
+	w := world{value: canary(t), updated: canary(t), inState: canary(t), inEnv: canary(t), inDir: canary(t), inApp: canary(t)}
 	now := time.Now().UTC()
 	w.owner = store.User{ID: uuid.New(), Username: "u" + uuid.NewString()[:8], Email: uuid.NewString() + "@example.com", Role: "member", HashedPassword: []byte("x"), CreatedAt: now, UpdatedAt: now}
 	if err := cs.InsertUser(ctx, w.owner); err != nil {
@@ -98,6 +100,7 @@ func plant(t *testing.T, cs *cryptstore.Store) world {
 		OS: "linux", Arch: "amd64", Directory: "/home/" + w.inDir, MOTDFile: "/etc/motd",
 		Env:            []byte(`[{"name":"E","value":"` + w.inEnv + `","merge_strategy":"replace","source":"coder_env"}]`),
 		Scripts:        []byte(`[]`),
+		Apps:           []byte(`[{"slug":"run","command":"echo ` + w.inApp + `"}]`),
 		LifecycleState: sdk.LifecycleCreated, CreatedAt: now,
 	}
 	err = cs.CompleteBuild(ctx, store.CompleteBuildParams{
@@ -129,7 +132,8 @@ func checkPlaintext(t *testing.T, cs *cryptstore.Store, w world) {
 		t.Errorf("state through the decorator: got err %v, holds the planted value %v; want it", err, bytes.Contains(state, []byte(w.inState)))
 	}
 	a, err := cs.GetAgentByTokenHash(ctx, w.agent.TokenHash)
-	if err != nil || a.ConfigErr != nil || a.Directory != w.agent.Directory || !bytes.Contains(a.Env, []byte(w.inEnv)) || string(a.Scripts) != "[]" {
+	if err != nil || a.ConfigErr != nil || a.Directory != w.agent.Directory || !bytes.Contains(a.Env, []byte(w.inEnv)) || string(a.Scripts) != "[]" ||
+		!bytes.Contains(a.Apps, []byte(w.inApp)) {
 		t.Errorf("agent through the decorator: got err %v, config err %v, directory matches %v, env holds the value %v; want them all",
 			err, a.ConfigErr, a.Directory == w.agent.Directory, bytes.Contains(a.Env, []byte(w.inEnv)))
 	}
@@ -154,7 +158,7 @@ func TestOnlyCiphertextRests(t *testing.T) {
 				t.Fatal(err)
 			}
 			w := plant(t, cs)
-			canaries := []string{w.value, w.updated, w.inState, w.inEnv, w.inDir}
+			canaries := []string{w.value, w.updated, w.inState, w.inEnv, w.inDir, w.inApp}
 
 			// The rows below the decorator.
 			var rawBytes [][]byte
@@ -176,9 +180,9 @@ func TestOnlyCiphertextRests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if a.ConfigKeyID != secretcrypt.KeyID(key) || a.Directory != "" || len(a.Env) != 0 || len(a.Scripts) != 0 || len(a.ConfigCiphertext) == 0 {
-				t.Errorf("raw agent row: got key id %q, directory %d bytes, env %d bytes, scripts %d bytes; want only a sealed config",
-					a.ConfigKeyID, len(a.Directory), len(a.Env), len(a.Scripts))
+			if a.ConfigKeyID != secretcrypt.KeyID(key) || a.Directory != "" || len(a.Env) != 0 || len(a.Scripts) != 0 || len(a.Apps) != 0 || len(a.ConfigCiphertext) == 0 {
+				t.Errorf("raw agent row: got key id %q, directory %d bytes, env %d bytes, scripts %d bytes, apps %d bytes; want only a sealed config",
+					a.ConfigKeyID, len(a.Directory), len(a.Env), len(a.Scripts), len(a.Apps))
 			}
 			rawBytes = append(rawBytes, a.ConfigCiphertext)
 

@@ -28,7 +28,7 @@ func sealedAgents(t *testing.T, s store.Store, keyIDs ...string) []store.Workspa
 		_, b := f.create(t, s, fmt.Sprintf("ws%d", i), 0)
 		a := newAgent(b, "main", []byte(fmt.Sprintf("hash %d", i)))
 		if k != "" {
-			a.Directory, a.MOTDFile, a.Env, a.Scripts = "", "", nil, nil
+			a.Directory, a.MOTDFile, a.Env, a.Scripts, a.Apps = "", "", nil, nil, nil
 			a.ConfigCiphertext, a.ConfigKeyID = []byte("config sealed by "+k), k
 		}
 		claimOne(t, s, b.ID, "w1")
@@ -108,7 +108,7 @@ func testAgentReplaceConfig(t *testing.T, s store.Store) {
 		// Sealed anew, the plaintext columns emptied, nothing else changed.
 		want := a
 		want.ConfigCiphertext, want.ConfigKeyID = []byte("resealed"), "new"
-		want.Directory, want.MOTDFile, want.Env, want.Scripts = "", "", nil, nil
+		want.Directory, want.MOTDFile, want.Env, want.Scripts, want.Apps = "", "", nil, nil, nil
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("agent after ReplaceAgentConfig mismatch (-want +got):\n%s", diff)
 		}

@@ -74,6 +74,7 @@ func newAgent(b store.WorkspaceBuild, name string, hash []byte) store.WorkspaceA
 		MOTDFile:       "/etc/motd",
 		Env:            []byte(`[{"name":"A","value":"1"}]`),
 		Scripts:        []byte(`[{"display_name":"Startup Script","script":"echo hi"}]`),
+		Apps:           []byte(`[{"slug":"web","url":"http://localhost:8080"}]`),
 		LifecycleState: sdk.LifecycleCreated,
 		CreatedAt:      base,
 	}
