@@ -186,6 +186,12 @@ func (a *Agent) Run(ctx context.Context) error {
 		return nil
 	}
 	a.apply(ctx, m)
+	healthDone := make(chan struct{})
+	go func() {
+		defer close(healthDone)
+		a.runAppHealth(ctx, m)
+	}()
+	defer func() { <-healthDone }()
 	if !blocksLogin(m) {
 		a.login.open(nil)
 	}

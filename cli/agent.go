@@ -126,6 +126,7 @@ func runAgent(ctx context.Context, o *agentOptions) error {
 		Dir: func() string { return a.WorkDir() },
 		// Sessions wait for the startup scripts that block login.
 		BeforeSession: func(ctx context.Context, w io.Writer) { a.WaitLogin(ctx, w) },
+		AppCommand:    func(slug string) (string, bool) { return a.AppCommand(slug) },
 		Logger:        logger.With("component", "ssh"),
 	})
 	if err != nil {

@@ -120,6 +120,10 @@ func NewRootCommand() *cobra.Command {
 		newCmdRestart(g, runRestart),
 		newCmdList(g, runList),
 		newCmdShow(g, runShow),
+		withSubcommands(newCmdOpen(),
+			newCmdOpenApp(g, runOpenApp),
+		),
+		newCmdPortForward(g, runPortForward),
 		newCmdLogs(g, runLogs),
 	)
 	strictArgs(root)

@@ -16,6 +16,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/term"
 
+	"github.com/usersecrets/coder/agent/agentssh"
 	"github.com/usersecrets/coder/sdk"
 )
 
@@ -38,6 +39,8 @@ type sshOptions struct {
 	tty bool
 	// wait is how long to wait for the agent (0: not at all).
 	wait time.Duration
+	// app is the slug of a command app to run instead ("": none).
+	app string
 }
 
 func newCmdSSH(g *globalOptions, runF func(context.Context, *sshOptions) error) *cobra.Command {
@@ -59,11 +62,15 @@ carries the raw SSH stream on stdin and stdout, for OpenSSH:
 			o.streams = streamsOf(cmd)
 			o.workspace = strings.TrimPrefix(args[0], "coder.")
 			o.command = strings.Join(args[1:], " ")
+			if o.app != "" && (o.command != "" || o.stdio) {
+				return errors.New("--app runs the app's own command: give no command and no --stdio with it")
+			}
 			return runF(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().BoolVar(&o.stdio, "stdio", false, "Carry the SSH stream on stdin/stdout (for OpenSSH's ProxyCommand)")
 	cmd.Flags().BoolVarP(&o.tty, "tty", "t", false, "Allocate a terminal even when running a command")
+	cmd.Flags().StringVar(&o.app, "app", "", "Run the command app of this slug (a coder_app with a command) in a new session")
 	cmd.Flags().DurationVar(&o.wait, "wait", 5*time.Minute, "How long to wait for the workspace's agent to connect and finish its startup scripts (0: do not wait)")
 	return cmd
 }
@@ -84,7 +91,12 @@ func runSSH(ctx context.Context, o *sshOptions) error {
 	if o.stdio {
 		return proxyStdio(o.streams, conn)
 	}
-	return sshSession(o.streams, conn, o.workspace, o.command, o.tty)
+	if o.app != "" {
+		if err := checkCommandApp(ctx, c, o.workspace, o.app); err != nil {
+			return err
+		}
+	}
+	return sshSession(o.streams, conn, o.workspace, o.command, o.app, o.tty)
 }
 
 // waitForAgent waits until the workspace's agent is connected and its
@@ -154,17 +166,12 @@ func proxyStdio(s streams, conn net.Conn) error {
 }
 
 // sshSession runs a shell or a command over an SSH connection on conn.
-func sshSession(s streams, conn net.Conn, name, command string, forcePTY bool) error {
-	sc, chans, reqs, err := gossh.NewClientConn(conn, "coder."+name, &gossh.ClientConfig{
-		User: "coder",
-		// The server authenticated this stream as the workspace's owner;
-		// the agent's host key is made fresh at each start.
-		HostKeyCallback: gossh.InsecureIgnoreHostKey(), //nolint:gosec
-	})
+// With app set, the session runs the command of that app (agentssh.AppEnv).
+func sshSession(s streams, conn net.Conn, name, command, app string, forcePTY bool) error {
+	client, err := sshClient(conn, name)
 	if err != nil {
-		return fmt.Errorf("open the SSH connection: %w", err)
+		return err
 	}
-	client := gossh.NewClient(sc, chans, reqs)
 	defer client.Close()
 	sess, err := client.NewSession()
 	if err != nil {
@@ -174,6 +181,11 @@ func sshSession(s streams, conn net.Conn, name, command string, forcePTY bool) e
 	sess.Stdin = s.in
 	sess.Stdout = s.out
 	sess.Stderr = s.errOut
+	if app != "" {
+		if err := sess.Setenv(agentssh.AppEnv, app); err != nil {
+			return fmt.Errorf("ask for app %q: %w", app, err)
+		}
+	}
 
 	in, isFile := s.in.(*os.File)
 	interactive := isFile && term.IsTerminal(int(in.Fd()))

@@ -25,7 +25,7 @@ func newCmdShow(g *globalOptions, runF func(context.Context, *showOptions) error
 	o := &showOptions{client: g.client}
 	cmd := &cobra.Command{
 		Use:   "show WORKSPACE",
-		Short: "Show a workspace: its status, last build and agent",
+		Short: "Show a workspace: its status, last build, resources, agents, apps and the secrets it receives",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.streams = streamsOf(cmd)
@@ -51,11 +51,19 @@ func runShow(ctx context.Context, o *showOptions) error {
 	if aerr != nil && sdk.StatusCode(aerr) != 404 {
 		return fmt.Errorf("read the agent of %q: %w", ws.Name, aerr)
 	}
+	detail, err := c.WorkspaceDetail(ctx, sdk.Me, ws.Name)
+	if err != nil {
+		return fmt.Errorf("read the resources of %q: %w", ws.Name, err)
+	}
 	if o.output == "json" {
 		out := struct {
 			sdk.Workspace
-			Agent *sdk.WorkspaceAgent `json:"agent,omitempty"`
-		}{Workspace: ws}
+			Agent      *sdk.WorkspaceAgent         `json:"agent,omitempty"`
+			Resources  []sdk.WorkspaceResource     `json:"resources"`
+			Agents     []sdk.WorkspaceAgentDetail  `json:"agents"`
+			Parameters []sdk.WorkspaceParameter    `json:"parameters"`
+			Secrets    []sdk.WorkspaceSecretTarget `json:"secrets"`
+		}{Workspace: ws, Resources: detail.Resources, Agents: detail.Agents, Parameters: detail.Parameters, Secrets: detail.Secrets}
 		if hasAgent {
 			out.Agent = &agent
 		}
@@ -84,7 +92,7 @@ func runShow(ctx context.Context, o *showOptions) error {
 	if b.Error != "" {
 		fmt.Fprintf(o.out, "Error of build #%d:\n%s\n", b.BuildNumber, indent(b.Error, "  "))
 	}
-	return nil
+	return printDetail(o.out, detail)
 }
 
 // logsOptions are what `coder logs` was given.

@@ -41,8 +41,16 @@ type Options struct {
 	// agent's start_blocks_login wait) and write to the session's stderr.
 	// ctx ends when the client goes away.
 	BeforeSession func(ctx context.Context, stderr io.Writer)
-	Logger        *slog.Logger
+	// AppCommand returns the command of the coder_app with that slug, for
+	// a session that asks for an app (AppEnv); false when there is none.
+	AppCommand func(slug string) (string, bool)
+	Logger     *slog.Logger
 }
+
+// AppEnv is the variable a client sets on a session (an SSH "env"
+// request) to run the command of the workspace app of that slug instead of
+// a shell or a command of its own.
+const AppEnv = "CODER_WORKSPACE_APP"
 
 // Server serves SSH sessions.
 type Server struct {
@@ -78,7 +86,13 @@ func New(o Options) (*Server, error) {
 		PasswordHandler:  nil,
 		PublicKeyHandler: nil,
 		// HandleConn does not fill in the defaults Serve would.
-		ChannelHandlers: map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler},
+		// direct-tcpip carries `coder port-forward`: a TCP connection to
+		// an address the workspace can reach, over this SSH connection.
+		ChannelHandlers: map[string]ssh.ChannelHandler{"session": ssh.DefaultSessionHandler, "direct-tcpip": ssh.DirectTCPIPHandler},
+		LocalPortForwardingCallback: func(_ ssh.Context, host string, port uint32) bool {
+			o.Logger.Info("port forward", "host", host, "port", port)
+			return true
+		},
 	}
 	return s, nil
 }
@@ -106,9 +120,9 @@ func (s *Server) handle(sess ssh.Session) {
 	_ = sess.Exit(code)
 }
 
-// command builds the process of a session: the command the client asked
-// for, or a login shell.
-func (s *Server) command(sess ssh.Session, env []string) *exec.Cmd {
+// command builds the process of a session: the app the client asked for
+// (AppEnv), the command it asked for, or a login shell.
+func (s *Server) command(sess ssh.Session, env []string) (*exec.Cmd, error) {
 	shell := lookupEnv(env, "SHELL")
 	if shell == "" {
 		shell = "/bin/sh"
@@ -117,7 +131,16 @@ func (s *Server) command(sess ssh.Session, env []string) *exec.Cmd {
 		}
 	}
 	var cmd *exec.Cmd
-	if raw := sess.RawCommand(); raw != "" {
+	if slug := lookupEnv(sess.Environ(), AppEnv); slug != "" {
+		command, ok := "", false
+		if s.o.AppCommand != nil {
+			command, ok = s.o.AppCommand(slug)
+		}
+		if !ok {
+			return nil, fmt.Errorf("the workspace has no command app %q", slug)
+		}
+		cmd = exec.Command(shell, "-c", command)
+	} else if raw := sess.RawCommand(); raw != "" {
 		cmd = exec.Command(shell, "-c", raw)
 	} else {
 		cmd = exec.Command(shell, "-l")
@@ -130,7 +153,7 @@ func (s *Server) command(sess ssh.Session, env []string) *exec.Cmd {
 	if st, err := os.Stat(dir); err == nil && st.IsDir() {
 		cmd.Dir = dir
 	}
-	return cmd
+	return cmd, nil
 }
 
 func lookupEnv(env []string, name string) string {
@@ -157,7 +180,10 @@ func (s *Server) run(sess ssh.Session) (int, error) {
 		env = append(env, "TERM="+ptyReq.Term)
 	}
 	env = append(env, "SSH_CONNECTION=coder 0 coder 22")
-	cmd := s.command(sess, env)
+	cmd, err := s.command(sess, env)
+	if err != nil {
+		return 127, err
+	}
 	sigs := make(chan ssh.Signal, 4)
 	sess.Signals(sigs)
 	defer sess.Signals(nil)

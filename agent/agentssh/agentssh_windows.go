@@ -15,8 +15,12 @@ type Options struct {
 	Env           func() []string
 	Dir           func() string
 	BeforeSession func(ctx context.Context, stderr io.Writer)
+	AppCommand    func(slug string) (string, bool)
 	Logger        *slog.Logger
 }
+
+// AppEnv names the app a session runs (see the Unix server).
+const AppEnv = "CODER_WORKSPACE_APP"
 
 // Server is not available on Windows yet: sessions need a pty and process
 // groups, which this package implements for Unix only.
