@@ -387,4 +387,3 @@ func printDetail(w io.Writer, d sdk.WorkspaceDetail) error {
 	}
 	return tw.Flush()
 }
-
