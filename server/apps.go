@@ -11,6 +11,7 @@ import (
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/sdk/placement"
+	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/store"
 )
 
@@ -59,6 +60,21 @@ func (s *Server) getWorkspaceResources(w http.ResponseWriter, r *http.Request) {
 		s.writeInternal(w, r, err)
 		return
 	}
+	// A command or URL that embeds a secret value (the template read it
+	// through data.coder_secret) is masked here, as in build logs; the
+	// agent's manifest keeps it whole.
+	withValues, err := s.store.ListSecretsWithValues(ctx, ws.OwnerID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	values := make([]sdk.SecretValue, 0, len(withValues))
+	for _, sec := range withValues {
+		if sec.ValueErr == nil {
+			values = append(values, sec.Value)
+		}
+	}
+	rd := redact.New(values)
 	for _, a := range agents {
 		d := sdk.WorkspaceAgentDetail{
 			WorkspaceAgent: sdk.WorkspaceAgent{ID: a.ID, Name: a.Name, LifecycleState: a.LifecycleState, LastSeenAt: a.LastConnected},
@@ -68,6 +84,12 @@ func (s *Server) getWorkspaceResources(w http.ResponseWriter, r *http.Request) {
 		if d.Apps, err = s.appsWithHealth(ctx, a); err != nil {
 			s.writeInternal(w, r, err)
 			return
+		}
+		for i := range d.Apps {
+			d.Apps[i].Command, d.Apps[i].URL = rd.String(d.Apps[i].Command), rd.String(d.Apps[i].URL)
+			if h := d.Apps[i].Healthcheck; h != nil {
+				h.URL = rd.String(h.URL)
+			}
 		}
 		out.Agents = append(out.Agents, d)
 	}

@@ -42,10 +42,13 @@ func TestWorkspaceResourcesAndAppHealth(t *testing.T) {
 		if diff := cmp.Diff(wantRes, d.Resources, cmpIgnoreID()); diff != "" {
 			t.Errorf("resources (-want +got):\n%s", diff)
 		}
-		if len(d.Agents) != 1 || len(d.Agents[0].Apps) != 2 {
+		if len(d.Agents) != 1 || len(d.Agents[0].Apps) != 3 {
 			t.Fatalf("agents: %+v", d.Agents)
 		}
-		run, web := d.Agents[0].Apps[0], d.Agents[0].Apps[1]
+		run, web, token := d.Agents[0].Apps[0], d.Agents[0].Apps[1], d.Agents[0].Apps[2]
+		if token.Slug != "token" || token.Command != "echo ********" {
+			t.Errorf("an app command that embeds a secret value: got %q, want it masked", token.Command)
+		}
 		if run.Slug != "run" || run.Command != "echo run" || run.Health != sdk.AppHealthDisabled {
 			t.Errorf("app run: %+v", run)
 		}
@@ -72,8 +75,8 @@ func TestWorkspaceResourcesAndAppHealth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(m.Apps) != 2 || m.Apps[0].Command != "echo run" || m.Apps[1].Healthcheck == nil {
-			t.Fatalf("manifest apps: %+v", m.Apps)
+		if len(m.Apps) != 3 || m.Apps[0].Command != "echo run" || m.Apps[1].Healthcheck == nil || m.Apps[2].Command != "echo "+value {
+			t.Fatalf("manifest apps: %d, want run, web and token with its command whole", len(m.Apps))
 		}
 		for _, tc := range []struct {
 			name string

@@ -27,6 +27,13 @@ resource "coder_app" "run" {
   command  = "echo run"
 }
 
+resource "coder_app" "token" {
+  agent_id = coder_agent.main.id
+  slug     = "token"
+  command  = "echo ${data.coder_secret.api_key.value}"
+  order    = 5
+}
+
 resource "coder_app" "web" {
   agent_id     = coder_agent.main.id
   slug         = "web"
