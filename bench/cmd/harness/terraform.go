@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/usersecrets/coder/sdk/buildenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
 // bareFolder is a copy of the local example template that the harness
