@@ -116,8 +116,8 @@ func ValueProblem(sec store.Secret) string {
 	return fmt.Sprintf("The stored value of secret %q cannot be opened (its row or the server's keys were altered), so it is left out; set it again with `coder secret update %s`.", sec.Name, sec.Name)
 }
 
-// InsertSecret seals p.Secret.Value (bound to the owner and the secret's
-// id, chosen here when zero) and stores the secret.
+// InsertSecret binds the value to the owner and the secret's id, chosen
+// here when zero.
 func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (store.Secret, error) {
 	if p.Secret.ID == uuid.Nil {
 		p.Secret.ID = uuid.New()
@@ -132,7 +132,6 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 	return s.backend.InsertSecret(ctx, p)
 }
 
-// UpdateSecret seals p.Value, when set, and updates the secret.
 func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (store.Secret, error) {
 	if p.Value != nil {
 		// The row id binds the ciphertext; names cannot change, so the
@@ -152,10 +151,8 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 	return s.backend.UpdateSecret(ctx, p)
 }
 
-// ListSecretsWithValues returns the owner's secrets, sorted by name, with
-// their values opened. A value that does not open fails alone: its secret
-// has ValueErr set (naming the secret, never holding a value) and no
-// Value.
+// ListSecretsWithValues sets ValueErr (naming the secret, never holding a
+// value) on a secret whose value does not open.
 func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]store.Secret, error) {
 	rows, err := s.backend.ListSecretsWithValues(ctx, ownerID)
 	if err != nil {
@@ -175,9 +172,8 @@ func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([
 	return rows, nil
 }
 
-// GetWorkspaceState returns the workspace's opened state (nil when no
-// build recorded one) and the id of the key that sealed it; an
-// *UnreadableError when the state does not open.
+// GetWorkspaceState returns an *UnreadableError when the state does not
+// open.
 func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error) {
 	ct, keyID, err := s.backend.GetWorkspaceState(ctx, id)
 	if err != nil || ct == nil {
@@ -190,15 +186,14 @@ func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, st
 	return pt, keyID, nil
 }
 
-// CompleteBuild seals p.State (plaintext) and, on success, each agent's
-// config, and completes the build.
+// CompleteBuild binds the state to the build's workspace.
 func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) error {
 	if p.State != nil {
-		ws, err := s.workspaceOfBuild(ctx, p.BuildID)
+		b, err := s.backend.GetBuild(ctx, p.BuildID)
 		if err != nil {
 			return err
 		}
-		ct, keyID, err := s.keys.Seal(p.State, secretcrypt.StateAAD(ws))
+		ct, keyID, err := s.keys.Seal(p.State, secretcrypt.StateAAD(b.WorkspaceID))
 		if err != nil {
 			return fmt.Errorf("seal the Terraform state: %w", err)
 		}
@@ -210,29 +205,16 @@ func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) 
 			if a.ID == uuid.Nil {
 				a.ID = uuid.New()
 			}
-			sealed, err := s.sealAgentConfig(a)
-			if err != nil {
+			var err error
+			if agents[i], err = s.sealAgentConfig(a); err != nil {
 				return err
 			}
-			agents[i] = sealed
 		}
 		p.Agents = agents
 	}
 	return s.backend.CompleteBuild(ctx, p)
 }
 
-// workspaceOfBuild is the workspace whose state a build records: the AAD
-// binds the state to it.
-func (s *Store) workspaceOfBuild(ctx context.Context, buildID uuid.UUID) (uuid.UUID, error) {
-	b, err := s.backend.GetBuild(ctx, buildID)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	return b.WorkspaceID, nil
-}
-
-// GetAgentByTokenHash returns the agent with its config opened (ConfigErr
-// set when it does not open).
 func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.WorkspaceAgent, error) {
 	a, err := s.backend.GetAgentByTokenHash(ctx, hash)
 	if err != nil {
@@ -241,7 +223,6 @@ func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.Wor
 	return s.openAgentConfig(a), nil
 }
 
-// ListAgentsByBuild returns the build's agents with their configs opened.
 func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]store.WorkspaceAgent, error) {
 	agents, err := s.backend.ListAgentsByBuild(ctx, buildID)
 	if err != nil {
