@@ -118,7 +118,9 @@ func (s *Store) resealAgentConfigs(ctx context.Context) error {
 	}
 	err := resealColumn(ctx, s, "agent config", "agent configs", s.backend.AgentConfigKeyIDs,
 		s.backend.ListAgentsByConfigKeyID,
-		func(a store.WorkspaceAgent) ([]byte, []byte) { return a.ConfigCiphertext, secretcrypt.AgentConfigAAD(a.ID) },
+		func(a store.WorkspaceAgent) ([]byte, []byte) {
+			return a.ConfigCiphertext, secretcrypt.AgentConfigAAD(a.ID)
+		},
 		replace)
 	if err != nil {
 		return err

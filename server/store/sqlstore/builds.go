@@ -23,6 +23,8 @@ import (
 const buildColumns = `id, workspace_id, build_number, transition, status, template_version_id, initiator_id,
 	error, worker_id, created_at, started_at, completed_at, heartbeat_at`
 
+const selectBuild = `SELECT ` + buildColumns + ` FROM workspace_builds WHERE id = ?`
+
 // InsertBuild locks the workspace's row first (RowLock), so concurrent
 // calls for one workspace, from any process, run one after the other.
 func (s *Store) InsertBuild(ctx context.Context, b store.WorkspaceBuild) (ret store.WorkspaceBuild, err error) {
@@ -74,16 +76,14 @@ func insertBuild(ctx context.Context, c conn, b store.WorkspaceBuild) error {
 	return err
 }
 
-// GetBuild returns the build with id, or store.ErrNotFound.
 func (s *Store) GetBuild(ctx context.Context, id uuid.UUID) (_ store.WorkspaceBuild, err error) {
 	defer wrap(&err, "get build")
-	return getBuild(ctx, s.read(), `SELECT `+buildColumns+` FROM workspace_builds WHERE id = ?`, id)
+	return one(ctx, s.read(), scanBuild, selectBuild, id)
 }
 
-// GetLatestBuild returns the workspace's build with the highest number.
 func (s *Store) GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (_ store.WorkspaceBuild, err error) {
 	defer wrap(&err, "get latest build")
-	return getBuild(ctx, s.read(), `SELECT `+buildColumns+` FROM workspace_builds
+	return one(ctx, s.read(), scanBuild, `SELECT `+buildColumns+` FROM workspace_builds
 		WHERE workspace_id = ? ORDER BY build_number DESC LIMIT 1`, workspaceID)
 }
 
@@ -96,7 +96,7 @@ func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) 
 	var b store.WorkspaceBuild
 	err = s.writeOne(ctx, func(c conn) error {
 		var err error
-		b, err = getBuild(ctx, c, `UPDATE workspace_builds
+		b, err = one(ctx, c, scanBuild, `UPDATE workspace_builds
 			SET status = 'running', worker_id = ?, started_at = ?, heartbeat_at = ?
 			WHERE id = (
 				SELECT id FROM workspace_builds WHERE status = 'pending'
@@ -108,7 +108,6 @@ func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) 
 	return b, err
 }
 
-// HeartbeatBuild records that workerID still runs build id.
 func (s *Store) HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID string, now time.Time) (err error) {
 	defer wrap(&err, "heartbeat build")
 	now = storedTimeOrNow(now)
@@ -139,13 +138,12 @@ func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (r
 			return err
 		}
 		var err error
-		b, err = getBuild(ctx, c, `SELECT `+buildColumns+` FROM workspace_builds WHERE id = ?`, id)
+		b, err = one(ctx, c, scanBuild, selectBuild, id)
 		return err
 	})
 	return b, err
 }
 
-// BuildCancelRequested reports whether CancelBuild was called for a build.
 func (s *Store) BuildCancelRequested(ctx context.Context, id uuid.UUID) (bool, error) {
 	var at *time.Time
 	if err := s.read().row(ctx, []any{nullTimeCol{&at}}, `SELECT cancel_requested_at FROM workspace_builds WHERE id = ?`, id); err != nil {
@@ -254,10 +252,9 @@ func (s *Store) InsertBuildLogs(ctx context.Context, logs []store.BuildLog) (err
 		})
 }
 
-// ListBuildLogs returns the build's lines with ID > afterID in ID order.
 func (s *Store) ListBuildLogs(ctx context.Context, buildID uuid.UUID, afterID int64) (_ []store.BuildLog, err error) {
 	defer wrap(&err, "list build logs")
-	return queryAll(ctx, s, func(r scanner) (store.BuildLog, error) {
+	return all(ctx, s.read(), func(r scanner) (store.BuildLog, error) {
 		var l store.BuildLog
 		return l, r.Scan(&l.ID, &l.BuildID, timeCol{&l.CreatedAt}, &l.Stage, &l.Level, &l.Output)
 	}, `SELECT id, build_id, created_at, stage, level, output FROM build_logs
@@ -296,13 +293,9 @@ func (s *Store) insertRows(ctx context.Context, prefix string, width, n int, arg
 	})
 }
 
-func getBuild(ctx context.Context, c conn, query string, args ...any) (store.WorkspaceBuild, error) {
-	var b store.WorkspaceBuild
-	err := c.row(ctx, []any{&b.ID, &b.WorkspaceID, &b.BuildNumber, &b.Transition, &b.Status, &b.TemplateVersionID, &b.InitiatorID,
-		&b.Error, &b.WorkerID, timeCol{&b.CreatedAt}, nullTimeCol{&b.StartedAt}, nullTimeCol{&b.CompletedAt}, nullTimeCol{&b.HeartbeatAt}},
-		query, args...)
-	if err != nil {
-		return store.WorkspaceBuild{}, err
-	}
-	return b, nil
+// scanBuild reads a row of buildColumns.
+func scanBuild(r scanner) (b store.WorkspaceBuild, err error) {
+	err = r.Scan(&b.ID, &b.WorkspaceID, &b.BuildNumber, &b.Transition, &b.Status, &b.TemplateVersionID, &b.InitiatorID,
+		&b.Error, &b.WorkerID, timeCol{&b.CreatedAt}, nullTimeCol{&b.StartedAt}, nullTimeCol{&b.CompletedAt}, nullTimeCol{&b.HeartbeatAt})
+	return b, err
 }

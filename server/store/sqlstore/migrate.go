@@ -82,14 +82,10 @@ func (s *Store) adoptLegacyVersions(ctx context.Context) error {
 	if err := c.exists(ctx, s.d.TableExists, legacyTable); err != nil {
 		return ignoreNotFound(err)
 	}
-	rows, err := c.query(ctx, `SELECT version FROM `+legacyTable+` ORDER BY version`)
-	if err != nil {
-		return err
-	}
-	versions, err := collect(rows, func(r scanner) (int64, error) {
-		var v int64
-		return v, r.Scan(&v)
-	})
+	versions, err := all(ctx, c, func(r scanner) (v int64, err error) {
+		err = r.Scan(&v)
+		return v, err
+	}, `SELECT version FROM `+legacyTable+` ORDER BY version`)
 	if err != nil {
 		return err
 	}

@@ -19,18 +19,13 @@ const (
 
 // InsertSecret locks the owner's row, checks the unique fields and the
 // quota, inserts the row and writes the audit entry, in one write
-// transaction. It returns the stored metadata, without the ciphertext.
+// transaction.
 func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (store.Secret, error) {
 	sec := p.Secret
 	if sec.ID == uuid.Nil {
 		sec.ID = uuid.New()
 	}
-	sec.CreatedAt = storedTimeOrNow(sec.CreatedAt)
-	if sec.UpdatedAt.IsZero() {
-		sec.UpdatedAt = sec.CreatedAt
-	} else {
-		sec.UpdatedAt = storedTime(sec.UpdatedAt)
-	}
+	sec.CreatedAt, sec.UpdatedAt = createdUpdated(sec.CreatedAt, sec.UpdatedAt)
 	err := s.write(ctx, func(c conn) error {
 		if err := s.lockOwner(ctx, c, sec.OwnerID); err != nil {
 			return err
@@ -68,23 +63,20 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 	return sec, nil
 }
 
-// GetSecret returns the metadata of the owner's secret name.
 func (s *Store) GetSecret(ctx context.Context, ownerID uuid.UUID, name string) (_ store.Secret, err error) {
 	defer wrap(&err, "get secret")
 	return getSecretMeta(ctx, s.read(), ownerID, name)
 }
 
-// ListSecrets never reads the ciphertext column.
 func (s *Store) ListSecrets(ctx context.Context, ownerID uuid.UUID) (_ []store.Secret, err error) {
 	defer wrap(&err, "list secrets")
-	return s.querySecrets(ctx, false,
+	return all(ctx, s.read(), scanSecretMeta,
 		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = ? ORDER BY name`, ownerID)
 }
 
-// ListSecretsWithValues returns the owner's secrets with their ciphertexts.
 func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) (_ []store.Secret, err error) {
 	defer wrap(&err, "list secrets with values")
-	return s.querySecrets(ctx, true,
+	return all(ctx, s.read(), scanSecretValue,
 		`SELECT `+secretValueColumns+` FROM secrets WHERE owner_id = ? ORDER BY name`, ownerID)
 }
 
@@ -189,7 +181,6 @@ func applyUpdate(cur store.Secret, p store.UpdateSecretParams, updatedAt time.Ti
 	return next
 }
 
-// DeleteSecret deletes the owner's secret name and writes the audit entry.
 func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string, actorID uuid.UUID) (err error) {
 	defer wrap(&err, "delete secret")
 	return s.write(ctx, func(c conn) error {
@@ -209,16 +200,14 @@ func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string
 	})
 }
 
-// SecretKeyIDs returns each key id sealing stored values with its row count.
 func (s *Store) SecretKeyIDs(ctx context.Context) (_ map[string]int, err error) {
 	defer wrap(&err, "secret key ids")
 	return s.keyIDCounts(ctx, `SELECT value_key_id, COUNT(*) FROM secrets GROUP BY value_key_id`)
 }
 
-// ListSecretsByKeyID returns up to limit secrets sealed by keyID, by id.
 func (s *Store) ListSecretsByKeyID(ctx context.Context, keyID string, limit int) (_ []store.Secret, err error) {
 	defer wrap(&err, "list secrets by key id")
-	return s.querySecrets(ctx, true,
+	return all(ctx, s.read(), scanSecretValue,
 		`SELECT `+secretValueColumns+` FROM secrets WHERE value_key_id = ? ORDER BY id LIMIT ?`, keyID, limitArg(limit))
 }
 
@@ -226,19 +215,13 @@ func (s *Store) ListSecretsByKeyID(ctx context.Context, keyID string, limit int)
 // updated_at nor the audit log: the value stays the same.
 func (s *Store) ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) (err error) {
 	defer wrap(&err, "replace secret ciphertext")
-	return s.replaceSealed(ctx, "secrets", "value_ciphertext", "value_key_id", id, oldKeyID, ciphertext, newKeyID)
+	return s.replaceSealed(ctx, "secrets", `value_ciphertext = ?, value_key_id = ?`, `value_key_id = ?`,
+		[]any{nonNilBytes(ciphertext), newKeyID}, id, oldKeyID)
 }
 
 func getSecretMeta(ctx context.Context, c conn, ownerID uuid.UUID, name string) (store.Secret, error) {
-	var sec store.Secret
-	var env, file *string
-	err := c.row(ctx, secretDest(&sec, &env, &file, false),
+	return one(ctx, c, scanSecretMeta,
 		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = ? AND name = ?`, ownerID, name)
-	if err != nil {
-		return store.Secret{}, err
-	}
-	sec.EnvName, sec.FilePath = str(env), str(file)
-	return sec, nil
 }
 
 // lockOwner locks the owner's user row for the rest of the transaction, so
@@ -291,28 +274,50 @@ func secretUsage(ctx context.Context, c conn, ownerID, excludeID uuid.UUID) (usa
 	return u, nil
 }
 
-// secretDest is where a row of secretMetaColumns (of secretValueColumns
-// when withValue) is scanned.
-func secretDest(sec *store.Secret, env, file **string, withValue bool) []any {
-	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, env, file, &sec.ValueSize,
+func scanSecretMeta(r scanner) (store.Secret, error) { return scanSecret(r, false) }
+
+func scanSecretValue(r scanner) (store.Secret, error) { return scanSecret(r, true) }
+
+// scanSecret reads a row of secretMetaColumns, or of secretValueColumns
+// when withValue.
+func scanSecret(r scanner, withValue bool) (store.Secret, error) {
+	var sec store.Secret
+	var env, file *string
+	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, &env, &file, &sec.ValueSize,
 		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}}
 	if withValue {
 		dest = append(dest, &sec.Ciphertext, &sec.KeyID)
 	}
-	return dest
+	if err := r.Scan(dest...); err != nil {
+		return store.Secret{}, err
+	}
+	sec.EnvName, sec.FilePath = str(env), str(file)
+	if withValue && sec.Ciphertext == nil {
+		sec.Ciphertext = []byte{}
+	}
+	return sec, nil
 }
 
-func (s *Store) querySecrets(ctx context.Context, withValue bool, query string, args ...any) ([]store.Secret, error) {
-	return queryAll(ctx, s, func(r scanner) (store.Secret, error) {
-		var sec store.Secret
-		var env, file *string
-		if err := r.Scan(secretDest(&sec, &env, &file, withValue)...); err != nil {
-			return store.Secret{}, err
-		}
-		sec.EnvName, sec.FilePath = str(env), str(file)
-		if withValue && sec.Ciphertext == nil {
-			sec.Ciphertext = []byte{}
-		}
-		return sec, nil
-	}, query, args...)
+// insertAudit writes e in a write transaction. A zero ID is generated;
+// ResourceType defaults to "secret". e never carries a value, only field
+// names. The audit log is written, never read, by the store.
+func insertAudit(ctx context.Context, c conn, e store.AuditEntry) error {
+	if e.ID == uuid.Nil {
+		e.ID = uuid.New()
+	}
+	if e.ResourceType == "" {
+		e.ResourceType = "secret"
+	}
+	fields := e.Fields
+	if fields == nil {
+		fields = []string{}
+	}
+	_, err := c.exec(ctx, `INSERT INTO audit_log
+			(id, time, actor_id, action, resource_type, resource_id, owner_id, resource_name, fields)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.Time, e.ActorID, e.Action, e.ResourceType, e.ResourceID, e.OwnerID, e.ResourceName, fields)
+	if err != nil {
+		return fmt.Errorf("insert audit entry: %w", err)
+	}
+	return nil
 }

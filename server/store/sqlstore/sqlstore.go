@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -225,6 +226,18 @@ func (s *Store) writeOne(ctx context.Context, fn func(c conn) error) error {
 	return fn(s.read())
 }
 
+// writeRow runs a write of one statement that must change a row;
+// store.ErrNotFound if it changed none.
+func (s *Store) writeRow(ctx context.Context, query string, args ...any) error {
+	return s.writeOne(ctx, func(c conn) error {
+		n, err := c.exec(ctx, query, args...)
+		if err == nil && n == 0 {
+			err = store.ErrNotFound
+		}
+		return err
+	})
+}
+
 // sql returns query with numbered parameters, which both databases take:
 // each ? becomes $1, $2, ... The store's queries hold no ? but parameters.
 func (s *Store) sql(query string) string {
@@ -266,7 +279,7 @@ func (s *Store) mapErr(err error) error {
 	return s.d.Err(err)
 }
 
-// noLimit is the LIMIT that means none.
+// limitArg is the LIMIT of limit, none when <= 0.
 func limitArg(limit int) int64 {
 	if limit <= 0 {
 		return math.MaxInt64
@@ -386,31 +399,37 @@ func qualify(table, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// queryAll runs query outside a transaction and scans every row with scan.
-func queryAll[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := s.read().query(ctx, query, args...)
+// scanner is a row to scan: Rows and Row both are.
+type scanner interface{ Scan(dest ...any) error }
+
+// one runs query on c and scans its one row with scan; no row is
+// store.ErrNotFound.
+func one[T any](ctx context.Context, c conn, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(c.q.QueryRow(ctx, c.s.sql(query), c.s.args(args)...))
+	if err != nil {
+		var zero T
+		return zero, c.s.mapErr(err)
+	}
+	return v, nil
+}
+
+// all runs query on c and scans every row with scan.
+func all[T any](ctx context.Context, c conn, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := c.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	out, err := collect(rows, scan)
-	return out, s.mapErr(err)
-}
-
-// collect scans every row of rows with scan.
-func collect[T any](rows Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
 	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, err
+			return nil, c.s.mapErr(err)
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	return out, c.s.mapErr(rows.Err())
 }
-
-type scanner interface{ Scan(dest ...any) error }
 
 // wrap prefixes *err, if set, with what failed.
 func wrap(err *error, what string) {
@@ -426,4 +445,68 @@ func fail[T any](ret *T, err *error, what string) {
 		var zero T
 		*ret, *err = zero, fmt.Errorf("%s: %w", what, *err)
 	}
+}
+
+// cleanText returns s with each NUL byte and each run of invalid UTF-8
+// replaced by U+FFFD, so that free text (log lines, build errors, what
+// Terraform reports about an agent) fits a text column of either database:
+// PostgreSQL text holds neither and would refuse the whole write.
+func cleanText(s string) string {
+	if utf8.ValidString(s) && !strings.Contains(s, "\x00") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// createdUpdated returns a new row's creation and update times as stored:
+// a zero created is now, a zero updated is created.
+func createdUpdated(created, updated time.Time) (time.Time, time.Time) {
+	created = storedTimeOrNow(created)
+	if updated.IsZero() {
+		return created, created
+	}
+	return created, storedTime(updated)
+}
+
+// The sealed columns (secret values, workspace states, agent configs)
+// share two queries: how many rows each key id seals, and swapping one
+// row's ciphertext when it is re-sealed.
+
+// keyIDCounts runs query, which selects (key id, count) rows.
+func (s *Store) keyIDCounts(ctx context.Context, query string) (map[string]int, error) {
+	type count struct {
+		id string
+		n  int
+	}
+	counts, err := all(ctx, s.read(), func(r scanner) (c count, err error) {
+		err = r.Scan(&c.id, &c.n)
+		return c, err
+	}, query)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(counts))
+	for _, c := range counts {
+		out[c.id] = c.n
+	}
+	return out, nil
+}
+
+// replaceSealed runs UPDATE table SET set WHERE id = id AND where, with
+// setArgs for set and oldKeyID for where, which checks that the row is
+// still sealed by oldKeyID: store.ErrNotFound if there is no such row, a
+// *store.ConflictError with Field "key_id" if it was re-sealed or replaced
+// meanwhile. Table and column names are constants of this package.
+func (s *Store) replaceSealed(ctx context.Context, table, set, where string, setArgs []any, id uuid.UUID, oldKeyID string) error {
+	return s.write(ctx, func(c conn) error {
+		n, err := c.exec(ctx, `UPDATE `+table+` SET `+set+` WHERE id = ? AND `+where,
+			append(setArgs, id, oldKeyID)...)
+		if err != nil || n == 1 {
+			return err
+		}
+		if err := c.exists(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id); err != nil {
+			return err
+		}
+		return &store.ConflictError{Field: "key_id"}
+	})
 }

@@ -52,30 +52,22 @@ func (s *Store) InsertFirstUser(ctx context.Context, u store.User) (err error) {
 }
 
 func insertUser(ctx context.Context, c conn, u store.User) error {
-	created := storedTimeOrNow(u.CreatedAt)
-	updated := created
-	if !u.UpdatedAt.IsZero() {
-		updated = storedTime(u.UpdatedAt)
-	}
+	created, updated := createdUpdated(u.CreatedAt, u.UpdatedAt)
 	_, err := c.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, u.Email, u.Name, nonNilBytes(u.HashedPassword), u.Role, created, updated)
 	return err
 }
 
-// GetUserByID returns the user with id, or store.ErrNotFound.
 func (s *Store) GetUserByID(ctx context.Context, id uuid.UUID) (_ store.User, err error) {
 	defer wrap(&err, "get user by id")
 	return s.getUser(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
 }
 
-// GetUserByUsername returns the user whose username matches, ignoring case,
-// or store.ErrNotFound.
 func (s *Store) GetUserByUsername(ctx context.Context, username string) (_ store.User, err error) {
 	defer wrap(&err, "get user by username")
 	return s.getUser(ctx, `SELECT `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username)
 }
 
-// CountUsers returns the number of users.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
 	if err := s.read().row(ctx, []any{&n}, `SELECT COUNT(*) FROM users`); err != nil {
@@ -90,22 +82,39 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 // conformance suite uses it to check the cascades.
 func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) (err error) {
 	defer wrap(&err, "delete user")
+	return s.writeRow(ctx, `DELETE FROM users WHERE id = ?`, id)
+}
+
+func (s *Store) getUser(ctx context.Context, query string, arg any) (store.User, error) {
+	return one(ctx, s.read(), func(r scanner) (u store.User, err error) {
+		err = r.Scan(&u.ID, &u.Username, &u.Email, &u.Name, &u.HashedPassword, &u.Role, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+		u.HashedPassword = nilIfEmpty(u.HashedPassword)
+		return u, err
+	}, query, arg)
+}
+
+const apiKeyColumns = `id, hashed_secret, user_id, kind, expires_at, created_at`
+
+func (s *Store) InsertAPIKey(ctx context.Context, k store.APIKey) (err error) {
+	defer wrap(&err, "insert api key")
 	return s.writeOne(ctx, func(c conn) error {
-		n, err := c.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
-		if err == nil && n == 0 {
-			err = store.ErrNotFound
-		}
+		_, err := c.exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+			k.ID, nonNilBytes(k.HashedSecret), k.UserID, k.Kind,
+			storedTime(k.ExpiresAt), storedTimeOrNow(k.CreatedAt))
 		return err
 	})
 }
 
-func (s *Store) getUser(ctx context.Context, query string, arg any) (store.User, error) {
-	var u store.User
-	err := s.read().row(ctx, []any{&u.ID, &u.Username, &u.Email, &u.Name, &u.HashedPassword, &u.Role,
-		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}}, query, arg)
-	if err != nil {
-		return store.User{}, err
-	}
-	u.HashedPassword = nilIfEmpty(u.HashedPassword)
-	return u, nil
+func (s *Store) GetAPIKey(ctx context.Context, id string) (_ store.APIKey, err error) {
+	defer wrap(&err, "get api key")
+	return one(ctx, s.read(), func(r scanner) (k store.APIKey, err error) {
+		err = r.Scan(&k.ID, &k.HashedSecret, &k.UserID, &k.Kind, timeCol{&k.ExpiresAt}, timeCol{&k.CreatedAt})
+		k.HashedSecret = nilIfEmpty(k.HashedSecret)
+		return k, err
+	}, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id = ?`, id)
+}
+
+func (s *Store) DeleteAPIKey(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "delete api key")
+	return s.writeRow(ctx, `DELETE FROM api_keys WHERE id = ?`, id)
 }
