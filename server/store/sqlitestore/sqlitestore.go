@@ -18,7 +18,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -93,20 +92,13 @@ func dsn(abs string) string {
 
 var dialect = &sqlstore.Dialect{
 	Goose:       goose.DialectSQLite3,
-	Migrations:  must(fs.Sub(migrationFS, "migrations")),
+	Migrations:  migrationFS,
 	TableExists: `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`,
 	// A write transaction holds the database's one write lock: rows need
 	// no locks of their own, and migrations none but that.
 	OneWriter: true,
 	Arg:       arg,
 	Err:       mapErr,
-}
-
-func must(f fs.FS, err error) fs.FS {
-	if err != nil {
-		panic(err)
-	}
-	return f
 }
 
 // arg stores times as INTEGER microseconds (a nil time as NULL) and the
@@ -153,10 +145,7 @@ var uniqueFields = []struct{ match, field string }{
 	{"workspace_agents.id", "id"},
 }
 
-// mapErr translates SQLite's errors: a unique violation becomes a
-// *store.ConflictError naming the field, a foreign key violation (a row
-// that refers to a user, template, version, workspace, build or agent that
-// does not exist) store.ErrNotFound. Other errors pass through.
+// mapErr is the dialect's Err (see sqlstore.Dialect).
 func mapErr(err error) error {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {

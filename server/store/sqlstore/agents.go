@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -117,8 +116,6 @@ func (s *Store) ReplaceAgentConfig(ctx context.Context, id uuid.UUID, oldKeyID s
 		`COALESCE(config_key_id, '') = ?`, []any{nonNilBytes(ciphertext), newKeyID, []byte{}, []byte{}}, id, oldKeyID)
 }
 
-// SetAgentRelay records that agentID is connected to the server reachable
-// at relayURL (replacing any earlier record).
 func (s *Store) SetAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string, at time.Time) (err error) {
 	defer wrap(&err, "set agent relay")
 	return s.writeOne(ctx, func(c conn) error {
@@ -129,7 +126,6 @@ func (s *Store) SetAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL s
 	})
 }
 
-// ClearAgentRelay removes the record of agentID if it still names relayURL.
 func (s *Store) ClearAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string) (err error) {
 	defer wrap(&err, "clear agent relay")
 	return s.writeOne(ctx, func(c conn) error {
@@ -138,12 +134,8 @@ func (s *Store) ClearAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL
 	})
 }
 
-// GetAgentRelay returns the relay URL recorded for agentID, or
-// store.ErrNotFound.
-func (s *Store) GetAgentRelay(ctx context.Context, agentID uuid.UUID) (string, error) {
-	var u string
-	if err := s.read().row(ctx, []any{&u}, `SELECT relay_url FROM agent_relays WHERE agent_id = ?`, agentID); err != nil {
-		return "", fmt.Errorf("get agent relay: %w", err)
-	}
-	return u, nil
+func (s *Store) GetAgentRelay(ctx context.Context, agentID uuid.UUID) (relayURL string, err error) {
+	defer wrap(&err, "get agent relay")
+	err = s.read().row(ctx, []any{&relayURL}, `SELECT relay_url FROM agent_relays WHERE agent_id = ?`, agentID)
+	return relayURL, err
 }

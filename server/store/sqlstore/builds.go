@@ -144,12 +144,11 @@ func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (r
 	return b, err
 }
 
-func (s *Store) BuildCancelRequested(ctx context.Context, id uuid.UUID) (bool, error) {
+func (s *Store) BuildCancelRequested(ctx context.Context, id uuid.UUID) (_ bool, err error) {
+	defer wrap(&err, "build cancel requested")
 	var at *time.Time
-	if err := s.read().row(ctx, []any{nullTimeCol{&at}}, `SELECT cancel_requested_at FROM workspace_builds WHERE id = ?`, id); err != nil {
-		return false, fmt.Errorf("build cancel requested: %w", err)
-	}
-	return at != nil, nil
+	err = s.read().row(ctx, []any{nullTimeCol{&at}}, `SELECT cancel_requested_at FROM workspace_builds WHERE id = ?`, id)
+	return at != nil && err == nil, err
 }
 
 // buildConflictOrNotFound says why build id was not changed:
@@ -166,7 +165,7 @@ func buildConflictOrNotFound(ctx context.Context, c conn, id uuid.UUID) error {
 func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) (err error) {
 	defer wrap(&err, "complete build")
 	if err := checkCompletion(p); err != nil {
-		return fmt.Errorf("complete build: %w", err)
+		return err
 	}
 	completed := storedTimeOrNow(p.CompletedAt)
 	succeeded := p.Status == sdk.BuildSucceeded

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 
 	"github.com/pressly/goose/v3"
@@ -31,7 +32,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	if s.d.Locker != nil {
 		opts = append(opts, goose.WithSessionLocker(s.d.Locker))
 	}
-	p, err := goose.NewProvider(s.d.Goose, s.sqlDB, s.d.Migrations, opts...)
+	migrations, err := fs.Sub(s.d.Migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	p, err := goose.NewProvider(s.d.Goose, s.sqlDB, migrations, opts...)
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}

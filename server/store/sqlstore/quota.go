@@ -68,48 +68,31 @@ func envSize(s quotaState) int {
 	return 0
 }
 
-// Audit field names, in the order an entry lists them.
-const (
-	fieldValue       = "value"
-	fieldDescription = "description"
-	fieldEnvName     = "env_name"
-	fieldFilePath    = "file_path"
-)
+// auditFields are the names of the fields an audit entry lists, in order.
+var auditFields = [...]string{"value", "description", "env_name", "file_path"}
+
+// changedFields lists the audit fields whose flag is set, nil when none.
+func changedFields(value, description, envName, filePath bool) []string {
+	var f []string
+	for i, set := range []bool{value, description, envName, filePath} {
+		if set {
+			f = append(f, auditFields[i])
+		}
+	}
+	return f
+}
 
 // createFields lists what an audit entry for creating s records: the value,
 // and each of description, env_name and file_path that is set.
 func createFields(s store.Secret) []string {
-	f := []string{fieldValue}
-	if s.Description != "" {
-		f = append(f, fieldDescription)
-	}
-	if s.EnvName != "" {
-		f = append(f, fieldEnvName)
-	}
-	if s.FilePath != "" {
-		f = append(f, fieldFilePath)
-	}
-	return f
+	return changedFields(true, s.Description != "", s.EnvName != "", s.FilePath != "")
 }
 
 // updateFields lists the fields p sets: "value" when it carries a new
 // ciphertext, then each non-nil metadata field. It is nil when p changes
 // nothing.
 func updateFields(p store.UpdateSecretParams) []string {
-	var f []string
-	if p.Ciphertext != nil {
-		f = append(f, fieldValue)
-	}
-	if p.Description != nil {
-		f = append(f, fieldDescription)
-	}
-	if p.EnvName != nil {
-		f = append(f, fieldEnvName)
-	}
-	if p.FilePath != nil {
-		f = append(f, fieldFilePath)
-	}
-	return f
+	return changedFields(p.Ciphertext != nil, p.Description != nil, p.EnvName != nil, p.FilePath != nil)
 }
 
 // storedTime returns t as both backends store it: in UTC, truncated to the

@@ -46,15 +46,8 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 			sec.ValueSize, sec.CreatedAt, sec.UpdatedAt, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
 			return err
 		}
-		return insertAudit(ctx, c, store.AuditEntry{
-			Time:         sec.CreatedAt,
-			ActorID:      p.ActorID,
-			Action:       store.AuditCreate,
-			ResourceID:   sec.ID,
-			OwnerID:      sec.OwnerID,
-			ResourceName: sec.Name,
-			Fields:       createFields(sec),
-		})
+		return insertAudit(ctx, c, store.AuditEntry{Time: sec.CreatedAt, ActorID: p.ActorID, Action: store.AuditCreate,
+			ResourceID: sec.ID, OwnerID: sec.OwnerID, ResourceName: sec.Name, Fields: createFields(sec)})
 	})
 	if err != nil {
 		return store.Secret{}, fmt.Errorf("insert secret: %w", err)
@@ -129,15 +122,8 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (r
 			return err
 		}
 		out = next
-		return insertAudit(ctx, c, store.AuditEntry{
-			Time:         updatedAt,
-			ActorID:      p.ActorID,
-			Action:       store.AuditUpdate,
-			ResourceID:   cur.ID,
-			OwnerID:      cur.OwnerID,
-			ResourceName: cur.Name,
-			Fields:       fields,
-		})
+		return insertAudit(ctx, c, store.AuditEntry{Time: updatedAt, ActorID: p.ActorID, Action: store.AuditUpdate,
+			ResourceID: cur.ID, OwnerID: cur.OwnerID, ResourceName: cur.Name, Fields: fields})
 	})
 	return out, err
 }
@@ -145,20 +131,13 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (r
 // updateSecretRow writes next's metadata to row id, and p's value only if p
 // carries one: the value columns are neither read nor written otherwise.
 func updateSecretRow(ctx context.Context, c conn, id uuid.UUID, next store.Secret, p store.UpdateSecretParams) error {
-	var err error
+	set := `description = ?, env_name = ?, file_path = ?, updated_at = ?`
+	args := []any{next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt}
 	if p.Ciphertext != nil {
-		_, err = c.exec(ctx, `UPDATE secrets SET
-				description = ?, env_name = ?, file_path = ?, updated_at = ?,
-				value_ciphertext = ?, value_key_id = ?, value_size = ?
-			WHERE id = ?`,
-			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt,
-			p.Ciphertext, p.KeyID, p.ValueSize, id)
-	} else {
-		_, err = c.exec(ctx, `UPDATE secrets SET
-				description = ?, env_name = ?, file_path = ?, updated_at = ?
-			WHERE id = ?`,
-			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt, id)
+		set += `, value_ciphertext = ?, value_key_id = ?, value_size = ?`
+		args = append(args, p.Ciphertext, p.KeyID, p.ValueSize)
 	}
+	_, err := c.exec(ctx, `UPDATE secrets SET `+set+` WHERE id = ?`, append(args, id)...)
 	return err
 }
 
@@ -189,14 +168,8 @@ func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string
 			ownerID, name); err != nil {
 			return err
 		}
-		return insertAudit(ctx, c, store.AuditEntry{
-			Time:         storedTimeOrNow(time.Time{}),
-			ActorID:      actorID,
-			Action:       store.AuditDelete,
-			ResourceID:   id,
-			OwnerID:      ownerID,
-			ResourceName: name,
-		})
+		return insertAudit(ctx, c, store.AuditEntry{Time: storedTimeOrNow(time.Time{}), ActorID: actorID,
+			Action: store.AuditDelete, ResourceID: id, OwnerID: ownerID, ResourceName: name})
 	})
 }
 

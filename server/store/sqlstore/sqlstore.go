@@ -39,7 +39,7 @@ import (
 // Dialect is what the SQL of one database needs that the other's does not.
 type Dialect struct {
 	// Goose is goose's name for the database; Migrations holds the numbered
-	// NNNN_name.up.sql files at its root.
+	// NNNN_name.up.sql files in its folder "migrations".
 	Goose      goose.Dialect
 	Migrations fs.FS
 	// Locker serializes migrations across processes; nil when a write

@@ -11,15 +11,12 @@ import (
 
 const userColumns = `id, username, email, name, hashed_password, role, created_at, updated_at`
 
-// InsertUser inserts u; usernames and emails are unique regardless of case.
-func (s *Store) InsertUser(ctx context.Context, u store.User) error {
+func (s *Store) InsertUser(ctx context.Context, u store.User) (err error) {
+	defer wrap(&err, "insert user")
 	if err := requireID(u.ID, "user"); err != nil {
-		return fmt.Errorf("insert user: %w", err)
+		return err
 	}
-	if err := s.writeOne(ctx, func(c conn) error { return insertUser(ctx, c, u) }); err != nil {
-		return fmt.Errorf("insert user: %w", err)
-	}
-	return nil
+	return s.writeOne(ctx, func(c conn) error { return insertUser(ctx, c, u) })
 }
 
 // InsertFirstUser inserts u only if the users table is empty. The count and
@@ -31,9 +28,9 @@ func (s *Store) InsertUser(ctx context.Context, u store.User) error {
 func (s *Store) InsertFirstUser(ctx context.Context, u store.User) (err error) {
 	defer wrap(&err, "insert first user")
 	if err := requireID(u.ID, "user"); err != nil {
-		return fmt.Errorf("insert first user: %w", err)
+		return err
 	}
-	err = s.write(ctx, func(c conn) error {
+	return s.write(ctx, func(c conn) error {
 		if s.d.LockUsers != "" {
 			if _, err := c.exec(ctx, s.d.LockUsers); err != nil {
 				return fmt.Errorf("lock users: %w", err)
@@ -48,7 +45,6 @@ func (s *Store) InsertFirstUser(ctx context.Context, u store.User) (err error) {
 		}
 		return insertUser(ctx, c, u)
 	})
-	return err
 }
 
 func insertUser(ctx context.Context, c conn, u store.User) error {
@@ -68,12 +64,10 @@ func (s *Store) GetUserByUsername(ctx context.Context, username string) (_ store
 	return s.getUser(ctx, `SELECT `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username)
 }
 
-func (s *Store) CountUsers(ctx context.Context) (int, error) {
-	var n int
-	if err := s.read().row(ctx, []any{&n}, `SELECT COUNT(*) FROM users`); err != nil {
-		return 0, fmt.Errorf("count users: %w", err)
-	}
-	return n, nil
+func (s *Store) CountUsers(ctx context.Context) (n int, err error) {
+	defer wrap(&err, "count users")
+	err = s.read().row(ctx, []any{&n}, `SELECT COUNT(*) FROM users`)
+	return n, err
 }
 
 // DeleteUser deletes a user; their API keys, secrets and workspaces (with

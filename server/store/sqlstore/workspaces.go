@@ -66,17 +66,12 @@ func (s *Store) ListWorkspaces(ctx context.Context, ownerID uuid.UUID) (_ []stor
 		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND deleted = false ORDER BY name, id`, ownerID)
 }
 
-func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error) {
-	var (
-		ct    []byte
-		keyID *string
-	)
-	err := s.read().row(ctx, []any{&ct, &keyID}, `SELECT state_ciphertext, state_key_id FROM workspaces WHERE id = ?`, id)
-	if err != nil {
-		return nil, "", fmt.Errorf("get workspace state: %w", err)
-	}
-	if keyID == nil {
-		return nil, "", nil
+func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) (_ []byte, _ string, err error) {
+	defer wrap(&err, "get workspace state")
+	var ct []byte
+	var keyID *string
+	if err := s.read().row(ctx, []any{&ct, &keyID}, `SELECT state_ciphertext, state_key_id FROM workspaces WHERE id = ?`, id); err != nil || keyID == nil {
+		return nil, "", err
 	}
 	return nonNilBytes(ct), *keyID, nil
 }
