@@ -98,11 +98,9 @@ type Secret struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 
-	// Value is the plaintext, for the encryption decorator
-	// (store/cryptstore) only: it seals Value into Ciphertext on the way
-	// in and opens it on the way out of the methods that return values.
-	// ValueErr is set instead when the stored value does not open. The
-	// backends never read or fill either.
+	// Value is the plaintext, and ValueErr why the stored value does not
+	// open: only the encryption decorator (store/cryptstore) fills or
+	// reads them, never a backend.
 	Value    sdk.SecretValue
 	ValueErr error
 }

@@ -119,10 +119,10 @@ func arg(v any) any {
 	return v
 }
 
-// uniqueFields maps what SQLite names in a UNIQUE or PRIMARY KEY violation
-// ("UNIQUE constraint failed: secrets.owner_id, secrets.name", or "index
+// uniqueFields maps what SQLite names in a UNIQUE violation ("UNIQUE
+// constraint failed: secrets.owner_id, secrets.name", or "index
 // 'users_username_key'" for an expression index) to the field it protects.
-// Longer, more specific entries come first.
+// Longer, more specific entries come first. A PRIMARY KEY protects the id.
 var uniqueFields = []struct{ match, field string }{
 	{"secrets.owner_id, secrets.name", "name"},
 	{"secrets.owner_id, secrets.env_name", "env_name"},
@@ -134,15 +134,7 @@ var uniqueFields = []struct{ match, field string }{
 	{"templates.name", "name"},
 	{"users_username_key", "username"},
 	{"users_email_key", "email"},
-	{"users.id", "id"},
-	{"secrets.id", "id"},
-	{"api_keys.id", "id"},
 	{"audit_log.id", "id"},
-	{"templates.id", "id"},
-	{"template_versions.id", "id"},
-	{"workspaces.id", "id"},
-	{"workspace_builds.id", "id"},
-	{"workspace_agents.id", "id"},
 }
 
 // mapErr is the dialect's Err (see sqlstore.Dialect).
@@ -152,7 +144,9 @@ func mapErr(err error) error {
 		return err
 	}
 	switch se.Code() {
-	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return &store.ConflictError{Field: "id"}
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE:
 		msg := se.Error()
 		for _, u := range uniqueFields {
 			if strings.Contains(msg, u.match) {

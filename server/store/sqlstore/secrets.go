@@ -271,24 +271,17 @@ func scanSecret(r scanner, withValue bool) (store.Secret, error) {
 	return sec, nil
 }
 
-// insertAudit writes e in a write transaction. A zero ID is generated;
-// ResourceType defaults to "secret". e never carries a value, only field
-// names. The audit log is written, never read, by the store.
+// insertAudit writes e, a change to a secret, with a new ID, in a write
+// transaction. e never carries a value, only field names. The audit log is
+// written, never read, by the store.
 func insertAudit(ctx context.Context, c conn, e store.AuditEntry) error {
-	if e.ID == uuid.Nil {
-		e.ID = uuid.New()
-	}
-	if e.ResourceType == "" {
-		e.ResourceType = "secret"
-	}
-	fields := e.Fields
-	if fields == nil {
-		fields = []string{}
+	if e.Fields == nil {
+		e.Fields = []string{}
 	}
 	_, err := c.exec(ctx, `INSERT INTO audit_log
 			(id, time, actor_id, action, resource_type, resource_id, owner_id, resource_name, fields)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.Time, e.ActorID, e.Action, e.ResourceType, e.ResourceID, e.OwnerID, e.ResourceName, fields)
+		VALUES (?, ?, ?, ?, 'secret', ?, ?, ?, ?)`,
+		uuid.New(), e.Time, e.ActorID, e.Action, e.ResourceID, e.OwnerID, e.ResourceName, e.Fields)
 	if err != nil {
 		return fmt.Errorf("insert audit entry: %w", err)
 	}

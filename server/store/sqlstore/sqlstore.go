@@ -101,7 +101,7 @@ type Tx interface {
 	Rollback(ctx context.Context) error
 }
 
-// Rows are a query's rows; Row is the first row of one.
+// Rows are a query's rows.
 type Rows interface {
 	Next() bool
 	Scan(dest ...any) error
@@ -127,10 +127,7 @@ type Store struct {
 	queries sync.Map
 }
 
-var (
-	_ store.Store          = (*Store)(nil)
-	_ store.WorkspaceStore = (*Store)(nil)
-)
+var _ store.Store = (*Store)(nil)
 
 // Open returns a store on db, whose schema it migrates first through
 // sqlDB, the same database through database/sql. Close closes sqlDB, then
@@ -171,11 +168,6 @@ type conn struct {
 func (c conn) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	n, err := c.q.Exec(ctx, c.s.sql(query), c.s.args(args)...)
 	return n, c.s.mapErr(err)
-}
-
-func (c conn) query(ctx context.Context, query string, args ...any) (Rows, error) {
-	rows, err := c.q.Query(ctx, c.s.sql(query), c.s.args(args)...)
-	return rows, c.s.mapErr(err)
 }
 
 // row runs a query that returns at most one row and scans it into dest;
@@ -415,9 +407,9 @@ func one[T any](ctx context.Context, c conn, scan func(scanner) (T, error), quer
 
 // all runs query on c and scans every row with scan.
 func all[T any](ctx context.Context, c conn, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := c.query(ctx, query, args...)
+	rows, err := c.q.Query(ctx, c.s.sql(query), c.s.args(args)...)
 	if err != nil {
-		return nil, err
+		return nil, c.s.mapErr(err)
 	}
 	defer rows.Close()
 	out := []T{}
