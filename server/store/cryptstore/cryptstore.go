@@ -92,9 +92,6 @@ func Open(ctx context.Context, inner store.Store, o Options) (*Store, error) {
 // PrimaryKeyID is the id of the key that seals new values.
 func (s *Store) PrimaryKeyID() string { return s.keys.PrimaryID() }
 
-// KeyIDs lists the ids of the configured keys, primary first.
-func (s *Store) KeyIDs() []string { return s.keys.IDs() }
-
 // MAC authenticates msg with a key derived from the primary key: server
 // processes that share the keys use it to trust each other's requests.
 func (s *Store) MAC(msg []byte) []byte { return s.keys.MAC(msg) }

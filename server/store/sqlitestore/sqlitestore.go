@@ -1,14 +1,10 @@
 // Package sqlitestore is the embedded default store: sqlstore on one SQLite
 // file in the server's data directory, through the pure-Go
-// modernc.org/sqlite driver. It holds the SQLite dialect and migrations.
-//
-// One server process owns a file (the server locks its data directory).
-// The database runs in WAL mode with foreign keys on; every write runs in a
-// BEGIN IMMEDIATE transaction, and writes inside the process are also
-// queued, so the quota checks and the write they guard are atomic and
-// writers never spin on SQLITE_BUSY. Times are INTEGER microseconds since
-// the Unix epoch. The file and its -wal and -shm companions are created
-// with mode 0600.
+// modernc.org/sqlite driver, with the SQLite dialect and migrations. One
+// server process owns a file (the server locks its data directory), in WAL
+// mode with foreign keys on; every write runs in a BEGIN IMMEDIATE
+// transaction. Times are INTEGER microseconds since the Unix epoch. The
+// file and its -wal and -shm companions are created with mode 0600.
 package sqlitestore
 
 import (

@@ -63,8 +63,6 @@ func (s *Store) UpdateAgentConnection(ctx context.Context, id uuid.UUID, at time
 		SET first_connected = COALESCE(first_connected, ?), last_connected = ? WHERE id = ?`, at, at, id)
 }
 
-// InsertAgentLogs appends logs in one write transaction, in order; text is
-// cleaned (see cleanText).
 func (s *Store) InsertAgentLogs(ctx context.Context, logs []store.AgentLog) (err error) {
 	defer wrap(&err, "insert agent logs")
 	return s.insertRows(ctx, `INSERT INTO agent_logs (agent_id, created_at, level, source, output) VALUES `, 5, len(logs),

@@ -90,12 +90,10 @@ func (s *Store) GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (_ st
 // ClaimBuild picks the oldest pending build and updates it in one
 // statement; with SkipLocked (PostgreSQL) concurrent claims, from any
 // process, skip each other's rows instead of queuing.
-func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) (ret store.WorkspaceBuild, err error) {
-	defer fail(&ret, &err, "claim build")
+func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) (b store.WorkspaceBuild, err error) {
+	defer fail(&b, &err, "claim build")
 	now = storedTimeOrNow(now)
-	var b store.WorkspaceBuild
-	err = s.writeOne(ctx, func(c conn) error {
-		var err error
+	err = s.writeOne(ctx, func(c conn) (err error) {
 		b, err = one(ctx, c, scanBuild, `UPDATE workspace_builds
 			SET status = 'running', worker_id = ?, started_at = ?, heartbeat_at = ?
 			WHERE id = (
@@ -111,24 +109,20 @@ func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) 
 func (s *Store) HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID string, now time.Time) (err error) {
 	defer wrap(&err, "heartbeat build")
 	now = storedTimeOrNow(now)
-	err = s.write(ctx, func(c conn) error {
+	return s.write(ctx, func(c conn) error {
 		n, err := c.exec(ctx, `UPDATE workspace_builds SET heartbeat_at = ?
 			WHERE id = ? AND status = 'running' AND worker_id = ?`, now, id, workerID)
 		if err != nil || n > 0 {
 			return err
 		}
-		return buildConflictOrNotFound(ctx, c, id)
+		return conflictOrNotFound(ctx, c, "workspace_builds", id, "build")
 	})
-	return err
 }
 
-// CancelBuild cancels a pending build at once and records the request for
-// a running one (see store.WorkspaceStore).
-func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (ret store.WorkspaceBuild, err error) {
-	defer fail(&ret, &err, "cancel build")
+func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (b store.WorkspaceBuild, err error) {
+	defer fail(&b, &err, "cancel build")
 	now = storedTimeOrNow(now)
-	var b store.WorkspaceBuild
-	err = s.write(ctx, func(c conn) error {
+	err = s.write(ctx, func(c conn) (err error) {
 		if _, err := c.exec(ctx, `UPDATE workspace_builds SET status = 'canceled', completed_at = ?
 			WHERE id = ? AND status = 'pending'`, now, id); err != nil {
 			return err
@@ -137,7 +131,6 @@ func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (r
 			WHERE id = ? AND status = 'running' AND cancel_requested_at IS NULL`, now, id); err != nil {
 			return err
 		}
-		var err error
 		b, err = one(ctx, c, scanBuild, selectBuild, id)
 		return err
 	})
@@ -151,25 +144,17 @@ func (s *Store) BuildCancelRequested(ctx context.Context, id uuid.UUID) (_ bool,
 	return at != nil && err == nil, err
 }
 
-// buildConflictOrNotFound says why build id was not changed:
-// store.ErrNotFound or a *store.ConflictError on "build".
-func buildConflictOrNotFound(ctx context.Context, c conn, id uuid.UUID) error {
-	if err := c.exists(ctx, `SELECT 1 FROM workspace_builds WHERE id = ?`, id); err != nil {
-		return err
-	}
-	return &store.ConflictError{Field: "build"}
-}
-
 // CompleteBuild ends a build in one write transaction that locks the
 // workspace's row first (see the lock order above).
 func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) (err error) {
 	defer wrap(&err, "complete build")
-	if err := checkCompletion(p); err != nil {
-		return err
+	switch p.Status {
+	case "", sdk.BuildPending, sdk.BuildRunning:
+		return fmt.Errorf("a build cannot end with status %q", p.Status)
 	}
 	completed := storedTimeOrNow(p.CompletedAt)
 	succeeded := p.Status == sdk.BuildSucceeded
-	err = s.write(ctx, func(c conn) error {
+	return s.write(ctx, func(c conn) error {
 		var wsID uuid.UUID
 		if err := c.row(ctx, []any{&wsID}, `SELECT workspace_id FROM workspace_builds WHERE id = ?`, p.BuildID); err != nil {
 			return err
@@ -209,16 +194,6 @@ func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) 
 		}
 		return nil
 	})
-	return err
-}
-
-// checkCompletion refuses a status a build cannot end with.
-func checkCompletion(p store.CompleteBuildParams) error {
-	switch p.Status {
-	case "", sdk.BuildPending, sdk.BuildRunning:
-		return fmt.Errorf("a build cannot end with status %q", p.Status)
-	}
-	return nil
 }
 
 // FailStaleBuilds fails the running builds whose heartbeat is older than
@@ -227,8 +202,7 @@ func checkCompletion(p store.CompleteBuildParams) error {
 func (s *Store) FailStaleBuilds(ctx context.Context, before time.Time, reason string) (ret int, err error) {
 	defer fail(&ret, &err, "fail stale builds")
 	var n int64
-	err = s.writeOne(ctx, func(c conn) error {
-		var err error
+	err = s.writeOne(ctx, func(c conn) (err error) {
 		n, err = c.exec(ctx, `UPDATE workspace_builds SET status = 'failed', error = ?, completed_at = ?
 			WHERE id IN (
 				SELECT id FROM workspace_builds WHERE status = 'running' AND (heartbeat_at < ? OR heartbeat_at IS NULL)
@@ -240,8 +214,7 @@ func (s *Store) FailStaleBuilds(ctx context.Context, before time.Time, reason st
 	return int(n), err
 }
 
-// InsertBuildLogs appends logs in one write transaction, in order; text is
-// cleaned (see cleanText).
+// InsertBuildLogs and InsertAgentLogs clean the text (see cleanText).
 func (s *Store) InsertBuildLogs(ctx context.Context, logs []store.BuildLog) (err error) {
 	defer wrap(&err, "insert build logs")
 	return s.insertRows(ctx, `INSERT INTO build_logs (build_id, created_at, stage, level, output) VALUES `, 5, len(logs),

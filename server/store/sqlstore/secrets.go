@@ -10,16 +10,15 @@ import (
 	"github.com/usersecrets/coder/server/store"
 )
 
-// Column lists. secretMetaColumns never includes value_ciphertext: every
-// query that returns metadata only selects exactly these.
+// secretMetaColumns never includes value_ciphertext: every query that
+// returns metadata only selects exactly these.
 const (
 	secretMetaColumns  = `id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at`
 	secretValueColumns = secretMetaColumns + `, value_ciphertext, value_key_id`
 )
 
-// InsertSecret locks the owner's row, checks the unique fields and the
-// quota, inserts the row and writes the audit entry, in one write
-// transaction.
+// InsertSecret and UpdateSecret lock the owner's row (lockOwner) before
+// they check the unique fields and the quota.
 func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (store.Secret, error) {
 	sec := p.Secret
 	if sec.ID == uuid.Nil {
@@ -73,14 +72,11 @@ func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) (_
 		`SELECT `+secretValueColumns+` FROM secrets WHERE owner_id = ? ORDER BY name`, ownerID)
 }
 
-// UpdateSecret locks the owner's row, rechecks the unique fields and the
-// quota, updates the row and writes the audit entry, in one write
-// transaction. The value columns are touched only when p.Ciphertext is set,
-// so a concurrent re-encryption is never undone.
-func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (ret store.Secret, err error) {
-	defer fail(&ret, &err, "update secret")
+// UpdateSecret touches the value columns only when p.Ciphertext is set, so
+// a concurrent re-encryption is never undone.
+func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (out store.Secret, err error) {
+	defer fail(&out, &err, "update secret")
 	fields := updateFields(p)
-	var out store.Secret
 	err = s.write(ctx, func(c conn) error {
 		if len(fields) > 0 {
 			if err := s.lockOwner(ctx, c, p.OwnerID); err != nil {
@@ -128,8 +124,7 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (r
 	return out, err
 }
 
-// updateSecretRow writes next's metadata to row id, and p's value only if p
-// carries one: the value columns are neither read nor written otherwise.
+// updateSecretRow writes next's metadata to row id, and p's value if set.
 func updateSecretRow(ctx context.Context, c conn, id uuid.UUID, next store.Secret, p store.UpdateSecretParams) error {
 	set := `description = ?, env_name = ?, file_path = ?, updated_at = ?`
 	args := []any{next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt}
@@ -197,11 +192,10 @@ func getSecretMeta(ctx context.Context, c conn, ownerID uuid.UUID, name string) 
 		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = ? AND name = ?`, ownerID, name)
 }
 
-// lockOwner locks the owner's user row for the rest of the transaction, so
-// that all writes to one user's secrets, from any process, run one after
-// the other. FOR NO KEY UPDATE, unlike FOR UPDATE, does not block the
-// foreign key checks of unrelated inserts (API keys) that refer to the user.
-// It returns store.ErrNotFound if there is no such user.
+// lockOwner locks the owner's user row for the rest of the transaction
+// (store.ErrNotFound if there is none). FOR NO KEY UPDATE, unlike FOR
+// UPDATE, does not block the foreign key checks of unrelated inserts (API
+// keys) that refer to the user.
 func (s *Store) lockOwner(ctx context.Context, c conn, ownerID uuid.UUID) (err error) {
 	defer wrap(&err, "owner")
 	return c.exists(ctx, `SELECT 1 FROM users WHERE id = ?`+s.d.RowLock, ownerID)

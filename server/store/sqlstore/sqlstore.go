@@ -48,8 +48,7 @@ type Dialect struct {
 	// MigrationLock, if set, is run first in the transaction that adopts
 	// the versions recorded by the migration loader of older releases.
 	MigrationLock string
-	// TableExists selects a row if the table named by its one parameter
-	// exists.
+	// TableExists selects a row if the table named by its parameter exists.
 	TableExists string
 
 	// RowLock, appended to a SELECT in a transaction, locks the rows it
@@ -66,13 +65,11 @@ type Dialect struct {
 	// the process, single statements too.
 	OneWriter bool
 
-	// Arg turns a parameter into what the driver stores: time.Time,
-	// *time.Time and []string (the audit log's field names). Other values
-	// pass unchanged.
+	// Arg turns a time.Time, *time.Time or []string (the audit log's field
+	// names) into what the driver stores; other values pass unchanged.
 	Arg func(v any) any
-	// Err translates a driver error into store.ErrNotFound (a foreign key
-	// violation) or a *store.ConflictError (a unique violation); other
-	// errors it returns as they are.
+	// Err translates a foreign key violation into store.ErrNotFound, a
+	// unique one into a *store.ConflictError; other errors pass unchanged.
 	Err func(err error) error
 }
 
@@ -164,7 +161,6 @@ type conn struct {
 	q Querier
 }
 
-// exec runs query and returns how many rows it changed.
 func (c conn) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	n, err := c.q.Exec(ctx, c.s.sql(query), c.s.args(args)...)
 	return n, c.s.mapErr(err)
@@ -484,11 +480,10 @@ func (s *Store) keyIDCounts(ctx context.Context, query string) (map[string]int, 
 	return out, nil
 }
 
-// replaceSealed runs UPDATE table SET set WHERE id = id AND where, with
-// setArgs for set and oldKeyID for where, which checks that the row is
-// still sealed by oldKeyID: store.ErrNotFound if there is no such row, a
-// *store.ConflictError with Field "key_id" if it was re-sealed or replaced
-// meanwhile. Table and column names are constants of this package.
+// replaceSealed runs UPDATE table SET set WHERE id = ? AND where, with
+// setArgs, id and oldKeyID: where checks that the row is still sealed by
+// oldKeyID (else conflictOrNotFound on "key_id"). Table and column names
+// are constants of this package.
 func (s *Store) replaceSealed(ctx context.Context, table, set, where string, setArgs []any, id uuid.UUID, oldKeyID string) error {
 	return s.write(ctx, func(c conn) error {
 		n, err := c.exec(ctx, `UPDATE `+table+` SET `+set+` WHERE id = ? AND `+where,
@@ -496,9 +491,15 @@ func (s *Store) replaceSealed(ctx context.Context, table, set, where string, set
 		if err != nil || n == 1 {
 			return err
 		}
-		if err := c.exists(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id); err != nil {
-			return err
-		}
-		return &store.ConflictError{Field: "key_id"}
+		return conflictOrNotFound(ctx, c, table, id, "key_id")
 	})
+}
+
+// conflictOrNotFound says why a write did not change row id of table:
+// store.ErrNotFound if there is none, else a *store.ConflictError on field.
+func conflictOrNotFound(ctx context.Context, c conn, table string, id uuid.UUID, field string) error {
+	if err := c.exists(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id); err != nil {
+		return err
+	}
+	return &store.ConflictError{Field: field}
 }

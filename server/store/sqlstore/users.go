@@ -19,12 +19,10 @@ func (s *Store) InsertUser(ctx context.Context, u store.User) (err error) {
 	return s.writeOne(ctx, func(c conn) error { return insertUser(ctx, c, u) })
 }
 
-// InsertFirstUser inserts u only if the users table is empty. The count and
-// the insert share one write transaction, which first takes the dialect's
-// LockUsers (PostgreSQL: SHARE ROW EXCLUSIVE, which leaves reads and row
-// locks alone), so of concurrent calls, in any number of processes, exactly
-// one succeeds; the others get a *store.ConflictError with Field
-// "first_user".
+// InsertFirstUser counts the users and inserts u in one write transaction
+// that first takes the dialect's LockUsers (PostgreSQL: SHARE ROW
+// EXCLUSIVE, which leaves reads and row locks alone): of concurrent calls,
+// in any number of processes, exactly one succeeds.
 func (s *Store) InsertFirstUser(ctx context.Context, u store.User) (err error) {
 	defer wrap(&err, "insert first user")
 	if err := requireID(u.ID, "user"); err != nil {

@@ -9,8 +9,7 @@ import (
 	"github.com/usersecrets/coder/server/store"
 )
 
-// Column lists. workspaceColumns never includes the sealed state: only
-// GetWorkspaceState and ListWorkspacesByStateKeyID read it.
+// workspaceColumns never includes the sealed state (see store.Workspace).
 const (
 	workspaceColumns      = `id, name, owner_id, template_id, deleted, created_at, updated_at`
 	workspaceStateColumns = workspaceColumns + `, state_ciphertext, state_key_id`
