@@ -50,16 +50,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("open postgres store: %w", err)
-	}
 	// Queries go to the pool itself; goose and tests take database/sql.
-	db := stdlib.OpenDBFromPool(pool)
-	s, err := sqlstore.Open(ctx, db, pgDB{pgQuerier{pool}, pool}, dialect)
+	s, err := sqlstore.Open(ctx, stdlib.OpenDBFromPool(pool), pgDB{pgQuerier{pool}, pool}, dialect)
 	if err != nil {
-		_ = db.Close()
-		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	return s, nil
@@ -109,12 +102,6 @@ func conflictField(pe *pgconn.PgError) string {
 	return strings.TrimPrefix(strings.TrimPrefix(f, "owner_id_"), "template_id_")
 }
 
-// PostgreSQL error codes the store translates.
-const (
-	codeUniqueViolation     = "23505"
-	codeForeignKeyViolation = "23503"
-)
-
 // mapErr is the dialect's Err (see sqlstore.Dialect).
 func mapErr(err error) error {
 	var pe *pgconn.PgError
@@ -122,9 +109,9 @@ func mapErr(err error) error {
 		return err
 	}
 	switch pe.Code {
-	case codeUniqueViolation:
+	case "23505": // unique_violation
 		return &store.ConflictError{Field: conflictField(pe)}
-	case codeForeignKeyViolation:
+	case "23503": // foreign_key_violation
 		return fmt.Errorf("referenced row: %w", store.ErrNotFound)
 	}
 	return err

@@ -59,23 +59,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
-	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open sqlite store: %w", err)
-	}
 	s, err := sqlstore.Open(ctx, db, sqlstore.SQLDB(db), dialect)
 	if err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 	return s, nil
 }
 
-// dsn builds the driver's connection string for the file at abs: a file: URI
-// (so any byte in the path is escaped) with the settings every connection
-// needs. _txlock makes every transaction BEGIN IMMEDIATE: it takes the
-// write lock at once, so a write transaction never fails half-way on a
-// lock another one holds.
+// dsn is the connection string for the file at abs: a file: URI (any byte
+// of the path escaped) with the settings every connection needs. With
+// _txlock=immediate a transaction takes the write lock at once, so it never
+// fails half-way on a lock another one holds.
 func dsn(abs string) string {
 	q := url.Values{}
 	q.Set("_txlock", "immediate")

@@ -74,7 +74,7 @@ func (s *Store) InsertAgentLogs(ctx context.Context, logs []store.AgentLog) (err
 
 func (s *Store) ListAgentLogs(ctx context.Context, agentID uuid.UUID, afterID int64) (_ []store.AgentLog, err error) {
 	defer wrap(&err, "list agent logs")
-	return all(ctx, s.read(), func(r scanner) (store.AgentLog, error) {
+	return all(ctx, s.read(), func(r Row) (store.AgentLog, error) {
 		var l store.AgentLog
 		return l, r.Scan(&l.ID, &l.AgentID, timeCol{&l.CreatedAt}, &l.Level, &l.Source, &l.Output)
 	}, `SELECT id, agent_id, created_at, level, source, output FROM agent_logs
@@ -82,7 +82,7 @@ func (s *Store) ListAgentLogs(ctx context.Context, agentID uuid.UUID, afterID in
 }
 
 // scanAgent reads a row of agentColumns.
-func scanAgent(r scanner) (store.WorkspaceAgent, error) {
+func scanAgent(r Row) (store.WorkspaceAgent, error) {
 	var a store.WorkspaceAgent
 	var configKeyID *string
 	if err := r.Scan(&a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,

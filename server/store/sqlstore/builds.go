@@ -13,13 +13,10 @@ import (
 	"github.com/usersecrets/coder/server/store"
 )
 
-// The SQL below spells the statuses out ('pending', 'running'): the partial
-// indexes of migration 0002 match only literals. They are sdk.BuildPending
-// and sdk.BuildRunning.
-//
-// Lock order: a transaction that locks a workspace row and one of its
-// builds locks the workspace first (InsertBuild, CompleteBuild); the others
-// lock builds only.
+// The SQL below spells out sdk.BuildPending and sdk.BuildRunning
+// ('pending', 'running'): the partial indexes of migration 0002 match only
+// literals. Lock order: a transaction that locks a workspace row and one of
+// its builds locks the workspace first (InsertBuild, CompleteBuild).
 const buildColumns = `id, workspace_id, build_number, transition, status, template_version_id, initiator_id,
 	error, worker_id, created_at, started_at, completed_at, heartbeat_at`
 
@@ -226,7 +223,7 @@ func (s *Store) InsertBuildLogs(ctx context.Context, logs []store.BuildLog) (err
 
 func (s *Store) ListBuildLogs(ctx context.Context, buildID uuid.UUID, afterID int64) (_ []store.BuildLog, err error) {
 	defer wrap(&err, "list build logs")
-	return all(ctx, s.read(), func(r scanner) (store.BuildLog, error) {
+	return all(ctx, s.read(), func(r Row) (store.BuildLog, error) {
 		var l store.BuildLog
 		return l, r.Scan(&l.ID, &l.BuildID, timeCol{&l.CreatedAt}, &l.Stage, &l.Level, &l.Output)
 	}, `SELECT id, build_id, created_at, stage, level, output FROM build_logs
@@ -266,7 +263,7 @@ func (s *Store) insertRows(ctx context.Context, prefix string, width, n int, arg
 }
 
 // scanBuild reads a row of buildColumns.
-func scanBuild(r scanner) (b store.WorkspaceBuild, err error) {
+func scanBuild(r Row) (b store.WorkspaceBuild, err error) {
 	err = r.Scan(&b.ID, &b.WorkspaceID, &b.BuildNumber, &b.Transition, &b.Status, &b.TemplateVersionID, &b.InitiatorID,
 		&b.Error, &b.WorkerID, timeCol{&b.CreatedAt}, nullTimeCol{&b.StartedAt}, nullTimeCol{&b.CompletedAt}, nullTimeCol{&b.HeartbeatAt})
 	return b, err

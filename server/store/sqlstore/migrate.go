@@ -60,12 +60,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// adoptLegacyVersions records in goose's table the versions that the
-// loader of older releases applied, when the database has its table and
-// not goose's yet, and drops the old table: goose then applies only the
-// newer migrations, and an older binary refuses the database instead of
-// reapplying its first migration. It runs in one write transaction, under
-// the dialect's MigrationLock, so concurrent starts adopt once.
+// adoptLegacyVersions moves the versions that the loader of older releases
+// recorded into goose's table, in one write transaction under the
+// dialect's MigrationLock (concurrent starts adopt once): goose then
+// applies only newer migrations, and an older binary refuses the database.
 func (s *Store) adoptLegacyVersions(ctx context.Context) error {
 	gs, err := database.NewStore(s.d.Goose, versionTable)
 	if err != nil {
@@ -87,7 +85,7 @@ func (s *Store) adoptLegacyVersions(ctx context.Context) error {
 	if err := c.exists(ctx, s.d.TableExists, legacyTable); err != nil {
 		return ignoreNotFound(err)
 	}
-	versions, err := all(ctx, c, func(r scanner) (v int64, err error) {
+	versions, err := all(ctx, c, func(r Row) (v int64, err error) {
 		err = r.Scan(&v)
 		return v, err
 	}, `SELECT version FROM `+legacyTable+` ORDER BY version`)

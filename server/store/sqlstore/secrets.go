@@ -241,13 +241,13 @@ func secretUsage(ctx context.Context, c conn, ownerID, excludeID uuid.UUID) (usa
 	return u, nil
 }
 
-func scanSecretMeta(r scanner) (store.Secret, error) { return scanSecret(r, false) }
+func scanSecretMeta(r Row) (store.Secret, error) { return scanSecret(r, false) }
 
-func scanSecretValue(r scanner) (store.Secret, error) { return scanSecret(r, true) }
+func scanSecretValue(r Row) (store.Secret, error) { return scanSecret(r, true) }
 
 // scanSecret reads a row of secretMetaColumns, or of secretValueColumns
 // when withValue.
-func scanSecret(r scanner, withValue bool) (store.Secret, error) {
+func scanSecret(r Row, withValue bool) (store.Secret, error) {
 	var sec store.Secret
 	var env, file *string
 	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, &env, &file, &sec.ValueSize,

@@ -6,11 +6,10 @@
 // and their Open.
 //
 // Every write runs in one transaction. A write to a user's secrets first
-// locks that user's row (the Dialect's RowLock), then checks names and
-// quotas and writes: concurrent writers for one user queue on that lock and
-// can never overshoot a quota, whichever process they run in. Where one
-// writer holds the whole database (SQLite), writes also queue in the
-// process, so that they wait on a channel, honouring ctx, instead of in the
+// locks that user's row (RowLock), then checks names and quotas: writers
+// for one user, in any process, queue on that lock and never overshoot a
+// quota. Where one writer holds the whole database (SQLite), writes also
+// queue in the process, on a channel that honours ctx, not in the
 // database's busy handler.
 package sqlstore
 
@@ -106,9 +105,67 @@ type Rows interface {
 	Close()
 }
 
-// Row is the first row of a query; Scan returns sql.ErrNoRows (or an error
-// that wraps it) when there is none.
+// Row is a row to scan: one of Rows, or the first row of a query, whose
+// Scan returns sql.ErrNoRows (or an error that wraps it) when there is none.
 type Row interface{ Scan(dest ...any) error }
+
+// SQLDB is db as a DB.
+func SQLDB(db *sql.DB) DB { return sqlDB{sqlQuerier{db}, db} }
+
+// sqlConn is what *sql.DB and *sql.Tx both offer.
+type sqlConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type sqlQuerier struct{ q sqlConn }
+
+func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (q sqlQuerier) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+func (q sqlQuerier) QueryRow(ctx context.Context, query string, args ...any) Row {
+	return q.q.QueryRowContext(ctx, query, args...)
+}
+
+type sqlDB struct {
+	sqlQuerier
+	db *sql.DB
+}
+
+func (d sqlDB) Begin(ctx context.Context) (Tx, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return sqlTx{sqlQuerier{tx}, tx}, nil
+}
+
+type sqlTx struct {
+	sqlQuerier
+	tx *sql.Tx
+}
+
+func (t sqlTx) Commit(context.Context) error   { return t.tx.Commit() }
+func (t sqlTx) Rollback(context.Context) error { return t.tx.Rollback() }
+
+// sqlRows closes without an error: Err reports the rows' errors.
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
 
 // Store is a store.Store on one database.
 type Store struct {
@@ -127,11 +184,16 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // Open returns a store on db, whose schema it migrates first through
-// sqlDB, the same database through database/sql. Close closes sqlDB, then
-// db if it is an io.Closer. On error Open closes nothing.
+// sqlDB, the same database through database/sql, once it answers. Close
+// closes sqlDB, then db if it is an io.Closer; so does Open on error.
 func Open(ctx context.Context, sqlDB *sql.DB, db DB, d *Dialect) (*Store, error) {
 	s := &Store{db: db, sqlDB: sqlDB, d: d, writeSem: make(chan struct{}, 1)}
-	if err := s.migrate(ctx); err != nil {
+	err := sqlDB.PingContext(ctx)
+	if err == nil {
+		err = s.migrate(ctx)
+	}
+	if err != nil {
+		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -387,12 +449,9 @@ func qualify(table, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// scanner is a row to scan: Rows and Row both are.
-type scanner interface{ Scan(dest ...any) error }
-
 // one runs query on c and scans its one row with scan; no row is
 // store.ErrNotFound.
-func one[T any](ctx context.Context, c conn, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+func one[T any](ctx context.Context, c conn, scan func(Row) (T, error), query string, args ...any) (T, error) {
 	v, err := scan(c.q.QueryRow(ctx, c.s.sql(query), c.s.args(args)...))
 	if err != nil {
 		var zero T
@@ -402,7 +461,7 @@ func one[T any](ctx context.Context, c conn, scan func(scanner) (T, error), quer
 }
 
 // all runs query on c and scans every row with scan.
-func all[T any](ctx context.Context, c conn, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+func all[T any](ctx context.Context, c conn, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := c.q.Query(ctx, c.s.sql(query), c.s.args(args)...)
 	if err != nil {
 		return nil, c.s.mapErr(err)
@@ -466,7 +525,7 @@ func (s *Store) keyIDCounts(ctx context.Context, query string) (map[string]int, 
 		id string
 		n  int
 	}
-	counts, err := all(ctx, s.read(), func(r scanner) (c count, err error) {
+	counts, err := all(ctx, s.read(), func(r Row) (c count, err error) {
 		err = r.Scan(&c.id, &c.n)
 		return c, err
 	}, query)

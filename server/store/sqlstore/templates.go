@@ -73,14 +73,14 @@ func (s *Store) ListTemplates(ctx context.Context) (_ []store.Template, err erro
 
 func (s *Store) GetTemplateVersion(ctx context.Context, id uuid.UUID) (_ store.TemplateVersion, err error) {
 	defer wrap(&err, "get template version")
-	return one(ctx, s.read(), func(r scanner) (v store.TemplateVersion, err error) {
+	return one(ctx, s.read(), func(r Row) (v store.TemplateVersion, err error) {
 		err = r.Scan(&v.ID, &v.TemplateID, &v.Number, &v.Archive, &v.Requirements, &v.CreatedBy, timeCol{&v.CreatedAt})
 		v.Archive, v.Requirements = nilIfEmpty(v.Archive), nilIfEmpty(v.Requirements)
 		return v, err
 	}, `SELECT `+templateVersionColumns+` FROM template_versions WHERE id = ?`, id)
 }
 
-func scanTemplate(r scanner) (t store.Template, err error) {
+func scanTemplate(r Row) (t store.Template, err error) {
 	err = r.Scan(&t.ID, &t.Name, &t.ActiveVersionID, &t.CreatedBy, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt})
 	return t, err
 }

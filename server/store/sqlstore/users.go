@@ -78,7 +78,7 @@ func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) (err error) {
 }
 
 func (s *Store) getUser(ctx context.Context, query string, arg any) (store.User, error) {
-	return one(ctx, s.read(), func(r scanner) (u store.User, err error) {
+	return one(ctx, s.read(), func(r Row) (u store.User, err error) {
 		err = r.Scan(&u.ID, &u.Username, &u.Email, &u.Name, &u.HashedPassword, &u.Role, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
 		u.HashedPassword = nilIfEmpty(u.HashedPassword)
 		return u, err
@@ -99,7 +99,7 @@ func (s *Store) InsertAPIKey(ctx context.Context, k store.APIKey) (err error) {
 
 func (s *Store) GetAPIKey(ctx context.Context, id string) (_ store.APIKey, err error) {
 	defer wrap(&err, "get api key")
-	return one(ctx, s.read(), func(r scanner) (k store.APIKey, err error) {
+	return one(ctx, s.read(), func(r Row) (k store.APIKey, err error) {
 		err = r.Scan(&k.ID, &k.HashedSecret, &k.UserID, &k.Kind, timeCol{&k.ExpiresAt}, timeCol{&k.CreatedAt})
 		k.HashedSecret = nilIfEmpty(k.HashedSecret)
 		return k, err

@@ -95,13 +95,13 @@ func (s *Store) ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyI
 		[]any{nonNilBytes(ciphertext), newKeyID}, id, oldKeyID)
 }
 
-func scanWorkspaceMeta(r scanner) (store.Workspace, error) { return scanWorkspace(r, false) }
+func scanWorkspaceMeta(r Row) (store.Workspace, error) { return scanWorkspace(r, false) }
 
-func scanWorkspaceState(r scanner) (store.Workspace, error) { return scanWorkspace(r, true) }
+func scanWorkspaceState(r Row) (store.Workspace, error) { return scanWorkspace(r, true) }
 
 // scanWorkspace reads one row of workspaceColumns, or of
 // workspaceStateColumns when withState.
-func scanWorkspace(row scanner, withState bool) (store.Workspace, error) {
+func scanWorkspace(row Row, withState bool) (store.Workspace, error) {
 	var (
 		w     store.Workspace
 		keyID *string
