@@ -4,10 +4,9 @@
 // (sqlitestore) or on PostgreSQL (pgstore); storetest holds the conformance
 // suite it passes on both.
 //
-// The store never sees a secret's plaintext: values arrive encrypted, with
-// the id of the key that sealed them and their plaintext size (used for the
-// per-user quotas). List queries never select the ciphertext. Workspace
-// Terraform states arrive sealed the same way (WorkspaceStore).
+// A backend never sees a plaintext: secret values (with their plaintext
+// size, for the quotas) and workspace states arrive sealed by the key they
+// name (store/cryptstore). List queries never select the ciphertext.
 package store
 
 import (
@@ -126,12 +125,11 @@ type InsertSecretParams struct {
 // Ciphertext is set, KeyID and ValueSize must be set too. The backend
 // rechecks the quota and writes the audit entry in the same transaction.
 //
-// Now is the clock (nil means time.Now). The backend reads it inside the
-// write transaction, once the write is serialized (the owner's row locked),
-// so concurrent updates store updated_at in the order they commit; and it
-// never moves updated_at back (a clock behind the stored time, say another
-// server process's, keeps the stored time). So the stored updated_at is
-// never older than one an acknowledged update returned.
+// Now is the clock (nil means time.Now), read inside the write transaction
+// once the owner's row is locked, so concurrent updates store updated_at in
+// the order they commit; updated_at never moves back (a clock behind the
+// stored time, say another server process's, keeps it). So the stored
+// updated_at is never older than one an acknowledged update returned.
 type UpdateSecretParams struct {
 	OwnerID     uuid.UUID
 	Name        string

@@ -247,9 +247,8 @@ type WorkspaceStore interface {
 	// AgentConfigKeyIDs returns each key id sealing an agent's config with
 	// its row count (rows not sealed yet do not count).
 	AgentConfigKeyIDs(ctx context.Context) (map[string]int, error)
-	// ListAgentsByConfigKeyID returns up to limit agents whose config is
-	// sealed by keyID, or not sealed yet for "", ordered by id. A limit of
-	// zero or less means no limit.
+	// ListAgentsByConfigKeyID returns up to limit (none when <= 0) agents
+	// whose config is sealed by keyID, or not sealed yet for "", by id.
 	ListAgentsByConfigKeyID(ctx context.Context, keyID string, limit int) ([]WorkspaceAgent, error)
 	// ReplaceAgentConfig sets agent id's sealed config and key id, and
 	// empties its plaintext directory, motd file, env and scripts, if its
@@ -259,18 +258,12 @@ type WorkspaceStore interface {
 	ReplaceAgentConfig(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error
 
 	// WorkspaceStateKeyIDs, ListWorkspacesByStateKeyID and
-	// ReplaceWorkspaceState support key rotation of sealed states, like the
-	// secret methods of the same purpose. They cover deleted workspaces
-	// too: their states stay sealed.
-	//
-	// WorkspaceStateKeyIDs returns each key id sealing a state with its
-	// row count.
+	// ReplaceWorkspaceState rotate the keys of sealed states (deleted
+	// workspaces' too) like the secret methods of the same purpose. The
+	// list returns up to limit (none when <= 0), with StateCiphertext and
+	// StateKeyID; the swap is ErrNotFound for an unknown workspace,
+	// *ConflictError{Field: "key_id"} if the state changed meanwhile.
 	WorkspaceStateKeyIDs(ctx context.Context) (map[string]int, error)
-	// ListWorkspacesByStateKeyID returns up to limit (none when <= 0)
-	// workspaces sealed by keyID, with StateCiphertext and StateKeyID.
 	ListWorkspacesByStateKeyID(ctx context.Context, keyID string, limit int) ([]Workspace, error)
-	// ReplaceWorkspaceState swaps the sealed state of one workspace if it
-	// is still sealed by oldKeyID: ErrNotFound for an unknown workspace,
-	// *ConflictError{Field: "key_id"} if it changed meanwhile.
 	ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error
 }

@@ -1,13 +1,10 @@
 // Package cryptstore is encryption at rest as a decorator of store.Store,
 // and the only holder of the server's keys. It seals secret values,
-// workspace Terraform states and agent configs on their way into the
-// store and opens them on their way out, so that the handlers and the
-// provisioner work with plaintext records and never see a ciphertext or a
-// key; Rotate checks at start that the configured keys open what the
-// database holds and re-seals, with the primary key, what older keys
-// sealed. The backends below it never see a plaintext.
-//
-// Through a *Store:
+// workspace Terraform states and agent configs on their way into the store
+// and opens them on their way out: the handlers and the provisioner never
+// see a ciphertext or a key, the backends below never see a plaintext.
+// Rotate checks at start that the keys open what the database holds and
+// re-seals, with the primary key, what older keys sealed. Through a *Store:
 //   - InsertSecret seals p.Secret.Value (ValueSize is its length);
 //     UpdateSecret seals p.Value when it is set.
 //   - ListSecretsWithValues returns each secret with its Value, or with
@@ -231,10 +228,9 @@ func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]sto
 	return agents, nil
 }
 
-// agentConfig is what a template sets for an agent, sealed as one value
-// (store.WorkspaceAgent.ConfigCiphertext): any of it can hold a secret
-// value (coder_env { value = data.coder_secret.x.value }, a script that
-// embeds one), so none of it rests in plaintext.
+// agentConfig is what a template sets for an agent, sealed as one value:
+// any of it can hold a secret value (coder_env { value =
+// data.coder_secret.x.value }, a script that embeds one).
 type agentConfig struct {
 	Directory string          `json:"directory,omitempty"`
 	MOTDFile  string          `json:"motd_file,omitempty"`
@@ -242,9 +238,8 @@ type agentConfig struct {
 	Scripts   json.RawMessage `json:"scripts,omitempty"`
 }
 
-// sealAgentConfig returns a with its directory, motd file, env and
-// scripts sealed by the primary key into ConfigCiphertext, and those
-// fields empty.
+// sealAgentConfig returns a with its config sealed by the primary key into
+// ConfigCiphertext, and the config fields empty.
 func (s *Store) sealAgentConfig(a store.WorkspaceAgent) (store.WorkspaceAgent, error) {
 	pt, err := json.Marshal(agentConfig{Directory: a.Directory, MOTDFile: a.MOTDFile, Env: a.Env, Scripts: a.Scripts})
 	if err != nil {
@@ -259,9 +254,8 @@ func (s *Store) sealAgentConfig(a store.WorkspaceAgent) (store.WorkspaceAgent, e
 	return a, nil
 }
 
-// openAgentConfig returns a with its directory, motd file, env and scripts
-// opened from ConfigCiphertext, or with them empty and ConfigErr set when
-// it does not open. A row recorded before agents were sealed (no
+// openAgentConfig returns a with its config opened from ConfigCiphertext,
+// or empty and ConfigErr set. A row recorded before agents were sealed (no
 // ConfigKeyID; Rotate seals those at start) is returned as it is.
 func (s *Store) openAgentConfig(a store.WorkspaceAgent) store.WorkspaceAgent {
 	if a.ConfigKeyID == "" {

@@ -12,15 +12,13 @@ import (
 )
 
 // Rotate makes the database match the configured keys, at a server's
-// start. Every key id sealing a stored secret value, workspace state or
-// agent config must be configured: otherwise it returns an error that
-// says which, and the server must not start. Then it re-seals with the
-// primary key every row an older key sealed, and seals the configs of
-// agents recorded before configs were sealed. A row that names a
-// configured key but does not open (altered) is left as it is, counted in
-// the log: it fails alone when it is read and does not stop the start.
-// Rows changed concurrently (another server process) are skipped safely:
-// their new value is already sealed by a primary key.
+// start. A key id sealing a stored secret value, workspace state or agent
+// config that is not configured is an error that says which: the server
+// must not start. Then it re-seals with the primary key every row an older
+// key sealed, and seals the configs of agents recorded before configs were
+// sealed. A row that does not open (altered) is left as it is, counted in
+// the log: it fails alone when read. Rows changed concurrently (another
+// server process) are skipped: a primary key already seals them.
 func (s *Store) Rotate(ctx context.Context) error {
 	inUse, err := s.backend.SecretKeyIDs(ctx)
 	if err != nil {

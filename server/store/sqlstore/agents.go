@@ -30,12 +30,9 @@ func newAgent(a store.WorkspaceAgent, now time.Time) store.WorkspaceAgent {
 }
 
 func insertAgent(ctx context.Context, c conn, a store.WorkspaceAgent) error {
-	_, err := c.exec(ctx, `INSERT INTO workspace_agents (`+agentColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.BuildID, a.WorkspaceID, a.Name, nonNilBytes(a.TokenHash), a.OS, a.Arch, a.Directory, a.MOTDFile,
-		nonNilBytes(a.Env), nonNilBytes(a.Scripts), a.LifecycleState, a.FirstConnected, a.LastConnected, a.CreatedAt,
-		nilIfEmpty(a.ConfigCiphertext), nullString(a.ConfigKeyID))
-	return err
+	return c.insert(ctx, "workspace_agents", agentColumns, a.ID, a.BuildID, a.WorkspaceID, a.Name,
+		nonNilBytes(a.TokenHash), a.OS, a.Arch, a.Directory, a.MOTDFile, nonNilBytes(a.Env), nonNilBytes(a.Scripts),
+		a.LifecycleState, a.FirstConnected, a.LastConnected, a.CreatedAt, nilIfEmpty(a.ConfigCiphertext), nullString(a.ConfigKeyID))
 }
 
 func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (_ store.WorkspaceAgent, err error) {

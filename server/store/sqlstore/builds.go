@@ -66,11 +66,8 @@ func newBuild(b store.WorkspaceBuild) store.WorkspaceBuild {
 }
 
 func insertBuild(ctx context.Context, c conn, b store.WorkspaceBuild) error {
-	_, err := c.exec(ctx, `INSERT INTO workspace_builds (`+buildColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		b.ID, b.WorkspaceID, b.BuildNumber, b.Transition, b.Status, b.TemplateVersionID, b.InitiatorID,
-		b.Error, b.WorkerID, b.CreatedAt, b.StartedAt, b.CompletedAt, b.HeartbeatAt)
-	return err
+	return c.insert(ctx, "workspace_builds", buildColumns, b.ID, b.WorkspaceID, b.BuildNumber, b.Transition, b.Status,
+		b.TemplateVersionID, b.InitiatorID, b.Error, b.WorkerID, b.CreatedAt, b.StartedAt, b.CompletedAt, b.HeartbeatAt)
 }
 
 func (s *Store) GetBuild(ctx context.Context, id uuid.UUID) (_ store.WorkspaceBuild, err error) {

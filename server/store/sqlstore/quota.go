@@ -22,14 +22,19 @@ type usage struct {
 // negative) quota field means no bound. The checks run in a fixed order:
 // count, total bytes, env bytes.
 func checkInsert(q store.Quota, u usage, size int, hasEnv bool) error {
-	if q.MaxSecrets > 0 && u.Count+1 > q.MaxSecrets {
-		return &store.LimitError{Limit: store.LimitSecrets, Max: q.MaxSecrets, Would: u.Count + 1}
+	if err := overLimit(store.LimitSecrets, q.MaxSecrets, u.Count+1); err != nil {
+		return err
 	}
-	if q.MaxTotalBytes > 0 && u.TotalBytes+size > q.MaxTotalBytes {
-		return &store.LimitError{Limit: store.LimitTotalBytes, Max: q.MaxTotalBytes, Would: u.TotalBytes + size}
+	if err := overLimit(store.LimitTotalBytes, q.MaxTotalBytes, u.TotalBytes+size); err != nil || !hasEnv {
+		return err
 	}
-	if hasEnv && q.MaxEnvBytes > 0 && u.EnvBytes+size > q.MaxEnvBytes {
-		return &store.LimitError{Limit: store.LimitEnvBytes, Max: q.MaxEnvBytes, Would: u.EnvBytes + size}
+	return overLimit(store.LimitEnvBytes, q.MaxEnvBytes, u.EnvBytes+size)
+}
+
+// overLimit returns a *store.LimitError if would passes max, when max bounds.
+func overLimit(limit string, max, would int) error {
+	if max > 0 && would > max {
+		return &store.LimitError{Limit: limit, Max: max, Would: would}
 	}
 	return nil
 }
@@ -46,17 +51,13 @@ type quotaState struct {
 // over a quota (say, after an operator lowered it) can still shrink values,
 // clear targets or edit descriptions.
 func checkUpdate(q store.Quota, u usage, before, after quotaState) error {
-	if q.MaxTotalBytes > 0 {
-		was, will := u.TotalBytes+before.Size, u.TotalBytes+after.Size
-		if will > q.MaxTotalBytes && will > was {
-			return &store.LimitError{Limit: store.LimitTotalBytes, Max: q.MaxTotalBytes, Would: will}
+	if after.Size > before.Size {
+		if err := overLimit(store.LimitTotalBytes, q.MaxTotalBytes, u.TotalBytes+after.Size); err != nil {
+			return err
 		}
 	}
-	if q.MaxEnvBytes > 0 {
-		was, will := u.EnvBytes+envSize(before), u.EnvBytes+envSize(after)
-		if will > q.MaxEnvBytes && will > was {
-			return &store.LimitError{Limit: store.LimitEnvBytes, Max: q.MaxEnvBytes, Would: will}
-		}
+	if envSize(after) > envSize(before) {
+		return overLimit(store.LimitEnvBytes, q.MaxEnvBytes, u.EnvBytes+envSize(after))
 	}
 	return nil
 }

@@ -39,10 +39,9 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 		if err := checkInsert(p.Quota, u, sec.ValueSize, sec.EnvName != ""); err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, `INSERT INTO secrets (`+secretValueColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sec.ID, sec.OwnerID, sec.Name, sec.Description, nullString(sec.EnvName), nullString(sec.FilePath),
-			sec.ValueSize, sec.CreatedAt, sec.UpdatedAt, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
+		if err := c.insert(ctx, "secrets", secretValueColumns, sec.ID, sec.OwnerID, sec.Name, sec.Description,
+			nullString(sec.EnvName), nullString(sec.FilePath), sec.ValueSize, sec.CreatedAt, sec.UpdatedAt,
+			nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
 			return err
 		}
 		return insertAudit(ctx, c, store.AuditEntry{Time: sec.CreatedAt, ActorID: p.ActorID, Action: store.AuditCreate,
@@ -272,10 +271,8 @@ func insertAudit(ctx context.Context, c conn, e store.AuditEntry) error {
 	if e.Fields == nil {
 		e.Fields = []string{}
 	}
-	_, err := c.exec(ctx, `INSERT INTO audit_log
-			(id, time, actor_id, action, resource_type, resource_id, owner_id, resource_name, fields)
-		VALUES (?, ?, ?, ?, 'secret', ?, ?, ?, ?)`,
-		uuid.New(), e.Time, e.ActorID, e.Action, e.ResourceID, e.OwnerID, e.ResourceName, e.Fields)
+	err := c.insert(ctx, "audit_log", `id, time, actor_id, action, resource_type, resource_id, owner_id, resource_name, fields`,
+		uuid.New(), e.Time, e.ActorID, e.Action, "secret", e.ResourceID, e.OwnerID, e.ResourceName, e.Fields)
 	if err != nil {
 		return fmt.Errorf("insert audit entry: %w", err)
 	}

@@ -99,8 +99,8 @@ type Tx interface {
 
 // Rows are a query's rows.
 type Rows interface {
+	Row
 	Next() bool
-	Scan(dest ...any) error
 	Err() error
 	Close()
 }
@@ -232,6 +232,12 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (int64, error
 // no row is store.ErrNotFound.
 func (c conn) row(ctx context.Context, dest []any, query string, args ...any) error {
 	return c.s.mapErr(c.q.QueryRow(ctx, c.s.sql(query), c.s.args(args)...).Scan(dest...))
+}
+
+// insert inserts into table one row of values for the comma-separated cols.
+func (c conn) insert(ctx context.Context, table, cols string, values ...any) error {
+	_, err := c.exec(ctx, `INSERT INTO `+table+` (`+cols+`) VALUES (?`+strings.Repeat(", ?", len(values)-1)+`)`, values...)
+	return err
 }
 
 // exists returns store.ErrNotFound unless query selects a row.

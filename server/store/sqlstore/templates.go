@@ -41,8 +41,8 @@ func (s *Store) InsertTemplateVersion(ctx context.Context, name string, v store.
 			t.ID); err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, `INSERT INTO template_versions (`+templateVersionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			v.ID, v.TemplateID, v.Number, nonNilBytes(v.Archive), nonNilBytes(v.Requirements), v.CreatedBy, v.CreatedAt); err != nil {
+		if err := c.insert(ctx, "template_versions", templateVersionColumns, v.ID, v.TemplateID, v.Number,
+			nonNilBytes(v.Archive), nonNilBytes(v.Requirements), v.CreatedBy, v.CreatedAt); err != nil {
 			return err
 		}
 		t, err = one(ctx, c, scanTemplate, `UPDATE templates SET active_version_id = ?, updated_at = ? WHERE id = ?

@@ -47,9 +47,8 @@ func (s *Store) InsertFirstUser(ctx context.Context, u store.User) (err error) {
 
 func insertUser(ctx context.Context, c conn, u store.User) error {
 	created, updated := createdUpdated(u.CreatedAt, u.UpdatedAt)
-	_, err := c.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	return c.insert(ctx, "users", userColumns,
 		u.ID, u.Username, u.Email, u.Name, nonNilBytes(u.HashedPassword), u.Role, created, updated)
-	return err
 }
 
 func (s *Store) GetUserByID(ctx context.Context, id uuid.UUID) (_ store.User, err error) {
@@ -68,10 +67,9 @@ func (s *Store) CountUsers(ctx context.Context) (n int, err error) {
 	return n, err
 }
 
-// DeleteUser deletes a user; their API keys, secrets and workspaces (with
-// their builds, agents and logs) go with them (the audit log stays). It is
-// not part of store.Store (the product has no user deletion yet); the
-// conformance suite uses it to check the cascades.
+// DeleteUser deletes a user with their API keys, secrets and workspaces
+// (builds, agents and logs too; the audit log stays). Not in store.Store
+// (no user deletion yet): the conformance suite checks the cascades.
 func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) (err error) {
 	defer wrap(&err, "delete user")
 	return s.writeRow(ctx, `DELETE FROM users WHERE id = ?`, id)
@@ -90,10 +88,8 @@ const apiKeyColumns = `id, hashed_secret, user_id, kind, expires_at, created_at`
 func (s *Store) InsertAPIKey(ctx context.Context, k store.APIKey) (err error) {
 	defer wrap(&err, "insert api key")
 	return s.writeOne(ctx, func(c conn) error {
-		_, err := c.exec(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			k.ID, nonNilBytes(k.HashedSecret), k.UserID, k.Kind,
+		return c.insert(ctx, "api_keys", apiKeyColumns, k.ID, nonNilBytes(k.HashedSecret), k.UserID, k.Kind,
 			storedTime(k.ExpiresAt), storedTimeOrNow(k.CreatedAt))
-		return err
 	})
 }
 

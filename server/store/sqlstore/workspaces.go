@@ -102,10 +102,8 @@ func scanWorkspaceState(r Row) (store.Workspace, error) { return scanWorkspace(r
 // scanWorkspace reads one row of workspaceColumns, or of
 // workspaceStateColumns when withState.
 func scanWorkspace(row Row, withState bool) (store.Workspace, error) {
-	var (
-		w     store.Workspace
-		keyID *string
-	)
+	var w store.Workspace
+	var keyID *string
 	dest := []any{&w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt}}
 	if withState {
 		dest = append(dest, &w.StateCiphertext, &keyID)
