@@ -5,11 +5,10 @@
 // see a ciphertext or a key, the backends below never see a plaintext.
 // Rotate checks at start that the keys open what the database holds and
 // re-seals, with the primary key, what older keys sealed. Through a *Store:
-//   - InsertSecret seals p.Secret.Value (ValueSize is its length);
-//     UpdateSecret seals p.Value when it is set.
-//   - ListSecretsWithValues returns each secret with its Value, or with
-//     ValueErr when its stored value does not open (that secret alone
-//     fails); never a Ciphertext.
+//   - InsertSecret seals p.Secret.Value (ValueSize is its length),
+//     UpdateSecret p.Value when set.
+//   - ListSecretsWithValues returns each secret with its Value, or
+//     ValueErr (that secret alone fails); never a Ciphertext.
 //   - CompleteBuild takes the plaintext state in State (it sets
 //     StateKeyID) and agents with their plaintext directory, motd file,
 //     env and scripts; GetWorkspaceState returns the plaintext state.

@@ -49,10 +49,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// Create the file ourselves so it starts out 0600 whatever the umask.
 	// SQLite gives the -wal and -shm files the mode of the database file.
 	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite store: %w", err)
+	if err == nil {
+		err = f.Close()
 	}
-	if err := f.Close(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 	db, err := sql.Open("sqlite", dsn(abs))

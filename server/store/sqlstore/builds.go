@@ -81,9 +81,8 @@ func (s *Store) GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (_ st
 		WHERE workspace_id = ? ORDER BY build_number DESC LIMIT 1`, workspaceID)
 }
 
-// ClaimBuild picks the oldest pending build and updates it in one
-// statement; with SkipLocked (PostgreSQL) concurrent claims, from any
-// process, skip each other's rows instead of queuing.
+// ClaimBuild picks and claims the oldest pending build in one statement;
+// with SkipLocked concurrent claims skip each other's rows, not queue.
 func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) (b store.WorkspaceBuild, err error) {
 	defer fail(&b, &err, "claim build")
 	now = storedTimeOrNow(now)
@@ -138,8 +137,7 @@ func (s *Store) BuildCancelRequested(ctx context.Context, id uuid.UUID) (_ bool,
 	return at != nil && err == nil, err
 }
 
-// CompleteBuild ends a build in one write transaction that locks the
-// workspace's row first (see the lock order above).
+// CompleteBuild locks the workspace's row first (see the lock order above).
 func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) (err error) {
 	defer wrap(&err, "complete build")
 	switch p.Status {
@@ -190,9 +188,8 @@ func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) 
 	})
 }
 
-// FailStaleBuilds fails the running builds whose heartbeat is older than
-// before. With SkipLocked it skips the builds another transaction holds (a
-// heartbeat or a completion in progress): they are alive.
+// FailStaleBuilds skips, with SkipLocked, the builds another transaction
+// holds (a heartbeat or a completion in progress): they are alive.
 func (s *Store) FailStaleBuilds(ctx context.Context, before time.Time, reason string) (ret int, err error) {
 	defer fail(&ret, &err, "fail stale builds")
 	var n int64

@@ -13,12 +13,10 @@ import (
 	"github.com/usersecrets/coder/server/store"
 )
 
-// versionTable is the table goose records applied migrations in.
-const versionTable = "goose_db_version"
-
-// legacyTable is where the migration loader of older releases recorded
-// the versions it applied (one row per version).
-const legacyTable = "schema_migrations"
+const (
+	versionTable = "goose_db_version"  // where goose records applied migrations
+	legacyTable  = "schema_migrations" // where older releases' loader did, a row per version
+)
 
 // migrate applies the embedded migrations the database lacks, through
 // goose, under the dialect's lock (SQLite: each migration's write

@@ -178,8 +178,7 @@ func (s *Store) ListSecretsByKeyID(ctx context.Context, keyID string, limit int)
 		`SELECT `+secretValueColumns+` FROM secrets WHERE value_key_id = ? ORDER BY id LIMIT ?`, keyID, limitArg(limit))
 }
 
-// ReplaceSecretCiphertext reseals secret id; it changes neither
-// updated_at nor the audit log: the value stays the same.
+// ReplaceSecretCiphertext changes neither updated_at nor the audit log.
 func (s *Store) ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) (err error) {
 	defer wrap(&err, "replace secret ciphertext")
 	return s.replaceSealed(ctx, "secrets", `value_ciphertext = ?, value_key_id = ?`, `value_key_id = ?`,
@@ -240,12 +239,11 @@ func secretUsage(ctx context.Context, c conn, ownerID, excludeID uuid.UUID) (usa
 	return u, nil
 }
 
-func scanSecretMeta(r Row) (store.Secret, error) { return scanSecret(r, false) }
-
+// scanSecretMeta and scanSecretValue read a row of secretMetaColumns and of
+// secretValueColumns.
+func scanSecretMeta(r Row) (store.Secret, error)  { return scanSecret(r, false) }
 func scanSecretValue(r Row) (store.Secret, error) { return scanSecret(r, true) }
 
-// scanSecret reads a row of secretMetaColumns, or of secretValueColumns
-// when withValue.
 func scanSecret(r Row, withValue bool) (store.Secret, error) {
 	var sec store.Secret
 	var env, file *string

@@ -73,8 +73,7 @@ type Dialect struct {
 }
 
 // DB is how the store reaches its database: database/sql for SQLite
-// (SQLDB), pgx's own pool for PostgreSQL, which spares every query
-// database/sql's conversions.
+// (SQLDB), pgx's own pool for PostgreSQL (no database/sql conversions).
 type DB interface {
 	Querier
 	// Begin starts a transaction: a write transaction when the Dialect has
@@ -169,16 +168,12 @@ func (r sqlRows) Close() { _ = r.Rows.Close() }
 
 // Store is a store.Store on one database.
 type Store struct {
-	db DB
-	// sqlDB is the database through database/sql, for goose and for DB.
-	sqlDB *sql.DB
-	d     *Dialect
-	// writeSem admits one write at a time when d.OneWriter.
-	writeSem chan struct{}
-	// applied names the migrations Open applied.
-	applied []string
-	// queries caches the queries rewritten for numbered parameters.
-	queries sync.Map
+	db       DB
+	sqlDB    *sql.DB // the database through database/sql, for goose and for DB
+	d        *Dialect
+	writeSem chan struct{} // admits one write at a time when d.OneWriter
+	applied  []string      // the migrations Open applied
+	queries  sync.Map      // the queries rewritten for numbered parameters
 }
 
 var _ store.Store = (*Store)(nil)

@@ -15,9 +15,8 @@ const (
 )
 
 // InsertTemplateVersion inserts the template unless its name exists (ON
-// CONFLICT DO NOTHING waits for a concurrent insert of the name), then locks
-// its row, so concurrent pushes of one name, from any process, never share
-// a number or create two templates; all in one write transaction.
+// CONFLICT DO NOTHING waits for a concurrent insert of the name), then
+// locks its row: concurrent pushes of one name, in any process, queue.
 func (s *Store) InsertTemplateVersion(ctx context.Context, name string, v store.TemplateVersion) (store.Template, store.TemplateVersion, error) {
 	if v.ID == uuid.Nil {
 		v.ID = uuid.New()

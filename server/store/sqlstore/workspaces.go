@@ -15,9 +15,8 @@ const (
 	workspaceStateColumns = workspaceColumns + `, state_ciphertext, state_key_id`
 )
 
-// InsertWorkspace stores w and its first build in one write transaction;
-// the partial unique index on live names makes a concurrent insert of the
-// same name wait and then fail.
+// InsertWorkspace: the partial unique index on live names makes a
+// concurrent insert of the same name wait, then fail.
 func (s *Store) InsertWorkspace(ctx context.Context, w store.Workspace, first store.WorkspaceBuild) (store.Workspace, store.WorkspaceBuild, error) {
 	w = newWorkspace(w)
 	if first.CreatedAt.IsZero() {
@@ -87,20 +86,18 @@ func (s *Store) ListWorkspacesByStateKeyID(ctx context.Context, keyID string, li
 		`SELECT `+workspaceStateColumns+` FROM workspaces WHERE state_key_id = ? ORDER BY id LIMIT ?`, keyID, limitArg(limit))
 }
 
-// ReplaceWorkspaceState reseals workspace id's state; it leaves updated_at
-// alone.
+// ReplaceWorkspaceState leaves updated_at alone.
 func (s *Store) ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) (err error) {
 	defer wrap(&err, "replace workspace state")
 	return s.replaceSealed(ctx, "workspaces", `state_ciphertext = ?, state_key_id = ?`, `state_key_id = ?`,
 		[]any{nonNilBytes(ciphertext), newKeyID}, id, oldKeyID)
 }
 
-func scanWorkspaceMeta(r Row) (store.Workspace, error) { return scanWorkspace(r, false) }
-
+// scanWorkspaceMeta and scanWorkspaceState read a row of workspaceColumns
+// and of workspaceStateColumns.
+func scanWorkspaceMeta(r Row) (store.Workspace, error)  { return scanWorkspace(r, false) }
 func scanWorkspaceState(r Row) (store.Workspace, error) { return scanWorkspace(r, true) }
 
-// scanWorkspace reads one row of workspaceColumns, or of
-// workspaceStateColumns when withState.
 func scanWorkspace(row Row, withState bool) (store.Workspace, error) {
 	var w store.Workspace
 	var keyID *string
