@@ -21,6 +21,7 @@
 package cryptstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,11 +66,7 @@ func New(inner store.Store, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	return &Store{backend: inner, keys: kr, logger: logger}, nil
+	return &Store{backend: inner, keys: kr, logger: cmp.Or(o.Logger, slog.New(slog.DiscardHandler))}, nil
 }
 
 // Open wraps inner (New) and runs Rotate: a database the keys do not

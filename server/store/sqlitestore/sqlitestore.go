@@ -39,8 +39,7 @@ const busyTimeout = 10 * time.Second
 type Store = sqlstore.Store
 
 // Open opens (creating it if needed, with mode 0600) the SQLite database at
-// path, applies the embedded migrations and returns the store. Only one
-// process may use a file at a time.
+// path and applies the embedded migrations. One process uses a file.
 func Open(ctx context.Context, path string) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {

@@ -12,9 +12,9 @@ import (
 const agentColumns = `id, build_id, workspace_id, name, token_hash, os, arch, directory, motd_file, env, scripts,
 	lifecycle_state, first_connected, last_connected, created_at, config_ciphertext, config_key_id`
 
-// newAgent returns a as the store keeps it: an id, times in UTC to the
+// insertAgent stores a as the store keeps it: an id, times in UTC to the
 // microsecond (a zero CreatedAt is now), clean text.
-func newAgent(a store.WorkspaceAgent, now time.Time) store.WorkspaceAgent {
+func insertAgent(ctx context.Context, c conn, a store.WorkspaceAgent, now time.Time) error {
 	if a.ID == uuid.Nil {
 		a.ID = uuid.New()
 	}
@@ -26,10 +26,6 @@ func newAgent(a store.WorkspaceAgent, now time.Time) store.WorkspaceAgent {
 	for _, f := range []*string{&a.Name, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile, &a.LifecycleState} {
 		*f = cleanText(*f)
 	}
-	return a
-}
-
-func insertAgent(ctx context.Context, c conn, a store.WorkspaceAgent) error {
 	return c.insert(ctx, "workspace_agents", agentColumns, a.ID, a.BuildID, a.WorkspaceID, a.Name,
 		nonNilBytes(a.TokenHash), a.OS, a.Arch, a.Directory, a.MOTDFile, nonNilBytes(a.Env), nonNilBytes(a.Scripts),
 		a.LifecycleState, a.FirstConnected, a.LastConnected, a.CreatedAt, nilIfEmpty(a.ConfigCiphertext), nullString(a.ConfigKeyID))

@@ -180,7 +180,7 @@ func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) 
 			return nil
 		}
 		for _, a := range p.Agents {
-			if err := insertAgent(ctx, c, newAgent(a, completed)); err != nil {
+			if err := insertAgent(ctx, c, a, completed); err != nil {
 				return fmt.Errorf("agent %q: %w", a.Name, err)
 			}
 		}

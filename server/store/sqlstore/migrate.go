@@ -18,10 +18,9 @@ const (
 	legacyTable  = "schema_migrations" // where older releases' loader did, a row per version
 )
 
-// migrate applies the embedded migrations the database lacks, through
-// goose, under the dialect's lock (SQLite: each migration's write
-// transaction), and records their names for AppliedMigrations. A database
-// migrated by a newer binary is refused.
+// migrate applies through goose, under the dialect's lock (SQLite: each
+// migration's write transaction), the migrations the database lacks, and
+// records them for AppliedMigrations. A newer binary's database is refused.
 func (s *Store) migrate(ctx context.Context) error {
 	if err := s.adoptLegacyVersions(ctx); err != nil {
 		return fmt.Errorf("adopt %s: %w", legacyTable, err)
@@ -59,9 +58,9 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // adoptLegacyVersions moves the versions that the loader of older releases
-// recorded into goose's table, in one write transaction under the
-// dialect's MigrationLock (concurrent starts adopt once): goose then
-// applies only newer migrations, and an older binary refuses the database.
+// recorded into goose's table and drops its table, in one write transaction
+// under the dialect's MigrationLock (concurrent starts adopt once): goose
+// then applies only newer migrations, and an older binary refuses the database.
 func (s *Store) adoptLegacyVersions(ctx context.Context) error {
 	gs, err := database.NewStore(s.d.Goose, versionTable)
 	if err != nil {

@@ -203,16 +203,13 @@ func (s *Store) Close() error {
 	return err
 }
 
-// DB returns the database, for tests that look at what the store does not
-// show.
+// DB returns the database, for tests that look below the store.
 func (s *Store) DB() *sql.DB { return s.sqlDB }
 
-// AppliedMigrations returns the names of the migrations Open applied (none
-// when the schema was up to date), for the server's start log.
+// AppliedMigrations names the migrations Open applied, for the start log.
 func (s *Store) AppliedMigrations() []string { return s.applied }
 
-// conn runs the store's queries on a database or a transaction, with the
-// dialect's parameters.
+// conn runs the store's queries on a database or in a transaction.
 type conn struct {
 	s *Store
 	q Querier
@@ -413,8 +410,7 @@ func nonNilBytes(b []byte) []byte {
 	return b
 }
 
-// nilIfEmpty returns nil for an empty slice, so a stored empty BLOB reads
-// back as nil.
+// nilIfEmpty reads a stored empty BLOB back as nil.
 func nilIfEmpty(b []byte) []byte {
 	if len(b) == 0 {
 		return nil
@@ -422,8 +418,7 @@ func nilIfEmpty(b []byte) []byte {
 	return b
 }
 
-// requireID refuses the nil UUID, which would otherwise be stored as a
-// valid-looking id.
+// requireID refuses the nil UUID, which would look like a valid id.
 func requireID(id uuid.UUID, what string) error {
 	if id == uuid.Nil {
 		return fmt.Errorf("%s id is required", what)
@@ -440,8 +435,7 @@ func timePtr(t *time.Time) *time.Time {
 	return &v
 }
 
-// qualify prefixes each column of the comma-separated list cols with
-// table, for queries that join.
+// qualify prefixes each column of the list cols with table, for joins.
 func qualify(table, cols string) string {
 	parts := strings.Split(cols, ",")
 	for i, p := range parts {

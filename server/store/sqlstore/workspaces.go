@@ -18,7 +18,11 @@ const (
 // InsertWorkspace: the partial unique index on live names makes a
 // concurrent insert of the same name wait, then fail.
 func (s *Store) InsertWorkspace(ctx context.Context, w store.Workspace, first store.WorkspaceBuild) (store.Workspace, store.WorkspaceBuild, error) {
-	w = newWorkspace(w)
+	if w.ID == uuid.Nil {
+		w.ID = uuid.New()
+	}
+	w.CreatedAt, w.UpdatedAt = createdUpdated(w.CreatedAt, w.UpdatedAt)
+	w.Deleted, w.StateCiphertext, w.StateKeyID = false, nil, ""
 	if first.CreatedAt.IsZero() {
 		first.CreatedAt = w.CreatedAt
 	}
@@ -35,16 +39,6 @@ func (s *Store) InsertWorkspace(ctx context.Context, w store.Workspace, first st
 		return store.Workspace{}, store.WorkspaceBuild{}, fmt.Errorf("insert workspace: %w", err)
 	}
 	return w, first, nil
-}
-
-// newWorkspace returns w as InsertWorkspace stores it.
-func newWorkspace(w store.Workspace) store.Workspace {
-	if w.ID == uuid.Nil {
-		w.ID = uuid.New()
-	}
-	w.CreatedAt, w.UpdatedAt = createdUpdated(w.CreatedAt, w.UpdatedAt)
-	w.Deleted, w.StateCiphertext, w.StateKeyID = false, nil, ""
-	return w
 }
 
 func (s *Store) GetWorkspaceByID(ctx context.Context, id uuid.UUID) (_ store.Workspace, err error) {
