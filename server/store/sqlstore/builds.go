@@ -239,16 +239,11 @@ func (s *Store) insertRows(ctx context.Context, prefix string, width, n int, arg
 	return s.write(ctx, func(c conn) error {
 		for start := 0; start < n; start += rowsPerInsert {
 			end := min(start+rowsPerInsert, n)
-			var b strings.Builder
 			vals := make([]any, 0, (end-start)*width)
 			for i := start; i < end; i++ {
-				if i > start {
-					b.WriteString(", ")
-				}
-				b.WriteString(tuple)
 				vals = append(vals, args(i)...)
 			}
-			if _, err := c.exec(ctx, prefix+b.String(), vals...); err != nil {
+			if _, err := c.exec(ctx, prefix+tuple+strings.Repeat(", "+tuple, end-start-1), vals...); err != nil {
 				return err
 			}
 		}

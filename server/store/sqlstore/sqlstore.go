@@ -42,7 +42,7 @@ type Dialect struct {
 	Goose      goose.Dialect
 	Migrations fs.FS
 	// Locker serializes migrations across processes; nil when a write
-	// transaction already excludes every other writer.
+	// transaction excludes every other writer (so for RowLock "").
 	Locker lock.SessionLocker
 	// MigrationLock, if set, is run first in the transaction that adopts
 	// the versions recorded by the migration loader of older releases.
@@ -51,8 +51,7 @@ type Dialect struct {
 	TableExists string
 
 	// RowLock, appended to a SELECT in a transaction, locks the rows it
-	// reads until the transaction ends; "" where a write transaction
-	// already excludes every other writer.
+	// reads until the transaction ends.
 	RowLock string
 	// SkipLocked, appended to the SELECT that picks the builds to claim or
 	// fail, locks them and skips the rows other transactions hold.
@@ -60,8 +59,8 @@ type Dialect struct {
 	// LockUsers, if set, is run before InsertFirstUser counts the users,
 	// so that concurrent first users cannot both see none.
 	LockUsers string
-	// OneWriter: the database has one writer at a time. Writes queue in
-	// the process, single statements too.
+	// OneWriter: one writer at a time; writes, single statements too,
+	// queue in the process.
 	OneWriter bool
 
 	// Arg turns a time.Time, *time.Time or []string (the audit log's field
@@ -293,15 +292,11 @@ func (s *Store) sql(query string) string {
 		return q.(string)
 	}
 	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
+	for i, part := range strings.Split(query, "?") {
+		if i > 0 {
+			b.WriteString("$" + strconv.Itoa(i))
 		}
-		b.WriteRune(r)
+		b.WriteString(part)
 	}
 	q := b.String()
 	s.queries.Store(query, q)
@@ -516,20 +511,15 @@ func createdUpdated(created, updated time.Time) (time.Time, time.Time) {
 
 // keyIDCounts runs query, which selects (key id, count) rows.
 func (s *Store) keyIDCounts(ctx context.Context, query string) (map[string]int, error) {
-	type count struct {
-		id string
-		n  int
-	}
-	counts, err := all(ctx, s.read(), func(r Row) (c count, err error) {
-		err = r.Scan(&c.id, &c.n)
-		return c, err
+	out := map[string]int{}
+	_, err := all(ctx, s.read(), func(r Row) (id string, err error) {
+		var n int
+		err = r.Scan(&id, &n)
+		out[id] = n
+		return id, err
 	}, query)
 	if err != nil {
 		return nil, err
-	}
-	out := make(map[string]int, len(counts))
-	for _, c := range counts {
-		out[c.id] = c.n
 	}
 	return out, nil
 }
