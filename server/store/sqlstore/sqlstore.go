@@ -3,7 +3,8 @@
 // Dialect: how parameters are numbered, how a transaction locks the rows it
 // reads, how times are encoded, how driver errors map to the store's
 // errors. sqlitestore and pgstore each hold one Dialect, their migrations
-// and their Open.
+// and their Open. Each method's contract is documented on store.Store; the
+// comments here say how it is kept.
 //
 // Every write runs in one transaction. A write to a user's secrets first
 // locks that user's row (RowLock), then checks names and quotas: writers

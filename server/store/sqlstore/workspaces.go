@@ -15,8 +15,8 @@ const (
 	workspaceStateColumns = workspaceColumns + `, state_ciphertext, state_key_id`
 )
 
-// InsertWorkspace: the partial unique index on live names makes a
-// concurrent insert of the same name wait, then fail.
+// InsertWorkspace relies on the partial unique index on live names: a
+// concurrent insert of the same name waits, then fails.
 func (s *Store) InsertWorkspace(ctx context.Context, w store.Workspace, first store.WorkspaceBuild) (store.Workspace, store.WorkspaceBuild, error) {
 	if w.ID == uuid.Nil {
 		w.ID = uuid.New()
