@@ -112,8 +112,7 @@ type Quota struct {
 }
 
 // InsertSecretParams creates a secret. The backend checks the quota and the
-// unique fields and writes the audit entry in the same transaction, so
-// concurrent inserts can never overshoot the quota.
+// unique fields and writes the audit entry in the insert's transaction.
 type InsertSecretParams struct {
 	Secret  Secret // ID, OwnerID, Name, Description, EnvName, FilePath, ValueSize, Ciphertext, KeyID, CreatedAt
 	Quota   Quota
@@ -149,10 +148,9 @@ type UpdateSecretParams struct {
 	Value *sdk.SecretValue
 }
 
-// AuditEntry records a change to a secret. It says which fields changed,
-// never what a value is. The store writes the audit log along with each
-// change to a secret (InsertSecret, UpdateSecret, DeleteSecret); nothing in
-// the server reads it yet.
+// AuditEntry records a change to a secret: which fields changed, never a
+// value. The store writes one with each InsertSecret, UpdateSecret and
+// DeleteSecret; nothing in the server reads the log yet.
 type AuditEntry struct {
 	ID           uuid.UUID
 	Time         time.Time

@@ -37,12 +37,8 @@ import (
 
 // Options configure a Store.
 type Options struct {
-	// Keys are the AES-256 keys, primary first: the primary seals every
-	// new value, all of them open.
-	Keys [][]byte
-	// Logger (nil: discard) gets the rows that do not open and the
-	// re-sealing counts, never a value.
-	Logger *slog.Logger
+	Keys   [][]byte     // AES-256 keys, primary first: it seals new values, all open
+	Logger *slog.Logger // nil: discard; gets unopened rows and re-seal counts, never a value
 }
 
 // Store decorates a store.Store with encryption at rest. Its methods are

@@ -72,9 +72,8 @@ var dialect = &sqlstore.Dialect{
 	Err:        mapErr,
 }
 
-// advisoryLock holds PostgreSQL's session advisory lock migrationLockID
-// while goose migrates: a second process waits in pg_advisory_lock (or
-// until its ctx ends) and then finds the migrations applied.
+// advisoryLock holds the session advisory lock migrationLockID while goose
+// migrates: another process waits (or its ctx ends), then finds them applied.
 type advisoryLock struct{}
 
 func (advisoryLock) SessionLock(ctx context.Context, conn *sql.Conn) error {

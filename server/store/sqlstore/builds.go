@@ -224,8 +224,7 @@ func (s *Store) ListBuildLogs(ctx context.Context, buildID uuid.UUID, afterID in
 		WHERE build_id = ? AND id > ? ORDER BY id`, buildID, afterID)
 }
 
-// rowsPerInsert bounds the rows of one multi-row INSERT (and so its
-// parameters, which SQLite limits).
+// rowsPerInsert bounds one INSERT's rows, and so its parameters (SQLite limits them).
 const rowsPerInsert = 100
 
 // insertRows inserts n rows of width columns in one write transaction, with

@@ -331,9 +331,8 @@ func limitArg(limit int) int64 {
 	return int64(limit)
 }
 
-// timeCol scans a time column, stored either as a timestamp or as INTEGER
-// microseconds since the Unix epoch, into a UTC time. It is also a pgx
-// TimestamptzScanner, which pgx fills without boxing the time in an any.
+// timeCol scans a timestamp or INTEGER microseconds since the Unix epoch
+// into a UTC time; as a pgx TimestamptzScanner, without boxing the time.
 type timeCol struct{ t *time.Time }
 
 func (c timeCol) Scan(v any) error {
