@@ -31,7 +31,7 @@ func insertResources(ctx context.Context, c conn, buildID uuid.UUID, rs []store.
 // ListResourcesByBuild returns the build's resources by address.
 func (s *Store) ListResourcesByBuild(ctx context.Context, buildID uuid.UUID) (_ []store.WorkspaceResource, err error) {
 	defer wrap(&err, "list resources by build")
-	return queryAll(ctx, s, func(r scanner) (store.WorkspaceResource, error) {
+	return all(ctx, s.read(), func(r Row) (store.WorkspaceResource, error) {
 		var w store.WorkspaceResource
 		err := r.Scan(&w.ID, &w.BuildID, &w.Address, &w.Type, &w.Name, &w.Hide, &w.Icon, &w.DailyCost, &w.Metadata,
 			timeCol{&w.CreatedAt})
@@ -66,7 +66,7 @@ func (s *Store) UpsertAppHealth(ctx context.Context, health []store.AppHealth) (
 // ListAppHealth returns the agent's reported healths by slug.
 func (s *Store) ListAppHealth(ctx context.Context, agentID uuid.UUID) (_ []store.AppHealth, err error) {
 	defer wrap(&err, "list app health")
-	return queryAll(ctx, s, func(r scanner) (store.AppHealth, error) {
+	return all(ctx, s.read(), func(r Row) (store.AppHealth, error) {
 		var h store.AppHealth
 		return h, r.Scan(&h.AgentID, &h.Slug, &h.Health, timeCol{&h.UpdatedAt})
 	}, `SELECT agent_id, slug, health, updated_at FROM workspace_app_health WHERE agent_id = ? ORDER BY slug`, agentID)
