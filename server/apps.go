@@ -33,6 +33,9 @@ func (s *Server) getWorkspaceResources(w http.ResponseWriter, r *http.Request) {
 	out := sdk.WorkspaceDetail{Workspace: sw, BuildID: sw.LatestBuild.ID,
 		Resources: []sdk.WorkspaceResource{}, Agents: []sdk.WorkspaceAgentDetail{},
 		Parameters: []sdk.WorkspaceParameter{}, Secrets: []sdk.WorkspaceSecretTarget{}}
+	// Parameters: issue 12 point 2 stores a build's parameter values; fill
+	// out.Parameters from them here (sensitive ones without their value).
+	// Until then the list is empty.
 	res, err := s.store.ListResourcesByBuild(ctx, sw.LatestBuild.ID)
 	if err != nil {
 		s.writeInternal(w, r, err)
