@@ -196,6 +196,9 @@ type Store interface {
 	// API keys (session and API tokens).
 	InsertAPIKey(ctx context.Context, k APIKey) error
 	GetAPIKey(ctx context.Context, id string) (APIKey, error)
+	// GetAPIKeyWithUser returns the key with id and its user in one
+	// query (authentication's one round trip); ErrNotFound if no key.
+	GetAPIKeyWithUser(ctx context.Context, id string) (APIKey, User, error)
 	DeleteAPIKey(ctx context.Context, id string) error
 
 	// Secrets. GetSecret and ListSecrets return metadata only (no

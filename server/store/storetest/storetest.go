@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}{
 		{"Users", userTests},
 		{"APIKeys", apiKeyTests},
+		{"APIKeyUser", apiKeyUserTests},
 		{"Secrets", secretTests},
 		{"Quota", quotaTests},
 		{"Audit", auditTests},
