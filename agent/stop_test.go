@@ -71,3 +71,38 @@ func TestStopDoesNotWaitOnRefusedReports(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstManifestSoonAfterTheBuild: while the server answers 401 (the
+// token is recorded when the build finishes) the agent asks again at least
+// every second instead of backing off towards RetryMax, so it starts soon
+// after the build is recorded. With the default backoff (0.5 s doubling)
+// six 401s took at least 15.75 s; capped, at most 6.5 s.
+func TestFirstManifestSoonAfterTheBuild(t *testing.T) {
+	t.Parallel()
+	m := baseManifest()
+	srv := agenttest.NewServer(t, m)
+	srv.FailManifest(http.StatusUnauthorized, http.StatusUnauthorized, http.StatusUnauthorized,
+		http.StatusUnauthorized, http.StatusUnauthorized, http.StatusUnauthorized)
+	a := agent.New(agent.Options{
+		URL: srv.URL, Token: srv.Token, Home: t.TempDir(),
+		Logger:       slog.New(slog.DiscardHandler),
+		RetryInitial: 500 * time.Millisecond, RetryMax: 30 * time.Second,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- a.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	srv.WaitLifecycle(t, wait, sdk.LifecycleStarting)
+	took := time.Since(start)
+	if got := srv.ManifestFetches(); got != 7 {
+		t.Errorf("manifest fetches: got %d, want 7 (six refused, one answered)", got)
+	}
+	if took > 10*time.Second {
+		t.Errorf("the agent started %v after six 401s, want at most about 6.5 s (one retry a second)", took.Round(time.Millisecond))
+	}
+	t.Logf("started %v after six 401s", took.Round(time.Millisecond))
+}
