@@ -223,6 +223,9 @@ type WorkspaceStore interface {
 	// GetAgentByTokenHash returns the most recently recorded agent with
 	// that token hash (newest CreatedAt, then highest build number).
 	GetAgentByTokenHash(ctx context.Context, hash []byte) (WorkspaceAgent, error)
+	// GetAgentAuth returns that agent with its workspace, the workspace's
+	// latest build and its owner, in one query; ErrNotFound if no agent.
+	GetAgentAuth(ctx context.Context, hash []byte) (AgentAuth, error)
 	ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]WorkspaceAgent, error) // by name
 	// UpdateAgentLifecycle sets LifecycleState; ErrNotFound for an
 	// unknown agent.
