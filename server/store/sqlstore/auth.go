@@ -29,7 +29,7 @@ func (s *Store) GetAPIKeyWithUser(ctx context.Context, id string) (store.APIKey,
 }
 
 // GetAgentAuth returns the newest agent recorded with hash (as
-// GetAgentByTokenHash), its workspace, the workspace's latest build and
+// GetAgentByTokenHash and scanAgent, whose columns it repeats), its workspace, the workspace's latest build and
 // the owner, in one query: the agent API's one round trip before its
 // handler's own. store.ErrNotFound if no agent has hash.
 func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentAuth, err error) {
@@ -39,7 +39,10 @@ func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentA
 		configKeyID *string
 	)
 	w, lb, u := &r.Workspace, &r.LatestBuild, &r.Owner
-	dest := agentDest(&r.Agent, &configKeyID)
+	a := &r.Agent
+	dest := []any{&a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,
+		&a.Env, &a.Scripts, &a.LifecycleState, nullTimeCol{&a.FirstConnected}, nullTimeCol{&a.LastConnected},
+		timeCol{&a.CreatedAt}, &a.ConfigCiphertext, &configKeyID}
 	dest = append(dest, &w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt})
 	dest = append(dest, &lb.ID, &lb.WorkspaceID, &lb.BuildNumber, &lb.Transition, &lb.Status, &lb.TemplateVersionID, &lb.InitiatorID,
 		&lb.Error, &lb.WorkerID, timeCol{&lb.CreatedAt}, nullTimeCol{&lb.StartedAt}, nullTimeCol{&lb.CompletedAt}, nullTimeCol{&lb.HeartbeatAt})
@@ -57,7 +60,8 @@ func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentA
 	if err != nil {
 		return store.AgentAuth{}, err
 	}
-	r.Agent = fixAgent(r.Agent, configKeyID)
+	a.TokenHash, a.Env, a.Scripts = nilIfEmpty(a.TokenHash), nilIfEmpty(a.Env), nilIfEmpty(a.Scripts)
+	a.ConfigCiphertext, a.ConfigKeyID = nilIfEmpty(a.ConfigCiphertext), str(configKeyID)
 	u.HashedPassword = nilIfEmpty(u.HashedPassword)
 	return r, nil
 }
