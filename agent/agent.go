@@ -250,6 +250,7 @@ func (a *Agent) Run(ctx context.Context) error {
 // arrives or ctx ends.
 func (a *Agent) waitManifest(ctx context.Context) (sdk.AgentManifest, error) {
 	b := newBackoff(a.o.RetryInitial, a.o.RetryMax)
+	start := time.Now()
 	for {
 		m, err := a.fetchManifest(ctx)
 		if err == nil {
@@ -259,12 +260,28 @@ func (a *Agent) waitManifest(ctx context.Context) (sdk.AgentManifest, error) {
 			return sdk.AgentManifest{}, ctx.Err()
 		}
 		d := b.next()
+		if sdk.StatusCode(err) == http.StatusUnauthorized && time.Since(start) < unknownTokenPatience {
+			// The server records the token when the build that
+			// started this agent finishes, which is usually seconds
+			// away: ask again soon rather than sleep past it.
+			d = min(d, unknownTokenRetry)
+		}
 		a.logServerError("fetch manifest", err, d)
 		if !wait(ctx, d) {
 			return sdk.AgentManifest{}, ctx.Err()
 		}
 	}
 }
+
+// While the server does not know the agent's token yet (401: the build
+// that started the agent is still running), the first manifest fetch is
+// retried at least every unknownTokenRetry, for unknownTokenPatience;
+// then the usual backoff takes over (a token that stays unknown belongs
+// to a build that failed or a workspace that is gone).
+const (
+	unknownTokenRetry    = time.Second
+	unknownTokenPatience = 2 * time.Minute
+)
 
 // requestTimeout bounds one request to the server.
 const requestTimeout = 30 * time.Second

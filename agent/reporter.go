@@ -43,6 +43,9 @@ type reporter struct {
 	dropped int            // lines dropped because the queue was full
 	wake    chan struct{}
 	idle    chan struct{} // closed and replaced when the queue empties
+	// stopping is set once "shutting_down" is queued: from then on a 401
+	// or 403 is final (see refusedForGood).
+	stopping bool
 }
 
 // report is one request: a lifecycle change or a batch of logs.
@@ -74,6 +77,9 @@ func (r *reporter) lifecycle(state string) {
 	r.mu.Lock()
 	r.batchLocked()
 	r.queue = append(r.queue, report{state: state, changedAt: time.Now(), agentID: r.currentID()})
+	if state == sdk.LifecycleShutdown {
+		r.stopping = true
+	}
 	r.mu.Unlock()
 	r.poke()
 }
@@ -205,6 +211,13 @@ func (r *reporter) send(ctx context.Context, rep report) bool {
 		if ctx.Err() != nil {
 			return false
 		}
+		if r.refusedForGood(err) {
+			// The workspace is being stopped or was deleted: its
+			// server refuses this agent's token from now on, and the
+			// stop should not wait on retries.
+			r.log.Info("the server no longer takes this agent's reports (the workspace is stopping); dropping them", "report", what, "state", rep.state, "status", sdk.StatusCode(err))
+			return true
+		}
 		if !retryable(err) {
 			r.log.Error("the server refused a report; dropping it", "report", what, "state", rep.state, "err", err)
 			return true
@@ -215,6 +228,23 @@ func (r *reporter) send(ctx context.Context, rep report) bool {
 			return false
 		}
 	}
+}
+
+// refusedForGood says whether err is the server refusing the agent's token
+// (401 or 403) after the agent began shutting down. The server refuses an
+// agent's token once its build is no longer the workspace's latest start
+// (a stop build is queued, the workspace was deleted), which is when an
+// agent shuts down; that never changes back for this token, so retrying
+// only holds up the stop. Before shutdown a 401 or 403 is retried
+// (retryable): a new build may not be recorded yet.
+func (r *reporter) refusedForGood(err error) bool {
+	code := sdk.StatusCode(err)
+	if code != http.StatusUnauthorized && code != http.StatusForbidden {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopping
 }
 
 // retryable says whether a request that failed with err may succeed later:

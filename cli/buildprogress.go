@@ -145,7 +145,7 @@ func waitAgent(ctx context.Context, c *sdk.Client, o followOptions, w io.Writer,
 	ctx, cancel := context.WithTimeout(ctx, o.waitAgent)
 	defer cancel()
 	clock := &stageClock{w: w, verbose: o.verbose}
-	tick := time.NewTicker(200 * time.Millisecond)
+	tick := time.NewTicker(agentPollInterval)
 	defer tick.Stop()
 	stage := ""
 	for {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,8 @@ type serverOptions struct {
 	verbose           bool
 	logJSON           bool
 	limits            sdk.Limits
+	// provisionerWorkers is how many builds this process runs at once.
+	provisionerWorkers int
 	// envErr is the first environment variable that did not parse; the
 	// command refuses to start with it rather than use a default.
 	envErr error
@@ -88,6 +91,16 @@ func (o *serverOptions) envBool(name string, def bool) bool {
 	return b
 }
 
+// maxProvisionerWorkers bounds --provisioner-workers: each worker may run a
+// Terraform process with its providers.
+const maxProvisionerWorkers = 256
+
+// defaultProvisionerWorkers is --provisioner-workers' default: 4 per CPU.
+// A build mostly waits (Terraform starting its provider plugins, the
+// template's own commands), so 10 creates at once on 2 cores finish
+// sooner with 8 workers than with 2.
+func defaultProvisionerWorkers() int { return 4 * runtime.NumCPU() }
+
 func defaultDataDir() string {
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "coderv2")
@@ -130,6 +143,7 @@ re-encrypts every value sealed by an older key.`,
 	f.IntVar(&o.limits.MaxTotalValueBytes, "max-secret-bytes-per-user", o.envInt("CODER_MAX_SECRET_BYTES_PER_USER", o.limits.MaxTotalValueBytes), "Total size of one user's secret values, in bytes ($CODER_MAX_SECRET_BYTES_PER_USER)")
 	f.IntVar(&o.limits.MaxEnvValueBytes, "max-env-secret-bytes-per-user", o.envInt("CODER_MAX_ENV_SECRET_BYTES_PER_USER", o.limits.MaxEnvValueBytes), "Total size of one user's secret values that have an environment variable target, in bytes ($CODER_MAX_ENV_SECRET_BYTES_PER_USER)")
 	f.StringVar(&o.relayURL, "relay-url", envDefault("CODER_RELAY_URL", ""), "URL other server processes on the same PostgreSQL reach this one at, to relay sessions to agents connected here (default http://<http-address>; only with --postgres-url) ($CODER_RELAY_URL)")
+	f.IntVar(&o.provisionerWorkers, "provisioner-workers", o.envInt("CODER_PROVISIONER_WORKERS", 0), "How many workspace builds this server process runs at once; default: 4 per CPU ($CODER_PROVISIONER_WORKERS)")
 	f.BoolVarP(&o.verbose, "verbose", "v", o.envBool("CODER_VERBOSE", false), "Log every request (debug level) ($CODER_VERBOSE)")
 	f.BoolVar(&o.logJSON, "log-json", o.envBool("CODER_LOG_JSON", false), "Write logs as JSON ($CODER_LOG_JSON)")
 	cmd.PreRunE = func(*cobra.Command, []string) error { return o.envErr }
@@ -172,6 +186,12 @@ func (o *serverOptions) serve(ctx context.Context) error {
 	}
 	if o.limits.MaxSecrets <= 0 || o.limits.MaxTotalValueBytes <= 0 || o.limits.MaxEnvValueBytes <= 0 {
 		return errors.New("the per-user secret limits must be positive")
+	}
+	if o.provisionerWorkers == 0 {
+		o.provisionerWorkers = defaultProvisionerWorkers()
+	}
+	if o.provisionerWorkers < 1 || o.provisionerWorkers > maxProvisionerWorkers {
+		return fmt.Errorf("--provisioner-workers must be between 1 and %d, not %d", maxProvisionerWorkers, o.provisionerWorkers)
 	}
 	// Every path the server hands to Terraform, a template or a child
 	// process is absolute: they run in other folders.
@@ -267,17 +287,20 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		return fmt.Errorf("start server: %w", err)
 	}
 	srv, err := server.New(ctx, server.Options{
-		Store:         cs,
-		RelayAuth:     cs,
-		Logger:        logger,
-		AccessURL:     access,
-		Limits:        o.limits,
-		Version:       Version,
-		DataDir:       o.dataDir,
-		Terraform:     tfPath,
-		SingleProcess: o.postgresURL == "",
-		RelayURL:      relayURL,
-		BaseEnv:       os.Environ(),
+		Store:     cs,
+		RelayAuth: cs,
+		Logger:    logger,
+		AccessURL: access,
+		Limits:    o.limits,
+		Version:   Version,
+		// Builds spend most of their time waiting on Terraform's
+		// plugins and processes, so more run at once than there are CPUs.
+		ProvisionerWorkers: o.provisionerWorkers,
+		DataDir:            o.dataDir,
+		Terraform:          tfPath,
+		SingleProcess:      o.postgresURL == "",
+		RelayURL:           relayURL,
+		BaseEnv:            os.Environ(),
 		// This binary supervises its own builds (see cli.Main).
 		SuperviseBuilds: true,
 		// Templates that keep workspaces on this machine (the local

@@ -99,6 +99,12 @@ func runSSH(ctx context.Context, o *sshOptions) error {
 	return sshSession(o.streams, conn, o.workspace, o.command, o.app, o.tty)
 }
 
+// agentPollInterval is how often the CLI asks for the agent's status
+// while it waits for the agent (coder ssh, coder create/start). Each ask is
+// two small requests for the caller's own workspace; a short interval
+// means the session or the "ready" line follows the agent within 50 ms.
+const agentPollInterval = 50 * time.Millisecond
+
 // waitForAgent waits until the workspace's agent is connected and its
 // startup scripts have run, so that a session opened right after `coder
 // create` or `coder start` sees the started workspace. It says on stderr
@@ -109,7 +115,7 @@ func waitForAgent(parent context.Context, errOut io.Writer, c *sdk.Client, name 
 	}
 	ctx, cancel := context.WithTimeout(parent, limit)
 	defer cancel()
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTicker(agentPollInterval)
 	defer tick.Stop()
 	said := false
 	for {

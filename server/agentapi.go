@@ -20,6 +20,7 @@ import (
 const (
 	ctxAgent ctxKey = iota + 100
 	ctxAgentWorkspace
+	ctxAgentOwner
 )
 
 // agentAuth admits an agent token only while its agent belongs to the
@@ -32,7 +33,9 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 			writeError(w, http.StatusUnauthorized, "An agent token is required in the "+sdk.AgentTokenHeader+" header.")
 			return
 		}
-		a, err := s.ws.GetAgentByTokenHash(r.Context(), agenttoken.Hash(token))
+		// One query: the agent, its workspace, the latest build and the
+		// owner (the manifest's user).
+		auth, err := s.ws.GetAgentAuth(r.Context(), agenttoken.Hash(token))
 		if errors.Is(err, store.ErrNotFound) {
 			writeError(w, http.StatusUnauthorized, "The agent token is not known. It is recorded when the workspace's build finishes.")
 			return
@@ -41,20 +44,7 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 			s.writeInternal(w, r, err)
 			return
 		}
-		ws, err := s.ws.GetWorkspaceByID(r.Context(), a.WorkspaceID)
-		if err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				writeError(w, http.StatusForbidden, "The agent's workspace no longer exists.")
-				return
-			}
-			s.writeInternal(w, r, err)
-			return
-		}
-		latest, err := s.ws.GetLatestBuild(r.Context(), ws.ID)
-		if err != nil {
-			s.writeInternal(w, r, err)
-			return
-		}
+		a, ws, latest := auth.Agent, auth.Workspace, auth.LatestBuild
 		switch {
 		case ws.Deleted:
 			writeError(w, http.StatusForbidden, "The agent's workspace was deleted.")
@@ -68,6 +58,7 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), ctxAgent, a)
 		ctx = context.WithValue(ctx, ctxAgentWorkspace, ws)
+		ctx = context.WithValue(ctx, ctxAgentOwner, auth.Owner)
 		next(w, r.WithContext(ctx))
 	})
 }
@@ -79,11 +70,7 @@ func agentFrom(ctx context.Context) (store.WorkspaceAgent, store.Workspace) {
 // manifest builds what an agent gets: its template env and scripts, and
 // the owner's secrets that ship to a workspace (placement.Ships), as
 // stored now.
-func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace) (sdk.AgentManifest, error) {
-	owner, err := s.store.GetUserByID(ctx, ws.OwnerID)
-	if err != nil {
-		return sdk.AgentManifest{}, err
-	}
+func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace, owner store.User) (sdk.AgentManifest, error) {
 	// A config that does not open (its row or the keys were altered) fails
 	// alone: the manifest says so and still carries the secrets.
 	var problems []string
@@ -130,7 +117,8 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 
 func (s *Server) agentManifest(w http.ResponseWriter, r *http.Request) {
 	a, ws := agentFrom(r.Context())
-	m, err := s.manifest(r.Context(), a, ws)
+	owner := r.Context().Value(ctxAgentOwner).(store.User)
+	m, err := s.manifest(r.Context(), a, ws, owner)
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return

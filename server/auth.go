@@ -105,7 +105,9 @@ func (s *Server) auth(next http.HandlerFunc) http.Handler {
 			writeError(w, http.StatusUnauthorized, "The session token is malformed. Log in again with `coder login`.")
 			return
 		}
-		key, err := s.store.GetAPIKey(r.Context(), id)
+		// One query for the key and its user: a key's user cannot be
+		// missing (deleting a user deletes their keys).
+		key, u, err := s.store.GetAPIKeyWithUser(r.Context(), id)
 		if errors.Is(err, store.ErrNotFound) {
 			writeError(w, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.")
 			return
@@ -120,15 +122,6 @@ func (s *Server) auth(next http.HandlerFunc) http.Handler {
 		}
 		if !s.now().Before(key.ExpiresAt) {
 			writeError(w, http.StatusUnauthorized, "The session token has expired. Log in again with `coder login`.")
-			return
-		}
-		u, err := s.store.GetUserByID(r.Context(), key.UserID)
-		if errors.Is(err, store.ErrNotFound) {
-			writeError(w, http.StatusUnauthorized, "The session token's user no longer exists.")
-			return
-		}
-		if err != nil {
-			s.writeInternal(w, r, err)
 			return
 		}
 		ctx := context.WithValue(r.Context(), ctxUser, u)

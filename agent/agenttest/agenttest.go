@@ -49,6 +49,11 @@ type Server struct {
 	connects        int
 	sessions        map[*session]bool
 	changed         chan struct{}
+	// refuseReports, when set, is the status every lifecycle and log
+	// report gets (as a server answers an agent whose workspace is being
+	// stopped); refused counts those answers.
+	refuseReports int
+	refused       int
 }
 
 type session struct {
@@ -135,7 +140,40 @@ func (s *Server) handleManifest(w http.ResponseWriter, _ *http.Request) {
 	_ = json.NewEncoder(w).Encode(m)
 }
 
+// RefuseReports makes every later lifecycle and log report get code, as
+// the real server answers 403 once the workspace's stop build is queued.
+func (s *Server) RefuseReports(code int) {
+	s.mu.Lock()
+	s.refuseReports = code
+	s.mu.Unlock()
+}
+
+// RefusedReports returns how many reports RefuseReports refused.
+func (s *Server) RefusedReports() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refused
+}
+
+// refused answers a report with RefuseReports' code, if set.
+func (s *Server) refuse(w http.ResponseWriter) bool {
+	s.mu.Lock()
+	code := s.refuseReports
+	if code != 0 {
+		s.refused++
+		s.notifyLocked()
+	}
+	s.mu.Unlock()
+	if code != 0 {
+		writeError(w, code, "The workspace is not started.")
+	}
+	return code != 0
+}
+
 func (s *Server) handleLifecycle(w http.ResponseWriter, r *http.Request) {
+	if s.refuse(w) {
+		return
+	}
 	var req sdk.AgentLifecycleRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, "Invalid request body.")
@@ -156,6 +194,9 @@ func (s *Server) handleLifecycle(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleLogs(w http.ResponseWriter, r *http.Request) {
+	if s.refuse(w) {
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "Read request body.")

@@ -177,6 +177,7 @@ func (p *Provisioner) Start(ctx context.Context) error {
 	if n > 0 {
 		p.o.Logger.Warn("failed builds left running by a stopped server", "count", n)
 	}
+	p.o.Logger.Info("provisioner started", "workers", p.o.Workers)
 	for i := 0; i < p.o.Workers; i++ {
 		p.wg.Add(1)
 		go func() {

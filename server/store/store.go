@@ -190,6 +190,9 @@ type Store interface {
 	// API keys (session and API tokens).
 	InsertAPIKey(ctx context.Context, k APIKey) error
 	GetAPIKey(ctx context.Context, id string) (APIKey, error)
+	// GetAPIKeyWithUser returns the key with id and its user in one
+	// query (authentication's one round trip); ErrNotFound if no key.
+	GetAPIKeyWithUser(ctx context.Context, id string) (APIKey, User, error)
 	DeleteAPIKey(ctx context.Context, id string) error
 
 	// Secrets. GetSecret and ListSecrets return metadata only (no
@@ -434,6 +437,9 @@ type WorkspaceStore interface {
 	// GetAgentByTokenHash returns the most recently recorded agent with
 	// that token hash (newest CreatedAt, then highest build number).
 	GetAgentByTokenHash(ctx context.Context, hash []byte) (WorkspaceAgent, error)
+	// GetAgentAuth returns that agent with its workspace, the workspace's
+	// latest build and its owner, in one query; ErrNotFound if no agent.
+	GetAgentAuth(ctx context.Context, hash []byte) (AgentAuth, error)
 	ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]WorkspaceAgent, error) // by name
 	// UpdateAgentLifecycle sets LifecycleState; ErrNotFound for an
 	// unknown agent.

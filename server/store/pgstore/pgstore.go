@@ -46,6 +46,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		// masked on a best-effort basis only; say nothing about it.
 		return nil, errors.New("open postgres store: invalid connection URL (not shown: it may hold a password)")
 	}
+	sizePool(cfg, url)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)

@@ -58,6 +58,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
+	capPool(db)
 	s, err := sqlstore.Open(ctx, db, sqlstore.SQLDB(db), dialect)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)

@@ -39,6 +39,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}{
 		{"Users", userTests},
 		{"APIKeys", apiKeyTests},
+		{"APIKeyUser", apiKeyUserTests},
+		{"AgentAuth", agentAuthTests},
 		{"Secrets", secretTests},
 		{"Quota", quotaTests},
 		{"Audit", auditTests},

@@ -1,0 +1,67 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/usersecrets/coder/server/store"
+)
+
+// GetAPIKeyWithUser returns the key with id, expired or not, and its user,
+// in one query (one round trip per authenticated request); store.ErrNotFound
+// if there is no such key. A key's user cannot be missing: deleting a user
+// deletes their keys.
+func (s *Store) GetAPIKeyWithUser(ctx context.Context, id string) (store.APIKey, store.User, error) {
+	var k store.APIKey
+	var u store.User
+	err := s.read().row(ctx, []any{
+		&k.ID, &k.HashedSecret, &k.UserID, &k.Kind, timeCol{&k.ExpiresAt}, timeCol{&k.CreatedAt},
+		&u.ID, &u.Username, &u.Email, &u.Name, &u.HashedPassword, &u.Role, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt},
+	}, `SELECT k.id, k.hashed_secret, k.user_id, k.kind, k.expires_at, k.created_at,
+		u.id, u.username, u.email, u.name, u.hashed_password, u.role, u.created_at, u.updated_at
+		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?`, id)
+	if err != nil {
+		return store.APIKey{}, store.User{}, fmt.Errorf("get api key with user: %w", err)
+	}
+	k.HashedSecret = nilIfEmpty(k.HashedSecret)
+	u.HashedPassword = nilIfEmpty(u.HashedPassword)
+	return k, u, nil
+}
+
+// GetAgentAuth returns the newest agent recorded with hash (as
+// GetAgentByTokenHash and scanAgent, whose columns it repeats), its workspace, the workspace's latest build and
+// the owner, in one query: the agent API's one round trip before its
+// handler's own. store.ErrNotFound if no agent has hash.
+func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentAuth, err error) {
+	defer fail(&ret, &err, "get agent auth")
+	var (
+		r           store.AgentAuth
+		configKeyID *string
+	)
+	w, lb, u := &r.Workspace, &r.LatestBuild, &r.Owner
+	a := &r.Agent
+	dest := []any{&a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,
+		&a.Env, &a.Scripts, &a.LifecycleState, nullTimeCol{&a.FirstConnected}, nullTimeCol{&a.LastConnected},
+		timeCol{&a.CreatedAt}, &a.ConfigCiphertext, &configKeyID}
+	dest = append(dest, &w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt})
+	dest = append(dest, &lb.ID, &lb.WorkspaceID, &lb.BuildNumber, &lb.Transition, &lb.Status, &lb.TemplateVersionID, &lb.InitiatorID,
+		&lb.Error, &lb.WorkerID, timeCol{&lb.CreatedAt}, nullTimeCol{&lb.StartedAt}, nullTimeCol{&lb.CompletedAt}, nullTimeCol{&lb.HeartbeatAt})
+	dest = append(dest, &u.ID, &u.Username, &u.Email, &u.Name, &u.HashedPassword, &u.Role, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+	err = s.read().row(ctx, dest, `SELECT `+qualify("a", agentColumns)+`, `+qualify("w", workspaceColumns)+`, `+
+		qualify("lb", buildColumns)+`, `+qualify("u", userColumns)+`
+		FROM workspace_agents a
+		JOIN workspace_builds b ON b.id = a.build_id
+		JOIN workspaces w ON w.id = a.workspace_id
+		JOIN users u ON u.id = w.owner_id
+		JOIN workspace_builds lb ON lb.workspace_id = w.id
+			AND lb.build_number = (SELECT MAX(build_number) FROM workspace_builds WHERE workspace_id = w.id)
+		WHERE a.token_hash = ?
+		ORDER BY a.created_at DESC, b.build_number DESC, a.id DESC LIMIT 1`, nonNilBytes(hash))
+	if err != nil {
+		return store.AgentAuth{}, err
+	}
+	a.TokenHash, a.Env, a.Scripts = nilIfEmpty(a.TokenHash), nilIfEmpty(a.Env), nilIfEmpty(a.Scripts)
+	a.ConfigCiphertext, a.ConfigKeyID = nilIfEmpty(a.ConfigCiphertext), str(configKeyID)
+	u.HashedPassword = nilIfEmpty(u.HashedPassword)
+	return r, nil
+}

@@ -1,0 +1,165 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/store"
+)
+
+var apiKeyUserTests = []test{
+	{"KeyAndUser", testAPIKeyWithUser},
+	{"GoneWithUser", testAPIKeyWithUserDeleted},
+}
+
+// testAPIKeyWithUser: the one-query lookup returns the key and its own
+// user (not another's), and nothing once the key is deleted.
+func testAPIKeyWithUser(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	alice, bob := newUser(t, s), newUser(t, s)
+	keys := map[string]store.User{"alicekey01": alice, "bobkey0001": bob}
+	for id, u := range keys {
+		k := store.APIKey{ID: id, HashedSecret: []byte("hash-" + id), UserID: u.ID, Kind: "session", ExpiresAt: base.Add(time.Hour), CreatedAt: base}
+		if err := s.InsertAPIKey(ctx, k); err != nil {
+			t.Fatalf("InsertAPIKey: %v", err)
+		}
+	}
+	for id, u := range keys {
+		k, gotU, err := s.GetAPIKeyWithUser(ctx, id)
+		if err != nil {
+			t.Fatalf("GetAPIKeyWithUser(%s): %v", id, err)
+		}
+		wantK := store.APIKey{ID: id, HashedSecret: []byte("hash-" + id), UserID: u.ID, Kind: "session", ExpiresAt: stored(base.Add(time.Hour)), CreatedAt: stored(base)}
+		if diff := cmp.Diff(wantK, k); diff != "" {
+			t.Errorf("key %s mismatch (-want +got):\n%s", id, diff)
+		}
+		if diff := cmp.Diff(u, gotU); diff != "" {
+			t.Errorf("user of key %s mismatch (-want +got):\n%s", id, diff)
+		}
+		plain, err := s.GetAPIKey(ctx, id)
+		if err != nil {
+			t.Fatalf("GetAPIKey: %v", err)
+		}
+		if diff := cmp.Diff(plain, k); diff != "" {
+			t.Errorf("GetAPIKeyWithUser and GetAPIKey disagree (-GetAPIKey +WithUser):\n%s", diff)
+		}
+	}
+	_, _, err := s.GetAPIKeyWithUser(ctx, "nosuchkey0")
+	wantErrIs(t, "GetAPIKeyWithUser unknown", err, store.ErrNotFound)
+	if err := s.DeleteAPIKey(ctx, "alicekey01"); err != nil {
+		t.Fatalf("DeleteAPIKey: %v", err)
+	}
+	_, _, err = s.GetAPIKeyWithUser(ctx, "alicekey01")
+	wantErrIs(t, "GetAPIKeyWithUser after delete", err, store.ErrNotFound)
+	if _, _, err := s.GetAPIKeyWithUser(ctx, "bobkey0001"); err != nil {
+		t.Errorf("GetAPIKeyWithUser of the other key: %v", err)
+	}
+}
+
+// testAPIKeyWithUserDeleted: a deleted user's keys are not found.
+func testAPIKeyWithUserDeleted(t *testing.T, s store.Store) {
+	d, ok := s.(UserDeleter)
+	if !ok {
+		t.Skip("backend cannot delete users")
+	}
+	ctx := t.Context()
+	u := newUser(t, s)
+	k := store.APIKey{ID: "gonekey001", HashedSecret: []byte("h"), UserID: u.ID, Kind: "token", ExpiresAt: base.Add(time.Hour), CreatedAt: base}
+	if err := s.InsertAPIKey(ctx, k); err != nil {
+		t.Fatalf("InsertAPIKey: %v", err)
+	}
+	if err := d.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatalf("DeleteUser: %v", err)
+	}
+	_, _, err := s.GetAPIKeyWithUser(ctx, k.ID)
+	wantErrIs(t, "GetAPIKeyWithUser of a deleted user's key", err, store.ErrNotFound)
+}
+
+var agentAuthTests = []test{
+	{"SameAsSeparateLookups", testAgentAuth},
+}
+
+// testAgentAuth: the one-query GetAgentAuth returns exactly what the
+// separate lookups of the agent API return (the newest agent with the
+// hash, its workspace, the latest build, the owner) at each step of a
+// workspace's life: started, stop queued, stopped, started again with the
+// same token, deleted. An unknown hash is ErrNotFound.
+func testAgentAuth(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	other := newFixture(t, s)
+	hash := []byte("agent auth token")
+	check := func(step string) {
+		t.Helper()
+		got, err := s.GetAgentAuth(ctx, hash)
+		if err != nil {
+			t.Fatalf("%s: GetAgentAuth: %v", step, err)
+		}
+		a, err := s.GetAgentByTokenHash(ctx, hash)
+		if err != nil {
+			t.Fatalf("%s: GetAgentByTokenHash: %v", step, err)
+		}
+		w, err := s.GetWorkspaceByID(ctx, a.WorkspaceID)
+		if err != nil {
+			t.Fatalf("%s: GetWorkspaceByID: %v", step, err)
+		}
+		lb, err := s.GetLatestBuild(ctx, w.ID)
+		if err != nil {
+			t.Fatalf("%s: GetLatestBuild: %v", step, err)
+		}
+		u, err := s.GetUserByID(ctx, w.OwnerID)
+		if err != nil {
+			t.Fatalf("%s: GetUserByID: %v", step, err)
+		}
+		want := store.AgentAuth{Agent: a, Workspace: w, LatestBuild: lb, Owner: u}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: GetAgentAuth differs from the separate lookups (-want +got):\n%s", step, diff)
+		}
+		if got.Owner.ID != f.owner.ID {
+			t.Errorf("%s: owner %v, want the workspace's (%v)", step, got.Owner.ID, f.owner.ID)
+		}
+	}
+	if _, err := s.GetAgentAuth(ctx, hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetAgentAuth before any agent: got %v, want ErrNotFound", err)
+	}
+
+	// Another owner's workspace with another token: never mixed in.
+	_, ob := other.create(t, s, "theirs", 0)
+	finish(t, s, ob.ID, sdk.BuildSucceeded, nil, "", []store.WorkspaceAgent{newAgent(ob, "main", []byte("other token"))})
+
+	w, b1 := f.create(t, s, "dev", 0)
+	finish(t, s, b1.ID, sdk.BuildSucceeded, nil, "", []store.WorkspaceAgent{newAgent(b1, "main", hash)})
+	check("started")
+	got, _ := s.GetAgentAuth(ctx, hash)
+	if got.LatestBuild.ID != b1.ID || got.Agent.BuildID != b1.ID {
+		t.Errorf("started: latest build %v, agent's build %v, want both %v", got.LatestBuild.ID, got.Agent.BuildID, b1.ID)
+	}
+
+	stop := queue(t, s, f.newBuildFor(w.ID, sdk.TransitionStop, time.Minute))
+	check("stop queued")
+	if got, _ := s.GetAgentAuth(ctx, hash); got.LatestBuild.ID != stop.ID || got.LatestBuild.Status != sdk.BuildPending {
+		t.Errorf("stop queued: latest build %v (%s), want the pending stop %v", got.LatestBuild.ID, got.LatestBuild.Status, stop.ID)
+	}
+	finish(t, s, stop.ID, sdk.BuildSucceeded, nil, "", nil)
+	check("stopped")
+
+	b3 := queue(t, s, f.newBuildFor(w.ID, sdk.TransitionStart, 2*time.Minute))
+	a3 := newAgent(b3, "main", hash)
+	a3.CreatedAt = base.Add(time.Hour)
+	finish(t, s, b3.ID, sdk.BuildSucceeded, nil, "", []store.WorkspaceAgent{a3})
+	check("started again")
+	if got, _ := s.GetAgentAuth(ctx, hash); got.Agent.ID != a3.ID {
+		t.Errorf("started again: agent %v, want the newest %v", got.Agent.ID, a3.ID)
+	}
+
+	del := queue(t, s, f.newBuildFor(w.ID, sdk.TransitionDelete, 3*time.Minute))
+	finish(t, s, del.ID, sdk.BuildSucceeded, nil, "", nil)
+	check("deleted")
+	if got, _ := s.GetAgentAuth(ctx, hash); !got.Workspace.Deleted {
+		t.Errorf("deleted: the workspace is not marked deleted")
+	}
+}
