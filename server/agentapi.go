@@ -93,9 +93,11 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 			return m, err
 		}
 	}
-	if m.Apps, err = decodeApps(a); err != nil {
+	apps, err := decodeApps(a)
+	if err != nil {
 		return m, err
 	}
+	m.Apps = apps
 	// A secret whose value does not open is left out, named in Problems;
 	// the others are delivered.
 	rows, err := s.store.ListSecretsWithValues(ctx, ws.OwnerID)
