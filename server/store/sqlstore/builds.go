@@ -71,7 +71,10 @@ func insertBuild(ctx context.Context, c conn, b store.WorkspaceBuild) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		b.ID, b.WorkspaceID, b.BuildNumber, b.Transition, b.Status, b.TemplateVersionID, b.InitiatorID,
 		b.Error, b.WorkerID, b.CreatedAt, b.StartedAt, b.CompletedAt, b.HeartbeatAt)
-	return err
+	if err != nil {
+		return err
+	}
+	return insertBuildParameters(ctx, c, b)
 }
 
 // GetBuild returns the build with id, or store.ErrNotFound.

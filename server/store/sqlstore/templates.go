@@ -45,6 +45,9 @@ func (s *Store) InsertTemplateVersion(ctx context.Context, name string, v store.
 			v.ID, v.TemplateID, v.Number, nonNilBytes(v.Archive), nonNilBytes(v.Requirements), v.CreatedBy, v.CreatedAt); err != nil {
 			return err
 		}
+		if err := insertVersionPlan(ctx, c, v); err != nil {
+			return err
+		}
 		t, err = scanTemplate(ctx, c, `UPDATE templates SET active_version_id = ?, updated_at = ? WHERE id = ?
 			RETURNING `+templateColumns, v.ID, v.CreatedAt, t.ID)
 		return err
