@@ -14,8 +14,10 @@ import (
 
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/buildenv"
 	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/sdk/templatearchive"
+	"github.com/usersecrets/coder/server/store"
 )
 
 // VersionPlan is what PlanVersion learnt of a template version.
@@ -303,4 +305,51 @@ func (v parameterValues) toSDK() sdk.TemplateParameter {
 		p.Validation = pv
 	}
 	return p
+}
+
+// buildInputs returns the variables giving a build its parameter values
+// (buildenv.Parameter and ParameterPrevious) and its version's template
+// variables (TF_VAR_<name>), and the variables' values, which the build's
+// log redacts.
+func (j *job) buildInputs(ctx context.Context) (env []string, sensitive []sdk.SecretValue, err error) {
+	bp, err := j.p.ws.GetBuildParameters(ctx, j.build.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load the build's parameters: %w", err)
+	}
+	for _, set := range []struct {
+		raw  []byte
+		name func(string) string
+	}{{bp.Values, buildenv.Parameter}, {bp.Previous, buildenv.ParameterPrevious}} {
+		if len(set.raw) == 0 {
+			continue
+		}
+		var values []sdk.BuildParameter
+		if err := json.Unmarshal(set.raw, &values); err != nil {
+			return nil, nil, fmt.Errorf("decode the build's parameters: %w", err)
+		}
+		for _, v := range values {
+			env = append(env, set.name(v.Name)+"="+v.Value)
+		}
+	}
+	plan, err := j.p.ws.GetVersionPlan(ctx, j.version.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return env, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load the version's plan: %w", err)
+	}
+	if plan.VariablesErr != nil {
+		return nil, nil, fmt.Errorf("open the template's variables: %w", plan.VariablesErr)
+	}
+	if len(plan.Variables) == 0 {
+		return env, nil, nil
+	}
+	var vars map[string]string
+	if err := json.Unmarshal(plan.Variables, &vars); err != nil {
+		return nil, nil, fmt.Errorf("decode the template's variables: %w", err)
+	}
+	for _, v := range vars {
+		sensitive = append(sensitive, sdk.SecretValue(v))
+	}
+	return append(env, BuildVariables(vars)...), sensitive, nil
 }

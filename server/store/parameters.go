@@ -7,7 +7,8 @@ import (
 )
 
 // VersionPlan is what a push's `terraform plan` learnt of a template
-// version, recorded with it (TemplateVersion.Plan).
+// version, recorded with it (TemplateVersion.Plan), with the push's
+// variables and message.
 type VersionPlan struct {
 	// Info is the JSON of sdk.TemplateVersionInfo, opaque to the store.
 	Info []byte
@@ -16,6 +17,8 @@ type VersionPlan struct {
 	// its key; both empty when the push gave none.
 	VariablesCiphertext []byte
 	VariablesKeyID      string
+	// Message is the push's message (coder templates push --message).
+	Message string
 
 	// Variables is the plaintext JSON, for the encryption decorator
 	// (store/cryptstore) only: it seals it on the way in and opens it on

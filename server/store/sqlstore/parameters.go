@@ -20,8 +20,8 @@ func insertVersionPlan(ctx context.Context, c conn, v store.TemplateVersion) err
 	if len(v.Plan.VariablesCiphertext) > 0 {
 		ct = v.Plan.VariablesCiphertext
 	}
-	_, err := c.exec(ctx, `INSERT INTO template_version_plans (version_id, info, variables_ciphertext, variables_key_id)
-		VALUES (?, ?, ?, ?)`, v.ID, nonNilBytes(v.Plan.Info), ct, v.Plan.VariablesKeyID)
+	_, err := c.exec(ctx, `INSERT INTO template_version_plans (version_id, info, variables_ciphertext, variables_key_id, message)
+		VALUES (?, ?, ?, ?, ?)`, v.ID, nonNilBytes(v.Plan.Info), ct, v.Plan.VariablesKeyID, cleanText(v.Plan.Message))
 	return err
 }
 
@@ -40,8 +40,8 @@ func insertBuildParameters(ctx context.Context, c conn, b store.WorkspaceBuild) 
 func (s *Store) GetVersionPlan(ctx context.Context, versionID uuid.UUID) (_ store.VersionPlan, err error) {
 	defer wrap(&err, "get version plan")
 	var p store.VersionPlan
-	if err := s.read().row(ctx, []any{&p.Info, &p.VariablesCiphertext, &p.VariablesKeyID},
-		`SELECT info, variables_ciphertext, variables_key_id FROM template_version_plans WHERE version_id = ?`, versionID); err != nil {
+	if err := s.read().row(ctx, []any{&p.Info, &p.VariablesCiphertext, &p.VariablesKeyID, &p.Message},
+		`SELECT info, variables_ciphertext, variables_key_id, message FROM template_version_plans WHERE version_id = ?`, versionID); err != nil {
 		return store.VersionPlan{}, err
 	}
 	p.Info, p.VariablesCiphertext = nilIfEmpty(p.Info), nilIfEmpty(p.VariablesCiphertext)

@@ -1,13 +1,14 @@
 -- +goose Up
 -- What a push's terraform plan learnt of a version (sdk.TemplateVersionInfo
 -- as JSON: parameters, presets, variables), and its template variables'
--- values, sealed (secretcrypt.VariablesAAD). A version pushed without a
--- plan has no row.
+-- values, sealed (secretcrypt.VariablesAAD), and the push's message. A
+-- version pushed before this migration has no row.
 CREATE TABLE template_version_plans (
     version_id           uuid  NOT NULL,
     info                 bytea NOT NULL,
     variables_ciphertext bytea,
     variables_key_id     text  NOT NULL DEFAULT '',
+    message              text  NOT NULL DEFAULT '',
     CONSTRAINT template_version_plans_pkey PRIMARY KEY (version_id),
     CONSTRAINT template_version_plans_version_id_fkey FOREIGN KEY (version_id) REFERENCES template_versions (id) ON DELETE CASCADE
 );

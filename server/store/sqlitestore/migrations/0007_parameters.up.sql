@@ -1,13 +1,14 @@
 -- +goose Up
 -- What a push's terraform plan learnt of a version (sdk.TemplateVersionInfo
 -- as JSON: parameters, presets, variables), and its template variables'
--- values, sealed (secretcrypt.VariablesAAD). A version pushed without a
--- plan has no row.
+-- values, sealed (secretcrypt.VariablesAAD), and the push's message. A
+-- version pushed before this migration has no row.
 CREATE TABLE template_version_plans (
     version_id           TEXT NOT NULL PRIMARY KEY REFERENCES template_versions (id) ON DELETE CASCADE,
     info                 BLOB NOT NULL,
     variables_ciphertext BLOB,
-    variables_key_id     TEXT NOT NULL DEFAULT ''
+    variables_key_id     TEXT NOT NULL DEFAULT '',
+    message              TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
 -- A build's parameter values, and those of the workspace's build before it
