@@ -322,7 +322,7 @@ func (d *parameterDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if v, ok := d.data.lookupEnv(buildenv.ParameterPrevious(m.Name.ValueString())); ok {
 		previous = &v
 	}
-	value, diags := m.resolve(input, previous)
+	value, diags := m.resolve(input, previous, inBuild(d.data.getenv))
 	resp.Diagnostics.Append(diags...)
 	if diags.HasError() {
 		return
@@ -345,8 +345,11 @@ func setDefaultBool(v *types.Bool, def bool) {
 
 // resolve returns the parameter's value: input (the user's, nil when the
 // build gives none), else the default; and it checks the value and the
-// options. It sets m.FormType to the form type in effect.
-func (m *parameterModel) resolve(input, previous *string) (string, diag.Diagnostics) {
+// options. It sets m.FormType to the form type in effect. Outside a build
+// (the server's import plan at push, an author's local plan) a parameter
+// with neither reads "" unchecked: the plan can then learn the parameter
+// without a value for it.
+func (m *parameterModel) resolve(input, previous *string, building bool) (string, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	typ := m.Type.ValueString()
 	value, fromDefault := input, false
@@ -366,9 +369,9 @@ func (m *parameterModel) resolve(input, previous *string) (string, diag.Diagnost
 	if odiags.HasError() {
 		return "", odiags
 	}
-	// Without a validation block, no value and no default is an empty value
-	// that nothing checks.
-	if len(m.Validation) == 0 && value == nil {
+	// Without a validation block, or outside a build, no value and no
+	// default is an empty value that nothing checks.
+	if value == nil && (len(m.Validation) == 0 || !building) {
 		return "", nil
 	}
 	var v string

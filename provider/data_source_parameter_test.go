@@ -22,6 +22,7 @@ func TestParameterRead(t *testing.T) {
 		config   map[string]any
 		value    *string // the build's value; nil: none
 		previous *string
+		inBuild  bool           // a build id is set
 		want     map[string]any // some values of the state
 		wantErr  []string       // parts of an error diagnostic
 	}{
@@ -225,6 +226,17 @@ func TestParameterRead(t *testing.T) {
 			config:  map[string]any{"name": "p", "mutable": true, "ephemeral": true},
 			wantErr: []string{"ephemeral parameter requires the default property"},
 		},
+		{
+			name:   "outside a build, no value and no default is not validated (the push's import plan)",
+			config: map[string]any{"name": "p", "validation": validation(map[string]any{"regex": "^a+$", "error": "Only a."})},
+			want:   map[string]any{"value": "", "optional": false},
+		},
+		{
+			name:    "in a build, no value and no default is validated",
+			config:  map[string]any{"name": "p", "validation": validation(map[string]any{"regex": "^a+$", "error": "Only a."})},
+			inBuild: true,
+			wantErr: []string{`Only a. (value "" does not match "^a+$")`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,6 +247,9 @@ func TestParameterRead(t *testing.T) {
 			}
 			if tt.previous != nil {
 				env[buildenv.ParameterPrevious("p")] = *tt.previous
+			}
+			if tt.inBuild {
+				env[buildenv.BuildID] = "0b7d5d4e-1c0c-4b8e-9d3f-2f0e6f1e1a01"
 			}
 			s := newTestServer(t, env, nil)
 			state, diags := s.readDataSource("coder_parameter", tt.config)
