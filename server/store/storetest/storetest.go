@@ -50,6 +50,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Agents", agentTests},
 		{"StateKeys", stateKeyTests},
 		{"AgentKeys", agentKeyTests},
+		{"Parameters", parameterTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
