@@ -97,15 +97,16 @@ func TestStartStopAreIdempotent(t *testing.T) {
 	}
 }
 
-// TestDeleteOrphan: a workspace whose template cannot plan cannot be
+// TestDeleteOrphan: a workspace whose template cannot destroy it cannot be
 // deleted by a delete build; --orphan deletes it, warning that what the
 // template created stays.
 func TestDeleteOrphan(t *testing.T) {
 	e := newWorkspaceEnv(t, "sqlite")
+	e.sh(t, `coder templates push nodestroy -d "$D"`, "D="+absPath(t, "testdata/nodestroy"))
 	e.sh(t, `coder templates push noplan -d "$D"`, "D="+absPath(t, "testdata/noplan"))
-	_ = e.u.Sh(t, "", `coder create broken --template noplan`, nil, nil)
-	if r := e.u.Sh(t, "", `coder delete broken -y`, nil, nil); r.ExitCode == 0 || !strings.Contains(r.Stderr, "failed at the plan stage") {
-		t.Fatalf("delete of a workspace whose template cannot plan: exit %d\n%s", r.ExitCode, r.Stderr)
+	e.sh(t, `coder create broken --template nodestroy --wait-agent 0`)
+	if r := e.u.Sh(t, "", `coder delete broken -y`, nil, nil); r.ExitCode == 0 || !strings.Contains(r.Stderr, "failed at the apply stage") {
+		t.Fatalf("delete of a workspace whose template cannot destroy it: exit %d\n%s", r.ExitCode, r.Stderr)
 	}
 	r := e.u.MustSh(t, "", `coder delete broken --orphan -y`, nil, nil)
 	if !strings.Contains(r.Stderr, "is still there; remove it yourself") {
