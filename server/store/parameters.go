@@ -10,6 +10,8 @@ import (
 // version, recorded with it (TemplateVersion.Plan), with the push's
 // variables and message.
 type VersionPlan struct {
+	// VersionID is the version's id (filled by the store's reads).
+	VersionID uuid.UUID
 	// Info is the JSON of sdk.TemplateVersionInfo, opaque to the store.
 	Info []byte
 	// VariablesCiphertext seals (secretcrypt.VariablesAAD) the JSON of the
@@ -45,4 +47,16 @@ type ParameterStore interface {
 	// GetBuildParameters returns the values recorded with the build; empty
 	// when it recorded none, ErrNotFound for an unknown build.
 	GetBuildParameters(ctx context.Context, buildID uuid.UUID) (BuildParameters, error)
+
+	// VariablesKeyIDs, ListVersionPlansByVariablesKeyID and
+	// ReplaceVersionVariables support key rotation of the sealed variable
+	// values, like the secret methods of the same purpose.
+	VariablesKeyIDs(ctx context.Context) (map[string]int, error)
+	// ListVersionPlansByVariablesKeyID returns up to limit (none when
+	// <= 0) plans whose variables keyID seals, ordered by version id.
+	ListVersionPlansByVariablesKeyID(ctx context.Context, keyID string, limit int) ([]VersionPlan, error)
+	// ReplaceVersionVariables swaps a plan's sealed variables if oldKeyID
+	// still seals them: ErrNotFound for an unknown plan,
+	// *ConflictError{Field: "key_id"} if they changed meanwhile.
+	ReplaceVersionVariables(ctx context.Context, versionID uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error
 }

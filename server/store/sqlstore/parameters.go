@@ -36,16 +36,52 @@ func insertBuildParameters(ctx context.Context, c conn, b store.WorkspaceBuild) 
 	return err
 }
 
-// GetVersionPlan returns the plan recorded with a version.
-func (s *Store) GetVersionPlan(ctx context.Context, versionID uuid.UUID) (_ store.VersionPlan, err error) {
-	defer wrap(&err, "get version plan")
+const versionPlanColumns = `version_id, info, variables_ciphertext, variables_key_id, message`
+
+func scanVersionPlan(r Row) (store.VersionPlan, error) {
 	var p store.VersionPlan
-	if err := s.read().row(ctx, []any{&p.Info, &p.VariablesCiphertext, &p.VariablesKeyID, &p.Message},
-		`SELECT info, variables_ciphertext, variables_key_id, message FROM template_version_plans WHERE version_id = ?`, versionID); err != nil {
+	if err := r.Scan(&p.VersionID, &p.Info, &p.VariablesCiphertext, &p.VariablesKeyID, &p.Message); err != nil {
 		return store.VersionPlan{}, err
 	}
 	p.Info, p.VariablesCiphertext = nilIfEmpty(p.Info), nilIfEmpty(p.VariablesCiphertext)
 	return p, nil
+}
+
+// GetVersionPlan returns the plan recorded with a version.
+func (s *Store) GetVersionPlan(ctx context.Context, versionID uuid.UUID) (_ store.VersionPlan, err error) {
+	defer wrap(&err, "get version plan")
+	return one(ctx, s.read(), scanVersionPlan,
+		`SELECT `+versionPlanColumns+` FROM template_version_plans WHERE version_id = ?`, versionID)
+}
+
+// VariablesKeyIDs counts the plans whose variables each key id seals.
+func (s *Store) VariablesKeyIDs(ctx context.Context) (_ map[string]int, err error) {
+	defer wrap(&err, "variables key ids")
+	return s.keyIDCounts(ctx, `SELECT variables_key_id, COUNT(*) FROM template_version_plans
+		WHERE variables_key_id <> '' GROUP BY variables_key_id`)
+}
+
+// ListVersionPlansByVariablesKeyID lists plans whose variables keyID seals.
+func (s *Store) ListVersionPlansByVariablesKeyID(ctx context.Context, keyID string, limit int) (_ []store.VersionPlan, err error) {
+	defer wrap(&err, "list version plans by variables key id")
+	return all(ctx, s.read(), scanVersionPlan, `SELECT `+versionPlanColumns+` FROM template_version_plans
+		WHERE variables_key_id = ? ORDER BY version_id LIMIT ?`, keyID, limitArg(limit))
+}
+
+// ReplaceVersionVariables swaps a plan's sealed variables.
+func (s *Store) ReplaceVersionVariables(ctx context.Context, versionID uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) (err error) {
+	defer wrap(&err, "replace version variables")
+	return s.write(ctx, func(c conn) error {
+		n, err := c.exec(ctx, `UPDATE template_version_plans SET variables_ciphertext = ?, variables_key_id = ?
+			WHERE version_id = ? AND variables_key_id = ?`, nonNilBytes(ciphertext), newKeyID, versionID, oldKeyID)
+		if err != nil || n == 1 {
+			return err
+		}
+		if err := c.exists(ctx, `SELECT 1 FROM template_version_plans WHERE version_id = ?`, versionID); err != nil {
+			return err
+		}
+		return &store.ConflictError{Field: "key_id"}
+	})
 }
 
 // GetBuildParameters returns the parameter values recorded with a build.

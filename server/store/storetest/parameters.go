@@ -34,6 +34,7 @@ func testVersionPlan(t *testing.T, s store.Store) {
 	plan := store.VersionPlan{Info: []byte(`{"planned":true}`), VariablesCiphertext: []byte("sealed\x00\xff"), VariablesKeyID: "k1", Message: "hello"}
 	v.Plan = &plan
 	push(t, s, "planned", v)
+	plan.VersionID = v.ID
 	got, err := ws.GetVersionPlan(ctx, v.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +50,28 @@ func testVersionPlan(t *testing.T, s store.Store) {
 	got, err = ws.GetVersionPlan(ctx, v2.ID)
 	if err != nil || got.VariablesCiphertext != nil || got.VariablesKeyID != "" || string(got.Info) != `{}` {
 		t.Errorf("plan without variables: got %+v, %v", got, err)
+	}
+
+	// Key rotation: counts, listing and a guarded swap.
+	ids, err := ws.VariablesKeyIDs(ctx)
+	if err != nil || len(ids) != 1 || ids["k1"] != 1 {
+		t.Errorf("VariablesKeyIDs: got %v, %v, want k1: 1 (a plan without variables has no key)", ids, err)
+	}
+	list, err := ws.ListVersionPlansByVariablesKeyID(ctx, "k1", 10)
+	if err != nil || len(list) != 1 || list[0].VersionID != v.ID || string(list[0].VariablesCiphertext) != "sealed\x00\xff" {
+		t.Errorf("ListVersionPlansByVariablesKeyID: got %+v, %v", list, err)
+	}
+	if err := ws.ReplaceVersionVariables(ctx, v.ID, "k0", []byte("x"), "k2"); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("replace under the wrong old key: got %v, want ErrConflict", err)
+	}
+	if err := ws.ReplaceVersionVariables(ctx, uuid.New(), "k1", []byte("x"), "k2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("replace of an unknown plan: got %v, want ErrNotFound", err)
+	}
+	if err := ws.ReplaceVersionVariables(ctx, v.ID, "k1", []byte("resealed"), "k2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ws.GetVersionPlan(ctx, v.ID); err != nil || string(got.VariablesCiphertext) != "resealed" || got.VariablesKeyID != "k2" || got.Message != "hello" {
+		t.Errorf("after replace: got %+v, %v", got, err)
 	}
 }
 
