@@ -59,7 +59,9 @@ func (s *Store) Rotate(ctx context.Context) error {
 	}
 	err = resealColumn(ctx, s, "template variables", "template variables", s.backend.VariablesKeyIDs,
 		s.backend.ListVersionPlansByVariablesKeyID,
-		func(p store.VersionPlan) ([]byte, []byte) { return p.VariablesCiphertext, secretcrypt.VariablesAAD(p.VersionID) },
+		func(p store.VersionPlan) ([]byte, []byte) {
+			return p.VariablesCiphertext, secretcrypt.VariablesAAD(p.VersionID)
+		},
 		func(ctx context.Context, p store.VersionPlan, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
 			return replaced(s.backend.ReplaceVersionVariables(ctx, p.VersionID, oldKeyID, ct, newKeyID))
 		})
