@@ -28,14 +28,14 @@ var variableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 func validatePush(p sdk.PushTemplateRequest) error {
 	for k, v := range p.Variables {
 		if !variableName.MatchString(k) || len(k) > 256 {
-			return fmt.Errorf("Invalid variable name %q: a Terraform variable name starts with a letter or _ and holds letters, digits, _ and -.", k)
+			return fmt.Errorf("invalid variable name %q: a Terraform variable name starts with a letter or _ and holds letters, digits, _ and -", k)
 		}
 		if strings.ContainsRune(v, 0) || !utf8.ValidString(v) {
-			return fmt.Errorf("Invalid value for variable %q: it must be UTF-8 text without NUL.", k)
+			return fmt.Errorf("invalid value for variable %q: it must be UTF-8 text without NUL", k)
 		}
 	}
 	if len(p.Message) > maxPushMessageBytes || !utf8.ValidString(p.Message) || strings.ContainsRune(p.Message, 0) {
-		return fmt.Errorf("Invalid message: at most %d bytes of UTF-8 text without NUL.", maxPushMessageBytes)
+		return fmt.Errorf("invalid message: at most %d bytes of UTF-8 text without NUL", maxPushMessageBytes)
 	}
 	return nil
 }

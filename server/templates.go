@@ -82,7 +82,7 @@ func (s *Server) pushTemplate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := validatePush(push); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, "Invalid push: "+err.Error()+".")
 		return
 	}
 	if _, _, err := templatearchive.Read(archive); err != nil {
