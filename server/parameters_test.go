@@ -257,3 +257,38 @@ func mustBuild(t *testing.T, c *sdk.Client, ws string, req sdk.CreateBuildReques
 	}
 	return b
 }
+
+// TestPushRequestChecks: a JSON push's variables and message are checked
+// before anything runs; a server without Terraform stores the version
+// unplanned and refuses variables.
+func TestPushRequestChecks(t *testing.T) {
+	s := servertest.New(t, servertest.Backends()[0], servertest.Options{})
+	ctx := context.Background()
+	archive := tarWith(t, "main.tf", []byte("# nothing\n"))
+	cases := []struct {
+		name string
+		req  sdk.PushTemplateRequest
+		want string
+	}{
+		{"bad name", sdk.PushTemplateRequest{Archive: archive, Variables: map[string]string{"1x": "v"}}, `invalid variable name "1x"`},
+		{"NUL value", sdk.PushTemplateRequest{Archive: archive, Variables: map[string]string{"x": "a\x00b"}}, `invalid value for variable "x"`},
+		{"long message", sdk.PushTemplateRequest{Archive: archive, Message: strings.Repeat("m", 4097)}, "invalid message"},
+		{"no terraform", sdk.PushTemplateRequest{Archive: archive, Variables: map[string]string{"x": "v"}}, "runs no Terraform"},
+	}
+	for _, tc := range cases {
+		if _, err := s.Admin.PushTemplateVersion(ctx, "checks", tc.req); sdk.StatusCode(err) != 400 || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want a 400 with %q", tc.name, err, tc.want)
+		}
+	}
+	tmpl, err := s.Admin.PushTemplateVersion(ctx, "checks", sdk.PushTemplateRequest{Archive: archive, Message: "plain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tmpl.ActiveVersion != 1 || tmpl.ActiveVersionInfo.Planned || tmpl.ActiveVersionMessage != "plain" {
+		t.Errorf("push without Terraform: got version %d, planned %v, message %q", tmpl.ActiveVersion, tmpl.ActiveVersionInfo.Planned, tmpl.ActiveVersionMessage)
+	}
+	info, err := s.Admin.TemplateVersionInfo(ctx, tmpl.ActiveVersionID)
+	if err != nil || info.Planned || info.Parameters == nil {
+		t.Errorf("version info: got %+v, %v", info, err)
+	}
+}
