@@ -321,7 +321,7 @@ func (d *parameterDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if v, ok := d.data.lookupEnv(buildenv.ParameterPrevious(m.Name.ValueString())); ok {
 		previous = &v
 	}
-	value, diags := m.resolve(input, previous, inBuild(d.data.getenv))
+	value, diags := m.resolve(input, previous, d.data.getenv(buildenv.TemplateImport) == "true")
 	resp.Diagnostics.Append(diags...)
 	if diags.HasError() {
 		return
@@ -344,11 +344,11 @@ func setDefaultBool(v *types.Bool, def bool) {
 
 // resolve returns the parameter's value: input (the user's, nil when the
 // build gives none), else the default; and it checks the value and the
-// options. It sets m.FormType to the form type in effect. Outside a build
-// (the server's import plan at push, an author's local plan) a parameter
-// with neither reads "" unchecked: the plan can then learn the parameter
+// options. It sets m.FormType to the form type in effect. In the server's
+// template import (buildenv.TemplateImport, our addition) a parameter with
+// neither reads "" unchecked: the push's plan can then learn the parameter
 // without a value for it.
-func (m *parameterModel) resolve(input, previous *string, building bool) (string, diag.Diagnostics) {
+func (m *parameterModel) resolve(input, previous *string, importing bool) (string, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	typ := m.Type.ValueString()
 	value, fromDefault := input, false
@@ -368,9 +368,9 @@ func (m *parameterModel) resolve(input, previous *string, building bool) (string
 	if odiags.HasError() {
 		return "", odiags
 	}
-	// Without a validation block, or outside a build, no value and no
-	// default is an empty value that nothing checks.
-	if value == nil && (len(m.Validation) == 0 || !building) {
+	// Without a validation block, or in a template import, no value and
+	// no default is an empty value that nothing checks.
+	if value == nil && (len(m.Validation) == 0 || importing) {
 		return "", nil
 	}
 	var v string

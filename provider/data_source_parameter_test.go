@@ -18,13 +18,13 @@ func TestParameterRead(t *testing.T) {
 	}
 	validation := func(v map[string]any) []any { return []any{v} }
 	tests := []struct {
-		name     string
-		config   map[string]any
-		value    *string // the build's value; nil: none
-		previous *string
-		inBuild  bool           // a build id is set
-		want     map[string]any // some values of the state
-		wantErr  []string       // parts of an error diagnostic
+		name      string
+		config    map[string]any
+		value     *string // the build's value; nil: none
+		previous  *string
+		importing bool           // buildenv.TemplateImport is "true"
+		want      map[string]any // some values of the state
+		wantErr   []string       // parts of an error diagnostic
 	}{
 		{
 			name:   "defaults of a string parameter",
@@ -227,14 +227,14 @@ func TestParameterRead(t *testing.T) {
 			wantErr: []string{"ephemeral parameter requires the default property"},
 		},
 		{
-			name:   "outside a build, no value and no default is not validated (the push's import plan)",
-			config: map[string]any{"name": "p", "validation": validation(map[string]any{"regex": "^a+$", "error": "Only a."})},
-			want:   map[string]any{"value": "", "optional": false},
+			name:      "in a template import, no value and no default is not validated (the push's plan)",
+			config:    map[string]any{"name": "p", "validation": validation(map[string]any{"regex": "^a+$", "error": "Only a."})},
+			importing: true,
+			want:      map[string]any{"value": "", "optional": false},
 		},
 		{
-			name:    "in a build, no value and no default is validated",
+			name:    "elsewhere, as in v2, no value and no default is validated",
 			config:  map[string]any{"name": "p", "validation": validation(map[string]any{"regex": "^a+$", "error": "Only a."})},
-			inBuild: true,
 			wantErr: []string{`Only a. (value "" does not match "^a+$")`},
 		},
 	}
@@ -248,8 +248,8 @@ func TestParameterRead(t *testing.T) {
 			if tt.previous != nil {
 				env[buildenv.ParameterPrevious("p")] = *tt.previous
 			}
-			if tt.inBuild {
-				env[buildenv.BuildID] = "0b7d5d4e-1c0c-4b8e-9d3f-2f0e6f1e1a01"
+			if tt.importing {
+				env[buildenv.TemplateImport] = "true"
 			}
 			s := newTestServer(t, env, nil)
 			state, diags := s.readDataSource("coder_parameter", tt.config)

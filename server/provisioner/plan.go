@@ -36,7 +36,8 @@ func (e *PlanError) Error() string { return e.Message }
 
 // PlanVersion runs `terraform init` and `terraform plan` of a template
 // archive as a template import does: no workspace build (no build id, so
-// coder_secret reads "" without an error and coder_parameter its default),
+// coder_secret reads "" without an error and coder_parameter its default;
+// buildenv.TemplateImport lets one without a default read "" unchecked),
 // no secrets, nothing applied. vars are the template variables' values,
 // given to Terraform as TF_VAR_<name>; an unknown name, or a variable
 // without a default and without a value, is refused. A version that does
@@ -130,6 +131,7 @@ func importEnv(base []string, mirror *tfmirror.Mirror, extra []string, vars map[
 		env = append(env, mirror.Env()...)
 	}
 	env = append(env, extra...)
+	env = append(env, buildenv.TemplateImport+"=true")
 	return append(env, BuildVariables(vars)...)
 }
 
