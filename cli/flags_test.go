@@ -256,12 +256,12 @@ func TestBuildCommandFlags(t *testing.T) {
 		newCmd := func(runF func(context.Context, *createOptions) error) *cobra.Command { return newCmdCreate(g, runF) }
 		p := mustParse(t, newCmd, "", "dev", "-t", "local")
 		want := createOptions{name: "dev", template: "local", build: buildFlags{waitAgent: 2 * time.Minute}}
-		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}), ignoreIO); diff != "" {
+		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}, parameterFlags{}), ignoreIO); diff != "" {
 			t.Fatalf("options (-want +got):\n%s", diff)
 		}
 		p = mustParse(t, newCmd, "", "dev", "--template", "local", "-y", "--verbose", "--wait-agent", "0")
 		want = createOptions{name: "dev", template: "local", yes: true, build: buildFlags{verbose: true}}
-		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}), ignoreIO); diff != "" {
+		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}, parameterFlags{}), ignoreIO); diff != "" {
 			t.Fatalf("options (-want +got):\n%s", diff)
 		}
 		wantError(t, parse(t, newCmd, "", "dev"), "--template is required (list templates with `coder templates list`)")

@@ -47,22 +47,22 @@ func TestBuildOutput(t *testing.T) {
 		t.Errorf("restart --verbose does not show Terraform's log:\n%s", v)
 	}
 
-	e.sh(t, `coder templates push noinit -d "$D"`, "D="+absPath(t, "testdata/noinit"))
-	r := e.u.Sh(t, "", `coder create broken --template noinit`, nil, nil)
+	e.sh(t, `coder templates push noplan -d "$D"`, "D="+absPath(t, "testdata/noplan"))
+	r := e.u.Sh(t, "", `coder create broken --template noplan`, nil, nil)
 	if r.ExitCode == 0 {
-		t.Fatalf("create from a template that cannot init succeeded:\n%s", r.Stdout)
+		t.Fatalf("create from a template that cannot plan succeeded:\n%s", r.Stdout)
 	}
 	if strings.Contains(r.Stdout+r.Stderr, "created from template") {
 		t.Errorf("a failed create says the workspace was created:\nstdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
 	}
-	if !strings.Contains(r.Stderr, "the start build failed at the init stage") {
+	if !strings.Contains(r.Stderr, "the start build failed at the plan stage") {
 		t.Errorf("the error does not name the failing stage:\n%s", r.Stderr)
 	}
-	if n := strings.Count(r.Stdout+r.Stderr, "Unable to evaluate directory symlink"); n != 1 {
+	if n := strings.Count(r.Stdout+r.Stderr, "Invalid function argument"); n != 1 {
 		t.Errorf("Terraform's error appears %d times, want once:\nstdout:\n%s\nstderr:\n%s", n, r.Stdout, r.Stderr)
 	}
-	if !strings.Contains(r.Stdout, "init     ... failed") {
-		t.Errorf("the init stage is not marked failed:\n%s", r.Stdout)
+	if !strings.Contains(r.Stdout, "plan     ... failed") {
+		t.Errorf("the plan stage is not marked failed:\n%s", r.Stdout)
 	}
 }
 
@@ -97,15 +97,16 @@ func TestStartStopAreIdempotent(t *testing.T) {
 	}
 }
 
-// TestDeleteOrphan: a workspace whose template cannot init cannot be
+// TestDeleteOrphan: a workspace whose template cannot destroy it cannot be
 // deleted by a delete build; --orphan deletes it, warning that what the
 // template created stays.
 func TestDeleteOrphan(t *testing.T) {
 	e := newWorkspaceEnv(t, "sqlite")
-	e.sh(t, `coder templates push noinit -d "$D"`, "D="+absPath(t, "testdata/noinit"))
-	_ = e.u.Sh(t, "", `coder create broken --template noinit`, nil, nil)
-	if r := e.u.Sh(t, "", `coder delete broken -y`, nil, nil); r.ExitCode == 0 || !strings.Contains(r.Stderr, "failed at the init stage") {
-		t.Fatalf("delete of a workspace whose template cannot init: exit %d\n%s", r.ExitCode, r.Stderr)
+	e.sh(t, `coder templates push nodestroy -d "$D"`, "D="+absPath(t, "testdata/nodestroy"))
+	e.sh(t, `coder templates push noplan -d "$D"`, "D="+absPath(t, "testdata/noplan"))
+	e.sh(t, `coder create broken --template nodestroy --wait-agent 0`)
+	if r := e.u.Sh(t, "", `coder delete broken -y`, nil, nil); r.ExitCode == 0 || !strings.Contains(r.Stderr, "failed at the apply stage") {
+		t.Fatalf("delete of a workspace whose template cannot destroy it: exit %d\n%s", r.ExitCode, r.Stderr)
 	}
 	r := e.u.MustSh(t, "", `coder delete broken --orphan -y`, nil, nil)
 	if !strings.Contains(r.Stderr, "is still there; remove it yourself") {
@@ -115,7 +116,7 @@ func TestDeleteOrphan(t *testing.T) {
 		t.Errorf("after delete --orphan: got %v, want 404", err)
 	}
 	// The name is free again.
-	_ = e.u.Sh(t, "", `coder create broken --template noinit`, nil, nil)
+	_ = e.u.Sh(t, "", `coder create broken --template noplan`, nil, nil)
 	if _, err := e.c.Workspace(context.Background(), sdk.Me, "broken"); err != nil {
 		t.Errorf("the name of an orphan-deleted workspace is not free: %v", err)
 	}

@@ -118,6 +118,7 @@ func NewRootCommand() *cobra.Command {
 		newCmdStop(g, runStop),
 		newCmdDelete(g, runDelete),
 		newCmdRestart(g, runRestart),
+		newCmdUpdate(g, runRestart),
 		newCmdList(g, runList),
 		newCmdShow(g, runShow),
 		withSubcommands(newCmdOpen(),

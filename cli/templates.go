@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -29,6 +30,11 @@ type templatesPushOptions struct {
 	dir    string
 	// yes replaces the active version without asking, also on a terminal.
 	yes bool
+	// vars are --var NAME=VALUE, varsFile --variables-file, message
+	// --message.
+	vars     []string
+	varsFile string
+	message  string
 }
 
 func newCmdTemplatesPush(g *globalOptions, runF func(context.Context, *templatesPushOptions) error) *cobra.Command {
@@ -48,7 +54,34 @@ func newCmdTemplatesPush(g *globalOptions, runF func(context.Context, *templates
 	}
 	cmd.Flags().StringVarP(&o.dir, "directory", "d", ".", "Template folder")
 	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Do not ask before replacing the active version (only asked on a terminal)")
+	cmd.Flags().StringArrayVar(&o.vars, "var", nil, "A template variable's value, NAME=VALUE (repeatable; stored sealed)")
+	cmd.Flags().StringVar(&o.varsFile, "variables-file", "", "A YAML file of template variable values (NAME: VALUE); --var wins over it")
+	cmd.Flags().StringVarP(&o.message, "message", "m", "", "A message describing the version")
 	return cmd
+}
+
+// variables returns the values of --variables-file, then --var.
+func (o *templatesPushOptions) variables() (map[string]string, error) {
+	vals := map[string]string{}
+	if o.varsFile != "" {
+		b, err := os.ReadFile(o.varsFile)
+		if err != nil {
+			return nil, fmt.Errorf("read --variables-file: %w", err)
+		}
+		m, err := parseValuesFile(b)
+		if err != nil {
+			return nil, fmt.Errorf("--variables-file %s: %w", o.varsFile, err)
+		}
+		vals = m
+	}
+	for _, kv := range o.vars {
+		k, v, err := parseAssignment(kv)
+		if err != nil {
+			return nil, fmt.Errorf("--var %w", err)
+		}
+		vals[k] = v
+	}
+	return vals, nil
 }
 
 func runTemplatesPush(ctx context.Context, o *templatesPushOptions) error {
@@ -67,6 +100,10 @@ func runTemplatesPush(ctx context.Context, o *templatesPushOptions) error {
 	if _, _, err := templatearchive.Read(archive); err != nil {
 		return err
 	}
+	vars, err := o.variables()
+	if err != nil {
+		return err
+	}
 	c, err := o.client(ctx)
 	if err != nil {
 		return err
@@ -79,13 +116,19 @@ func runTemplatesPush(ctx context.Context, o *templatesPushOptions) error {
 			return errors.New("not pushed: the push was not confirmed")
 		}
 	}
-	t, err := c.PushTemplate(ctx, name, archive)
+	t, err := c.PushTemplateVersion(ctx, name, sdk.PushTemplateRequest{Archive: archive, Variables: vars, Message: o.message})
 	if err != nil {
 		return fmt.Errorf("push template %q: %w", name, err)
 	}
 	fmt.Fprintf(o.out, "Template %q is now at version %d (%s).\n", t.Name, t.ActiveVersion, abs)
 	for _, r := range t.SecretRequirements {
 		fmt.Fprintf(o.out, "  requires a secret with %s: %s\n", r.Target(), r.HelpMessage)
+	}
+	for _, p := range t.ActiveVersionInfo.Parameters {
+		fmt.Fprintf(o.out, "  parameter %s\n", describeParameter(p))
+	}
+	for _, p := range t.ActiveVersionInfo.Presets {
+		fmt.Fprintf(o.out, "  preset %s\n", p.Name)
 	}
 	return nil
 }
@@ -132,13 +175,20 @@ func runTemplatesList(ctx context.Context, o *templatesListOptions) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tVERSION\tREQUIRED SECRETS\tUPDATED")
+	fmt.Fprintln(tw, "NAME\tVERSION\tREQUIRED SECRETS\tPARAMETERS\tUPDATED")
 	for _, t := range ts {
-		var reqs []string
+		var reqs, params []string
 		for _, r := range t.SecretRequirements {
 			reqs = append(reqs, r.ID())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", t.Name, t.ActiveVersion, strings.Join(reqs, ","), t.UpdatedAt.Local().Format(time.DateTime))
+		for _, p := range t.ActiveVersionInfo.Parameters {
+			name := p.Name
+			if p.Required {
+				name += "*"
+			}
+			params = append(params, name)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", t.Name, t.ActiveVersion, strings.Join(reqs, ","), strings.Join(params, ","), t.UpdatedAt.Local().Format(time.DateTime))
 	}
 	return tw.Flush()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -37,8 +38,10 @@ type createOptions struct {
 	name     string
 	template string
 	// yes creates without asking, also on a terminal.
-	yes   bool
-	build buildFlags
+	yes    bool
+	build  buildFlags
+	params parameterFlags
+	preset string
 }
 
 func newCmdCreate(g *globalOptions, runF func(context.Context, *createOptions) error) *cobra.Command {
@@ -47,7 +50,10 @@ func newCmdCreate(g *globalOptions, runF func(context.Context, *createOptions) e
 		Use:   "create WORKSPACE --template NAME",
 		Short: "Create a workspace from a template and start it",
 		Long: `Create a workspace from a template and start it, showing the build's
-stages with their timings; on a terminal it asks first (-y does not ask).`,
+stages with their timings; on a terminal it asks first (-y does not ask).
+Parameter values come from --parameter, --rich-parameter-file and --preset
+(in that order of precedence); on a terminal it asks for each parameter still
+without a value, elsewhere a required one without a value is an error.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.streams = streamsOf(cmd)
@@ -64,6 +70,8 @@ stages with their timings; on a terminal it asks first (-y does not ask).`,
 	}
 	cmd.Flags().StringVarP(&o.template, "template", "t", "", "Template to create the workspace from")
 	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Do not ask for confirmation")
+	cmd.Flags().StringVar(&o.preset, "preset", "", "A coder_workspace_preset of the template whose parameter values apply")
+	o.params.add(cmd)
 	o.build.add(cmd, true)
 	_ = cmd.RegisterFlagCompletionFunc("template", g.completeTemplates)
 	return cmd
@@ -74,10 +82,36 @@ func runCreate(ctx context.Context, o *createOptions) error {
 	if err != nil {
 		return err
 	}
+	params, err := o.params.collect()
+	if err != nil {
+		return err
+	}
+	info, err := activeVersionInfo(ctx, c, o.template)
+	if err != nil {
+		return didYouMean(fmt.Errorf("create workspace %q: %w", o.name, err), o.template, templateNames(ctx, c))
+	}
+	keep := map[string]bool{}
+	if o.preset != "" {
+		found := false
+		for _, pr := range info.Presets {
+			if pr.Name == o.preset {
+				found = true
+				for k := range pr.Parameters {
+					keep[k] = true
+				}
+			}
+		}
+		if !found {
+			return fmt.Errorf("template %q has no preset %q", o.template, o.preset)
+		}
+	}
+	if params, err = completeParameters(o.streams, info, params, keep); err != nil {
+		return err
+	}
 	if !o.yes && o.isTerminal() && !o.confirm(fmt.Sprintf("Create workspace %q from template %q?", o.name, o.template)) {
 		return errors.New("not created: the creation was not confirmed")
 	}
-	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: o.name, Template: o.template})
+	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: o.name, Template: o.template, Parameters: params, Preset: o.preset})
 	if err != nil {
 		return didYouMean(fmt.Errorf("create workspace %q: %w", o.name, err), o.template, templateNames(ctx, c))
 	}
@@ -142,7 +176,13 @@ func inProgress(ws sdk.Workspace) error {
 
 // runTransition queues a build and follows it.
 func runTransition(ctx context.Context, c *sdk.Client, name, transition string, w io.Writer, o followOptions) error {
-	b, err := c.CreateBuild(ctx, sdk.Me, name, transition)
+	return runBuild(ctx, c, name, sdk.CreateBuildRequest{Transition: transition}, w, o)
+}
+
+// runBuild queues the build req and follows it.
+func runBuild(ctx context.Context, c *sdk.Client, name string, req sdk.CreateBuildRequest, w io.Writer, o followOptions) error {
+	transition := req.Transition
+	b, err := c.CreateBuildWith(ctx, sdk.Me, name, req)
 	if err != nil {
 		return fmt.Errorf("%s workspace %q: %w", transition, name, err)
 	}
@@ -348,8 +388,26 @@ type restartOptions struct {
 	client    func(context.Context) (*sdk.Client, error)
 	workspace string
 	// yes restarts without asking, also on a terminal.
-	yes   bool
-	build buildFlags
+	yes    bool
+	build  buildFlags
+	params parameterFlags
+	// update is `coder update`: it asks, on a terminal, for the active
+	// version's parameters the workspace has no value for.
+	update bool
+}
+
+func (o *restartOptions) verb() string {
+	if o.update {
+		return "Update"
+	}
+	return "Restart"
+}
+
+func (o *restartOptions) past() string {
+	if o.update {
+		return "updated"
+	}
+	return "restarted"
 }
 
 func newCmdRestart(g *globalOptions, runF func(context.Context, *restartOptions) error) *cobra.Command {
@@ -368,6 +426,7 @@ workspace is only started). On a terminal it asks first (-y does not ask).`,
 		ValidArgsFunction: g.completeWorkspaces,
 	}
 	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Do not ask for confirmation")
+	o.params.add(cmd)
 	o.build.add(cmd, true)
 	return cmd
 }
@@ -380,18 +439,27 @@ func runRestart(ctx context.Context, o *restartOptions) error {
 	if !ws.LatestBuild.Done() {
 		return inProgress(ws)
 	}
-	if !o.yes && o.isTerminal() && !o.confirm(fmt.Sprintf("Restart workspace %q? Running sessions end.", ws.Name)) {
-		return errors.New("not restarted: the restart was not confirmed")
+	params, err := o.params.collect()
+	if err != nil {
+		return err
+	}
+	if o.update {
+		if params, err = newParameters(ctx, o.streams, c, ws, params); err != nil {
+			return err
+		}
+	}
+	if !o.yes && o.isTerminal() && !o.confirm(fmt.Sprintf("%s workspace %q? Running sessions end.", o.verb(), ws.Name)) {
+		return fmt.Errorf("not %s: the %s was not confirmed", o.past(), strings.ToLower(o.verb()))
 	}
 	if !isAt(ws, sdk.TransitionStop) {
 		if err := runTransition(ctx, c, ws.Name, sdk.TransitionStop, o.out, o.build.options(ws.Name)); err != nil {
 			return err
 		}
 	}
-	if err := runTransition(ctx, c, ws.Name, sdk.TransitionStart, o.out, o.build.options(ws.Name)); err != nil {
+	if err := runBuild(ctx, c, ws.Name, sdk.CreateBuildRequest{Transition: sdk.TransitionStart, Parameters: params}, o.out, o.build.options(ws.Name)); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.out, "Workspace %q restarted.\n", ws.Name)
+	fmt.Fprintf(o.out, "Workspace %q %s.\n", ws.Name, o.past())
 	return nil
 }
 

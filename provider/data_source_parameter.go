@@ -2,11 +2,8 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -16,6 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
@@ -322,7 +321,7 @@ func (d *parameterDataSource) Read(ctx context.Context, req datasource.ReadReque
 	if v, ok := d.data.lookupEnv(buildenv.ParameterPrevious(m.Name.ValueString())); ok {
 		previous = &v
 	}
-	value, diags := m.resolve(input, previous)
+	value, diags := m.resolve(input, previous, d.data.getenv(buildenv.TemplateImport) == "true")
 	resp.Diagnostics.Append(diags...)
 	if diags.HasError() {
 		return
@@ -345,8 +344,11 @@ func setDefaultBool(v *types.Bool, def bool) {
 
 // resolve returns the parameter's value: input (the user's, nil when the
 // build gives none), else the default; and it checks the value and the
-// options. It sets m.FormType to the form type in effect.
-func (m *parameterModel) resolve(input, previous *string) (string, diag.Diagnostics) {
+// options. It sets m.FormType to the form type in effect. In the server's
+// template import (buildenv.TemplateImport, our addition) a parameter with
+// neither reads "" unchecked: the push's plan can then learn the parameter
+// without a value for it.
+func (m *parameterModel) resolve(input, previous *string, importing bool) (string, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	typ := m.Type.ValueString()
 	value, fromDefault := input, false
@@ -366,9 +368,9 @@ func (m *parameterModel) resolve(input, previous *string) (string, diag.Diagnost
 	if odiags.HasError() {
 		return "", odiags
 	}
-	// Without a validation block, no value and no default is an empty value
-	// that nothing checks.
-	if len(m.Validation) == 0 && value == nil {
+	// Without a validation block, or in a template import, no value and
+	// no default is an empty value that nothing checks.
+	if value == nil && (len(m.Validation) == 0 || importing) {
 		return "", nil
 	}
 	var v string
@@ -480,117 +482,24 @@ func (m *parameterModel) optionValues(typ string) (map[string]bool, diag.Diagnos
 	return values, diags
 }
 
-// valueOfType checks that value is of the parameter type typ.
-func valueOfType(typ, value string) error {
-	switch typ {
-	case paramNumber:
-		if _, err := strconv.ParseFloat(value, 64); err != nil {
-			return fmt.Errorf("%q is not a number", value)
-		}
-	case paramBool:
-		if _, err := strconv.ParseBool(value); err != nil {
-			return fmt.Errorf("%q is not a bool", value)
-		}
-	case paramListString:
-		_, err := listOfStrings(value)
-		return err
-	case paramString:
-	default:
-		return fmt.Errorf("invalid type %q", typ)
-	}
-	return nil
-}
+// valueOfType checks that value is of the parameter type typ (the rule
+// the server checks before a build too: sdk.ParameterValueOfType).
+func valueOfType(typ, value string) error { return sdk.ParameterValueOfType(typ, value) }
 
-func listOfStrings(value string) ([]string, error) {
-	var items []string
-	if err := json.Unmarshal([]byte(value), &items); err != nil {
-		return nil, fmt.Errorf("value %q is not a valid list of strings", value)
-	}
-	return items, nil
-}
+func listOfStrings(value string) ([]string, error) { return sdk.ParameterList(value) }
 
 // check applies a validation block to the value of a parameter of type
-// typ; previous is the previous build's value, if any.
+// typ; previous is the previous build's value, if any. The rules are
+// sdk.ParameterValidation's, which the server applies before a build.
 func (v parameterValidationModel) check(typ, value string, previous *string) error {
-	minSet, maxSet := !v.MinDisabled.ValueBool(), !v.MaxDisabled.ValueBool()
-	lo, hi := v.Min.ValueInt64(), v.Max.ValueInt64()
-	monotonic, pattern, msg := v.Monotonic.ValueString(), v.Regex.ValueString(), v.Error.ValueString()
-	if typ != paramNumber {
-		switch {
-		case minSet:
-			return fmt.Errorf("a min cannot be specified for a %s type", typ)
-		case maxSet:
-			return fmt.Errorf("a max cannot be specified for a %s type", typ)
-		case monotonic != "":
-			return fmt.Errorf("monotonic validation can only be specified for number types, not %s types", typ)
-		}
+	sv := sdk.ParameterValidation{Monotonic: v.Monotonic.ValueString(), Regex: v.Regex.ValueString(), Error: v.Error.ValueString()}
+	if !v.MinDisabled.ValueBool() {
+		lo := v.Min.ValueInt64()
+		sv.Min = &lo
 	}
-	if typ != paramString && pattern != "" {
-		return fmt.Errorf("a regex cannot be specified for a %s type", typ)
+	if !v.MaxDisabled.ValueBool() {
+		hi := v.Max.ValueInt64()
+		sv.Max = &hi
 	}
-	// rendered is the block's own message, when it has one.
-	rendered := func(fallback error) error {
-		if msg == "" {
-			return fallback
-		}
-		return fmt.Errorf("%s", strings.NewReplacer("{min}", strconv.FormatInt(lo, 10),
-			"{max}", strconv.FormatInt(hi, 10), "{value}", value).Replace(msg))
-	}
-	switch typ {
-	case paramBool:
-		if value != "true" && value != "false" {
-			return fmt.Errorf(`boolean value can be either "true" or "false"`)
-		}
-	case paramString:
-		if pattern == "" {
-			return nil
-		}
-		re, err := regexp.Compile(pattern)
-		if err != nil {
-			return fmt.Errorf("compile regex %q: %s", pattern, err)
-		}
-		if msg == "" {
-			return fmt.Errorf("an error must be specified with a regex validation")
-		}
-		if !re.MatchString(value) {
-			return fmt.Errorf("%s (value %q does not match %q)", msg, value, pattern)
-		}
-	case paramNumber:
-		n, err := strconv.ParseInt(value, 10, 0)
-		if err != nil {
-			return rendered(fmt.Errorf("value %q is not a number", value))
-		}
-		if minSet && n < lo {
-			return rendered(fmt.Errorf("value %d is less than the minimum %d", n, lo))
-		}
-		if maxSet && n > hi {
-			return rendered(fmt.Errorf("value %d is more than the maximum %d", n, hi))
-		}
-		switch monotonic {
-		case "":
-		case "increasing", "decreasing":
-			if previous == nil {
-				break
-			}
-			// A previous value that is not a number is not checked: the
-			// workspace could never be built again otherwise.
-			p, err := strconv.ParseInt(*previous, 10, 0)
-			if err != nil {
-				break
-			}
-			if monotonic == "increasing" && n < p {
-				return fmt.Errorf("parameter value '%d' must be equal or greater than previous value: %d", n, p)
-			}
-			if monotonic == "decreasing" && n > p {
-				return fmt.Errorf("parameter value '%d' must be equal or lower than previous value: %d", n, p)
-			}
-		default:
-			return fmt.Errorf("number monotonicity can be either %q or %q", "increasing", "decreasing")
-		}
-	case paramListString:
-		if _, err := listOfStrings(value); err != nil {
-			return fmt.Errorf("value %q is not valid list of strings", value)
-		}
-	}
-	return nil
+	return sv.Check(typ, value, previous)
 }

@@ -18,12 +18,13 @@ func TestParameterRead(t *testing.T) {
 	}
 	validation := func(v map[string]any) []any { return []any{v} }
 	tests := []struct {
-		name     string
-		config   map[string]any
-		value    *string // the build's value; nil: none
-		previous *string
-		want     map[string]any // some values of the state
-		wantErr  []string       // parts of an error diagnostic
+		name      string
+		config    map[string]any
+		value     *string // the build's value; nil: none
+		previous  *string
+		importing bool           // buildenv.TemplateImport is "true"
+		want      map[string]any // some values of the state
+		wantErr   []string       // parts of an error diagnostic
 	}{
 		{
 			name:   "defaults of a string parameter",
@@ -225,6 +226,17 @@ func TestParameterRead(t *testing.T) {
 			config:  map[string]any{"name": "p", "mutable": true, "ephemeral": true},
 			wantErr: []string{"ephemeral parameter requires the default property"},
 		},
+		{
+			name:      "in a template import, no value and no default is not validated (the push's plan)",
+			config:    map[string]any{"name": "p", "validation": validation(map[string]any{"regex": "^a+$", "error": "Only a."})},
+			importing: true,
+			want:      map[string]any{"value": "", "optional": false},
+		},
+		{
+			name:    "elsewhere, as in v2, no value and no default is validated",
+			config:  map[string]any{"name": "p", "validation": validation(map[string]any{"regex": "^a+$", "error": "Only a."})},
+			wantErr: []string{`Only a. (value "" does not match "^a+$")`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -235,6 +247,9 @@ func TestParameterRead(t *testing.T) {
 			}
 			if tt.previous != nil {
 				env[buildenv.ParameterPrevious("p")] = *tt.previous
+			}
+			if tt.importing {
+				env[buildenv.TemplateImport] = "true"
 			}
 			s := newTestServer(t, env, nil)
 			state, diags := s.readDataSource("coder_parameter", tt.config)

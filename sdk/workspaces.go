@@ -20,6 +20,24 @@ type Template struct {
 	// SecretRequirements are the coder_secret data sources of the active
 	// version.
 	SecretRequirements []SecretRequirement `json:"secret_requirements"`
+	// ActiveVersionInfo is what the active version's push plan learnt:
+	// its parameters, presets and variables.
+	ActiveVersionInfo TemplateVersionInfo `json:"active_version_info"`
+	// ActiveVersionMessage is the push's --message.
+	ActiveVersionMessage string `json:"active_version_message,omitempty"`
+}
+
+// PushTemplateRequest is the JSON body of POST
+// /api/v2/templates/{template}/versions (the other form of the body is the
+// bare tar archive, Content-Type application/x-tar).
+type PushTemplateRequest struct {
+	// Archive is the tar archive of the template folder (base64 in JSON).
+	Archive []byte `json:"archive"`
+	// Variables are the template variables' values (Terraform input
+	// variables, given as TF_VAR_<name> to the push's plan and to every
+	// build of the version). They are stored sealed and never returned.
+	Variables map[string]string `json:"variables,omitempty"`
+	Message   string            `json:"message,omitempty"`
 }
 
 // MaxTemplateArchiveBytes bounds an uploaded template archive (a tar).
@@ -79,6 +97,11 @@ func (b WorkspaceBuild) Done() bool {
 type CreateWorkspaceRequest struct {
 	Name     string `json:"name"`
 	Template string `json:"template"`
+	// Parameters are values of the template's coder_parameter data
+	// sources; Preset names a coder_workspace_preset whose values apply
+	// beneath them.
+	Parameters []BuildParameter `json:"rich_parameter_values,omitempty"`
+	Preset     string           `json:"preset,omitempty"`
 }
 
 // CreateBuildRequest is the body of POST /api/v2/workspaces/{id}/builds.
@@ -88,6 +111,10 @@ type CreateBuildRequest struct {
 	// without running its template: what the template created is left
 	// behind. The build succeeds at once.
 	Orphan bool `json:"orphan,omitempty"`
+	// Parameters change parameter values for a start build (mutable ones
+	// only; the others keep the workspace's values). Values not given are
+	// those of the last build, ephemeral ones excepted.
+	Parameters []BuildParameter `json:"rich_parameter_values,omitempty"`
 }
 
 // BuildLog is one line of a build's log. Every secret value of the owner is

@@ -56,10 +56,15 @@ func (s *Server) createBuild(w http.ResponseWriter, r *http.Request) {
 	// keep the version the workspace runs, so they work whatever was
 	// pushed since (and whatever secrets were deleted since).
 	version := t.ActiveVersionID
+	last, err := s.ws.GetLatestBuild(r.Context(), ws.ID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
 	if req.Transition != sdk.TransitionStart {
-		last, err := s.ws.GetLatestBuild(r.Context(), ws.ID)
-		if err != nil {
-			s.writeInternal(w, r, err)
+		if len(req.Parameters) > 0 {
+			writeError(w, http.StatusBadRequest, "Parameters go only with the start transition.",
+				sdk.ValidationError{Field: "rich_parameter_values", Detail: "only for start"})
 			return
 		}
 		version = last.TemplateVersionID
@@ -74,9 +79,14 @@ func (s *Server) createBuild(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	params, err := s.buildParameters(r.Context(), version, req.Transition, req.Parameters, "", &last)
+	if err != nil {
+		s.writeParameterError(w, r, err)
+		return
+	}
 	b, err := s.ws.InsertBuild(r.Context(), store.WorkspaceBuild{
 		ID: uuid.New(), WorkspaceID: ws.ID, Transition: req.Transition, Status: sdk.BuildPending,
-		TemplateVersionID: version, InitiatorID: me.ID, CreatedAt: s.now().UTC(),
+		TemplateVersionID: version, InitiatorID: me.ID, CreatedAt: s.now().UTC(), Parameters: params,
 	})
 	var ce *store.ConflictError
 	switch {

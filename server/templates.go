@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,9 +23,14 @@ func (s *Server) toSDKTemplate(r *http.Request, t store.Template) (sdk.Template,
 	if reqs == nil {
 		reqs = []sdk.SecretRequirement{}
 	}
+	info, message, err := s.versionInfoMessage(r.Context(), v.ID)
+	if err != nil {
+		return sdk.Template{}, err
+	}
 	return sdk.Template{
 		ID: t.ID, Name: t.Name, ActiveVersionID: t.ActiveVersionID, ActiveVersion: v.Number,
 		CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, SecretRequirements: reqs,
+		ActiveVersionInfo: info, ActiveVersionMessage: message,
 	}, nil
 }
 
@@ -41,11 +47,17 @@ func (s *Server) pushTemplate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Invalid template name: "+err.Error()+".", sdk.ValidationError{Field: "name", Detail: err.Error()})
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/x-tar" {
-		writeError(w, http.StatusUnsupportedMediaType, "Send the template folder as a tar archive with Content-Type application/x-tar.")
+	ct := r.Header.Get("Content-Type")
+	if ct != "application/x-tar" && ct != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "Send the template folder as a tar archive with Content-Type application/x-tar, "+
+			"or as a JSON sdk.PushTemplateRequest with Content-Type application/json.")
 		return
 	}
-	archive, err := io.ReadAll(http.MaxBytesReader(w, r.Body, sdk.MaxTemplateArchiveBytes))
+	limit := int64(sdk.MaxTemplateArchiveBytes)
+	if ct == "application/json" {
+		limit = maxPushJSONBytes
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -53,6 +65,24 @@ func (s *Server) pushTemplate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeError(w, http.StatusBadRequest, "Could not read the template archive.")
+		return
+	}
+	var push sdk.PushTemplateRequest
+	if ct == "application/json" {
+		if err := json.Unmarshal(body, &push); err != nil {
+			writeError(w, http.StatusBadRequest, "Invalid JSON body: "+err.Error()+".")
+			return
+		}
+	} else {
+		push.Archive = body
+	}
+	archive := push.Archive
+	if len(archive) > sdk.MaxTemplateArchiveBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("The template archive is too large: at most %d bytes are accepted.", sdk.MaxTemplateArchiveBytes))
+		return
+	}
+	if err := validatePush(push); err != nil {
+		writeError(w, http.StatusBadRequest, "Invalid push: "+err.Error()+".")
 		return
 	}
 	if _, _, err := templatearchive.Read(archive); err != nil {
@@ -70,9 +100,13 @@ func (s *Server) pushTemplate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	plan, reqs, ok := s.planPush(w, r, push, reqs)
+	if !ok {
+		return
+	}
 	t, v, err := s.ws.InsertTemplateVersion(r.Context(), name, store.TemplateVersion{
 		ID: uuid.New(), Archive: archive, Requirements: templatearchive.EncodeRequirements(reqs),
-		CreatedBy: me.ID, CreatedAt: s.now().UTC(),
+		CreatedBy: me.ID, CreatedAt: s.now().UTC(), Plan: plan,
 	})
 	if err != nil {
 		s.writeInternal(w, r, err)

@@ -122,12 +122,17 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
 		writeMissing(w, missing)
 		return
 	}
+	params, err := s.buildParameters(r.Context(), t.ActiveVersionID, sdk.TransitionStart, req.Parameters, req.Preset, nil)
+	if err != nil {
+		s.writeParameterError(w, r, err)
+		return
+	}
 	now := s.now().UTC()
 	ws, _, err := s.ws.InsertWorkspace(r.Context(), store.Workspace{
 		ID: uuid.New(), Name: req.Name, OwnerID: me.ID, TemplateID: t.ID, CreatedAt: now, UpdatedAt: now,
 	}, store.WorkspaceBuild{
 		ID: uuid.New(), Transition: sdk.TransitionStart, Status: sdk.BuildPending,
-		TemplateVersionID: t.ActiveVersionID, InitiatorID: me.ID, CreatedAt: now,
+		TemplateVersionID: t.ActiveVersionID, InitiatorID: me.ID, CreatedAt: now, Parameters: params,
 	})
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {

@@ -36,6 +36,12 @@ const (
 	IsPrebuild      = "CODER_WORKSPACE_IS_PREBUILD"
 	IsPrebuildClaim = "CODER_WORKSPACE_IS_PREBUILD_CLAIM"
 
+	// TemplateImport is "true" in the plan the server runs at a template
+	// push (outside any build): a coder_parameter with neither a value nor
+	// a default then reads "" without being validated, so that the push
+	// learns it. Our addition: v2 has no such variable (and validates).
+	TemplateImport = "CODER_TEMPLATE_IMPORT"
+
 	// The task a build runs for (coder_task, coder_ai_task).
 	TaskID     = "CODER_TASK_ID"
 	TaskPrompt = "CODER_TASK_PROMPT"

@@ -271,7 +271,11 @@ func (j *job) load(ctx context.Context) error {
 		plain = append(plain, s)
 		values = append(values, s.Value)
 	}
-	j.redactor = redact.New(values)
+	inputs, sensitive, err := j.buildInputs(ctx)
+	if err != nil {
+		return err
+	}
+	j.redactor = redact.New(append(values, sensitive...))
 	if j.build.Transition != sdk.TransitionStart {
 		plain = nil
 	}
@@ -288,6 +292,7 @@ func (j *job) load(ctx context.Context) error {
 		agentScripts: p.agentScripts,
 		secrets:      plain,
 	})
+	j.env = append(j.env, inputs...)
 	return nil
 }
 

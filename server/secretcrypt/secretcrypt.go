@@ -212,3 +212,8 @@ func StateAAD(workspaceID uuid.UUID) []byte {
 func AgentConfigAAD(agentID uuid.UUID) []byte {
 	return []byte("agent-config:" + agentID.String())
 }
+
+// VariablesAAD binds a template version's variable values to the version.
+func VariablesAAD(versionID uuid.UUID) []byte {
+	return []byte("template-variables:" + versionID.String())
+}

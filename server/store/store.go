@@ -241,6 +241,9 @@ type TemplateVersion struct {
 	Requirements []byte
 	CreatedBy    uuid.UUID
 	CreatedAt    time.Time
+	// Plan, when set, is recorded with the version (InsertTemplateVersion
+	// only; see GetVersionPlan).
+	Plan *VersionPlan
 }
 
 // Workspace belongs to one owner and one template. Its Terraform state is
@@ -276,6 +279,9 @@ type WorkspaceBuild struct {
 	StartedAt         *time.Time
 	CompletedAt       *time.Time
 	HeartbeatAt       *time.Time
+	// Parameters, when set, are recorded with the build (InsertBuild and
+	// InsertWorkspace only; see GetBuildParameters).
+	Parameters *BuildParameters
 }
 
 // WorkspaceAgent is a coder_agent recorded after a successful apply. Env and
@@ -365,6 +371,8 @@ type CompleteBuildParams struct {
 // workspaces with their builds, agents and logs; templates and builds
 // outlive the users who pushed or started them.
 type WorkspaceStore interface {
+	ParameterStore
+
 	// InsertTemplateVersion stores v as the new active version of the
 	// template named name, creating the template (id uuid.New(), owned by
 	// v.CreatedBy) if the name is new. The store sets v.TemplateID and

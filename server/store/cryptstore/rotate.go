@@ -12,8 +12,8 @@ import (
 )
 
 // Rotate makes the database match the configured keys, at a server's
-// start. A key id sealing a stored secret value, workspace state or agent
-// config that is not configured is an error that says which: the server
+// start. A key id sealing a stored secret value, workspace state, template
+// version's variables or agent config that is not configured is an error that says which: the server
 // must not start. Then it re-seals with the primary key every row an older
 // key sealed, and seals the configs of agents recorded before configs were
 // sealed. A row that does not open (altered) is left as it is, counted in
@@ -53,6 +53,17 @@ func (s *Store) Rotate(ctx context.Context) error {
 		func(w store.Workspace) ([]byte, []byte) { return w.StateCiphertext, secretcrypt.StateAAD(w.ID) },
 		func(ctx context.Context, w store.Workspace, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
 			return replaced(s.backend.ReplaceWorkspaceState(ctx, w.ID, oldKeyID, ct, newKeyID))
+		})
+	if err != nil {
+		return err
+	}
+	err = resealColumn(ctx, s, "template variables", "template variables", s.backend.VariablesKeyIDs,
+		s.backend.ListVersionPlansByVariablesKeyID,
+		func(p store.VersionPlan) ([]byte, []byte) {
+			return p.VariablesCiphertext, secretcrypt.VariablesAAD(p.VersionID)
+		},
+		func(ctx context.Context, p store.VersionPlan, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
+			return replaced(s.backend.ReplaceVersionVariables(ctx, p.VersionID, oldKeyID, ct, newKeyID))
 		})
 	if err != nil {
 		return err

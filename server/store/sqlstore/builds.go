@@ -66,8 +66,11 @@ func newBuild(b store.WorkspaceBuild) store.WorkspaceBuild {
 }
 
 func insertBuild(ctx context.Context, c conn, b store.WorkspaceBuild) error {
-	return c.insert(ctx, "workspace_builds", buildColumns, b.ID, b.WorkspaceID, b.BuildNumber, b.Transition, b.Status,
-		b.TemplateVersionID, b.InitiatorID, b.Error, b.WorkerID, b.CreatedAt, b.StartedAt, b.CompletedAt, b.HeartbeatAt)
+	if err := c.insert(ctx, "workspace_builds", buildColumns, b.ID, b.WorkspaceID, b.BuildNumber, b.Transition, b.Status,
+		b.TemplateVersionID, b.InitiatorID, b.Error, b.WorkerID, b.CreatedAt, b.StartedAt, b.CompletedAt, b.HeartbeatAt); err != nil {
+		return err
+	}
+	return insertBuildParameters(ctx, c, b)
 }
 
 func (s *Store) GetBuild(ctx context.Context, id uuid.UUID) (_ store.WorkspaceBuild, err error) {

@@ -44,6 +44,9 @@ func (s *Store) InsertTemplateVersion(ctx context.Context, name string, v store.
 			nonNilBytes(v.Archive), nonNilBytes(v.Requirements), v.CreatedBy, v.CreatedAt); err != nil {
 			return err
 		}
+		if err := insertVersionPlan(ctx, c, v); err != nil {
+			return err
+		}
 		t, err = one(ctx, c, scanTemplate, `UPDATE templates SET active_version_id = ?, updated_at = ? WHERE id = ?
 			RETURNING `+templateColumns, v.ID, v.CreatedAt, t.ID)
 		return err

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"StateKeys", stateKeyTests},
 		{"AgentKeys", agentKeyTests},
 		{"Apps", appTests},
+		{"Parameters", parameterTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

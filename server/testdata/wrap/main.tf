@@ -1,6 +1,7 @@
 # A template that makes Terraform quote a secret value in an error it
 # word-wraps: tonumber() of a long pass phrase fails the plan with the
-# phrase spread over lines.
+# phrase spread over lines. Outside a build (the push's import plan) the
+# secret reads "", which is kept from tonumber so that the push plans.
 terraform {
   required_providers {
     coder = {
@@ -16,7 +17,8 @@ data "coder_secret" "phrase" {
 }
 
 locals {
-  number = tonumber(nonsensitive(data.coder_secret.phrase.value))
+  phrase = nonsensitive(data.coder_secret.phrase.value)
+  number = local.phrase == "" ? 0 : tonumber(local.phrase)
 }
 
 resource "coder_agent" "main" {
