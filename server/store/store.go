@@ -27,6 +27,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
 	ErrLimit    = errors.New("limit exceeded")
+	// ErrNoTarget: a write would leave an enabled secret without a target.
+	ErrNoTarget = errors.New("an enabled secret needs a target")
 )
 
 // ConflictError says which unique field clashed ("name", "env_name",
@@ -92,11 +94,15 @@ type Secret struct {
 	Description string
 	EnvName     string // "" when no env target
 	FilePath    string // "" when no file target
-	ValueSize   int    // plaintext length in bytes
-	Ciphertext  []byte
-	KeyID       string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Enabled: the secret is delivered (it has a target) and owns its
+	// targets. A disabled one is stored only: it reaches no workspace and
+	// clashes with no other secret's env_name or file_path.
+	Enabled    bool
+	ValueSize  int // plaintext length in bytes
+	Ciphertext []byte
+	KeyID      string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 
 	// Value is the plaintext, for the encryption decorator
 	// (store/cryptstore) only: it seals Value into Ciphertext on the way
@@ -118,7 +124,7 @@ type Quota struct {
 // unique fields and writes the audit entry in the same transaction, so
 // concurrent inserts can never overshoot the quota.
 type InsertSecretParams struct {
-	Secret  Secret // ID, OwnerID, Name, Description, EnvName, FilePath, ValueSize, Ciphertext, KeyID, CreatedAt
+	Secret  Secret // ID, OwnerID, Name, Description, EnvName, FilePath, Enabled, ValueSize, Ciphertext, KeyID, CreatedAt
 	Quota   Quota
 	ActorID uuid.UUID
 }
@@ -140,6 +146,7 @@ type UpdateSecretParams struct {
 	Description *string
 	EnvName     *string
 	FilePath    *string
+	Enabled     *bool
 	Ciphertext  []byte
 	KeyID       string
 	ValueSize   int
@@ -167,7 +174,7 @@ type AuditEntry struct {
 	OwnerID      uuid.UUID
 	ResourceName string
 	// Fields lists the names of the fields that changed ("value",
-	// "description", "env_name", "file_path").
+	// "description", "env_name", "file_path", "enabled").
 	Fields []string
 }
 
@@ -205,6 +212,9 @@ type Store interface {
 	ListSecrets(ctx context.Context, ownerID uuid.UUID) ([]Secret, error) // sorted by name
 	ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]Secret, error)
 	UpdateSecret(ctx context.Context, p UpdateSecretParams) (Secret, error)
+	// InsertSecrets creates p.Secrets in one transaction, all or none (see
+	// InsertSecretsParams).
+	InsertSecrets(ctx context.Context, p InsertSecretsParams) ([]Secret, error)
 	DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string, actorID uuid.UUID) error
 
 	// Key management: which key ids seal stored values, and re-encryption.

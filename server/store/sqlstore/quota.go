@@ -74,6 +74,7 @@ const (
 	fieldDescription = "description"
 	fieldEnvName     = "env_name"
 	fieldFilePath    = "file_path"
+	fieldEnabled     = "enabled"
 )
 
 // createFields lists what an audit entry for creating s records: the value,
@@ -108,6 +109,9 @@ func updateFields(p store.UpdateSecretParams) []string {
 	}
 	if p.FilePath != nil {
 		f = append(f, fieldFilePath)
+	}
+	if p.Enabled != nil {
+		f = append(f, fieldEnabled)
 	}
 	return f
 }

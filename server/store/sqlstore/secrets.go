@@ -13,7 +13,7 @@ import (
 // Column lists. secretMetaColumns never includes value_ciphertext: every
 // query that returns metadata only selects exactly these.
 const (
-	secretMetaColumns  = `id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at`
+	secretMetaColumns  = `id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at, enabled`
 	secretValueColumns = secretMetaColumns + `, value_ciphertext, value_key_id`
 )
 
@@ -35,20 +35,21 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 		if err := s.lockOwner(ctx, c, sec.OwnerID); err != nil {
 			return err
 		}
-		if err := checkSecretConflicts(ctx, c, sec.OwnerID, sec.ID, sec.Name, sec.EnvName, sec.FilePath); err != nil {
+		env, file := enabledTargets(sec)
+		if err := checkSecretConflicts(ctx, c, sec.OwnerID, sec.ID, sec.Name, env, file); err != nil {
 			return err
 		}
 		u, err := secretUsage(ctx, c, sec.OwnerID, sec.ID)
 		if err != nil {
 			return err
 		}
-		if err := checkInsert(p.Quota, u, sec.ValueSize, sec.EnvName != ""); err != nil {
+		if err := checkInsert(p.Quota, u, sec.ValueSize, env != ""); err != nil {
 			return err
 		}
 		if _, err := c.exec(ctx, `INSERT INTO secrets (`+secretValueColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			sec.ID, sec.OwnerID, sec.Name, sec.Description, nullString(sec.EnvName), nullString(sec.FilePath),
-			sec.ValueSize, sec.CreatedAt, sec.UpdatedAt, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
+			sec.ValueSize, sec.CreatedAt, sec.UpdatedAt, sec.Enabled, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
 			return err
 		}
 		return insertAudit(ctx, c, store.AuditEntry{
@@ -114,13 +115,10 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (r
 		// store.UpdateSecretParams.
 		updatedAt := nextUpdatedAt(p.Now, cur.UpdatedAt)
 		next := applyUpdate(cur, p, updatedAt)
-		envCheck, fileCheck := "", ""
-		if next.EnvName != cur.EnvName {
-			envCheck = next.EnvName
+		if next.Enabled && next.EnvName == "" && next.FilePath == "" {
+			return store.ErrNoTarget
 		}
-		if next.FilePath != cur.FilePath {
-			fileCheck = next.FilePath
-		}
+		envCheck, fileCheck := changedTargets(cur, next)
 		if err := checkSecretConflicts(ctx, c, cur.OwnerID, cur.ID, "", envCheck, fileCheck); err != nil {
 			return err
 		}
@@ -128,8 +126,8 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (r
 		if err != nil {
 			return err
 		}
-		before := quotaState{Size: cur.ValueSize, HasEnv: cur.EnvName != ""}
-		after := quotaState{Size: next.ValueSize, HasEnv: next.EnvName != ""}
+		before := quotaState{Size: cur.ValueSize, HasEnv: cur.Enabled && cur.EnvName != ""}
+		after := quotaState{Size: next.ValueSize, HasEnv: next.Enabled && next.EnvName != ""}
 		if err := checkUpdate(p.Quota, u, before, after); err != nil {
 			return err
 		}
@@ -156,16 +154,16 @@ func updateSecretRow(ctx context.Context, c conn, id uuid.UUID, next store.Secre
 	var err error
 	if p.Ciphertext != nil {
 		_, err = c.exec(ctx, `UPDATE secrets SET
-				description = ?, env_name = ?, file_path = ?, updated_at = ?,
+				description = ?, env_name = ?, file_path = ?, updated_at = ?, enabled = ?,
 				value_ciphertext = ?, value_key_id = ?, value_size = ?
 			WHERE id = ?`,
-			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt,
+			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt, next.Enabled,
 			p.Ciphertext, p.KeyID, p.ValueSize, id)
 	} else {
 		_, err = c.exec(ctx, `UPDATE secrets SET
-				description = ?, env_name = ?, file_path = ?, updated_at = ?
+				description = ?, env_name = ?, file_path = ?, updated_at = ?, enabled = ?
 			WHERE id = ?`,
-			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt, id)
+			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt, next.Enabled, id)
 	}
 	return err
 }
@@ -181,6 +179,9 @@ func applyUpdate(cur store.Secret, p store.UpdateSecretParams, updatedAt time.Ti
 	}
 	if p.FilePath != nil {
 		next.FilePath = *p.FilePath
+	}
+	if p.Enabled != nil {
+		next.Enabled = *p.Enabled
 	}
 	if p.Ciphertext != nil {
 		next.ValueSize = p.ValueSize
@@ -252,15 +253,15 @@ func (s *Store) lockOwner(ctx context.Context, c conn, ownerID uuid.UUID) (err e
 }
 
 // checkSecretConflicts returns a *store.ConflictError if another secret of
-// the owner (not excludeID) already has name, envName or filePath; empty
-// arguments are not checked. Name is checked first, then env_name, then
+// the owner (not excludeID) already has name, or if another enabled secret
+// has envName or filePath; empty arguments are not checked. Name is checked first, then env_name, then
 // file_path.
 func checkSecretConflicts(ctx context.Context, c conn, ownerID, excludeID uuid.UUID, name, envName, filePath string) error {
 	var nameTaken, envTaken, fileTaken int
 	err := c.row(ctx, []any{&nameTaken, &envTaken, &fileTaken}, `SELECT
 			COUNT(CASE WHEN name = ? THEN 1 END),
-			COUNT(CASE WHEN env_name = ? THEN 1 END),
-			COUNT(CASE WHEN file_path = ? THEN 1 END)
+			COUNT(CASE WHEN env_name = ? AND enabled THEN 1 END),
+			COUNT(CASE WHEN file_path = ? AND enabled THEN 1 END)
 		FROM secrets WHERE owner_id = ? AND id <> ?`,
 		nullString(name), nullString(envName), nullString(filePath), ownerID, excludeID)
 	if err != nil {
@@ -283,7 +284,7 @@ func secretUsage(ctx context.Context, c conn, ownerID, excludeID uuid.UUID) (usa
 	err := c.row(ctx, []any{&u.Count, &u.TotalBytes, &u.EnvBytes}, `SELECT
 			COUNT(*),
 			COALESCE(SUM(value_size), 0),
-			COALESCE(SUM(CASE WHEN env_name IS NOT NULL THEN value_size ELSE 0 END), 0)
+			COALESCE(SUM(CASE WHEN env_name IS NOT NULL AND enabled THEN value_size ELSE 0 END), 0)
 		FROM secrets WHERE owner_id = ? AND id <> ?`, ownerID, excludeID)
 	if err != nil {
 		return usage{}, fmt.Errorf("sum quota usage: %w", err)
@@ -295,7 +296,7 @@ func secretUsage(ctx context.Context, c conn, ownerID, excludeID uuid.UUID) (usa
 // when withValue) is scanned.
 func secretDest(sec *store.Secret, env, file **string, withValue bool) []any {
 	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, env, file, &sec.ValueSize,
-		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}}
+		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}, &sec.Enabled}
 	if withValue {
 		dest = append(dest, &sec.Ciphertext, &sec.KeyID)
 	}
