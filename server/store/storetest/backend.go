@@ -98,7 +98,7 @@ func AddSecret(t *testing.T, s store.Store, ciphertext []byte) store.Secret {
 		t.Fatalf("InsertUser: %v", err)
 	}
 	sec, err := s.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
-		OwnerID: u.ID, Name: "s", EnvName: "S", ValueSize: 5, Ciphertext: ciphertext, KeyID: "k1",
+		OwnerID: u.ID, Name: "s", EnvName: "S", Enabled: true, ValueSize: 5, Ciphertext: ciphertext, KeyID: "k1",
 	}})
 	if err != nil {
 		t.Fatalf("InsertSecret: %v", err)
@@ -171,7 +171,7 @@ func (b Backend) testLegacy(t *testing.T, upTo int) {
 	applyLegacy(t, db, b.Migrations, b.Legacy, upTo)
 	at := time.Date(2025, 1, 2, 3, 4, 5, 6000, time.UTC)
 	u := store.User{ID: uuid.New(), Username: "old", Email: "old@example.com", Name: "Old", HashedPassword: []byte("h"), Role: "admin", CreatedAt: at, UpdatedAt: at}
-	sec := store.Secret{ID: uuid.New(), OwnerID: u.ID, Name: "s", EnvName: "S", ValueSize: 3, Ciphertext: []byte("old"), KeyID: "k0", CreatedAt: at, UpdatedAt: at}
+	sec := store.Secret{ID: uuid.New(), OwnerID: u.ID, Name: "s", EnvName: "S", Enabled: true, ValueSize: 3, Ciphertext: []byte("old"), KeyID: "k0", CreatedAt: at, UpdatedAt: at}
 	for _, q := range []struct {
 		sql  string
 		args []any
