@@ -181,6 +181,13 @@ func (c *Client) CreateSecret(ctx context.Context, user string, req CreateSecret
 	return out, c.do(ctx, http.MethodPost, secretsPath(user), req, http.StatusCreated, &out)
 }
 
+// ImportSecrets creates every secret of a file at once, or none
+// (POST /api/v2/users/{user}/secrets/batch).
+func (c *Client) ImportSecrets(ctx context.Context, user string, req ImportSecretsRequest) (ImportSecretsResponse, error) {
+	var out ImportSecretsResponse
+	return out, c.do(ctx, http.MethodPost, secretsPath(user)+"/batch", req, http.StatusCreated, &out)
+}
+
 // UpdateSecret changes the fields of req that are not nil.
 func (c *Client) UpdateSecret(ctx context.Context, user, name string, req UpdateSecretRequest) (Secret, error) {
 	var out Secret
