@@ -62,7 +62,8 @@ func checkColumns(cols []string) error {
 // writeSecretTable prints list with the columns cols (checked), headers in
 // upper case, times counted back from now.
 func writeSecretTable(w io.Writer, list []sdk.Secret, cols []string, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var buf strings.Builder
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	var header []string
 	var cells []func(sdk.Secret, time.Time) string
 	for _, c := range cols {
@@ -82,7 +83,16 @@ func writeSecretTable(w io.Writer, list []sdk.Secret, cols []string, now time.Ti
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// An empty last cell leaves padding behind.
+	lines := strings.SplitAfter(buf.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(strings.TrimSuffix(l, "\n"), " ") + l[len(strings.TrimSuffix(l, "\n")):]
+	}
+	_, err := io.WriteString(w, strings.Join(lines, ""))
+	return err
 }
 
 // humanizeTime says how long before now t was, as Coder's tables do:
