@@ -136,4 +136,3 @@ func TestSecretListColumns(t *testing.T) {
 		t.Errorf("checkColumns(nil): got nil, want an error")
 	}
 }
-
