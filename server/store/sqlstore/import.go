@@ -33,7 +33,8 @@ func (s *Store) InsertSecrets(ctx context.Context, p store.InsertSecretsParams) 
 		if err := s.lockOwner(ctx, c, p.OwnerID); err != nil {
 			return err
 		}
-		have, err := s.querySecretsOn(ctx, c, p.OwnerID)
+		have, err := all(ctx, c, scanSecretMeta,
+			`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = ? ORDER BY name`, p.OwnerID)
 		if err != nil {
 			return err
 		}
@@ -48,10 +49,9 @@ func (s *Store) InsertSecrets(ctx context.Context, p store.InsertSecretsParams) 
 			return err
 		}
 		for _, sec := range batch {
-			if _, err := c.exec(ctx, `INSERT INTO secrets (`+secretValueColumns+`)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				sec.ID, sec.OwnerID, sec.Name, sec.Description, nullString(sec.EnvName), nullString(sec.FilePath),
-				sec.ValueSize, sec.CreatedAt, sec.UpdatedAt, sec.Enabled, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
+			if err := c.insert(ctx, "secrets", secretValueColumns, sec.ID, sec.OwnerID, sec.Name, sec.Description,
+				nullString(sec.EnvName), nullString(sec.FilePath), sec.ValueSize, sec.CreatedAt, sec.UpdatedAt,
+				sec.Enabled, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
 				return err
 			}
 			if err := insertAudit(ctx, c, store.AuditEntry{
@@ -70,26 +70,6 @@ func (s *Store) InsertSecrets(ctx context.Context, p store.InsertSecretsParams) 
 		batch[i].Ciphertext, batch[i].KeyID = nil, ""
 	}
 	return batch, nil
-}
-
-// querySecretsOn lists the owner's secrets' metadata inside transaction c.
-func (s *Store) querySecretsOn(ctx context.Context, c conn, ownerID uuid.UUID) ([]store.Secret, error) {
-	rows, err := c.query(ctx, `SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = ? ORDER BY name`, ownerID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []store.Secret
-	for rows.Next() {
-		var sec store.Secret
-		var env, file *string
-		if err := rows.Scan(secretDest(&sec, &env, &file, false)...); err != nil {
-			return nil, err
-		}
-		sec.EnvName, sec.FilePath = str(env), str(file)
-		out = append(out, sec)
-	}
-	return out, rows.Err()
 }
 
 // batchCollisions lists, for each secret of batch in order, its first
@@ -149,14 +129,11 @@ func checkBatch(q store.Quota, u usage, batch []store.Secret) error {
 			envSize += sec.ValueSize
 		}
 	}
-	n := len(batch)
-	switch {
-	case q.MaxSecrets > 0 && u.Count+n > q.MaxSecrets:
-		return &store.LimitError{Limit: store.LimitSecrets, Max: q.MaxSecrets, Would: u.Count + n}
-	case q.MaxTotalBytes > 0 && u.TotalBytes+size > q.MaxTotalBytes:
-		return &store.LimitError{Limit: store.LimitTotalBytes, Max: q.MaxTotalBytes, Would: u.TotalBytes + size}
-	case envSize > 0 && q.MaxEnvBytes > 0 && u.EnvBytes+envSize > q.MaxEnvBytes:
-		return &store.LimitError{Limit: store.LimitEnvBytes, Max: q.MaxEnvBytes, Would: u.EnvBytes + envSize}
+	if err := overLimit(store.LimitSecrets, q.MaxSecrets, u.Count+len(batch)); err != nil {
+		return err
 	}
-	return nil
+	if err := overLimit(store.LimitTotalBytes, q.MaxTotalBytes, u.TotalBytes+size); err != nil || envSize == 0 {
+		return err
+	}
+	return overLimit(store.LimitEnvBytes, q.MaxEnvBytes, u.EnvBytes+envSize)
 }
