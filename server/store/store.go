@@ -211,6 +211,10 @@ type Store interface {
 	InsertSecrets(ctx context.Context, p InsertSecretsParams) ([]Secret, error)
 	DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string, actorID uuid.UUID) error
 
+	// ListAuditEntries returns the entries f selects, newest first (by
+	// time, then by insertion order).
+	ListAuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+
 	// Key management: which key ids seal stored values, and re-encryption.
 	// SecretKeyIDs returns each distinct key id in use with its row count.
 	SecretKeyIDs(ctx context.Context) (map[string]int, error)
