@@ -86,6 +86,26 @@ func TestSecretEnableImportCLI(t *testing.T) {
 			if r := u.Sh(t, dir, `coder secret ls -c name,value`, nil, nil); r.ExitCode == 0 || !strings.Contains(r.Stderr, `unknown column "value"`) {
 				t.Errorf("ls -c value: exit %d, stderr %q", r.ExitCode, r.Stderr)
 			}
+			// The audit log of all of it: entries name fields, never values.
+			var entries []sdk.AuditEntry
+			r = sh(`coder audit list -o json --limit 1000`)
+			if err := json.Unmarshal([]byte(r.Stdout), &entries); err != nil || len(entries) < 10 {
+				t.Fatalf("audit list -o json: %v, %d entries", err, len(entries))
+			}
+			if strings.Contains(r.Stdout, cn) {
+				t.Errorf("the audit log holds a value")
+			}
+			r = sh(`coder audit list --action update --resource-name APP_MODE --since 1h`)
+			lines = strings.Split(strings.TrimSpace(r.Stdout), "\n")
+			if len(lines) != 2 || !strings.HasPrefix(lines[0], "TIME") || !strings.Contains(lines[1], "update  secret APP_MODE  enabled") {
+				t.Errorf("audit list of APP_MODE's updates: got\n%s", r.Stdout)
+			}
+			if r := sh(`coder audit list --limit 1`); !strings.Contains(r.Stderr, "More entries: add --offset 1.") {
+				t.Errorf("audit list --limit 1: stderr %q, want the next page's offset", r.Stderr)
+			}
+			if r := u.Sh(t, dir, `coder audit list --since yesterday`, nil, nil); r.ExitCode == 0 || !strings.Contains(r.Stderr, "neither an RFC 3339 time") {
+				t.Errorf("--since yesterday: exit %d, stderr %q", r.ExitCode, r.Stderr)
+			}
 			if strings.Contains(srv.Output.String(), cn) {
 				t.Errorf("the server's log holds a value")
 			}

@@ -136,3 +136,21 @@ func TestSecretListColumns(t *testing.T) {
 		t.Errorf("checkColumns(nil): got nil, want an error")
 	}
 }
+
+func TestParseAuditTime(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"":                     {},
+		"24h":                  now.Add(-24 * time.Hour),
+		"2026-01-02T15:04:05Z": time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC),
+	} {
+		if got, err := parseAuditTime("since", in, now); err != nil || !got.Equal(want) {
+			t.Errorf("%q: got %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"yesterday", "-1h", "2026-01-02"} {
+		if _, err := parseAuditTime("since", in, now); err == nil {
+			t.Errorf("%q: got no error", in)
+		}
+	}
+}
