@@ -157,7 +157,7 @@ type UpdateSecretParams struct {
 
 // AuditEntry records a change to a secret: which fields changed, never a
 // value. The store writes one with each InsertSecret, UpdateSecret and
-// DeleteSecret; nothing in the server reads the log yet.
+// DeleteSecret (and one per secret of InsertSecrets); ListAuditEntries reads them.
 type AuditEntry struct {
 	ID           uuid.UUID
 	Time         time.Time

@@ -264,8 +264,8 @@ func scanSecret(r Row, withValue bool) (store.Secret, error) {
 }
 
 // insertAudit writes e, a change to a secret, with a new ID, in a write
-// transaction. e never carries a value, only field names. The audit log is
-// written, never read, by the store.
+// transaction. e never carries a value, only field names; ListAuditEntries
+// reads the log.
 func insertAudit(ctx context.Context, c conn, e store.AuditEntry) error {
 	if e.Fields == nil {
 		e.Fields = []string{}
