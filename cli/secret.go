@@ -99,7 +99,9 @@ func (f *secretFlags) register(cmd *cobra.Command, verb string) {
 	fl.StringVar(&f.description, "description", "", "A description of the secret")
 	fl.StringVar(&f.env, "env", "", "Inject the secret as this environment variable"+map[string]string{"update": " (\"\" clears the target)"}[verb])
 	fl.StringVar(&f.file, "file", "", "Write the secret to this file path, starting with ~/ or /"+map[string]string{"update": " (\"\" clears the target)"}[verb])
-	fl.BoolVar(&f.enabled, "enabled", true, map[string]string{
+	// On update the flag changes only what it is given as (--enabled,
+	// --enabled=false), so it shows no default there.
+	fl.BoolVar(&f.enabled, "enabled", verb == "create", map[string]string{
 		"create": "Deliver the secret to workspaces; an enabled secret needs --env or --file (--enabled=false stores it without delivering it)",
 		"update": "Deliver the secret to workspaces; an enabled secret keeps --env or --file (--enabled=false stops delivering it without deleting it)",
 	}[verb])
