@@ -189,7 +189,7 @@ func TestSecretUpdateFlags(t *testing.T) {
 		})
 	}
 	t.Run("nothing to update", func(t *testing.T) {
-		wantError(t, parse(t, newCmd, "", "k"), "nothing to update: give at least one of --value, --description, --env or --file")
+		wantError(t, parse(t, newCmd, "", "k"), "nothing to update: give at least one of --value, --description, --env, --file or --enabled")
 	})
 	t.Run("both --value and stdin", func(t *testing.T) {
 		wantError(t, parse(t, newCmd, "x", "k", "--value", "y"), "given both with --value and on stdin")

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -90,6 +90,7 @@ func valueFromInput(s streams, flagSet bool, flagValue string) (v sdk.SecretValu
 // secretFlags are the flags create and update share.
 type secretFlags struct {
 	value, description, env, file string
+	enabled                       bool
 }
 
 func (f *secretFlags) register(cmd *cobra.Command, verb string) {
@@ -98,6 +99,12 @@ func (f *secretFlags) register(cmd *cobra.Command, verb string) {
 	fl.StringVar(&f.description, "description", "", "A description of the secret")
 	fl.StringVar(&f.env, "env", "", "Inject the secret as this environment variable"+map[string]string{"update": " (\"\" clears the target)"}[verb])
 	fl.StringVar(&f.file, "file", "", "Write the secret to this file path, starting with ~/ or /"+map[string]string{"update": " (\"\" clears the target)"}[verb])
+	// On update the flag changes only what it is given as (--enabled,
+	// --enabled=false), so it shows no default there.
+	fl.BoolVar(&f.enabled, "enabled", verb == "create", map[string]string{
+		"create": "Deliver the secret to workspaces; an enabled secret needs --env or --file (--enabled=false stores it without delivering it)",
+		"update": "Deliver the secret to workspaces; an enabled secret keeps --env or --file (--enabled=false stops delivering it without deleting it)",
+	}[verb])
 }
 
 // homeRelative turns a file path that starts with the local home folder
@@ -150,8 +157,17 @@ func newCmdSecretCreate(g *globalOptions, runF func(context.Context, *secretCrea
 				return errors.New(`no value given: pipe it on stdin (echo -n "$VALUE" | coder secret create ` + args[0] + ` ...) or use --value`)
 			}
 			o.req = sdk.CreateSecretRequest{Name: args[0], Value: value, Description: f.description, EnvName: f.env, FilePath: homeRelative(o.errOut, f.file)}
-			if v := o.req.Validate(); len(v) > 0 {
+			if cmd.Flags().Changed("enabled") {
+				o.req.Enabled = &f.enabled
+			}
+			// The other fields' problems first; then a missing target, said
+			// with the CLI's flags.
+			v := slices.DeleteFunc(o.req.Validate(), func(e sdk.ValidationError) bool { return e.Field == "enabled" })
+			if len(v) > 0 {
 				return invalid("invalid secret", v)
+			}
+			if o.req.IsEnabled() && o.req.EnvName == "" && o.req.FilePath == "" {
+				return fmt.Errorf("secret %q has no target, so it cannot be enabled: give --env or --file, or store it without delivering it with --enabled=false", args[0])
 			}
 			return runF(cmd.Context(), o)
 		},
@@ -181,6 +197,9 @@ func describeTargets(s sdk.Secret) string {
 	if s.FilePath != "" {
 		parts = append(parts, "file "+s.FilePath)
 	}
+	if !s.Enabled {
+		return " (disabled: stored, not injected into workspaces)"
+	}
 	if len(parts) == 0 {
 		return " (no target: stored, not injected into workspaces)"
 	}
@@ -203,10 +222,10 @@ func newCmdSecretUpdate(g *globalOptions, runF func(context.Context, *secretUpda
 		Use:               "update NAME",
 		ValidArgsFunction: g.completeSecrets,
 		Short:             "Update a secret's value, description or targets",
-		Long: `Update a secret. At least one of --value, --description, --env or --file
-must be given (or a value on stdin). Only the flags you give are changed;
---env "" and --file "" clear a target. Running workspaces pick up the change
-at their next start.`,
+		Long: `Update a secret. At least one of --value, --description, --env, --file or
+--enabled must be given (or a value on stdin). Only the flags you give are
+changed; --env "" and --file "" clear a target (an enabled secret keeps at
+least one). Running workspaces pick up the change at their next start.`,
 		Example: `  echo -n "$NEW_API_KEY" | coder secret update api-key
   coder secret update api-key --env NEW_API_KEY
   coder secret update api-key --file ""`,
@@ -232,8 +251,11 @@ at their next start.`,
 				p := homeRelative(o.errOut, f.file)
 				o.req.FilePath = &p
 			}
+			if fl.Changed("enabled") {
+				o.req.Enabled = &f.enabled
+			}
 			if o.req.Empty() {
-				return errors.New("nothing to update: give at least one of --value, --description, --env or --file (or pipe a new value on stdin)")
+				return errors.New("nothing to update: give at least one of --value, --description, --env, --file or --enabled (or pipe a new value on stdin)")
 			}
 			if v := o.req.Validate(); len(v) > 0 {
 				return invalid("invalid update", v)
@@ -263,13 +285,16 @@ type secretListOptions struct {
 	streams
 	client func(context.Context) (*sdk.Client, error)
 	// one shows only the secret name; otherwise all are listed.
-	one    bool
-	name   string
-	output string
+	one     bool
+	name    string
+	output  string
+	columns []string
+	// now is the clock the CREATED and UPDATED columns count from.
+	now func() time.Time
 }
 
 func newCmdSecretList(g *globalOptions, runF func(context.Context, *secretListOptions) error) *cobra.Command {
-	o := &secretListOptions{client: g.client}
+	o := &secretListOptions{client: g.client, now: time.Now}
 	cmd := &cobra.Command{
 		Use:               "list [NAME]",
 		Aliases:           []string{"ls"},
@@ -281,6 +306,9 @@ func newCmdSecretList(g *globalOptions, runF func(context.Context, *secretListOp
 			if err := checkOutput(o.output, "table", "json"); err != nil {
 				return err
 			}
+			if err := checkColumns(o.columns); err != nil {
+				return err
+			}
 			if len(args) == 1 {
 				o.one, o.name = true, args[0]
 			}
@@ -288,6 +316,8 @@ func newCmdSecretList(g *globalOptions, runF func(context.Context, *secretListOp
 		},
 	}
 	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "Output format: table or json")
+	cmd.Flags().StringSliceVarP(&o.columns, "column", "c", defaultSecretColumns,
+		"Columns to display in table output: "+strings.Join(secretColumnNames(), ", "))
 	return cmd
 }
 
@@ -319,12 +349,7 @@ func runSecretList(ctx context.Context, o *secretListOptions) error {
 		fmt.Fprintln(o.errOut, "No secrets found.")
 		return nil
 	}
-	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tDESCRIPTION\tENV\tFILE\tUPDATED")
-	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, oneLine(s.Description), s.EnvName, s.FilePath, s.UpdatedAt.Local().Format(time.DateTime))
-	}
-	return tw.Flush()
+	return writeSecretTable(o.out, list, o.columns, o.now())
 }
 
 // oneLine keeps a table row on one line.

@@ -18,7 +18,7 @@ func TestSecretNameRules(t *testing.T) {
 	u := clitest.NewUser(t)
 	login(t, srv, u)
 	env := []string{"NFC=caf\u00e9", "NFD=cafe\u0301", "RLO=gpj\u202Eexe"}
-	u.MustSh(t, "", `echo -n v | coder secret create "$NFC"`, env, nil)
+	u.MustSh(t, "", `echo -n v | coder secret create "$NFC" --env CAFE`, env, nil)
 	refused := []struct{ name, script, want string }{
 		{"create dot dot", `echo -n v | coder secret create ..`, "not allowed"},
 		{"create dot", `echo -n v | coder secret create .`, "not allowed"},

@@ -9,6 +9,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 )
 
 // Client is a typed client of the REST API. It is safe for concurrent use.
@@ -179,6 +181,45 @@ func (c *Client) Secret(ctx context.Context, user, name string) (Secret, error) 
 func (c *Client) CreateSecret(ctx context.Context, user string, req CreateSecretRequest) (Secret, error) {
 	var out Secret
 	return out, c.do(ctx, http.MethodPost, secretsPath(user), req, http.StatusCreated, &out)
+}
+
+// ImportSecrets creates every secret of a file at once, or none
+// (POST /api/v2/users/{user}/secrets/batch).
+func (c *Client) ImportSecrets(ctx context.Context, user string, req ImportSecretsRequest) (ImportSecretsResponse, error) {
+	var out ImportSecretsResponse
+	return out, c.do(ctx, http.MethodPost, secretsPath(user)+"/batch", req, http.StatusCreated, &out)
+}
+
+// Audit reads a page of the audit log (GET /api/v2/audit).
+func (c *Client) Audit(ctx context.Context, q AuditQuery) (AuditResponse, error) {
+	v := url.Values{}
+	set := func(k, val string) {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	set("user", q.User)
+	set("action", q.Action)
+	set("resource_type", q.ResourceType)
+	set("resource_name", q.ResourceName)
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.Format(time.RFC3339Nano))
+	}
+	if !q.Until.IsZero() {
+		v.Set("until", q.Until.Format(time.RFC3339Nano))
+	}
+	if q.Limit > 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	if q.Offset > 0 {
+		v.Set("offset", strconv.Itoa(q.Offset))
+	}
+	p := "/api/v2/audit"
+	if len(v) > 0 {
+		p += "?" + v.Encode()
+	}
+	var out AuditResponse
+	return out, c.do(ctx, http.MethodGet, p, nil, http.StatusOK, &out)
 }
 
 // UpdateSecret changes the fields of req that are not nil.

@@ -15,8 +15,11 @@ type Secret struct {
 	Description string    `json:"description"`
 	EnvName     string    `json:"env_name"`
 	FilePath    string    `json:"file_path"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	// Enabled: the secret is delivered to workspaces. A disabled one is
+	// stored only, and owns neither of its targets.
+	Enabled   bool      `json:"enabled"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // CreateSecretRequest is the body of POST /api/v2/users/{user}/secrets.
@@ -26,7 +29,14 @@ type CreateSecretRequest struct {
 	Description string      `json:"description,omitempty"`
 	EnvName     string      `json:"env_name,omitempty"`
 	FilePath    string      `json:"file_path,omitempty"`
+	// Enabled defaults to true (absent or null). An enabled secret needs
+	// a target.
+	Enabled *bool `json:"enabled,omitempty"`
 }
+
+// IsEnabled is whether the secret is to be created enabled: true unless
+// Enabled says false.
+func (r CreateSecretRequest) IsEnabled() bool { return r.Enabled == nil || *r.Enabled }
 
 // UpdateSecretRequest is the body of PATCH /api/v2/users/{user}/secrets/{name}.
 // A nil field is absent and leaves the stored field unchanged; a pointer to
@@ -36,11 +46,12 @@ type UpdateSecretRequest struct {
 	Description *string      `json:"description,omitempty"`
 	EnvName     *string      `json:"env_name,omitempty"`
 	FilePath    *string      `json:"file_path,omitempty"`
+	Enabled     *bool        `json:"enabled,omitempty"`
 }
 
 // Empty reports whether the request changes nothing.
 func (r UpdateSecretRequest) Empty() bool {
-	return r.Value == nil && r.Description == nil && r.EnvName == nil && r.FilePath == nil
+	return r.Value == nil && r.Description == nil && r.EnvName == nil && r.FilePath == nil && r.Enabled == nil
 }
 
 // Limits are the per-user quotas the server enforces on secrets.
@@ -59,4 +70,19 @@ var DefaultLimits = Limits{
 	MaxSecrets:         50,
 	MaxTotalValueBytes: 200 * 1024,
 	MaxEnvValueBytes:   24 * 1024,
+}
+
+// ImportSecretsRequest is the body of POST /api/v2/users/{user}/secrets/batch:
+// a file's content in one of the formats of package secretimport
+// ("dotenv", "json", "yaml"; "env" and "yml" too).
+type ImportSecretsRequest struct {
+	Format  string `json:"format"`
+	Content string `json:"content"`
+}
+
+// ImportSecretsResponse answers an import: the secrets created, in file
+// order, and a warning for each one imported disabled.
+type ImportSecretsResponse struct {
+	Secrets  []Secret `json:"secrets"`
+	Warnings []string `json:"warnings"`
 }

@@ -217,14 +217,20 @@ func (r CreateSecretRequest) Validate() []ValidationError {
 	if r.FilePath != "" {
 		add("file_path", ValidateFilePath(r.FilePath))
 	}
+	if r.IsEnabled() && r.EnvName == "" && r.FilePath == "" {
+		add("enabled", errNoTarget)
+	}
 	return out
 }
+
+// errNoTarget is why an enabled secret without a target is refused.
+var errNoTarget = errors.New("an enabled secret needs a target (env_name or file_path): give one, or create the secret disabled (enabled: false)")
 
 // Validate checks every field present in an update request. An empty request
 // is invalid: it would change nothing.
 func (r UpdateSecretRequest) Validate() []ValidationError {
 	if r.Empty() {
-		return []ValidationError{{Field: "body", Detail: "at least one of value, description, env_name or file_path must be given"}}
+		return []ValidationError{{Field: "body", Detail: "at least one of value, description, env_name, file_path or enabled must be given"}}
 	}
 	var out []ValidationError
 	add := func(field string, err error) {

@@ -105,7 +105,7 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 		return m, err
 	}
 	for _, p := range rows {
-		if !placement.Ships(p.EnvName, p.FilePath) {
+		if !placement.Ships(p.Enabled, p.EnvName, p.FilePath) {
 			continue
 		}
 		if p.ValueErr != nil {

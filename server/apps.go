@@ -102,7 +102,7 @@ func (s *Server) getWorkspaceResources(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, sec := range secrets {
-		if placement.Ships(sec.EnvName, sec.FilePath) {
+		if placement.Ships(sec.Enabled, sec.EnvName, sec.FilePath) {
 			out.Secrets = append(out.Secrets, sdk.WorkspaceSecretTarget{Name: sec.Name, EnvName: sec.EnvName, FilePath: sec.FilePath})
 		}
 	}

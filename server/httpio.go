@@ -43,6 +43,11 @@ func (s *Server) writeInternal(w http.ResponseWriter, r *http.Request, err error
 // beyond), valid UTF-8, known fields only, one JSON value. On failure it
 // writes the answer and returns false.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	return readJSONMax(w, r, v, maxBodyBytes)
+}
+
+// readJSONMax is readJSON with a body of at most maxBodyBytes bytes.
+func readJSONMax(w http.ResponseWriter, r *http.Request, v any, maxBodyBytes int64) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type must be application/json, not %q.", ct))
 		return false

@@ -18,6 +18,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v2/users/{user}/keys/tokens", s.auth(s.createToken))
 	m.Handle("GET /api/v2/users/{user}/secrets", s.auth(s.listSecrets))
 	m.Handle("POST /api/v2/users/{user}/secrets", s.auth(s.createSecret))
+	m.Handle("POST /api/v2/users/{user}/secrets/batch", s.auth(s.importSecrets))
+	m.Handle("GET /api/v2/audit", s.auth(s.listAudit))
 	m.Handle("GET /api/v2/users/{user}/secrets/{name}", s.auth(s.getSecret))
 	m.Handle("PATCH /api/v2/users/{user}/secrets/{name}", s.auth(s.updateSecret))
 	m.Handle("DELETE /api/v2/users/{user}/secrets/{name}", s.auth(s.deleteSecret))

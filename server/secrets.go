@@ -28,6 +28,7 @@ func toSDKSecret(s store.Secret) sdk.Secret {
 		Description: s.Description,
 		EnvName:     s.EnvName,
 		FilePath:    s.FilePath,
+		Enabled:     s.Enabled,
 		CreatedAt:   s.CreatedAt,
 		UpdatedAt:   s.UpdatedAt,
 	}
@@ -52,11 +53,16 @@ func (s *Server) writeSecretError(w http.ResponseWriter, r *http.Request, name s
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, fmt.Sprintf("Secret %q not found.", name))
+	case errors.Is(err, store.ErrNoTarget):
+		writeError(w, http.StatusBadRequest,
+			fmt.Sprintf("Secret %q is enabled, so it needs an environment variable or file target; to keep it without one, disable it (`coder secret disable %s`, or \"enabled\": false in the same request).", name, name),
+			sdk.ValidationError{Field: "enabled", Detail: "an enabled secret needs a target"})
+	case s.writeBatchConflict(w, err):
 	case errors.As(err, &ce):
 		what := map[string]string{
 			"name":      "a secret with this name",
-			"env_name":  "a secret with this environment variable target",
-			"file_path": "a secret with this file target",
+			"env_name":  "an enabled secret with this environment variable target",
+			"file_path": "an enabled secret with this file target",
 		}[ce.Field]
 		if what == "" {
 			what = "a secret with the same " + ce.Field
@@ -129,7 +135,7 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 	row, err := s.store.InsertSecret(r.Context(), store.InsertSecretParams{
 		Secret: store.Secret{
 			ID: uuid.New(), OwnerID: me.ID, Name: req.Name, Description: req.Description,
-			EnvName: req.EnvName, FilePath: req.FilePath, Value: req.Value,
+			EnvName: req.EnvName, FilePath: req.FilePath, Enabled: req.IsEnabled(), Value: req.Value,
 			CreatedAt: now, UpdatedAt: now,
 		},
 		Quota:   s.quota(),
@@ -140,7 +146,7 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger.Info("secret created", "user", me.Username, "secret", row.Name, "secret_id", row.ID,
-		"env_target", row.EnvName != "", "file_target", row.FilePath != "")
+		"env_target", row.EnvName != "", "file_target", row.FilePath != "", "enabled", row.Enabled)
 	writeJSON(w, http.StatusCreated, toSDKSecret(row))
 }
 
@@ -160,7 +166,7 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	row, err := s.store.UpdateSecret(r.Context(), store.UpdateSecretParams{
 		OwnerID: me.ID, Name: name, Description: req.Description, EnvName: req.EnvName,
-		FilePath: req.FilePath, Value: req.Value, Now: s.now, Quota: s.quota(), ActorID: me.ID,
+		FilePath: req.FilePath, Enabled: req.Enabled, Value: req.Value, Now: s.now, Quota: s.quota(), ActorID: me.ID,
 	})
 	if err != nil {
 		s.writeSecretError(w, r, name, err)

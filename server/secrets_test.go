@@ -80,7 +80,7 @@ func TestSecretsCRUD(t *testing.T) {
 		if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "b-file", Value: "x", FilePath: "~/.config/tool/config.json"}); err != nil {
 			t.Fatalf("create file secret: %v", err)
 		}
-		if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "A-upper", Value: "y"}); err != nil {
+		if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "A-upper", Value: "y", Enabled: ptr(false)}); err != nil {
 			t.Fatalf("create untargeted secret: %v", err)
 		}
 
@@ -235,7 +235,7 @@ func TestSecretsAuthorization(t *testing.T) {
 				tries := map[string]error{}
 				_, tries["list"] = who.c.Secrets(ctx, target)
 				_, tries["get"] = who.c.Secret(ctx, target, "bobs")
-				_, tries["create"] = who.c.CreateSecret(ctx, target, sdk.CreateSecretRequest{Name: "x", Value: "v"})
+				_, tries["create"] = who.c.CreateSecret(ctx, target, sdk.CreateSecretRequest{Name: "x", Value: "v", Enabled: ptr(false)})
 				_, tries["update"] = who.c.UpdateSecret(ctx, target, "bobs", sdk.UpdateSecretRequest{Value: ptr(sdk.SecretValue("stolen"))})
 				tries["delete"] = who.c.DeleteSecret(ctx, target, "bobs")
 				for op, err := range tries {
@@ -259,7 +259,7 @@ func TestSecretsAuthorization(t *testing.T) {
 		malformed.SessionToken = "nonsense"
 		for name, c := range map[string]*sdk.Client{"none": anon, "forged": forged, "malformed": malformed} {
 			_, e1 := c.Secrets(ctx, sdk.Me)
-			_, e2 := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "x", Value: "v"})
+			_, e2 := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "x", Value: "v", Enabled: ptr(false)})
 			_, e3 := c.Secret(ctx, sdk.Me, "x")
 			_, e4 := c.UpdateSecret(ctx, sdk.Me, "x", sdk.UpdateSecretRequest{Description: ptr("d")})
 			e5 := c.DeleteSecret(ctx, sdk.Me, "x")
@@ -290,7 +290,7 @@ func TestSecretsConcurrentCreatesRespectLimit(t *testing.T) {
 		ctx := context.Background()
 		c := s.NewMember(t, "carol")
 		for i := 0; i < 45; i++ {
-			if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "pre-" + hex.EncodeToString([]byte{byte(i)}), Value: "v"}); err != nil {
+			if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "pre-" + hex.EncodeToString([]byte{byte(i)}), Value: "v", Enabled: ptr(false)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -300,7 +300,7 @@ func TestSecretsConcurrentCreatesRespectLimit(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "race-" + hex.EncodeToString([]byte{byte(i)}), Value: "v"})
+				_, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "race-" + hex.EncodeToString([]byte{byte(i)}), Value: "v", Enabled: ptr(false)})
 				codes[i] = http.StatusCreated
 				if err != nil {
 					codes[i] = sdk.StatusCode(err)

@@ -45,6 +45,12 @@ func TestSecretsValidation(t *testing.T) {
 			for k, v := range extra {
 				m[k] = v
 			}
+			// Without a target, the secret is created disabled.
+			_, env := m["env_name"]
+			_, file := m["file_path"]
+			if _, set := m["enabled"]; !set && !env && !file {
+				m["enabled"] = false
+			}
 			return create(m)
 		}
 		tooLongEnv := "A" + strings.Repeat("B", 256)
@@ -71,6 +77,9 @@ func TestSecretsValidation(t *testing.T) {
 			{"name zero-width space", "POST", "", secret(map[string]any{"name": "exist\u200Bing"}), 400, "invisible"},
 			{"name NFD", "POST", "", secret(map[string]any{"name": "cafe\u0301"}), 400, "NFC"},
 			{"name duplicate", "POST", "", secret(map[string]any{"name": "existing"}), 409, "name"},
+			{"enabled without a target", "POST", "", create(map[string]any{"name": "fresh", "value": "v"}), 400, "needs a target"},
+			{"enabled not a boolean", "POST", "", secret(map[string]any{"enabled": "yes"}), 400, "must be a boolean"},
+			{"patch clears both targets of an enabled secret", "PATCH", "/existing", jsonBody(t, map[string]any{"env_name": "", "file_path": ""}), 400, "disable it"},
 			{"env starts with digit", "POST", "", secret(map[string]any{"env_name": "1ABC"}), 400, "must start with a letter"},
 			{"env with dash", "POST", "", secret(map[string]any{"env_name": "A-B"}), 400, "only letters, digits and underscores"},
 			{"env too long", "POST", "", secret(map[string]any{"env_name": tooLongEnv}), 400, "at most 256"},
@@ -142,7 +151,7 @@ func TestSecretsValidation(t *testing.T) {
 
 		// Boundaries that must be accepted.
 		ok := []sdk.CreateSecretRequest{
-			{Name: strings.Repeat("n", 64), Value: sdk.SecretValue(strings.Repeat("x", 24*1024))},
+			{Name: strings.Repeat("n", 64), Value: sdk.SecretValue(strings.Repeat("x", 24*1024)), Enabled: ptr(false)},
 			{Name: "ünïcödé name", Value: "v", EnvName: "A" + strings.Repeat("B", 255)},
 			{Name: "path-ish", Value: "v", EnvName: "_PATH_", FilePath: "/" + strings.Repeat("p", 4095)},
 		}
@@ -169,7 +178,7 @@ func TestSecretsQuotas(t *testing.T) {
 			t.Fatalf("env limit: got %v, want 400 naming the env limit", err)
 		}
 		// Without an env target it fits.
-		if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "no-env", Value: "v"}); err != nil {
+		if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "no-env", Value: "v", FilePath: "~/no-env"}); err != nil {
 			t.Fatal(err)
 		}
 		// Adding an env target to it now overshoots.
@@ -182,7 +191,7 @@ func TestSecretsQuotas(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		_, err = c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "overflow", Value: big})
+		_, err = c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "overflow", Value: big, Enabled: ptr(false)})
 		if sdk.StatusCode(err) != http.StatusBadRequest || !strings.Contains(err.Error(), "total size") {
 			t.Fatalf("total limit: got %v, want 400 naming the total size", err)
 		}
@@ -204,11 +213,11 @@ func TestSecretsQuotas(t *testing.T) {
 		// Count limit, sequentially: fill up to 50 with small values.
 		list, _ := c.Secrets(ctx, sdk.Me)
 		for i := len(list); i < 50; i++ {
-			if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: fmt.Sprintf("small-%d", i), Value: "v"}); err != nil {
+			if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: fmt.Sprintf("small-%d", i), Value: "v", Enabled: ptr(false)}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		_, err = c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "fifty-first", Value: "v"})
+		_, err = c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "fifty-first", Value: "v", Enabled: ptr(false)})
 		if sdk.StatusCode(err) != http.StatusBadRequest || !strings.Contains(err.Error(), "limit of 50 secrets") {
 			t.Fatalf("count limit: got %v, want 400 naming the limit of 50", err)
 		}
@@ -229,7 +238,7 @@ func TestSecretNamesNormalized(t *testing.T) {
 		ctx := context.Background()
 		c := s.NewMember(t, "erin")
 		const nfc, nfd = "caf\u00e9", "cafe\u0301"
-		if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: nfc, Value: "v"}); err != nil {
+		if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: nfc, Value: "v", Enabled: ptr(false)}); err != nil {
 			t.Fatal(err)
 		}
 		// Raw requests, so that the server's own normalization is tested.

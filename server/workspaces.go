@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/placement"
 	"github.com/usersecrets/coder/sdk/templatearchive"
 	"github.com/usersecrets/coder/server/store"
 )
@@ -57,6 +58,9 @@ func (s *Server) missingRequirements(r *http.Request, owner store.User, versionI
 	}
 	envs, files := map[string]bool{}, map[string]bool{}
 	for _, sec := range have {
+		if !placement.Ships(sec.Enabled, sec.EnvName, sec.FilePath) {
+			continue
+		}
 		if sec.EnvName != "" {
 			envs[sec.EnvName] = true
 		}

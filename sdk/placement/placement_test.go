@@ -193,17 +193,23 @@ func TestWarningString(t *testing.T) {
 func TestShips(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
+		enabled   bool
 		env, file string
 		want      bool
 	}{
-		{"", "", false},
-		{"API_KEY", "", true},
-		{"", "~/.api-key", true},
-		{"API_KEY", "~/.api-key", true},
+		{true, "", "", false},
+		{true, "API_KEY", "", true},
+		{true, "", "~/.api-key", true},
+		{true, "API_KEY", "~/.api-key", true},
+		// A disabled secret never ships, whatever its targets.
+		{false, "", "", false},
+		{false, "API_KEY", "", false},
+		{false, "", "~/.api-key", false},
+		{false, "API_KEY", "~/.api-key", false},
 	}
 	for _, tt := range tests {
-		if got := placement.Ships(tt.env, tt.file); got != tt.want {
-			t.Errorf("Ships(%q, %q): got %v, want %v", tt.env, tt.file, got, tt.want)
+		if got := placement.Ships(tt.enabled, tt.env, tt.file); got != tt.want {
+			t.Errorf("Ships(%v, %q, %q): got %v, want %v", tt.enabled, tt.env, tt.file, got, tt.want)
 		}
 	}
 }

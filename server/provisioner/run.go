@@ -16,6 +16,7 @@ import (
 
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/placement"
 	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/sdk/templatearchive"
 	"github.com/usersecrets/coder/server/store"
@@ -268,8 +269,10 @@ func (j *job) load(ctx context.Context) error {
 			j.log("init", "warn", cryptstore.ValueProblem(s))
 			continue
 		}
-		plain = append(plain, s)
 		values = append(values, s.Value)
+		if placement.Ships(s.Enabled, s.EnvName, s.FilePath) {
+			plain = append(plain, s)
+		}
 	}
 	inputs, sensitive, err := j.buildInputs(ctx)
 	if err != nil {

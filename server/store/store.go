@@ -26,6 +26,8 @@ var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
 	ErrLimit    = errors.New("limit exceeded")
+	// ErrNoTarget: a write would leave an enabled secret without a target.
+	ErrNoTarget = errors.New("an enabled secret needs a target")
 )
 
 // ConflictError says which unique field clashed ("name", "env_name",
@@ -91,11 +93,15 @@ type Secret struct {
 	Description string
 	EnvName     string // "" when no env target
 	FilePath    string // "" when no file target
-	ValueSize   int    // plaintext length in bytes
-	Ciphertext  []byte
-	KeyID       string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Enabled: the secret is delivered (it has a target) and owns its
+	// targets. A disabled one is stored only: it reaches no workspace and
+	// clashes with no other secret's env_name or file_path.
+	Enabled    bool
+	ValueSize  int // plaintext length in bytes
+	Ciphertext []byte
+	KeyID      string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 
 	// Value is the plaintext, and ValueErr why the stored value does not
 	// open: only the encryption decorator (store/cryptstore) fills or
@@ -114,7 +120,7 @@ type Quota struct {
 // InsertSecretParams creates a secret. The backend checks the quota and the
 // unique fields and writes the audit entry in the insert's transaction.
 type InsertSecretParams struct {
-	Secret  Secret // ID, OwnerID, Name, Description, EnvName, FilePath, ValueSize, Ciphertext, KeyID, CreatedAt
+	Secret  Secret // ID, OwnerID, Name, Description, EnvName, FilePath, Enabled, ValueSize, Ciphertext, KeyID, CreatedAt
 	Quota   Quota
 	ActorID uuid.UUID
 }
@@ -135,6 +141,7 @@ type UpdateSecretParams struct {
 	Description *string
 	EnvName     *string
 	FilePath    *string
+	Enabled     *bool
 	Ciphertext  []byte
 	KeyID       string
 	ValueSize   int
@@ -150,7 +157,7 @@ type UpdateSecretParams struct {
 
 // AuditEntry records a change to a secret: which fields changed, never a
 // value. The store writes one with each InsertSecret, UpdateSecret and
-// DeleteSecret; nothing in the server reads the log yet.
+// DeleteSecret (and one per secret of InsertSecrets); ListAuditEntries reads them.
 type AuditEntry struct {
 	ID           uuid.UUID
 	Time         time.Time
@@ -161,7 +168,7 @@ type AuditEntry struct {
 	OwnerID      uuid.UUID
 	ResourceName string
 	// Fields lists the names of the fields that changed ("value",
-	// "description", "env_name", "file_path").
+	// "description", "env_name", "file_path", "enabled").
 	Fields []string
 }
 
@@ -202,7 +209,14 @@ type Store interface {
 	ListSecrets(ctx context.Context, ownerID uuid.UUID) ([]Secret, error) // sorted by name
 	ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]Secret, error)
 	UpdateSecret(ctx context.Context, p UpdateSecretParams) (Secret, error)
+	// InsertSecrets creates p.Secrets in one transaction, all or none (see
+	// InsertSecretsParams).
+	InsertSecrets(ctx context.Context, p InsertSecretsParams) ([]Secret, error)
 	DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string, actorID uuid.UUID) error
+
+	// ListAuditEntries returns the entries f selects, newest first (by
+	// time, then by insertion order).
+	ListAuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 
 	// Key management: which key ids seal stored values, and re-encryption.
 	// SecretKeyIDs returns each distinct key id in use with its row count.

@@ -13,7 +13,7 @@ import (
 // secretMetaColumns never includes value_ciphertext: every query that
 // returns metadata only selects exactly these.
 const (
-	secretMetaColumns  = `id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at`
+	secretMetaColumns  = `id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at, enabled`
 	secretValueColumns = secretMetaColumns + `, value_ciphertext, value_key_id`
 )
 
@@ -29,19 +29,20 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 		if err := s.lockOwner(ctx, c, sec.OwnerID); err != nil {
 			return err
 		}
-		if err := checkSecretConflicts(ctx, c, sec.OwnerID, sec.ID, sec.Name, sec.EnvName, sec.FilePath); err != nil {
+		env, file := enabledTargets(sec)
+		if err := checkSecretConflicts(ctx, c, sec.OwnerID, sec.ID, sec.Name, env, file); err != nil {
 			return err
 		}
 		u, err := secretUsage(ctx, c, sec.OwnerID, sec.ID)
 		if err != nil {
 			return err
 		}
-		if err := checkInsert(p.Quota, u, sec.ValueSize, sec.EnvName != ""); err != nil {
+		if err := checkInsert(p.Quota, u, sec.ValueSize, env != ""); err != nil {
 			return err
 		}
 		if err := c.insert(ctx, "secrets", secretValueColumns, sec.ID, sec.OwnerID, sec.Name, sec.Description,
 			nullString(sec.EnvName), nullString(sec.FilePath), sec.ValueSize, sec.CreatedAt, sec.UpdatedAt,
-			nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
+			sec.Enabled, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
 			return err
 		}
 		return insertAudit(ctx, c, store.AuditEntry{Time: sec.CreatedAt, ActorID: p.ActorID, Action: store.AuditCreate,
@@ -94,13 +95,10 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (o
 		// store.UpdateSecretParams.
 		updatedAt := nextUpdatedAt(p.Now, cur.UpdatedAt)
 		next := applyUpdate(cur, p, updatedAt)
-		envCheck, fileCheck := "", ""
-		if next.EnvName != cur.EnvName {
-			envCheck = next.EnvName
+		if next.Enabled && next.EnvName == "" && next.FilePath == "" {
+			return store.ErrNoTarget
 		}
-		if next.FilePath != cur.FilePath {
-			fileCheck = next.FilePath
-		}
+		envCheck, fileCheck := changedTargets(cur, next)
 		if err := checkSecretConflicts(ctx, c, cur.OwnerID, cur.ID, "", envCheck, fileCheck); err != nil {
 			return err
 		}
@@ -108,8 +106,8 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (o
 		if err != nil {
 			return err
 		}
-		before := quotaState{Size: cur.ValueSize, HasEnv: cur.EnvName != ""}
-		after := quotaState{Size: next.ValueSize, HasEnv: next.EnvName != ""}
+		before := quotaState{Size: cur.ValueSize, HasEnv: cur.Enabled && cur.EnvName != ""}
+		after := quotaState{Size: next.ValueSize, HasEnv: next.Enabled && next.EnvName != ""}
 		if err := checkUpdate(p.Quota, u, before, after); err != nil {
 			return err
 		}
@@ -125,8 +123,8 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (o
 
 // updateSecretRow writes next's metadata to row id, and p's value if set.
 func updateSecretRow(ctx context.Context, c conn, id uuid.UUID, next store.Secret, p store.UpdateSecretParams) error {
-	set := `description = ?, env_name = ?, file_path = ?, updated_at = ?`
-	args := []any{next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt}
+	set := `description = ?, env_name = ?, file_path = ?, updated_at = ?, enabled = ?`
+	args := []any{next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt, next.Enabled}
 	if p.Ciphertext != nil {
 		set += `, value_ciphertext = ?, value_key_id = ?, value_size = ?`
 		args = append(args, p.Ciphertext, p.KeyID, p.ValueSize)
@@ -146,6 +144,9 @@ func applyUpdate(cur store.Secret, p store.UpdateSecretParams, updatedAt time.Ti
 	}
 	if p.FilePath != nil {
 		next.FilePath = *p.FilePath
+	}
+	if p.Enabled != nil {
+		next.Enabled = *p.Enabled
 	}
 	if p.Ciphertext != nil {
 		next.ValueSize = p.ValueSize
@@ -200,15 +201,15 @@ func (s *Store) lockOwner(ctx context.Context, c conn, ownerID uuid.UUID) (err e
 }
 
 // checkSecretConflicts returns a *store.ConflictError if another secret of
-// the owner (not excludeID) already has name, envName or filePath; empty
-// arguments are not checked. Name is checked first, then env_name, then
+// the owner (not excludeID) already has name, or if another enabled secret
+// has envName or filePath; empty arguments are not checked. Name is checked first, then env_name, then
 // file_path.
 func checkSecretConflicts(ctx context.Context, c conn, ownerID, excludeID uuid.UUID, name, envName, filePath string) error {
 	var nameTaken, envTaken, fileTaken int
 	err := c.row(ctx, []any{&nameTaken, &envTaken, &fileTaken}, `SELECT
 			COUNT(CASE WHEN name = ? THEN 1 END),
-			COUNT(CASE WHEN env_name = ? THEN 1 END),
-			COUNT(CASE WHEN file_path = ? THEN 1 END)
+			COUNT(CASE WHEN env_name = ? AND enabled THEN 1 END),
+			COUNT(CASE WHEN file_path = ? AND enabled THEN 1 END)
 		FROM secrets WHERE owner_id = ? AND id <> ?`,
 		nullString(name), nullString(envName), nullString(filePath), ownerID, excludeID)
 	if err != nil {
@@ -231,7 +232,7 @@ func secretUsage(ctx context.Context, c conn, ownerID, excludeID uuid.UUID) (usa
 	err := c.row(ctx, []any{&u.Count, &u.TotalBytes, &u.EnvBytes}, `SELECT
 			COUNT(*),
 			COALESCE(SUM(value_size), 0),
-			COALESCE(SUM(CASE WHEN env_name IS NOT NULL THEN value_size ELSE 0 END), 0)
+			COALESCE(SUM(CASE WHEN env_name IS NOT NULL AND enabled THEN value_size ELSE 0 END), 0)
 		FROM secrets WHERE owner_id = ? AND id <> ?`, ownerID, excludeID)
 	if err != nil {
 		return usage{}, fmt.Errorf("sum quota usage: %w", err)
@@ -248,7 +249,7 @@ func scanSecret(r Row, withValue bool) (store.Secret, error) {
 	var sec store.Secret
 	var env, file *string
 	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, &env, &file, &sec.ValueSize,
-		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}}
+		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}, &sec.Enabled}
 	if withValue {
 		dest = append(dest, &sec.Ciphertext, &sec.KeyID)
 	}
@@ -263,8 +264,8 @@ func scanSecret(r Row, withValue bool) (store.Secret, error) {
 }
 
 // insertAudit writes e, a change to a secret, with a new ID, in a write
-// transaction. e never carries a value, only field names. The audit log is
-// written, never read, by the store.
+// transaction. e never carries a value, only field names; ListAuditEntries
+// reads the log.
 func insertAudit(ctx context.Context, c conn, e store.AuditEntry) error {
 	if e.Fields == nil {
 		e.Fields = []string{}
@@ -341,12 +342,12 @@ func envSize(s quotaState) int {
 }
 
 // auditFields are the names of the fields an audit entry lists, in order.
-var auditFields = [...]string{"value", "description", "env_name", "file_path"}
+var auditFields = [...]string{"value", "description", "env_name", "file_path", "enabled"}
 
 // changedFields lists the audit fields whose flag is set, nil when none.
-func changedFields(value, description, envName, filePath bool) []string {
+func changedFields(value, description, envName, filePath, enabled bool) []string {
 	var f []string
-	for i, set := range []bool{value, description, envName, filePath} {
+	for i, set := range []bool{value, description, envName, filePath, enabled} {
 		if set {
 			f = append(f, auditFields[i])
 		}
@@ -357,14 +358,14 @@ func changedFields(value, description, envName, filePath bool) []string {
 // createFields lists what an audit entry for creating s records: the value,
 // and each of description, env_name and file_path that is set.
 func createFields(s store.Secret) []string {
-	return changedFields(true, s.Description != "", s.EnvName != "", s.FilePath != "")
+	return changedFields(true, s.Description != "", s.EnvName != "", s.FilePath != "", false)
 }
 
 // updateFields lists the fields p sets: "value" when it carries a new
 // ciphertext, then each non-nil metadata field. It is nil when p changes
 // nothing.
 func updateFields(p store.UpdateSecretParams) []string {
-	return changedFields(p.Ciphertext != nil, p.Description != nil, p.EnvName != nil, p.FilePath != nil)
+	return changedFields(p.Ciphertext != nil, p.Description != nil, p.EnvName != nil, p.FilePath != nil, p.Enabled != nil)
 }
 
 // storedTime returns t as both backends store it: in UTC, truncated to the

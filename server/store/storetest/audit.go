@@ -16,6 +16,7 @@ import (
 var auditTests = []test{
 	{"CreateUpdateDelete", testAuditCreateUpdateDelete},
 	{"NeverHoldsCiphertext", testAuditNeverHoldsCiphertext},
+	{"List", testAuditList},
 }
 
 func testAuditCreateUpdateDelete(t *testing.T, s store.Store) {

@@ -103,7 +103,7 @@ func AddSecret(t *testing.T, s store.Store, ciphertext []byte) store.Secret {
 		t.Fatalf("InsertUser: %v", err)
 	}
 	sec, err := s.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{
-		OwnerID: u.ID, Name: "s", EnvName: "S", ValueSize: 5, Ciphertext: ciphertext, KeyID: "k1",
+		OwnerID: u.ID, Name: "s", EnvName: "S", Enabled: true, ValueSize: 5, Ciphertext: ciphertext, KeyID: "k1",
 	}})
 	if err != nil {
 		t.Fatalf("InsertSecret: %v", err)
@@ -176,7 +176,7 @@ func (b Backend) testLegacy(t *testing.T, upTo int) {
 	applyLegacy(t, db, b.Migrations, b.Legacy, upTo)
 	at := time.Date(2025, 1, 2, 3, 4, 5, 6000, time.UTC)
 	u := store.User{ID: uuid.New(), Username: "old", Email: "old@example.com", Name: "Old", HashedPassword: []byte("h"), Role: "admin", CreatedAt: at, UpdatedAt: at}
-	sec := store.Secret{ID: uuid.New(), OwnerID: u.ID, Name: "s", EnvName: "S", ValueSize: 3, Ciphertext: []byte("old"), KeyID: "k0", CreatedAt: at, UpdatedAt: at}
+	sec := store.Secret{ID: uuid.New(), OwnerID: u.ID, Name: "s", EnvName: "S", Enabled: true, ValueSize: 3, Ciphertext: []byte("old"), KeyID: "k0", CreatedAt: at, UpdatedAt: at}
 	for _, q := range []struct {
 		sql  string
 		args []any
@@ -185,6 +185,9 @@ func (b Backend) testLegacy(t *testing.T, upTo int) {
 			[]any{u.ID, u.Username, u.Email, u.Name, u.HashedPassword, u.Role, b.Time(at)}},
 		{`INSERT INTO secrets (id, owner_id, name, description, env_name, file_path, value_ciphertext, value_key_id, value_size, created_at, updated_at) VALUES ($1, $2, $3, '', $4, NULL, $5, $6, $7, $8, $8)`,
 			[]any{sec.ID, u.ID, sec.Name, sec.EnvName, sec.Ciphertext, sec.KeyID, sec.ValueSize, b.Time(at)}},
+		// A secret with no target: migration 0006 disables it.
+		{`INSERT INTO secrets (id, owner_id, name, description, env_name, file_path, value_ciphertext, value_key_id, value_size, created_at, updated_at) VALUES ($1, $2, 'bare', '', NULL, NULL, $3, $4, $5, $6, $6)`,
+			[]any{uuid.New(), u.ID, sec.Ciphertext, sec.KeyID, sec.ValueSize, b.Time(at)}},
 	} {
 		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
 			t.Fatalf("%s: %v", q.sql, err)
@@ -193,7 +196,11 @@ func (b Backend) testLegacy(t *testing.T, upTo int) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	checkLegacyUpgrade(t, b.open(t, where), u, sec, upTo, b.versions(t), b.TableExists)
+	s := b.open(t, where)
+	checkLegacyUpgrade(t, s, u, sec, upTo, b.versions(t), b.TableExists)
+	if bare, err := s.GetSecret(ctx, u.ID, "bare"); err != nil || bare.Enabled {
+		t.Errorf("a secret with no target after the upgrade: got enabled=%v (%v), want it disabled", bare.Enabled, err)
+	}
 }
 
 // Call is one named call of a store method.

@@ -22,7 +22,7 @@ var quotaTests = []test{
 // not "", an env target.
 func sized(owner store.User, name string, size int, env string) store.Secret {
 	sec := newSecret(owner.ID, name)
-	sec.ValueSize, sec.EnvName = size, env
+	sec.ValueSize, sec.EnvName, sec.Enabled = size, env, env != ""
 	return sec
 }
 
@@ -173,18 +173,23 @@ func testQuotaUpdate(t *testing.T, s store.Store) {
 		{
 			name:   "adding an env target to a big value",
 			target: store.Secret{ValueSize: 11},
-			params: store.UpdateSecretParams{EnvName: ptr("T")},
+			params: store.UpdateSecretParams{EnvName: ptr("T"), Enabled: ptr(true)},
 			want:   &store.LimitError{Limit: store.LimitEnvBytes, Max: 50, Would: 51},
 		},
 		{
 			name:   "adding an env target and growing the value",
 			target: store.Secret{ValueSize: 1},
-			params: store.UpdateSecretParams{EnvName: ptr("T"), Ciphertext: []byte("c"), KeyID: "k1", ValueSize: 20},
+			params: store.UpdateSecretParams{EnvName: ptr("T"), Enabled: ptr(true), Ciphertext: []byte("c"), KeyID: "k1", ValueSize: 20},
 			want:   &store.LimitError{Limit: store.LimitEnvBytes, Max: 50, Would: 60},
 		},
 		{
 			name:   "adding an env target to a value that fits",
 			target: store.Secret{ValueSize: 10},
+			params: store.UpdateSecretParams{EnvName: ptr("T"), Enabled: ptr(true)},
+		},
+		{
+			name:   "a disabled secret's env value does not count",
+			target: store.Secret{ValueSize: 11},
 			params: store.UpdateSecretParams{EnvName: ptr("T")},
 		},
 		{
@@ -195,7 +200,13 @@ func testQuotaUpdate(t *testing.T, s store.Store) {
 		{
 			name:   "clearing the env target of a big value",
 			target: store.Secret{ValueSize: 31, EnvName: "T"},
-			params: store.UpdateSecretParams{EnvName: ptr("")},
+			params: store.UpdateSecretParams{EnvName: ptr(""), FilePath: ptr("/t")},
+		},
+		{
+			name:   "enabling a big env value",
+			target: store.Secret{ValueSize: 11},
+			params: store.UpdateSecretParams{EnvName: ptr("T"), Enabled: ptr(true)},
+			want:   &store.LimitError{Limit: store.LimitEnvBytes, Max: 50, Would: 51},
 		},
 		{
 			name:   "the update does not count as a new secret",

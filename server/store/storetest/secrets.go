@@ -113,7 +113,7 @@ func testSecretUniqueness(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	owner, other := newUser(t, s), newUser(t, s)
 	existing := newSecret(owner.ID, "existing")
-	existing.EnvName, existing.FilePath = "EXISTING", "/etc/existing"
+	existing.EnvName, existing.FilePath, existing.Enabled = "EXISTING", "/etc/existing", true
 	insert(t, s, existing)
 
 	tests := []struct {
@@ -142,6 +142,7 @@ func testSecretUniqueness(t *testing.T, s store.Store) {
 			}
 			sec := newSecret(o, "new-"+uuid.NewString())
 			tt.edit(&sec)
+			sec.Enabled = sec.EnvName != "" || sec.FilePath != ""
 			before := auditCount(t, s)
 			_, err := s.InsertSecret(ctx, store.InsertSecretParams{Secret: sec})
 			if tt.field == "" {
@@ -362,9 +363,9 @@ func testSecretUpdateConflicts(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	owner, other := newUser(t, s), newUser(t, s)
 	a := newSecret(owner.ID, "a")
-	a.EnvName, a.FilePath = "A", "/a"
+	a.EnvName, a.FilePath, a.Enabled = "A", "/a", true
 	b := newSecret(owner.ID, "b")
-	b.EnvName, b.FilePath = "B", "/b"
+	b.EnvName, b.FilePath, b.Enabled = "B", "/b", true
 	insert(t, s, a)
 	insert(t, s, b)
 	o := newSecret(other.ID, "o")

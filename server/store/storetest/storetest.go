@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"APIKeyUser", apiKeyUserTests},
 		{"AgentAuth", agentAuthTests},
 		{"Secrets", secretTests},
+		{"Enabled", enabledTests},
 		{"Quota", quotaTests},
 		{"Audit", auditTests},
 		{"Keys", keyTests},
@@ -143,7 +144,7 @@ func withValue(sec store.Secret) store.Secret {
 	return m
 }
 
-func ptr(s string) *string { return &s }
+func ptr[T any](v T) *T { return &v }
 
 // wantErrIs fails t unless errors.Is(err, target).
 func wantErrIs(t *testing.T, what string, err, target error) {
