@@ -82,6 +82,8 @@ type Server struct {
 	logger *slog.Logger
 	now    func() time.Time
 	mux    *http.ServeMux
+	// metrics are served by MetricsHandler (see metrics.go).
+	metrics *metrics
 
 	// dummy is a bcrypt hash of the configured cost that a login for an
 	// unknown username is checked against, so that it costs what a wrong
@@ -138,6 +140,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		BaseContext: func() context.Context { return s.baseCtx(nil) },
 		Now:         s.now,
 	})
+	s.setupMetrics()
 	if err := s.setupLogins(); err != nil {
 		return nil, err
 	}
@@ -191,7 +194,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(sw, http.StatusInternalServerError, "An internal error occurred. The server's log has the details.")
 			}
 		}
-		s.logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", s.now().Sub(start))
+		took := s.now().Sub(start)
+		s.metrics.observeRequest(r, sw.status, took)
+		s.logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", took)
 	}()
 	s.mux.ServeHTTP(sw, r)
 }

@@ -90,6 +90,14 @@ func (h *Hub) get(id uuid.UUID) *yamux.Session {
 	return h.conns[id]
 }
 
+// Count returns how many agents are connected to this process (the
+// server's metrics).
+func (h *Hub) Count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
 // ConnectedHere reports whether the agent is connected to this process.
 func (h *Hub) ConnectedHere(id uuid.UUID) bool { return h.get(id) != nil }
 

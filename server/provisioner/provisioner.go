@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/usersecrets/coder/provider/tfmirror"
@@ -78,6 +79,10 @@ type Options struct {
 	// SingleProcess says no other process shares the store (the embedded
 	// SQLite default): every running build found at start is stale.
 	SingleProcess bool
+	// OnBuildDone, if set, is called after each build this process ran is
+	// recorded, with its transition, final status and how long it ran (the
+	// server's metrics). It must not block.
+	OnBuildDone func(transition, status string, took time.Duration)
 }
 
 // Provisioner runs builds.
@@ -93,7 +98,14 @@ type Provisioner struct {
 	// "<os>_<arch>" to the agent bootstrap script.
 	mirror       *tfmirror.Mirror
 	agentScripts map[string]string
+	// running is true from Start until its ctx is done (the server's
+	// readiness).
+	running atomic.Bool
 }
+
+// Running reports whether the workers were started and have not been
+// stopped.
+func (p *Provisioner) Running() bool { return p.running.Load() }
 
 // New returns a Provisioner. The store must also be a store.WorkspaceStore.
 func New(o Options) (*Provisioner, error) {
@@ -189,6 +201,8 @@ func (p *Provisioner) Start(ctx context.Context) error {
 		defer p.wg.Done()
 		p.reap(ctx)
 	}()
+	p.running.Store(true)
+	context.AfterFunc(ctx, func() { p.running.Store(false) })
 	return nil
 }
 

@@ -87,6 +87,16 @@ func (s *Store) GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (_ st
 		WHERE workspace_id = ? ORDER BY build_number DESC LIMIT 1`, workspaceID)
 }
 
+// CountBuilds returns how many builds have the status (the server's
+// metrics count the pending ones: the provisioners' queue).
+func (s *Store) CountBuilds(ctx context.Context, status string) (n int, err error) {
+	err = s.read().row(ctx, []any{&n}, `SELECT COUNT(*) FROM workspace_builds WHERE status = ?`, status)
+	if err != nil {
+		return 0, fmt.Errorf("count builds: %w", err)
+	}
+	return n, nil
+}
+
 // ClaimBuild picks the oldest pending build and updates it in one
 // statement; with SkipLocked (PostgreSQL) concurrent claims, from any
 // process, skip each other's rows instead of queuing.
