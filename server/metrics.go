@@ -11,7 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/usersecrets/coder/sdk")
+	"github.com/usersecrets/coder/sdk"
+)
 
 // metrics are the server's Prometheus metrics, on a registry of their own
 // (several servers can live in one test process). No label carries a
