@@ -39,6 +39,8 @@ type serverOptions struct {
 	encryptionKeys    string
 	encryptionKeyFile string
 	relayURL          string
+	prometheusAddress string
+	pprofAddress      string
 	verbose           bool
 	logJSON           bool
 	limits            sdk.Limits
@@ -130,6 +132,8 @@ re-encrypts every value sealed by an older key.`,
 	f.IntVar(&o.limits.MaxTotalValueBytes, "max-secret-bytes-per-user", o.envInt("CODER_MAX_SECRET_BYTES_PER_USER", o.limits.MaxTotalValueBytes), "Total size of one user's secret values, in bytes ($CODER_MAX_SECRET_BYTES_PER_USER)")
 	f.IntVar(&o.limits.MaxEnvValueBytes, "max-env-secret-bytes-per-user", o.envInt("CODER_MAX_ENV_SECRET_BYTES_PER_USER", o.limits.MaxEnvValueBytes), "Total size of one user's secret values that have an environment variable target, in bytes ($CODER_MAX_ENV_SECRET_BYTES_PER_USER)")
 	f.StringVar(&o.relayURL, "relay-url", envDefault("CODER_RELAY_URL", ""), "URL other server processes on the same PostgreSQL reach this one at, to relay sessions to agents connected here (default http://<http-address>; only with --postgres-url) ($CODER_RELAY_URL)")
+	f.StringVar(&o.prometheusAddress, "prometheus-address", envDefault("CODER_PROMETHEUS_ADDRESS", ""), "Address to serve Prometheus metrics on, at /metrics (default: off) ($CODER_PROMETHEUS_ADDRESS)")
+	f.StringVar(&o.pprofAddress, "pprof-address", envDefault("CODER_PPROF_ADDRESS", ""), "Loopback address to serve Go's pprof profiles on, at /debug/pprof/ (default: off) ($CODER_PPROF_ADDRESS)")
 	f.BoolVarP(&o.verbose, "verbose", "v", o.envBool("CODER_VERBOSE", false), "Log every request (debug level) ($CODER_VERBOSE)")
 	f.BoolVar(&o.logJSON, "log-json", o.envBool("CODER_LOG_JSON", false), "Write logs as JSON ($CODER_LOG_JSON)")
 	cmd.PreRunE = func(*cobra.Command, []string) error { return o.envErr }
@@ -169,6 +173,11 @@ func (o *serverOptions) serve(ctx context.Context) error {
 	if o.encryptionKeys == "" {
 		// Coder's name for the same setting.
 		o.encryptionKeys = os.Getenv("CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS")
+	}
+	if o.pprofAddress != "" {
+		if err := checkLoopback("--pprof-address", o.pprofAddress); err != nil {
+			return err
+		}
 	}
 	if o.limits.MaxSecrets <= 0 || o.limits.MaxTotalValueBytes <= 0 || o.limits.MaxEnvValueBytes <= 0 {
 		return errors.New("the per-user secret limits must be positive")
@@ -291,6 +300,30 @@ func (o *serverOptions) serve(ctx context.Context) error {
 	defer func() { stopRun(); srv.Wait() }()
 	if err := srv.Start(runCtx); err != nil {
 		return fmt.Errorf("start provisioner: %w", err)
+	}
+
+	if o.prometheusAddress != "" {
+		metricsMux := http.NewServeMux()
+		metricsMux.Handle("GET /metrics", srv.MetricsHandler())
+		ml, err := startSide(ctx, logger, "metrics", o.prometheusAddress, metricsMux)
+		if err != nil {
+			return err
+		}
+		defer ml.close()
+		logger.Info("serving Prometheus metrics", "listen", ml.ln.Addr().String())
+		fmt.Fprintf(o.out, "Prometheus metrics at http://%s/metrics\n", ml.ln.Addr())
+	}
+	if o.pprofAddress != "" {
+		pl, err := startSide(ctx, logger, "pprof", o.pprofAddress, pprofHandler())
+		if err != nil {
+			return err
+		}
+		defer pl.close()
+		if ta, ok := pl.ln.Addr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
+			return fmt.Errorf("--pprof-address %s listens on %s, which is not a loopback address", o.pprofAddress, pl.ln.Addr())
+		}
+		logger.Info("serving pprof", "listen", pl.ln.Addr().String())
+		fmt.Fprintf(o.out, "pprof at http://%s/debug/pprof/\n", pl.ln.Addr())
 	}
 
 	hs := &http.Server{
