@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -41,9 +42,11 @@ type agentOptions struct {
 	token   string
 	logDir  string
 	verbose bool
+	// httpClient verifies the server's certificate (--tls-ca-file).
+	httpClient *http.Client
 }
 
-func newCmdAgent(runF func(context.Context, *agentOptions) error) *cobra.Command {
+func newCmdAgent(g *globalOptions, runF func(context.Context, *agentOptions) error) *cobra.Command {
 	o := &agentOptions{}
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -58,6 +61,9 @@ Environment:
   $CODER_AGENT_TOKEN_FILE  a file holding the agent's token
   $CODER_AGENT_LOG_DIR     the default of --log-dir
   $CODER_AGENT_VERBOSE     "true" for debug logs
+  $CODER_TLS_CA_FILE       certificate authorities to trust for an https
+                           server's certificate, besides the system's (or
+                           --tls-ca-file)
 
 The token is removed from the agent's environment as soon as it is read, so
 no process the agent starts inherits it.`,
@@ -70,6 +76,9 @@ no process the agent starts inherits it.`,
 			}
 			o.token = token
 			if o.url, err = agentURL(); err != nil {
+				return err
+			}
+			if o.httpClient, err = g.httpClient(); err != nil {
 				return err
 			}
 			return runF(cmd.Context(), o)
@@ -138,6 +147,7 @@ func runAgent(ctx context.Context, o *agentOptions) error {
 	a = agent.New(agent.Options{
 		URL:           o.url,
 		Token:         o.token,
+		HTTPClient:    o.httpClient,
 		Logger:        logger,
 		Home:          home,
 		StreamHandler: handleStream,
