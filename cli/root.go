@@ -94,7 +94,7 @@ func NewRootCommand() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.configDir, "global-config", "", "Folder of the CLI's login files (default $CODER_CONFIG_DIR or ~/.config/coderv2)")
 	root.PersistentFlags().StringVar(&g.tlsCAFile, "tls-ca-file", "", "PEM file of certificate authorities to trust for the server's certificate, besides the system's ($CODER_TLS_CA_FILE)")
 	root.AddCommand(
-		newCmdServer(runServer),
+		newCmdServer(g, runServer),
 		newCmdLogin(g, runLogin),
 		newCmdLogout(g, runLogout),
 		withSubcommands(newCmdUsers(),

@@ -49,6 +49,9 @@ type serverOptions struct {
 	verbose           bool
 	logJSON           bool
 	limits            sdk.Limits
+	// global holds --tls-ca-file: the CA that local workspaces' agents
+	// trust for this server's certificate.
+	global *globalOptions
 	// envErr is the first environment variable that did not parse; the
 	// command refuses to start with it rather than use a default.
 	envErr error
@@ -105,8 +108,8 @@ func defaultDataDir() string {
 	return ".coderv2"
 }
 
-func newCmdServer(runF func(context.Context, *serverOptions) error) *cobra.Command {
-	o := &serverOptions{limits: sdk.DefaultLimits}
+func newCmdServer(g *globalOptions, runF func(context.Context, *serverOptions) error) *cobra.Command {
+	o := &serverOptions{limits: sdk.DefaultLimits, global: g}
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the server: the REST API, the secret store and the provisioner",
@@ -308,6 +311,19 @@ func (o *serverOptions) serve(ctx context.Context) error {
 			relayURL = ownURL
 		}
 	}
+	// Templates that keep workspaces on this machine (the local example)
+	// declare these variables; others never see them.
+	extraEnv := []string{"TF_VAR_coder_workspaces_dir=" + workspacesDir}
+	if ca := o.caFile(); ca != "" {
+		abs, err := filepath.Abs(ca)
+		if err != nil {
+			return fmt.Errorf("--tls-ca-file: %w", err)
+		}
+		if _, err := sdk.NewHTTPClient(abs); err != nil {
+			return fmt.Errorf("--tls-ca-file: %w", err)
+		}
+		extraEnv = append(extraEnv, "TF_VAR_coder_tls_ca_file="+abs)
+	}
 	// Encryption at rest wraps the store: it checks that the keys open
 	// what the database holds and re-seals what older keys sealed.
 	cs, err := cryptstore.Open(ctx, st, cryptstore.Options{Keys: keys, Logger: logger})
@@ -328,9 +344,7 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		BaseEnv:       os.Environ(),
 		// This binary supervises its own builds (see cli.Main).
 		SuperviseBuilds: true,
-		// Templates that keep workspaces on this machine (the local
-		// example) declare this variable; others never see it.
-		TerraformExtraEnv: []string{"TF_VAR_coder_workspaces_dir=" + workspacesDir},
+		TerraformExtraEnv: extraEnv,
 	})
 	if err != nil {
 		return fmt.Errorf("start server: %w", err)

@@ -28,6 +28,14 @@ func (g *globalOptions) httpClient() (*http.Client, error) {
 	return c, nil
 }
 
+// caFile is --tls-ca-file or $CODER_TLS_CA_FILE ("" for neither).
+func (o *serverOptions) caFile() string {
+	if o.global != nil && o.global.tlsCAFile != "" {
+		return o.global.tlsCAFile
+	}
+	return os.Getenv(sdk.EnvTLSCAFile)
+}
+
 // tlsVersions are what --tls-min-version accepts.
 var tlsVersions = map[string]uint16{"1.2": tls.VersionTLS12, "1.3": tls.VersionTLS13}
 

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/usersecrets/coder/cli/clitest"
+	"github.com/usersecrets/coder/sdk"
 )
 
 // testCA is a certificate authority made for one test.
@@ -229,5 +231,50 @@ func TestServerTLSFlagErrors(t *testing.T) {
 		if err == nil || !strings.Contains(string(out), tc.want) || strings.Contains(string(out), "Started") {
 			t.Errorf("server %v: err %v, output:\n%s\nwant a refusal with %q", tc.args, err, out, tc.want)
 		}
+	}
+}
+
+// TestTLSWorkspaceEndToEnd: a server whose access URL is HTTPS (its
+// certificate from a CA made by the test; its HTTP listener only
+// redirects) runs a build of the local template; the agent downloads its binary and connects over HTTPS,
+// trusting the CA the server was given with --tls-ca-file, and the CLI
+// reaches the workspace with `coder ssh` through the same CA.
+func TestTLSWorkspaceEndToEnd(t *testing.T) {
+	requireTerraform(t)
+	ca := newTestCA(t)
+	cert, key := ca.issue(t, 2, "127.0.0.1")
+	srv := clitest.StartServer(t, "sqlite", "--tls-address", "127.0.0.1:0",
+		"--tls-cert-file", cert, "--tls-key-file", key, "--tls-ca-file", ca.File)
+	base := tlsURL(t, srv)
+	u := clitest.NewUser(t)
+	u.Env = append(u.Env, "CODER_TLS_CA_FILE="+ca.File)
+	u.MustSh(t, "", `coder login "$URL" --first-user-username alice --first-user-email alice@example.com --first-user-password correct-horse-battery`, []string{"URL=" + base}, nil)
+	c := u.Client(t)
+	hc, err := sdk.NewHTTPClient(ca.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.HTTPClient = hc
+	me, err := c.User(context.Background(), sdk.Me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &workspaceEnv{srv: srv, u: u, c: c, me: me}
+	value := canary(t)
+	e.sh(t, `coder templates push local -d "$TEMPLATE"`, "TEMPLATE="+localTemplate(t))
+	e.sh(t, `echo -n "$V" | coder secret create api-key --env API_KEY`, "V="+value)
+	e.sh(t, `coder create dev --template local`)
+	e.waitReady(t, "dev")
+	e.wantEnv(t, "dev", "API_KEY", value)
+	if got := e.ssh(t, "dev", "echo over-tls"); strings.TrimSpace(got) != "over-tls" {
+		t.Fatalf("coder ssh over TLS: %q", got)
+	}
+	log, _ := os.ReadFile(filepath.Join(e.home("dev"), ".coder-agent.log"))
+	if !strings.Contains(string(log), "url="+base) {
+		t.Fatalf("the agent did not use the HTTPS access URL %s; its log:\n%s", base, tail(string(log), 30))
+	}
+	e.sh(t, `coder stop dev`)
+	if strings.Contains(srv.Output.String(), value) {
+		t.Fatal("the server log holds the secret value")
 	}
 }
