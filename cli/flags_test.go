@@ -464,7 +464,9 @@ func TestAgentEnvironment(t *testing.T) {
 }
 
 func TestServerFlagsAndEnvironment(t *testing.T) {
-	newCmd := func(runF func(context.Context, *serverOptions) error) *cobra.Command { return newCmdServer(&globalOptions{}, runF) }
+	newCmd := func(runF func(context.Context, *serverOptions) error) *cobra.Command {
+		return newCmdServer(&globalOptions{}, runF)
+	}
 	t.Run("defaults", func(t *testing.T) {
 		home := cleanEnv(t)
 		p := mustParse(t, newCmd, "")

@@ -343,7 +343,7 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		RelayURL:      relayURL,
 		BaseEnv:       os.Environ(),
 		// This binary supervises its own builds (see cli.Main).
-		SuperviseBuilds: true,
+		SuperviseBuilds:   true,
 		TerraformExtraEnv: extraEnv,
 	})
 	if err != nil {
