@@ -324,6 +324,11 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		}
 		extraEnv = append(extraEnv, "TF_VAR_coder_tls_ca_file="+abs)
 	}
+	// Other server processes are dialed trusting --tls-ca-file too.
+	relayClient, err := sdk.NewHTTPClient(o.caFile())
+	if err != nil {
+		return fmt.Errorf("--tls-ca-file: %w", err)
+	}
 	// Encryption at rest wraps the store: it checks that the keys open
 	// what the database holds and re-seals what older keys sealed.
 	cs, err := cryptstore.Open(ctx, st, cryptstore.Options{Keys: keys, Logger: logger})
@@ -341,6 +346,7 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		Terraform:     tfPath,
 		SingleProcess: o.postgresURL == "",
 		RelayURL:      relayURL,
+		RelayClient:   relayClient,
 		BaseEnv:       os.Environ(),
 		// This binary supervises its own builds (see cli.Main).
 		SuperviseBuilds:   true,

@@ -57,6 +57,9 @@ type Options struct {
 	// RelayAuth authenticates the relay requests of server processes that
 	// share the keys (the cryptstore.Store's MAC); required with RelayURL.
 	RelayAuth RelayAuthenticator
+	// RelayClient dials other server processes' RelayURL (nil:
+	// http.DefaultClient); the CLI gives one that trusts --tls-ca-file.
+	RelayClient *http.Client
 	// BaseEnv is the server's own environment (os.Environ()); the
 	// provisioner strips every CODER_* and TF_* variable from it.
 	BaseEnv []string
@@ -137,6 +140,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		Logger:      s.logger,
 		RelayURL:    o.RelayURL,
 		RelayAuth:   o.RelayAuth,
+		RelayClient: o.RelayClient,
 		BaseContext: func() context.Context { return s.baseCtx(nil) },
 		Now:         s.now,
 	})
