@@ -45,10 +45,10 @@ func (s *sideListener) close() {
 	_ = s.hs.Shutdown(ctx)
 }
 
-// checkLoopback refuses an address whose host is not a loopback one:
-// pprof shows the process's memory (secret values among it) to whoever
-// reaches it.
-func checkLoopback(flag, addr string) error {
+// checkLoopback refuses an address whose host is not a loopback one, for
+// why: pprof shows the process's memory (secret values among it) to
+// whoever reaches it; the agent's metrics are for the workspace only.
+func checkLoopback(flag, addr, why string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("%s %q is not host:port: %w", flag, addr, err)
@@ -59,7 +59,7 @@ func checkLoopback(flag, addr string) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("%s %q must be a loopback address (127.0.0.1:6060, [::1]:6060 or localhost:6060): pprof exposes the server's memory", flag, addr)
+	return fmt.Errorf("%s %q must be a loopback address (127.0.0.1:6060, [::1]:6060 or localhost:6060): %s", flag, addr, why)
 }
 
 // pprofHandler serves net/http/pprof under /debug/pprof/.

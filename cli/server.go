@@ -200,7 +200,7 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		return errors.New("give --http-address, --tls-address or both")
 	}
 	if o.pprofAddress != "" {
-		if err := checkLoopback("--pprof-address", o.pprofAddress); err != nil {
+		if err := checkLoopback("--pprof-address", o.pprofAddress, "pprof exposes the server's memory"); err != nil {
 			return err
 		}
 	}

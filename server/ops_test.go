@@ -6,9 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,6 +21,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/usersecrets/coder/cli/clitest"
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server"
 	"github.com/usersecrets/coder/server/secretcrypt"
@@ -365,5 +370,87 @@ func TestMetrics(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("metrics:\n%s", raw)
+	}
+}
+
+// TestAgentMetrics: `coder agent --prometheus-address` (a real agent
+// process) counts the file secrets it wrote and could not write, on a
+// loopback listener, with no secret name, path or value in the output.
+func TestAgentMetrics(t *testing.T) {
+	var sqlite servertest.Backend
+	for _, b := range servertest.Backends() {
+		if b.Name == "sqlite" {
+			sqlite = b
+		}
+	}
+	s := servertest.New(t, sqlite, servertest.Options{Terraform: true})
+	ctx := context.Background()
+	pushTemplate(t, s.Admin, "buildcheck", "testdata/buildcheck")
+	c := s.NewMember(t, "nina")
+	value, fileName, fileValue := canary(t), canary(t), canary(t)
+	home := t.TempDir()
+	if err := os.Mkdir(filepath.Join(home, "taken"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, req := range []sdk.CreateSecretRequest{
+		{Name: "api-key", Value: sdk.SecretValue(value), EnvName: "API_KEY"},
+		{Name: fileName, Value: sdk.SecretValue(fileValue), FilePath: "~/." + fileName},
+		// A folder is in the way: the agent refuses to write it.
+		{Name: "blocked", Value: sdk.SecretValue(fileValue), FilePath: "~/taken"},
+	} {
+		if _, err := c.CreateSecret(ctx, sdk.Me, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "dev", Template: "buildcheck"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSucceed(t, c, ws.LatestBuild)
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	agentCtx, stop := context.WithCancel(ctx)
+	cmd := exec.CommandContext(agentCtx, clitest.Binary(t), "agent")
+	cmd.Env = append(clitest.BaseEnv(home), "CODER_AGENT_URL="+s.URL.String(),
+		"CODER_AGENT_TOKEN="+agentToken(t, s, ws.ID), "CODER_AGENT_PROMETHEUS_ADDRESS="+addr)
+	logs := &servertest.LogBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stop(); _ = cmd.Wait() })
+
+	var raw string
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := http.Get("http://" + addr + "/metrics")
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			raw = string(b)
+			if strings.Contains(raw, "coder_agent_files_written_total 1\n") && strings.Contains(raw, "coder_agent_file_write_errors_total 1\n") {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agent metrics after 60s:\n%s\nagent log:\n%s", raw, logs.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if b, err := os.ReadFile(filepath.Join(home, "."+fileName)); err != nil || string(b) != fileValue {
+		t.Fatalf("the file secret was not written: %v", err)
+	}
+	if !strings.Contains(raw, "coder_agent_sessions_total 0\n") {
+		t.Fatalf("no sessions counter:\n%s", raw)
+	}
+	for _, leak := range []string{value, fileName, fileValue, "taken"} {
+		if strings.Contains(raw, leak) {
+			t.Fatalf("the agent's metrics hold %q:\n%s", leak, raw)
+		}
 	}
 }
