@@ -454,3 +454,53 @@ func TestAgentMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestReadinessProvisioner: /readyz reports the provisioner's workers: ok
+// while they run, failing (503) once they are stopped.
+func TestReadinessProvisioner(t *testing.T) {
+	ctx := context.Background()
+	var sqlite servertest.Backend
+	for _, b := range servertest.Backends() {
+		if b.Name == "sqlite" {
+			sqlite = b
+		}
+	}
+	st, _ := sqlite.Open(t)
+	key, err := secretcrypt.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := cryptstore.Open(ctx, st, cryptstore.Options{Keys: [][]byte{key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(ctx, server.Options{
+		Store: cs, RelayAuth: cs, PasswordCost: bcrypt.MinCost,
+		AccessURL:  &url.URL{Scheme: "http", Host: "127.0.0.1"},
+		Terraform:  servertest.TerraformPath(t),
+		Executable: clitest.Binary(t),
+		DataDir:    t.TempDir(),
+		BaseEnv:    clitest.BaseEnv(t.TempDir()),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	base, _ := url.Parse(hs.URL)
+	if code, h, body := getHealth(t, base, "/readyz"); code != http.StatusServiceUnavailable || h.Checks["provisioner"] != "failing" {
+		t.Fatalf("/readyz before the provisioner starts: %d %s, want 503 with the provisioner failing", code, body)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	if err := srv.Start(runCtx); err != nil {
+		t.Fatal(err)
+	}
+	if code, h, body := getHealth(t, base, "/readyz"); code != http.StatusOK || h.Checks["provisioner"] != "ok" {
+		t.Fatalf("/readyz with the provisioner running: %d %s", code, body)
+	}
+	stop()
+	srv.Wait()
+	if code, h, body := getHealth(t, base, "/readyz"); code != http.StatusServiceUnavailable || h.Checks["provisioner"] != "failing" || h.Checks["database"] != "ok" {
+		t.Fatalf("/readyz after the provisioner stopped: %d %s, want 503 with only the provisioner failing", code, body)
+	}
+}

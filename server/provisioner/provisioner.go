@@ -98,14 +98,17 @@ type Provisioner struct {
 	// "<os>_<arch>" to the agent bootstrap script.
 	mirror       *tfmirror.Mirror
 	agentScripts map[string]string
-	// running is true from Start until its ctx is done (the server's
+	// started holds Start's ctx once the workers run (the server's
 	// readiness).
-	running atomic.Bool
+	started atomic.Pointer[context.Context]
 }
 
-// Running reports whether the workers were started and have not been
-// stopped.
-func (p *Provisioner) Running() bool { return p.running.Load() }
+// Running reports whether the workers were started and their ctx is not
+// done.
+func (p *Provisioner) Running() bool {
+	ctx := p.started.Load()
+	return ctx != nil && (*ctx).Err() == nil
+}
 
 // New returns a Provisioner. The store must also be a store.WorkspaceStore.
 func New(o Options) (*Provisioner, error) {
@@ -201,8 +204,7 @@ func (p *Provisioner) Start(ctx context.Context) error {
 		defer p.wg.Done()
 		p.reap(ctx)
 	}()
-	p.running.Store(true)
-	context.AfterFunc(ctx, func() { p.running.Store(false) })
+	p.started.Store(&ctx)
 	return nil
 }
 
