@@ -98,6 +98,9 @@ func TestReadinessFollowsPostgres(t *testing.T) {
 	ctx := context.Background()
 	cl, err := pgtest.StartCluster(ctx)
 	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required when CI=true: %v", err)
+		}
 		t.Skipf("SKIPPING: no PostgreSQL cluster: %v", err)
 	}
 	t.Cleanup(func() {
