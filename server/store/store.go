@@ -4,10 +4,9 @@
 // (sqlitestore) or on PostgreSQL (pgstore); storetest holds the conformance
 // suite it passes on both.
 //
-// The store never sees a secret's plaintext: values arrive encrypted, with
-// the id of the key that sealed them and their plaintext size (used for the
-// per-user quotas). List queries never select the ciphertext. Workspace
-// Terraform states arrive sealed the same way (WorkspaceStore).
+// A backend never sees a plaintext: secret values (with their plaintext
+// size, for the quotas) and workspace states arrive sealed by the key they
+// name (store/cryptstore). List queries never select the ciphertext.
 package store
 
 import (
@@ -98,11 +97,9 @@ type Secret struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 
-	// Value is the plaintext, for the encryption decorator
-	// (store/cryptstore) only: it seals Value into Ciphertext on the way
-	// in and opens it on the way out of the methods that return values.
-	// ValueErr is set instead when the stored value does not open. The
-	// backends never read or fill either.
+	// Value is the plaintext, and ValueErr why the stored value does not
+	// open: only the encryption decorator (store/cryptstore) fills or
+	// reads them, never a backend.
 	Value    sdk.SecretValue
 	ValueErr error
 }
@@ -115,8 +112,7 @@ type Quota struct {
 }
 
 // InsertSecretParams creates a secret. The backend checks the quota and the
-// unique fields and writes the audit entry in the same transaction, so
-// concurrent inserts can never overshoot the quota.
+// unique fields and writes the audit entry in the insert's transaction.
 type InsertSecretParams struct {
 	Secret  Secret // ID, OwnerID, Name, Description, EnvName, FilePath, ValueSize, Ciphertext, KeyID, CreatedAt
 	Quota   Quota
@@ -128,12 +124,11 @@ type InsertSecretParams struct {
 // Ciphertext is set, KeyID and ValueSize must be set too. The backend
 // rechecks the quota and writes the audit entry in the same transaction.
 //
-// Now is the clock (nil means time.Now). The backend reads it inside the
-// write transaction, once the write is serialized (the owner's row locked),
-// so concurrent updates store updated_at in the order they commit; and it
-// never moves updated_at back (a clock behind the stored time, say another
-// server process's, keeps the stored time). So the stored updated_at is
-// never older than one an acknowledged update returned.
+// Now is the clock (nil means time.Now), read inside the write transaction
+// once the owner's row is locked, so concurrent updates store updated_at in
+// the order they commit; updated_at never moves back (a clock behind the
+// stored time, say another server process's, keeps it). So the stored
+// updated_at is never older than one an acknowledged update returned.
 type UpdateSecretParams struct {
 	OwnerID     uuid.UUID
 	Name        string
@@ -153,10 +148,9 @@ type UpdateSecretParams struct {
 	Value *sdk.SecretValue
 }
 
-// AuditEntry records a change to a secret. It says which fields changed,
-// never what a value is. The store writes the audit log along with each
-// change to a secret (InsertSecret, UpdateSecret, DeleteSecret); nothing in
-// the server reads it yet.
+// AuditEntry records a change to a secret: which fields changed, never a
+// value. The store writes one with each InsertSecret, UpdateSecret and
+// DeleteSecret; nothing in the server reads the log yet.
 type AuditEntry struct {
 	ID           uuid.UUID
 	Time         time.Time
@@ -218,4 +212,265 @@ type Store interface {
 
 	// Templates, workspaces, builds and agents.
 	WorkspaceStore
+}
+
+// Template is a named template; its versions hold the files. Names are
+// unique, compared byte for byte.
+type Template struct {
+	ID              uuid.UUID
+	Name            string
+	ActiveVersionID uuid.UUID
+	CreatedBy       uuid.UUID
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// TemplateVersion is one push of a template: a tar archive of its folder.
+type TemplateVersion struct {
+	ID         uuid.UUID
+	TemplateID uuid.UUID
+	Number     int // 1, 2, ... per template; set by the store
+	Archive    []byte
+	// Requirements is the JSON of the coder_secret requirements found in
+	// the files ([]sdk.SecretRequirement), opaque to the store.
+	Requirements []byte
+	CreatedBy    uuid.UUID
+	CreatedAt    time.Time
+}
+
+// Workspace belongs to one owner and one template. Its Terraform state is
+// kept sealed (StateCiphertext, StateKeyID); only GetWorkspaceState and
+// ListWorkspacesByStateKeyID read it: the other methods return nil and "".
+// A deleted workspace keeps its row (Deleted is true) and frees its name.
+type Workspace struct {
+	ID              uuid.UUID
+	Name            string
+	OwnerID         uuid.UUID
+	TemplateID      uuid.UUID
+	Deleted         bool
+	StateCiphertext []byte
+	StateKeyID      string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// WorkspaceBuild is one provisioner run; it is also the job that workers
+// claim. A workspace has at most one build that is pending or running.
+// WorkerID is "" until a worker claims the build; unset times are nil.
+type WorkspaceBuild struct {
+	ID                uuid.UUID
+	WorkspaceID       uuid.UUID
+	BuildNumber       int // set by the store: 1 + the workspace's last
+	Transition        string
+	Status            string // sdk.BuildPending, BuildRunning, BuildSucceeded, BuildFailed
+	TemplateVersionID uuid.UUID
+	InitiatorID       uuid.UUID
+	Error             string
+	WorkerID          string
+	CreatedAt         time.Time
+	StartedAt         *time.Time
+	CompletedAt       *time.Time
+	HeartbeatAt       *time.Time
+}
+
+// WorkspaceAgent is a coder_agent recorded after a successful apply. Env and
+// Scripts are JSON ([]sdk.EnvVar, []sdk.AgentScript), opaque to the store.
+// Its text fields, like a build's Error and log lines, are stored as valid
+// UTF-8 without NUL: PostgreSQL text holds neither, so both backends turn
+// such bytes into U+FFFD.
+type WorkspaceAgent struct {
+	ID          uuid.UUID
+	BuildID     uuid.UUID
+	WorkspaceID uuid.UUID
+	Name        string
+	// TokenHash is the sha256 of the token. It is not unique: a coder_agent
+	// keeps its token across builds, and each build records its own row.
+	TokenHash      []byte
+	OS             string
+	Arch           string
+	Directory      string
+	MOTDFile       string
+	Env            []byte
+	Scripts        []byte
+	LifecycleState string
+	FirstConnected *time.Time
+	LastConnected  *time.Time
+	CreatedAt      time.Time
+
+	// ConfigCiphertext seals (secretcrypt.AgentConfigAAD) what the
+	// template set for the agent: directory, motd file, env and scripts,
+	// whose own fields are then empty. ConfigKeyID names its key; "" for a
+	// row recorded before agents were sealed, whose fields are plaintext
+	// until the server's start seals them.
+	ConfigCiphertext []byte
+	ConfigKeyID      string
+	// ConfigErr is set by the encryption decorator (store/cryptstore)
+	// when the sealed config does not open; the config fields are then
+	// empty. The backends never read or fill it.
+	ConfigErr error
+}
+
+// BuildLog is one stored line of a build's log (already redacted). Its text
+// is stored as valid UTF-8 without NUL (other bytes become U+FFFD).
+type BuildLog struct {
+	ID        int64 // set by the store: one increasing sequence for all builds
+	BuildID   uuid.UUID
+	CreatedAt time.Time
+	Stage     string
+	Level     string
+	Output    string
+}
+
+// AgentLog is one stored line of a script's output (already redacted),
+// stored like a BuildLog.
+type AgentLog struct {
+	ID        int64 // set by the store: one increasing sequence for all agents
+	AgentID   uuid.UUID
+	CreatedAt time.Time
+	Level     string
+	Source    string
+	Output    string
+}
+
+// CompleteBuildParams ends a build with Status (succeeded or failed), Error
+// and CompletedAt (now when zero). In one transaction: State, if not nil,
+// replaces the workspace's sealed state and key id whatever the status (a
+// failed apply may still have changed the state); when Status is
+// succeeded, Agents are recorded (with their BuildID and WorkspaceID as
+// given) and a delete build marks the workspace deleted; the workspace's
+// UpdatedAt becomes CompletedAt. The build must still be running under
+// WorkerID; otherwise a *ConflictError{Field: "build"} (ErrNotFound for an
+// unknown build) and nothing changes.
+type CompleteBuildParams struct {
+	BuildID     uuid.UUID
+	WorkerID    string
+	Status      string
+	Error       string
+	State       []byte
+	StateKeyID  string
+	Agents      []WorkspaceAgent
+	CompletedAt time.Time
+}
+
+// WorkspaceStore is the part of Store for templates, workspaces, builds and
+// agents. Times are returned in UTC to the microsecond; zero ids are
+// generated and zero creation times are now. Deleting a user deletes their
+// workspaces with their builds, agents and logs; templates and builds
+// outlive the users who pushed or started them.
+type WorkspaceStore interface {
+	// InsertTemplateVersion stores v as the new active version of the
+	// template named name, creating the template (id uuid.New(), owned by
+	// v.CreatedBy) if the name is new. The store sets v.TemplateID and
+	// v.Number (1 + the template's highest) and the template's
+	// ActiveVersionID and UpdatedAt (v.CreatedAt). It is atomic: concurrent
+	// pushes of one name never share a number or create two templates.
+	InsertTemplateVersion(ctx context.Context, name string, v TemplateVersion) (Template, TemplateVersion, error)
+	// GetTemplateByName, GetTemplateByID and GetTemplateVersion return
+	// ErrNotFound when there is no such row.
+	GetTemplateByName(ctx context.Context, name string) (Template, error)
+	GetTemplateByID(ctx context.Context, id uuid.UUID) (Template, error)
+	ListTemplates(ctx context.Context) ([]Template, error) // sorted by name
+	GetTemplateVersion(ctx context.Context, id uuid.UUID) (TemplateVersion, error)
+
+	// InsertWorkspace stores a workspace (live, without state) and its
+	// first build (number 1, for that workspace; pending when Status is
+	// empty) atomically. A live (not deleted) workspace of the same owner
+	// and name is a *ConflictError{Field: "name"}; a deleted one's name may
+	// be reused. An unknown owner, template or version is ErrNotFound.
+	InsertWorkspace(ctx context.Context, w Workspace, first WorkspaceBuild) (Workspace, WorkspaceBuild, error)
+	// GetWorkspaceByID finds a workspace, deleted ones too (Deleted true).
+	GetWorkspaceByID(ctx context.Context, id uuid.UUID) (Workspace, error)
+	// GetWorkspaceByOwnerAndName finds a live workspace.
+	GetWorkspaceByOwnerAndName(ctx context.Context, ownerID uuid.UUID, name string) (Workspace, error)
+	ListWorkspaces(ctx context.Context, ownerID uuid.UUID) ([]Workspace, error) // live ones, by name
+	// GetWorkspaceState returns the sealed state and its key id (nil and ""
+	// when no build recorded one), deleted workspaces too; ErrNotFound for
+	// an unknown workspace.
+	GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error)
+
+	// InsertBuild queues a build (pending when Status is empty) as number
+	// 1 + the workspace's last. A workspace with a pending or running
+	// build is a *ConflictError{Field: "build"}; a deleted or unknown one
+	// ErrNotFound. It is atomic against concurrent InsertBuild calls.
+	InsertBuild(ctx context.Context, b WorkspaceBuild) (WorkspaceBuild, error)
+	GetBuild(ctx context.Context, id uuid.UUID) (WorkspaceBuild, error)
+	// GetLatestBuild returns the build with the highest number; ErrNotFound
+	// when the workspace has none.
+	GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (WorkspaceBuild, error)
+	// ClaimBuild marks the oldest pending build (by CreatedAt, then ID)
+	// running under workerID, with StartedAt and HeartbeatAt now, and
+	// returns it; ErrNotFound when none is pending. Several processes may
+	// call it at once: each build is claimed exactly once.
+	ClaimBuild(ctx context.Context, workerID string, now time.Time) (WorkspaceBuild, error)
+	// HeartbeatBuild records that workerID still runs the build;
+	// *ConflictError{Field: "build"} when the build is not running under
+	// workerID, ErrNotFound when there is no such build.
+	HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID string, now time.Time) error
+	CompleteBuild(ctx context.Context, p CompleteBuildParams) error
+	// CancelBuild asks a build to stop: a pending one becomes canceled at
+	// once (CompletedAt now), a running one records the request for its
+	// worker (see BuildCancelRequested) and ends when the worker completes
+	// it as canceled. A build that has ended is left as it is. It returns
+	// the build after the change; ErrNotFound for an unknown build.
+	CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (WorkspaceBuild, error)
+	// BuildCancelRequested reports whether a cancel was asked for the
+	// build; ErrNotFound for an unknown build.
+	BuildCancelRequested(ctx context.Context, id uuid.UUID) (bool, error)
+	// FailStaleBuilds fails running builds whose heartbeat is older than
+	// before (their server stopped), with reason as the error and now as
+	// CompletedAt. It returns how many it failed.
+	FailStaleBuilds(ctx context.Context, before time.Time, reason string) (int, error)
+
+	// InsertBuildLogs stores logs in order, giving each the next ID; an
+	// unknown build is ErrNotFound and nothing is stored.
+	InsertBuildLogs(ctx context.Context, logs []BuildLog) error
+	// ListBuildLogs returns the build's lines with ID > afterID, in order.
+	ListBuildLogs(ctx context.Context, buildID uuid.UUID, afterID int64) ([]BuildLog, error)
+
+	// GetAgentByTokenHash returns the most recently recorded agent with
+	// that token hash (newest CreatedAt, then highest build number).
+	GetAgentByTokenHash(ctx context.Context, hash []byte) (WorkspaceAgent, error)
+	ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]WorkspaceAgent, error) // by name
+	// UpdateAgentLifecycle sets LifecycleState; ErrNotFound for an
+	// unknown agent.
+	UpdateAgentLifecycle(ctx context.Context, id uuid.UUID, state string) error
+	// UpdateAgentConnection records a connection: it sets LastConnected,
+	// and FirstConnected if unset; ErrNotFound for an unknown agent.
+	UpdateAgentConnection(ctx context.Context, id uuid.UUID, at time.Time) error
+	// InsertAgentLogs and ListAgentLogs work like their build log
+	// counterparts, per agent.
+	InsertAgentLogs(ctx context.Context, logs []AgentLog) error
+	ListAgentLogs(ctx context.Context, agentID uuid.UUID, afterID int64) ([]AgentLog, error)
+
+	// SetAgentRelay records that agentID is connected to the server process
+	// reachable at relayURL; ClearAgentRelay removes the record if it still
+	// names relayURL; GetAgentRelay returns it, or ErrNotFound. Several
+	// server processes use them to relay sessions to an agent connected to
+	// another process.
+	SetAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string, at time.Time) error
+	ClearAgentRelay(ctx context.Context, agentID uuid.UUID, relayURL string) error
+	GetAgentRelay(ctx context.Context, agentID uuid.UUID) (string, error)
+
+	// AgentConfigKeyIDs returns each key id sealing an agent's config with
+	// its row count (rows not sealed yet do not count).
+	AgentConfigKeyIDs(ctx context.Context) (map[string]int, error)
+	// ListAgentsByConfigKeyID returns up to limit (none when <= 0) agents
+	// whose config is sealed by keyID, or not sealed yet for "", by id.
+	ListAgentsByConfigKeyID(ctx context.Context, keyID string, limit int) ([]WorkspaceAgent, error)
+	// ReplaceAgentConfig sets agent id's sealed config and key id, and
+	// empties its plaintext directory, motd file, env and scripts, if its
+	// config is still sealed by oldKeyID ("": not sealed yet). ErrNotFound
+	// if there is no such agent, a *ConflictError with Field "key_id" if it
+	// was sealed anew meanwhile.
+	ReplaceAgentConfig(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error
+
+	// WorkspaceStateKeyIDs, ListWorkspacesByStateKeyID and
+	// ReplaceWorkspaceState rotate the keys of sealed states (deleted
+	// workspaces' too) like the secret methods of the same purpose. The
+	// list returns up to limit (none when <= 0), with StateCiphertext and
+	// StateKeyID; the swap is ErrNotFound for an unknown workspace,
+	// *ConflictError{Field: "key_id"} if the state changed meanwhile.
+	WorkspaceStateKeyIDs(ctx context.Context) (map[string]int, error)
+	ListWorkspacesByStateKeyID(ctx context.Context, keyID string, limit int) ([]Workspace, error)
+	ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) error
 }

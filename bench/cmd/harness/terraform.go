@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/usersecrets/coder/sdk/buildenv"
 )
 
 // bareFolder is a copy of the local example template that the harness
@@ -57,19 +59,19 @@ func (b *bareFolder) env(transition string) []string {
 		"TF_IN_AUTOMATION=1",
 		"TF_INPUT=0",
 		"TF_VAR_coder_workspaces_dir="+b.wsDir,
-		"CODER_AGENT_URL="+b.agentURL,
-		"CODER_WORKSPACE_TRANSITION="+transition,
-		"CODER_WORKSPACE_BUILD_ID="+uuid.NewString(),
-		"CODER_WORKSPACE_ID="+b.wsID,
-		"CODER_WORKSPACE_NAME="+b.name,
-		"CODER_WORKSPACE_OWNER="+benchUser,
-		"CODER_WORKSPACE_OWNER_ID="+uuid.Nil.String(),
-		"CODER_WORKSPACE_OWNER_EMAIL="+benchUser+"@example.com",
-		"CODER_WORKSPACE_OWNER_NAME="+benchUser,
-		"CODER_WORKSPACE_TEMPLATE_ID="+uuid.Nil.String(),
-		"CODER_WORKSPACE_TEMPLATE_NAME=local",
-		"CODER_WORKSPACE_TEMPLATE_VERSION=1",
-		"CODER_AGENT_SCRIPT_linux_amd64=exec sleep 600",
+		buildenv.AgentURL+"="+b.agentURL,
+		buildenv.Transition+"="+transition,
+		buildenv.BuildID+"="+uuid.NewString(),
+		buildenv.WorkspaceID+"="+b.wsID,
+		buildenv.WorkspaceName+"="+b.name,
+		buildenv.Owner+"="+benchUser,
+		buildenv.OwnerID+"="+uuid.Nil.String(),
+		buildenv.OwnerEmail+"="+benchUser+"@example.com",
+		buildenv.OwnerName+"="+benchUser,
+		buildenv.TemplateID+"="+uuid.Nil.String(),
+		buildenv.TemplateName+"=local",
+		buildenv.TemplateVersion+"=1",
+		buildenv.AgentScript("linux_amd64")+"=exec sleep 600",
 	)
 }
 

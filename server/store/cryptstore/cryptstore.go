@@ -1,18 +1,14 @@
 // Package cryptstore is encryption at rest as a decorator of store.Store,
 // and the only holder of the server's keys. It seals secret values,
-// workspace Terraform states and agent configs on their way into the
-// store and opens them on their way out, so that the handlers and the
-// provisioner work with plaintext records and never see a ciphertext or a
-// key; Rotate checks at start that the configured keys open what the
-// database holds and re-seals, with the primary key, what older keys
-// sealed. The backends below it never see a plaintext.
-//
-// Through a *Store:
-//   - InsertSecret seals p.Secret.Value (ValueSize is its length);
-//     UpdateSecret seals p.Value when it is set.
-//   - ListSecretsWithValues returns each secret with its Value, or with
-//     ValueErr when its stored value does not open (that secret alone
-//     fails); never a Ciphertext.
+// workspace Terraform states and agent configs on their way into the store
+// and opens them on their way out: the handlers and the provisioner never
+// see a ciphertext or a key, the backends below never see a plaintext.
+// Rotate checks at start that the keys open what the database holds and
+// re-seals, with the primary key, what older keys sealed. Through a *Store:
+//   - InsertSecret seals p.Secret.Value (ValueSize is its length),
+//     UpdateSecret p.Value when set.
+//   - ListSecretsWithValues returns each secret with its Value, or
+//     ValueErr (that secret alone fails); never a Ciphertext.
 //   - CompleteBuild takes the plaintext state in State (it sets
 //     StateKeyID) and agents with their plaintext directory, motd file,
 //     env and scripts; GetWorkspaceState returns the plaintext state.
@@ -25,6 +21,7 @@
 package cryptstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -41,12 +38,8 @@ import (
 
 // Options configure a Store.
 type Options struct {
-	// Keys are the AES-256 keys, primary first: the primary seals every
-	// new value, all of them open.
-	Keys [][]byte
-	// Logger (nil: discard) gets the rows that do not open and the
-	// re-sealing counts, never a value.
-	Logger *slog.Logger
+	Keys   [][]byte     // AES-256 keys, primary first: it seals new values, all open
+	Logger *slog.Logger // nil: discard; gets unopened rows and re-seal counts, never a value
 }
 
 // Store decorates a store.Store with encryption at rest. Its methods are
@@ -99,11 +92,7 @@ func New(inner store.Store, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	return &Store{backend: inner, keys: kr, logger: logger}, nil
+	return &Store{backend: inner, keys: kr, logger: cmp.Or(o.Logger, slog.New(slog.DiscardHandler))}, nil
 }
 
 // Open wraps inner (New) and runs Rotate: a database the keys do not
@@ -121,9 +110,6 @@ func Open(ctx context.Context, inner store.Store, o Options) (*Store, error) {
 
 // PrimaryKeyID is the id of the key that seals new values.
 func (s *Store) PrimaryKeyID() string { return s.keys.PrimaryID() }
-
-// KeyIDs lists the ids of the configured keys, primary first.
-func (s *Store) KeyIDs() []string { return s.keys.IDs() }
 
 // MAC authenticates msg with a key derived from the primary key: server
 // processes that share the keys use it to trust each other's requests.
@@ -146,8 +132,8 @@ func ValueProblem(sec store.Secret) string {
 	return fmt.Sprintf("The stored value of secret %q cannot be opened (its row or the server's keys were altered), so it is left out; set it again with `coder secret update %s`.", sec.Name, sec.Name)
 }
 
-// InsertSecret seals p.Secret.Value (bound to the owner and the secret's
-// id, chosen here when zero) and stores the secret.
+// InsertSecret binds the value to the owner and the secret's id, chosen
+// here when zero.
 func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (store.Secret, error) {
 	if p.Secret.ID == uuid.Nil {
 		p.Secret.ID = uuid.New()
@@ -162,7 +148,6 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 	return s.backend.InsertSecret(ctx, p)
 }
 
-// UpdateSecret seals p.Value, when set, and updates the secret.
 func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (store.Secret, error) {
 	if p.Value != nil {
 		// The row id binds the ciphertext; names cannot change, so the
@@ -182,10 +167,8 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (s
 	return s.backend.UpdateSecret(ctx, p)
 }
 
-// ListSecretsWithValues returns the owner's secrets, sorted by name, with
-// their values opened. A value that does not open fails alone: its secret
-// has ValueErr set (naming the secret, never holding a value) and no
-// Value.
+// ListSecretsWithValues sets ValueErr (naming the secret, never holding a
+// value) on a secret whose value does not open.
 func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([]store.Secret, error) {
 	rows, err := s.backend.ListSecretsWithValues(ctx, ownerID)
 	if err != nil {
@@ -205,9 +188,8 @@ func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) ([
 	return rows, nil
 }
 
-// GetWorkspaceState returns the workspace's opened state (nil when no
-// build recorded one) and the id of the key that sealed it; an
-// *UnreadableError when the state does not open.
+// GetWorkspaceState returns an *UnreadableError when the state does not
+// open.
 func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error) {
 	ct, keyID, err := s.backend.GetWorkspaceState(ctx, id)
 	if err != nil || ct == nil {
@@ -220,15 +202,14 @@ func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, st
 	return pt, keyID, nil
 }
 
-// CompleteBuild seals p.State (plaintext) and, on success, each agent's
-// config, and completes the build.
+// CompleteBuild binds the state to the build's workspace.
 func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) error {
 	if p.State != nil {
-		ws, err := s.workspaceOfBuild(ctx, p.BuildID)
+		b, err := s.backend.GetBuild(ctx, p.BuildID)
 		if err != nil {
 			return err
 		}
-		ct, keyID, err := s.keys.Seal(p.State, secretcrypt.StateAAD(ws))
+		ct, keyID, err := s.keys.Seal(p.State, secretcrypt.StateAAD(b.WorkspaceID))
 		if err != nil {
 			return fmt.Errorf("seal the Terraform state: %w", err)
 		}
@@ -240,29 +221,16 @@ func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) 
 			if a.ID == uuid.Nil {
 				a.ID = uuid.New()
 			}
-			sealed, err := s.sealAgentConfig(a)
-			if err != nil {
+			var err error
+			if agents[i], err = s.sealAgentConfig(a); err != nil {
 				return err
 			}
-			agents[i] = sealed
 		}
 		p.Agents = agents
 	}
 	return s.backend.CompleteBuild(ctx, p)
 }
 
-// workspaceOfBuild is the workspace whose state a build records: the AAD
-// binds the state to it.
-func (s *Store) workspaceOfBuild(ctx context.Context, buildID uuid.UUID) (uuid.UUID, error) {
-	b, err := s.backend.GetBuild(ctx, buildID)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	return b.WorkspaceID, nil
-}
-
-// GetAgentByTokenHash returns the agent with its config opened (ConfigErr
-// set when it does not open).
 func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.WorkspaceAgent, error) {
 	a, err := s.backend.GetAgentByTokenHash(ctx, hash)
 	if err != nil {
@@ -271,7 +239,6 @@ func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.Wor
 	return s.openAgentConfig(a), nil
 }
 
-// ListAgentsByBuild returns the build's agents with their configs opened.
 func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]store.WorkspaceAgent, error) {
 	agents, err := s.backend.ListAgentsByBuild(ctx, buildID)
 	if err != nil {
@@ -283,10 +250,9 @@ func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]sto
 	return agents, nil
 }
 
-// agentConfig is what a template sets for an agent, sealed as one value
-// (store.WorkspaceAgent.ConfigCiphertext): any of it can hold a secret
-// value (coder_env { value = data.coder_secret.x.value }, a script that
-// embeds one), so none of it rests in plaintext.
+// agentConfig is what a template sets for an agent, sealed as one value:
+// any of it can hold a secret value (coder_env { value =
+// data.coder_secret.x.value }, a script that embeds one).
 type agentConfig struct {
 	Directory string          `json:"directory,omitempty"`
 	MOTDFile  string          `json:"motd_file,omitempty"`
@@ -294,9 +260,8 @@ type agentConfig struct {
 	Scripts   json.RawMessage `json:"scripts,omitempty"`
 }
 
-// sealAgentConfig returns a with its directory, motd file, env and
-// scripts sealed by the primary key into ConfigCiphertext, and those
-// fields empty.
+// sealAgentConfig returns a with its config sealed by the primary key into
+// ConfigCiphertext, and the config fields empty.
 func (s *Store) sealAgentConfig(a store.WorkspaceAgent) (store.WorkspaceAgent, error) {
 	pt, err := json.Marshal(agentConfig{Directory: a.Directory, MOTDFile: a.MOTDFile, Env: a.Env, Scripts: a.Scripts})
 	if err != nil {
@@ -311,9 +276,8 @@ func (s *Store) sealAgentConfig(a store.WorkspaceAgent) (store.WorkspaceAgent, e
 	return a, nil
 }
 
-// openAgentConfig returns a with its directory, motd file, env and scripts
-// opened from ConfigCiphertext, or with them empty and ConfigErr set when
-// it does not open. A row recorded before agents were sealed (no
+// openAgentConfig returns a with its config opened from ConfigCiphertext,
+// or empty and ConfigErr set. A row recorded before agents were sealed (no
 // ConfigKeyID; Rotate seals those at start) is returned as it is.
 func (s *Store) openAgentConfig(a store.WorkspaceAgent) store.WorkspaceAgent {
 	if a.ConfigKeyID == "" {

@@ -12,38 +12,14 @@ import (
 )
 
 // Rotate makes the database match the configured keys, at a server's
-// start. Every key id sealing a stored secret value, workspace state or
-// agent config must be configured: otherwise it returns an error that
-// says which, and the server must not start. Then it re-seals with the
-// primary key every row an older key sealed, and seals the configs of
-// agents recorded before configs were sealed. A row that names a
-// configured key but does not open (altered) is left as it is, counted in
-// the log: it fails alone when it is read and does not stop the start.
-// Rows changed concurrently (another server process) are skipped safely:
-// their new value is already sealed by a primary key.
+// start. A key id sealing a stored secret value, workspace state or agent
+// config that is not configured is an error that says which: the server
+// must not start. Then it re-seals with the primary key every row an older
+// key sealed, and seals the configs of agents recorded before configs were
+// sealed. A row that does not open (altered) is left as it is, counted in
+// the log: it fails alone when read. Rows changed concurrently (another
+// server process) are skipped: a primary key already seals them.
 func (s *Store) Rotate(ctx context.Context) error {
-	if err := s.checkSecretKeys(ctx); err != nil {
-		return err
-	}
-	if err := s.resealSecrets(ctx); err != nil {
-		return fmt.Errorf("re-encrypt secrets with the primary key: %w", err)
-	}
-	if err := s.resealStates(ctx); err != nil {
-		return err
-	}
-	return s.resealAgentConfigs(ctx)
-}
-
-// replaced turns a Replace* result into Reseal's: a row gone or changed
-// meanwhile is not an error.
-func replaced(err error) (bool, error) {
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
-func (s *Store) checkSecretKeys(ctx context.Context) error {
 	inUse, err := s.backend.SecretKeyIDs(ctx)
 	if err != nil {
 		return fmt.Errorf("list encryption key ids in use: %w", err)
@@ -59,14 +35,6 @@ func (s *Store) checkSecretKeys(ctx context.Context) error {
 		return fmt.Errorf("the database holds secrets sealed with encryption key id %s, which is not among the configured keys (%s): start the server with the key file or encryption keys this database was created with",
 			strings.Join(missing, ", "), strings.Join(s.keys.IDs(), ", "))
 	}
-	return nil
-}
-
-func (s *Store) resealSecrets(ctx context.Context) error {
-	inUse, err := s.backend.SecretKeyIDs(ctx)
-	if err != nil {
-		return fmt.Errorf("list encryption key ids in use: %w", err)
-	}
 	n, bad, err := secretcrypt.Reseal(ctx, s.keys, inUse,
 		func(ctx context.Context, keyID string) ([]store.Secret, error) {
 			return s.backend.ListSecretsByKeyID(ctx, keyID, 100)
@@ -75,80 +43,85 @@ func (s *Store) resealSecrets(ctx context.Context) error {
 		func(ctx context.Context, r store.Secret, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
 			return replaced(s.backend.ReplaceSecretCiphertext(ctx, r.ID, oldKeyID, ct, newKeyID))
 		})
-	if bad > 0 {
-		s.logger.Warn("secrets whose stored value does not open were left sealed with their old key", "count", bad)
-	}
-	if n > 0 {
-		s.logger.Info("re-encrypted secrets with the primary key", "count", n, "key_id", s.keys.PrimaryID())
-	}
-	return err
-}
-
-// resealStates makes sure every sealed workspace state names a configured
-// key, and re-seals the states an older key sealed.
-func (s *Store) resealStates(ctx context.Context) error {
-	inUse, err := s.backend.WorkspaceStateKeyIDs(ctx)
+	s.logResealed(n, bad, "secrets whose stored value does not open were left sealed with their old key",
+		"re-encrypted secrets with the primary key")
 	if err != nil {
-		return fmt.Errorf("list state key ids: %w", err)
+		return fmt.Errorf("re-encrypt secrets with the primary key: %w", err)
 	}
-	for id, n := range inUse {
-		if !s.keys.Has(id) {
-			return fmt.Errorf("the database holds %d workspace state(s) sealed with encryption key id %s, which is not among the configured keys (%s)", n, id, strings.Join(s.keys.IDs(), ", "))
-		}
-	}
-	n, bad, err := secretcrypt.Reseal(ctx, s.keys, inUse,
-		func(ctx context.Context, keyID string) ([]store.Workspace, error) {
-			return s.backend.ListWorkspacesByStateKeyID(ctx, keyID, 50)
-		},
+	err = resealColumn(ctx, s, "state", "workspace states", s.backend.WorkspaceStateKeyIDs,
+		s.backend.ListWorkspacesByStateKeyID,
 		func(w store.Workspace) ([]byte, []byte) { return w.StateCiphertext, secretcrypt.StateAAD(w.ID) },
 		func(ctx context.Context, w store.Workspace, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
 			return replaced(s.backend.ReplaceWorkspaceState(ctx, w.ID, oldKeyID, ct, newKeyID))
 		})
 	if err != nil {
-		return fmt.Errorf("re-seal workspace states: %w", err)
+		return err
 	}
-	if bad > 0 {
-		s.logger.Warn("workspace states that do not open were left sealed with their old key", "count", bad)
-	}
-	if n > 0 {
-		s.logger.Info("re-sealed workspace states with the primary key", "count", n, "key_id", s.keys.PrimaryID())
-	}
-	return nil
+	return s.resealAgentConfigs(ctx)
 }
 
-// resealAgentConfigs makes sure every sealed agent config names a
-// configured key, re-seals the configs an older key sealed, and seals the
-// agents recorded before agent configs were sealed (clearing their
-// plaintext columns).
-func (s *Store) resealAgentConfigs(ctx context.Context) error {
-	inUse, err := s.backend.AgentConfigKeyIDs(ctx)
+// replaced turns a Replace* result into Reseal's: a row gone or changed
+// meanwhile is not an error.
+func replaced(err error) (bool, error) {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (s *Store) logResealed(n, bad int, badMsg, doneMsg string) {
+	if bad > 0 {
+		s.logger.Warn(badMsg, "count", bad)
+	}
+	if n > 0 {
+		s.logger.Info(doneMsg, "count", n, "key_id", s.keys.PrimaryID())
+	}
+}
+
+// resealColumn makes sure every key id sealing a workspace state or an
+// agent config (plural, "state" for short) is configured, and re-seals
+// with the primary key what older keys sealed, 50 rows at a time.
+func resealColumn[T any](ctx context.Context, s *Store, short, plural string,
+	keyIDs func(context.Context) (map[string]int, error),
+	list func(ctx context.Context, keyID string, limit int) ([]T, error),
+	sealed func(T) (ciphertext, aad []byte),
+	replace func(ctx context.Context, row T, oldKeyID string, ct []byte, newKeyID string) (bool, error),
+) error {
+	inUse, err := keyIDs(ctx)
 	if err != nil {
-		return fmt.Errorf("list agent config key ids: %w", err)
+		return fmt.Errorf("list %s key ids: %w", short, err)
 	}
 	for id, n := range inUse {
 		if !s.keys.Has(id) {
-			return fmt.Errorf("the database holds %d agent config(s) sealed with encryption key id %s, which is not among the configured keys (%s)", n, id, strings.Join(s.keys.IDs(), ", "))
+			return fmt.Errorf("the database holds %d %s(s) sealed with encryption key id %s, which is not among the configured keys (%s)",
+				n, strings.TrimSuffix(plural, "s"), id, strings.Join(s.keys.IDs(), ", "))
 		}
 	}
+	n, bad, err := secretcrypt.Reseal(ctx, s.keys, inUse,
+		func(ctx context.Context, keyID string) ([]T, error) { return list(ctx, keyID, 50) }, sealed, replace)
+	if err != nil {
+		return fmt.Errorf("re-seal %s: %w", plural, err)
+	}
+	s.logResealed(n, bad, plural+" that do not open were left sealed with their old key",
+		"re-sealed "+plural+" with the primary key")
+	return nil
+}
+
+// resealAgentConfigs re-seals the agent configs (resealColumn), then seals
+// the agents recorded before agent configs were sealed (clearing their
+// plaintext columns).
+func (s *Store) resealAgentConfigs(ctx context.Context) error {
 	replace := func(ctx context.Context, a store.WorkspaceAgent, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
 		return replaced(s.backend.ReplaceAgentConfig(ctx, a.ID, oldKeyID, ct, newKeyID))
 	}
-	n, bad, err := secretcrypt.Reseal(ctx, s.keys, inUse,
-		func(ctx context.Context, keyID string) ([]store.WorkspaceAgent, error) {
-			return s.backend.ListAgentsByConfigKeyID(ctx, keyID, 50)
-		},
+	err := resealColumn(ctx, s, "agent config", "agent configs", s.backend.AgentConfigKeyIDs,
+		s.backend.ListAgentsByConfigKeyID,
 		func(a store.WorkspaceAgent) ([]byte, []byte) {
 			return a.ConfigCiphertext, secretcrypt.AgentConfigAAD(a.ID)
 		},
 		replace)
 	if err != nil {
-		return fmt.Errorf("re-seal agent configs: %w", err)
-	}
-	if bad > 0 {
-		s.logger.Warn("agent configs that do not open were left sealed with their old key", "count", bad)
-	}
-	if n > 0 {
-		s.logger.Info("re-sealed agent configs with the primary key", "count", n, "key_id", s.keys.PrimaryID())
+		return err
 	}
 	// Rows from before: each one sealed leaves the set listed by "".
 	sealedOld := 0

@@ -1,14 +1,9 @@
-// Package pgstore is the production store on PostgreSQL 13+: sqlstore
-// on a github.com/jackc/pgx/v5 pool. It holds the PostgreSQL dialect and
-// migrations.
-//
-// Several server processes may share one database. Migrations run under a
-// session advisory lock, so concurrent starts apply them once. Every write
-// to a user's secrets first locks that user's row (SELECT ... FOR NO KEY
-// UPDATE), then checks names and quotas and writes, all in one
-// transaction: concurrent writers for one user queue on that lock and can
-// never overshoot a quota, whichever process they run in. Builds are
-// claimed with FOR UPDATE SKIP LOCKED.
+// Package pgstore is the production store on PostgreSQL 13+: sqlstore on
+// a github.com/jackc/pgx/v5 pool, with the PostgreSQL dialect and
+// migrations. Several server processes may share one database: migrations
+// run under a session advisory lock, a write to a user's secrets locks the
+// user's row (FOR NO KEY UPDATE), builds are claimed with FOR UPDATE SKIP
+// LOCKED.
 //
 // The connection URL may hold a password: it never appears in an error.
 package pgstore
@@ -19,7 +14,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -56,16 +50,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("open postgres store: %w", err)
-	}
 	// Queries go to the pool itself; goose and tests take database/sql.
-	db := stdlib.OpenDBFromPool(pool)
-	s, err := sqlstore.Open(ctx, db, pgDB{pgQuerier{pool}, pool}, dialect)
+	s, err := sqlstore.Open(ctx, stdlib.OpenDBFromPool(pool), pgDB{pgQuerier{pool}, pool}, dialect)
 	if err != nil {
-		_ = db.Close()
-		pool.Close()
 		return nil, fmt.Errorf("open postgres store: %w", err)
 	}
 	return s, nil
@@ -73,7 +60,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 
 var dialect = &sqlstore.Dialect{
 	Goose:         goose.DialectPostgres,
-	Migrations:    must(fs.Sub(migrationFS, "migrations")),
+	Migrations:    migrationFS,
 	Locker:        advisoryLock{},
 	MigrationLock: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, migrationLockID),
 	TableExists:   `SELECT 1 WHERE to_regclass(?) IS NOT NULL`,
@@ -85,16 +72,8 @@ var dialect = &sqlstore.Dialect{
 	Err:        mapErr,
 }
 
-func must(f fs.FS, err error) fs.FS {
-	if err != nil {
-		panic(err)
-	}
-	return f
-}
-
-// advisoryLock holds PostgreSQL's session advisory lock migrationLockID
-// while goose migrates: a second process waits in pg_advisory_lock (or
-// until its ctx ends) and then finds the migrations applied.
+// advisoryLock holds the session advisory lock migrationLockID while goose
+// migrates: another process waits (or its ctx ends), then finds them applied.
 type advisoryLock struct{}
 
 func (advisoryLock) SessionLock(ctx context.Context, conn *sql.Conn) error {
@@ -122,25 +101,16 @@ func conflictField(pe *pgconn.PgError) string {
 	return strings.TrimPrefix(strings.TrimPrefix(f, "owner_id_"), "template_id_")
 }
 
-// PostgreSQL error codes the store translates.
-const (
-	codeUniqueViolation     = "23505"
-	codeForeignKeyViolation = "23503"
-)
-
-// mapErr translates PostgreSQL's errors: a unique violation becomes a
-// *store.ConflictError naming the field, a foreign key violation (a row
-// that refers to a user, template, version, workspace, build or agent that
-// does not exist) store.ErrNotFound. Other errors pass through.
+// mapErr is the dialect's Err (see sqlstore.Dialect).
 func mapErr(err error) error {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
 		return err
 	}
 	switch pe.Code {
-	case codeUniqueViolation:
+	case "23505": // unique_violation
 		return &store.ConflictError{Field: conflictField(pe)}
-	case codeForeignKeyViolation:
+	case "23503": // foreign_key_violation
 		return fmt.Errorf("referenced row: %w", store.ErrNotFound)
 	}
 	return err

@@ -29,12 +29,16 @@ func open(t *testing.T) (*Store, string) {
 }
 
 func TestBackend(t *testing.T) {
+	migrations, err := fs.Sub(dialect.Migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
 	storetest.RunBackend(t, storetest.Backend{
 		NewDatabase: func(t *testing.T) string { return pgtest.NewDatabase(t) },
 		Open:        func(ctx context.Context, url string) (store.Store, error) { return Open(ctx, url) },
 		Driver:      "pgx",
 		DSN:         func(url string) string { return url },
-		Migrations:  dialect.Migrations,
+		Migrations:  migrations,
 		Legacy: storetest.Legacy{
 			CreateTable: `CREATE TABLE schema_migrations (
 				version    integer     NOT NULL PRIMARY KEY,
@@ -114,7 +118,7 @@ func TestConcurrentOpens(t *testing.T) {
 		defer stores[i].Close()
 	}
 	if errs[0] == nil {
-		names, _ := fs.Glob(dialect.Migrations, "*.up.sql")
+		names, _ := fs.Glob(dialect.Migrations, "migrations/*.up.sql")
 		if got := storetest.AppliedVersions(t, stores[0].DB()); len(got) != len(names) || got[len(got)-1] != int64(len(names)) {
 			t.Errorf("goose_db_version: got %v, want 1 to %d", got, len(names))
 		}

@@ -1,14 +1,10 @@
 // Package sqlitestore is the embedded default store: sqlstore on one SQLite
 // file in the server's data directory, through the pure-Go
-// modernc.org/sqlite driver. It holds the SQLite dialect and migrations.
-//
-// One server process owns a file (the server locks its data directory).
-// The database runs in WAL mode with foreign keys on; every write runs in a
-// BEGIN IMMEDIATE transaction, and writes inside the process are also
-// queued, so the quota checks and the write they guard are atomic and
-// writers never spin on SQLITE_BUSY. Times are INTEGER microseconds since
-// the Unix epoch. The file and its -wal and -shm companions are created
-// with mode 0600.
+// modernc.org/sqlite driver, with the SQLite dialect and migrations. One
+// server process owns a file (the server locks its data directory), in WAL
+// mode with foreign keys on; every write runs in a BEGIN IMMEDIATE
+// transaction. Times are INTEGER microseconds since the Unix epoch. The
+// file and its -wal and -shm companions are created with mode 0600.
 package sqlitestore
 
 import (
@@ -18,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -44,8 +39,7 @@ const busyTimeout = 10 * time.Second
 type Store = sqlstore.Store
 
 // Open opens (creating it if needed, with mode 0600) the SQLite database at
-// path, applies the embedded migrations and returns the store. Only one
-// process may use a file at a time.
+// path and applies the embedded migrations. One process uses a file.
 func Open(ctx context.Context, path string) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -54,33 +48,27 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// Create the file ourselves so it starts out 0600 whatever the umask.
 	// SQLite gives the -wal and -shm files the mode of the database file.
 	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite store: %w", err)
+	if err == nil {
+		err = f.Close()
 	}
-	if err := f.Close(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 	db, err := sql.Open("sqlite", dsn(abs))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
-	if err := db.PingContext(ctx); err != nil {
-		_ = db.Close()
-		return nil, fmt.Errorf("open sqlite store: %w", err)
-	}
 	s, err := sqlstore.Open(ctx, db, sqlstore.SQLDB(db), dialect)
 	if err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 	return s, nil
 }
 
-// dsn builds the driver's connection string for the file at abs: a file: URI
-// (so any byte in the path is escaped) with the settings every connection
-// needs. _txlock makes every transaction BEGIN IMMEDIATE: it takes the
-// write lock at once, so a write transaction never fails half-way on a
-// lock another one holds.
+// dsn is the connection string for the file at abs: a file: URI (any byte
+// of the path escaped) with the settings every connection needs. With
+// _txlock=immediate a transaction takes the write lock at once, so it never
+// fails half-way on a lock another one holds.
 func dsn(abs string) string {
 	q := url.Values{}
 	q.Set("_txlock", "immediate")
@@ -93,20 +81,13 @@ func dsn(abs string) string {
 
 var dialect = &sqlstore.Dialect{
 	Goose:       goose.DialectSQLite3,
-	Migrations:  must(fs.Sub(migrationFS, "migrations")),
+	Migrations:  migrationFS,
 	TableExists: `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`,
 	// A write transaction holds the database's one write lock: rows need
 	// no locks of their own, and migrations none but that.
 	OneWriter: true,
 	Arg:       arg,
 	Err:       mapErr,
-}
-
-func must(f fs.FS, err error) fs.FS {
-	if err != nil {
-		panic(err)
-	}
-	return f
 }
 
 // arg stores times as INTEGER microseconds (a nil time as NULL) and the
@@ -127,10 +108,10 @@ func arg(v any) any {
 	return v
 }
 
-// uniqueFields maps what SQLite names in a UNIQUE or PRIMARY KEY violation
-// ("UNIQUE constraint failed: secrets.owner_id, secrets.name", or "index
+// uniqueFields maps what SQLite names in a UNIQUE violation ("UNIQUE
+// constraint failed: secrets.owner_id, secrets.name", or "index
 // 'users_username_key'" for an expression index) to the field it protects.
-// Longer, more specific entries come first.
+// Longer, more specific entries come first. A PRIMARY KEY protects the id.
 var uniqueFields = []struct{ match, field string }{
 	{"secrets.owner_id, secrets.name", "name"},
 	{"secrets.owner_id, secrets.env_name", "env_name"},
@@ -142,28 +123,19 @@ var uniqueFields = []struct{ match, field string }{
 	{"templates.name", "name"},
 	{"users_username_key", "username"},
 	{"users_email_key", "email"},
-	{"users.id", "id"},
-	{"secrets.id", "id"},
-	{"api_keys.id", "id"},
 	{"audit_log.id", "id"},
-	{"templates.id", "id"},
-	{"template_versions.id", "id"},
-	{"workspaces.id", "id"},
-	{"workspace_builds.id", "id"},
-	{"workspace_agents.id", "id"},
 }
 
-// mapErr translates SQLite's errors: a unique violation becomes a
-// *store.ConflictError naming the field, a foreign key violation (a row
-// that refers to a user, template, version, workspace, build or agent that
-// does not exist) store.ErrNotFound. Other errors pass through.
+// mapErr is the dialect's Err (see sqlstore.Dialect).
 func mapErr(err error) error {
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
 		return err
 	}
 	switch se.Code() {
-	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return &store.ConflictError{Field: "id"}
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE:
 		msg := se.Error()
 		for _, u := range uniqueFields {
 			if strings.Contains(msg, u.match) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -25,12 +26,16 @@ func open(t *testing.T) (*Store, string) {
 }
 
 func TestBackend(t *testing.T) {
+	migrations, err := fs.Sub(dialect.Migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
 	storetest.RunBackend(t, storetest.Backend{
 		NewDatabase: func(t *testing.T) string { return filepath.Join(t.TempDir(), "coder.db") },
 		Open:        func(ctx context.Context, path string) (store.Store, error) { return Open(ctx, path) },
 		Driver:      "sqlite",
 		DSN:         dsn,
-		Migrations:  dialect.Migrations,
+		Migrations:  migrations,
 		Legacy: storetest.Legacy{
 			CreateTable: `CREATE TABLE schema_migrations (
 				version    INTEGER NOT NULL PRIMARY KEY,

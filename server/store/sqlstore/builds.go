@@ -13,15 +13,14 @@ import (
 	"github.com/usersecrets/coder/server/store"
 )
 
-// The SQL below spells the statuses out ('pending', 'running'): the partial
-// indexes of migration 0002 match only literals. They are sdk.BuildPending
-// and sdk.BuildRunning.
-//
-// Lock order: a transaction that locks a workspace row and one of its
-// builds locks the workspace first (InsertBuild, CompleteBuild); the others
-// lock builds only.
+// The SQL below spells out sdk.BuildPending and sdk.BuildRunning
+// ('pending', 'running'): the partial indexes of migration 0002 match only
+// literals. Lock order: a transaction that locks a workspace row and one of
+// its builds locks the workspace first (InsertBuild, CompleteBuild).
 const buildColumns = `id, workspace_id, build_number, transition, status, template_version_id, initiator_id,
 	error, worker_id, created_at, started_at, completed_at, heartbeat_at`
+
+const selectBuild = `SELECT ` + buildColumns + ` FROM workspace_builds WHERE id = ?`
 
 // InsertBuild locks the workspace's row first (RowLock), so concurrent
 // calls for one workspace, from any process, run one after the other.
@@ -67,23 +66,18 @@ func newBuild(b store.WorkspaceBuild) store.WorkspaceBuild {
 }
 
 func insertBuild(ctx context.Context, c conn, b store.WorkspaceBuild) error {
-	_, err := c.exec(ctx, `INSERT INTO workspace_builds (`+buildColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		b.ID, b.WorkspaceID, b.BuildNumber, b.Transition, b.Status, b.TemplateVersionID, b.InitiatorID,
-		b.Error, b.WorkerID, b.CreatedAt, b.StartedAt, b.CompletedAt, b.HeartbeatAt)
-	return err
+	return c.insert(ctx, "workspace_builds", buildColumns, b.ID, b.WorkspaceID, b.BuildNumber, b.Transition, b.Status,
+		b.TemplateVersionID, b.InitiatorID, b.Error, b.WorkerID, b.CreatedAt, b.StartedAt, b.CompletedAt, b.HeartbeatAt)
 }
 
-// GetBuild returns the build with id, or store.ErrNotFound.
 func (s *Store) GetBuild(ctx context.Context, id uuid.UUID) (_ store.WorkspaceBuild, err error) {
 	defer wrap(&err, "get build")
-	return getBuild(ctx, s.read(), `SELECT `+buildColumns+` FROM workspace_builds WHERE id = ?`, id)
+	return one(ctx, s.read(), scanBuild, selectBuild, id)
 }
 
-// GetLatestBuild returns the workspace's build with the highest number.
 func (s *Store) GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (_ store.WorkspaceBuild, err error) {
 	defer wrap(&err, "get latest build")
-	return getBuild(ctx, s.read(), `SELECT `+buildColumns+` FROM workspace_builds
+	return one(ctx, s.read(), scanBuild, `SELECT `+buildColumns+` FROM workspace_builds
 		WHERE workspace_id = ? ORDER BY build_number DESC LIMIT 1`, workspaceID)
 }
 
@@ -97,16 +91,13 @@ func (s *Store) CountBuilds(ctx context.Context, status string) (n int, err erro
 	return n, nil
 }
 
-// ClaimBuild picks the oldest pending build and updates it in one
-// statement; with SkipLocked (PostgreSQL) concurrent claims, from any
-// process, skip each other's rows instead of queuing.
-func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) (ret store.WorkspaceBuild, err error) {
-	defer fail(&ret, &err, "claim build")
+// ClaimBuild picks and claims the oldest pending build in one statement;
+// with SkipLocked concurrent claims skip each other's rows, not queue.
+func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) (b store.WorkspaceBuild, err error) {
+	defer fail(&b, &err, "claim build")
 	now = storedTimeOrNow(now)
-	var b store.WorkspaceBuild
-	err = s.writeOne(ctx, func(c conn) error {
-		var err error
-		b, err = getBuild(ctx, c, `UPDATE workspace_builds
+	err = s.writeOne(ctx, func(c conn) (err error) {
+		b, err = one(ctx, c, scanBuild, `UPDATE workspace_builds
 			SET status = 'running', worker_id = ?, started_at = ?, heartbeat_at = ?
 			WHERE id = (
 				SELECT id FROM workspace_builds WHERE status = 'pending'
@@ -118,28 +109,23 @@ func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) 
 	return b, err
 }
 
-// HeartbeatBuild records that workerID still runs build id.
 func (s *Store) HeartbeatBuild(ctx context.Context, id uuid.UUID, workerID string, now time.Time) (err error) {
 	defer wrap(&err, "heartbeat build")
 	now = storedTimeOrNow(now)
-	err = s.write(ctx, func(c conn) error {
+	return s.write(ctx, func(c conn) error {
 		n, err := c.exec(ctx, `UPDATE workspace_builds SET heartbeat_at = ?
 			WHERE id = ? AND status = 'running' AND worker_id = ?`, now, id, workerID)
 		if err != nil || n > 0 {
 			return err
 		}
-		return buildConflictOrNotFound(ctx, c, id)
+		return conflictOrNotFound(ctx, c, "workspace_builds", id, "build")
 	})
-	return err
 }
 
-// CancelBuild cancels a pending build at once and records the request for
-// a running one (see store.WorkspaceStore).
-func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (ret store.WorkspaceBuild, err error) {
-	defer fail(&ret, &err, "cancel build")
+func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (b store.WorkspaceBuild, err error) {
+	defer fail(&b, &err, "cancel build")
 	now = storedTimeOrNow(now)
-	var b store.WorkspaceBuild
-	err = s.write(ctx, func(c conn) error {
+	err = s.write(ctx, func(c conn) (err error) {
 		if _, err := c.exec(ctx, `UPDATE workspace_builds SET status = 'canceled', completed_at = ?
 			WHERE id = ? AND status = 'pending'`, now, id); err != nil {
 			return err
@@ -148,41 +134,29 @@ func (s *Store) CancelBuild(ctx context.Context, id uuid.UUID, now time.Time) (r
 			WHERE id = ? AND status = 'running' AND cancel_requested_at IS NULL`, now, id); err != nil {
 			return err
 		}
-		var err error
-		b, err = getBuild(ctx, c, `SELECT `+buildColumns+` FROM workspace_builds WHERE id = ?`, id)
+		b, err = one(ctx, c, scanBuild, selectBuild, id)
 		return err
 	})
 	return b, err
 }
 
-// BuildCancelRequested reports whether CancelBuild was called for a build.
-func (s *Store) BuildCancelRequested(ctx context.Context, id uuid.UUID) (bool, error) {
+func (s *Store) BuildCancelRequested(ctx context.Context, id uuid.UUID) (_ bool, err error) {
+	defer wrap(&err, "build cancel requested")
 	var at *time.Time
-	if err := s.read().row(ctx, []any{nullTimeCol{&at}}, `SELECT cancel_requested_at FROM workspace_builds WHERE id = ?`, id); err != nil {
-		return false, fmt.Errorf("build cancel requested: %w", err)
-	}
-	return at != nil, nil
+	err = s.read().row(ctx, []any{nullTimeCol{&at}}, `SELECT cancel_requested_at FROM workspace_builds WHERE id = ?`, id)
+	return at != nil && err == nil, err
 }
 
-// buildConflictOrNotFound says why build id was not changed:
-// store.ErrNotFound or a *store.ConflictError on "build".
-func buildConflictOrNotFound(ctx context.Context, c conn, id uuid.UUID) error {
-	if err := c.exists(ctx, `SELECT 1 FROM workspace_builds WHERE id = ?`, id); err != nil {
-		return err
-	}
-	return &store.ConflictError{Field: "build"}
-}
-
-// CompleteBuild ends a build in one write transaction that locks the
-// workspace's row first (see the lock order above).
+// CompleteBuild locks the workspace's row first (see the lock order above).
 func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) (err error) {
 	defer wrap(&err, "complete build")
-	if err := checkCompletion(p); err != nil {
-		return fmt.Errorf("complete build: %w", err)
+	switch p.Status {
+	case "", sdk.BuildPending, sdk.BuildRunning:
+		return fmt.Errorf("a build cannot end with status %q", p.Status)
 	}
 	completed := storedTimeOrNow(p.CompletedAt)
 	succeeded := p.Status == sdk.BuildSucceeded
-	err = s.write(ctx, func(c conn) error {
+	return s.write(ctx, func(c conn) error {
 		var wsID uuid.UUID
 		if err := c.row(ctx, []any{&wsID}, `SELECT workspace_id FROM workspace_builds WHERE id = ?`, p.BuildID); err != nil {
 			return err
@@ -216,32 +190,20 @@ func (s *Store) CompleteBuild(ctx context.Context, p store.CompleteBuildParams) 
 			return nil
 		}
 		for _, a := range p.Agents {
-			if err := insertAgent(ctx, c, newAgent(a, completed)); err != nil {
+			if err := insertAgent(ctx, c, a, completed); err != nil {
 				return fmt.Errorf("agent %q: %w", a.Name, err)
 			}
 		}
 		return nil
 	})
-	return err
 }
 
-// checkCompletion refuses a status a build cannot end with.
-func checkCompletion(p store.CompleteBuildParams) error {
-	switch p.Status {
-	case "", sdk.BuildPending, sdk.BuildRunning:
-		return fmt.Errorf("a build cannot end with status %q", p.Status)
-	}
-	return nil
-}
-
-// FailStaleBuilds fails the running builds whose heartbeat is older than
-// before. With SkipLocked it skips the builds another transaction holds (a
-// heartbeat or a completion in progress): they are alive.
+// FailStaleBuilds skips, with SkipLocked, the builds another transaction
+// holds (a heartbeat or a completion in progress): they are alive.
 func (s *Store) FailStaleBuilds(ctx context.Context, before time.Time, reason string) (ret int, err error) {
 	defer fail(&ret, &err, "fail stale builds")
 	var n int64
-	err = s.writeOne(ctx, func(c conn) error {
-		var err error
+	err = s.writeOne(ctx, func(c conn) (err error) {
 		n, err = c.exec(ctx, `UPDATE workspace_builds SET status = 'failed', error = ?, completed_at = ?
 			WHERE id IN (
 				SELECT id FROM workspace_builds WHERE status = 'running' AND (heartbeat_at < ? OR heartbeat_at IS NULL)
@@ -253,8 +215,7 @@ func (s *Store) FailStaleBuilds(ctx context.Context, before time.Time, reason st
 	return int(n), err
 }
 
-// InsertBuildLogs appends logs in one write transaction, in order; text is
-// cleaned (see cleanText).
+// InsertBuildLogs and InsertAgentLogs clean the text (see cleanText).
 func (s *Store) InsertBuildLogs(ctx context.Context, logs []store.BuildLog) (err error) {
 	defer wrap(&err, "insert build logs")
 	return s.insertRows(ctx, `INSERT INTO build_logs (build_id, created_at, stage, level, output) VALUES `, 5, len(logs),
@@ -264,18 +225,16 @@ func (s *Store) InsertBuildLogs(ctx context.Context, logs []store.BuildLog) (err
 		})
 }
 
-// ListBuildLogs returns the build's lines with ID > afterID in ID order.
 func (s *Store) ListBuildLogs(ctx context.Context, buildID uuid.UUID, afterID int64) (_ []store.BuildLog, err error) {
 	defer wrap(&err, "list build logs")
-	return queryAll(ctx, s, func(r scanner) (store.BuildLog, error) {
+	return all(ctx, s.read(), func(r Row) (store.BuildLog, error) {
 		var l store.BuildLog
 		return l, r.Scan(&l.ID, &l.BuildID, timeCol{&l.CreatedAt}, &l.Stage, &l.Level, &l.Output)
 	}, `SELECT id, build_id, created_at, stage, level, output FROM build_logs
 		WHERE build_id = ? AND id > ? ORDER BY id`, buildID, afterID)
 }
 
-// rowsPerInsert bounds the rows of one multi-row INSERT (and so its
-// parameters, which SQLite limits).
+// rowsPerInsert bounds one INSERT's rows, and so its parameters (SQLite limits them).
 const rowsPerInsert = 100
 
 // insertRows inserts n rows of width columns in one write transaction, with
@@ -289,16 +248,11 @@ func (s *Store) insertRows(ctx context.Context, prefix string, width, n int, arg
 	return s.write(ctx, func(c conn) error {
 		for start := 0; start < n; start += rowsPerInsert {
 			end := min(start+rowsPerInsert, n)
-			var b strings.Builder
 			vals := make([]any, 0, (end-start)*width)
 			for i := start; i < end; i++ {
-				if i > start {
-					b.WriteString(", ")
-				}
-				b.WriteString(tuple)
 				vals = append(vals, args(i)...)
 			}
-			if _, err := c.exec(ctx, prefix+b.String(), vals...); err != nil {
+			if _, err := c.exec(ctx, prefix+tuple+strings.Repeat(", "+tuple, end-start-1), vals...); err != nil {
 				return err
 			}
 		}
@@ -306,13 +260,9 @@ func (s *Store) insertRows(ctx context.Context, prefix string, width, n int, arg
 	})
 }
 
-func getBuild(ctx context.Context, c conn, query string, args ...any) (store.WorkspaceBuild, error) {
-	var b store.WorkspaceBuild
-	err := c.row(ctx, []any{&b.ID, &b.WorkspaceID, &b.BuildNumber, &b.Transition, &b.Status, &b.TemplateVersionID, &b.InitiatorID,
-		&b.Error, &b.WorkerID, timeCol{&b.CreatedAt}, nullTimeCol{&b.StartedAt}, nullTimeCol{&b.CompletedAt}, nullTimeCol{&b.HeartbeatAt}},
-		query, args...)
-	if err != nil {
-		return store.WorkspaceBuild{}, err
-	}
-	return b, nil
+// scanBuild reads a row of buildColumns.
+func scanBuild(r Row) (b store.WorkspaceBuild, err error) {
+	err = r.Scan(&b.ID, &b.WorkspaceID, &b.BuildNumber, &b.Transition, &b.Status, &b.TemplateVersionID, &b.InitiatorID,
+		&b.Error, &b.WorkerID, timeCol{&b.CreatedAt}, nullTimeCol{&b.StartedAt}, nullTimeCol{&b.CompletedAt}, nullTimeCol{&b.HeartbeatAt})
+	return b, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 
 	"github.com/pressly/goose/v3"
@@ -12,17 +13,14 @@ import (
 	"github.com/usersecrets/coder/server/store"
 )
 
-// versionTable is the table goose records applied migrations in.
-const versionTable = "goose_db_version"
+const (
+	versionTable = "goose_db_version"  // where goose records applied migrations
+	legacyTable  = "schema_migrations" // where older releases' loader did, a row per version
+)
 
-// legacyTable is where the migration loader of older releases recorded
-// the versions it applied (one row per version).
-const legacyTable = "schema_migrations"
-
-// migrate applies the embedded migrations the database lacks, through
-// goose, under the dialect's lock (SQLite: each migration's write
-// transaction), and records their names for AppliedMigrations. A database
-// migrated by a newer binary is refused.
+// migrate applies through goose, under the dialect's lock (SQLite: each
+// migration's write transaction), the migrations the database lacks, and
+// records them for AppliedMigrations. A newer binary's database is refused.
 func (s *Store) migrate(ctx context.Context) error {
 	if err := s.adoptLegacyVersions(ctx); err != nil {
 		return fmt.Errorf("adopt %s: %w", legacyTable, err)
@@ -31,7 +29,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	if s.d.Locker != nil {
 		opts = append(opts, goose.WithSessionLocker(s.d.Locker))
 	}
-	p, err := goose.NewProvider(s.d.Goose, s.sqlDB, s.d.Migrations, opts...)
+	migrations, err := fs.Sub(s.d.Migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	p, err := goose.NewProvider(s.d.Goose, s.sqlDB, migrations, opts...)
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
@@ -55,12 +57,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// adoptLegacyVersions records in goose's table the versions that the
-// loader of older releases applied, when the database has its table and
-// not goose's yet, and drops the old table: goose then applies only the
-// newer migrations, and an older binary refuses the database instead of
-// reapplying its first migration. It runs in one write transaction, under
-// the dialect's MigrationLock, so concurrent starts adopt once.
+// adoptLegacyVersions moves the versions that the loader of older releases
+// recorded into goose's table and drops its table, in one write transaction
+// under the dialect's MigrationLock (concurrent starts adopt once): goose
+// then applies only newer migrations, and an older binary refuses the database.
 func (s *Store) adoptLegacyVersions(ctx context.Context) error {
 	gs, err := database.NewStore(s.d.Goose, versionTable)
 	if err != nil {
@@ -82,14 +82,10 @@ func (s *Store) adoptLegacyVersions(ctx context.Context) error {
 	if err := c.exists(ctx, s.d.TableExists, legacyTable); err != nil {
 		return ignoreNotFound(err)
 	}
-	rows, err := c.query(ctx, `SELECT version FROM `+legacyTable+` ORDER BY version`)
-	if err != nil {
-		return err
-	}
-	versions, err := collect(rows, func(r scanner) (int64, error) {
-		var v int64
-		return v, r.Scan(&v)
-	})
+	versions, err := all(ctx, c, func(r Row) (v int64, err error) {
+		err = r.Scan(&v)
+		return v, err
+	}, `SELECT version FROM `+legacyTable+` ORDER BY version`)
 	if err != nil {
 		return err
 	}

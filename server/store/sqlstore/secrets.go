@@ -10,27 +10,21 @@ import (
 	"github.com/usersecrets/coder/server/store"
 )
 
-// Column lists. secretMetaColumns never includes value_ciphertext: every
-// query that returns metadata only selects exactly these.
+// secretMetaColumns never includes value_ciphertext: every query that
+// returns metadata only selects exactly these.
 const (
 	secretMetaColumns  = `id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at`
 	secretValueColumns = secretMetaColumns + `, value_ciphertext, value_key_id`
 )
 
-// InsertSecret locks the owner's row, checks the unique fields and the
-// quota, inserts the row and writes the audit entry, in one write
-// transaction. It returns the stored metadata, without the ciphertext.
+// InsertSecret and UpdateSecret lock the owner's row (lockOwner) before
+// they check the unique fields and the quota.
 func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (store.Secret, error) {
 	sec := p.Secret
 	if sec.ID == uuid.Nil {
 		sec.ID = uuid.New()
 	}
-	sec.CreatedAt = storedTimeOrNow(sec.CreatedAt)
-	if sec.UpdatedAt.IsZero() {
-		sec.UpdatedAt = sec.CreatedAt
-	} else {
-		sec.UpdatedAt = storedTime(sec.UpdatedAt)
-	}
+	sec.CreatedAt, sec.UpdatedAt = createdUpdated(sec.CreatedAt, sec.UpdatedAt)
 	err := s.write(ctx, func(c conn) error {
 		if err := s.lockOwner(ctx, c, sec.OwnerID); err != nil {
 			return err
@@ -45,21 +39,13 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 		if err := checkInsert(p.Quota, u, sec.ValueSize, sec.EnvName != ""); err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, `INSERT INTO secrets (`+secretValueColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sec.ID, sec.OwnerID, sec.Name, sec.Description, nullString(sec.EnvName), nullString(sec.FilePath),
-			sec.ValueSize, sec.CreatedAt, sec.UpdatedAt, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
+		if err := c.insert(ctx, "secrets", secretValueColumns, sec.ID, sec.OwnerID, sec.Name, sec.Description,
+			nullString(sec.EnvName), nullString(sec.FilePath), sec.ValueSize, sec.CreatedAt, sec.UpdatedAt,
+			nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
 			return err
 		}
-		return insertAudit(ctx, c, store.AuditEntry{
-			Time:         sec.CreatedAt,
-			ActorID:      p.ActorID,
-			Action:       store.AuditCreate,
-			ResourceID:   sec.ID,
-			OwnerID:      sec.OwnerID,
-			ResourceName: sec.Name,
-			Fields:       createFields(sec),
-		})
+		return insertAudit(ctx, c, store.AuditEntry{Time: sec.CreatedAt, ActorID: p.ActorID, Action: store.AuditCreate,
+			ResourceID: sec.ID, OwnerID: sec.OwnerID, ResourceName: sec.Name, Fields: createFields(sec)})
 	})
 	if err != nil {
 		return store.Secret{}, fmt.Errorf("insert secret: %w", err)
@@ -68,34 +54,28 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 	return sec, nil
 }
 
-// GetSecret returns the metadata of the owner's secret name.
 func (s *Store) GetSecret(ctx context.Context, ownerID uuid.UUID, name string) (_ store.Secret, err error) {
 	defer wrap(&err, "get secret")
 	return getSecretMeta(ctx, s.read(), ownerID, name)
 }
 
-// ListSecrets never reads the ciphertext column.
 func (s *Store) ListSecrets(ctx context.Context, ownerID uuid.UUID) (_ []store.Secret, err error) {
 	defer wrap(&err, "list secrets")
-	return s.querySecrets(ctx, false,
+	return all(ctx, s.read(), scanSecretMeta,
 		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = ? ORDER BY name`, ownerID)
 }
 
-// ListSecretsWithValues returns the owner's secrets with their ciphertexts.
 func (s *Store) ListSecretsWithValues(ctx context.Context, ownerID uuid.UUID) (_ []store.Secret, err error) {
 	defer wrap(&err, "list secrets with values")
-	return s.querySecrets(ctx, true,
+	return all(ctx, s.read(), scanSecretValue,
 		`SELECT `+secretValueColumns+` FROM secrets WHERE owner_id = ? ORDER BY name`, ownerID)
 }
 
-// UpdateSecret locks the owner's row, rechecks the unique fields and the
-// quota, updates the row and writes the audit entry, in one write
-// transaction. The value columns are touched only when p.Ciphertext is set,
-// so a concurrent re-encryption is never undone.
-func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (ret store.Secret, err error) {
-	defer fail(&ret, &err, "update secret")
+// UpdateSecret touches the value columns only when p.Ciphertext is set, so
+// a concurrent re-encryption is never undone.
+func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (out store.Secret, err error) {
+	defer fail(&out, &err, "update secret")
 	fields := updateFields(p)
-	var out store.Secret
 	err = s.write(ctx, func(c conn) error {
 		if len(fields) > 0 {
 			if err := s.lockOwner(ctx, c, p.OwnerID); err != nil {
@@ -137,36 +117,21 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (r
 			return err
 		}
 		out = next
-		return insertAudit(ctx, c, store.AuditEntry{
-			Time:         updatedAt,
-			ActorID:      p.ActorID,
-			Action:       store.AuditUpdate,
-			ResourceID:   cur.ID,
-			OwnerID:      cur.OwnerID,
-			ResourceName: cur.Name,
-			Fields:       fields,
-		})
+		return insertAudit(ctx, c, store.AuditEntry{Time: updatedAt, ActorID: p.ActorID, Action: store.AuditUpdate,
+			ResourceID: cur.ID, OwnerID: cur.OwnerID, ResourceName: cur.Name, Fields: fields})
 	})
 	return out, err
 }
 
-// updateSecretRow writes next's metadata to row id, and p's value only if p
-// carries one: the value columns are neither read nor written otherwise.
+// updateSecretRow writes next's metadata to row id, and p's value if set.
 func updateSecretRow(ctx context.Context, c conn, id uuid.UUID, next store.Secret, p store.UpdateSecretParams) error {
-	var err error
+	set := `description = ?, env_name = ?, file_path = ?, updated_at = ?`
+	args := []any{next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt}
 	if p.Ciphertext != nil {
-		_, err = c.exec(ctx, `UPDATE secrets SET
-				description = ?, env_name = ?, file_path = ?, updated_at = ?,
-				value_ciphertext = ?, value_key_id = ?, value_size = ?
-			WHERE id = ?`,
-			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt,
-			p.Ciphertext, p.KeyID, p.ValueSize, id)
-	} else {
-		_, err = c.exec(ctx, `UPDATE secrets SET
-				description = ?, env_name = ?, file_path = ?, updated_at = ?
-			WHERE id = ?`,
-			next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt, id)
+		set += `, value_ciphertext = ?, value_key_id = ?, value_size = ?`
+		args = append(args, p.Ciphertext, p.KeyID, p.ValueSize)
 	}
+	_, err := c.exec(ctx, `UPDATE secrets SET `+set+` WHERE id = ?`, append(args, id)...)
 	return err
 }
 
@@ -189,7 +154,6 @@ func applyUpdate(cur store.Secret, p store.UpdateSecretParams, updatedAt time.Ti
 	return next
 }
 
-// DeleteSecret deletes the owner's secret name and writes the audit entry.
 func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string, actorID uuid.UUID) (err error) {
 	defer wrap(&err, "delete secret")
 	return s.write(ctx, func(c conn) error {
@@ -198,54 +162,38 @@ func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string
 			ownerID, name); err != nil {
 			return err
 		}
-		return insertAudit(ctx, c, store.AuditEntry{
-			Time:         storedTimeOrNow(time.Time{}),
-			ActorID:      actorID,
-			Action:       store.AuditDelete,
-			ResourceID:   id,
-			OwnerID:      ownerID,
-			ResourceName: name,
-		})
+		return insertAudit(ctx, c, store.AuditEntry{Time: storedTimeOrNow(time.Time{}), ActorID: actorID,
+			Action: store.AuditDelete, ResourceID: id, OwnerID: ownerID, ResourceName: name})
 	})
 }
 
-// SecretKeyIDs returns each key id sealing stored values with its row count.
 func (s *Store) SecretKeyIDs(ctx context.Context) (_ map[string]int, err error) {
 	defer wrap(&err, "secret key ids")
 	return s.keyIDCounts(ctx, `SELECT value_key_id, COUNT(*) FROM secrets GROUP BY value_key_id`)
 }
 
-// ListSecretsByKeyID returns up to limit secrets sealed by keyID, by id.
 func (s *Store) ListSecretsByKeyID(ctx context.Context, keyID string, limit int) (_ []store.Secret, err error) {
 	defer wrap(&err, "list secrets by key id")
-	return s.querySecrets(ctx, true,
+	return all(ctx, s.read(), scanSecretValue,
 		`SELECT `+secretValueColumns+` FROM secrets WHERE value_key_id = ? ORDER BY id LIMIT ?`, keyID, limitArg(limit))
 }
 
-// ReplaceSecretCiphertext reseals secret id; it changes neither
-// updated_at nor the audit log: the value stays the same.
+// ReplaceSecretCiphertext changes neither updated_at nor the audit log.
 func (s *Store) ReplaceSecretCiphertext(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) (err error) {
 	defer wrap(&err, "replace secret ciphertext")
-	return s.replaceSealed(ctx, "secrets", "value_ciphertext", "value_key_id", id, oldKeyID, ciphertext, newKeyID)
+	return s.replaceSealed(ctx, "secrets", `value_ciphertext = ?, value_key_id = ?`, `value_key_id = ?`,
+		[]any{nonNilBytes(ciphertext), newKeyID}, id, oldKeyID)
 }
 
 func getSecretMeta(ctx context.Context, c conn, ownerID uuid.UUID, name string) (store.Secret, error) {
-	var sec store.Secret
-	var env, file *string
-	err := c.row(ctx, secretDest(&sec, &env, &file, false),
+	return one(ctx, c, scanSecretMeta,
 		`SELECT `+secretMetaColumns+` FROM secrets WHERE owner_id = ? AND name = ?`, ownerID, name)
-	if err != nil {
-		return store.Secret{}, err
-	}
-	sec.EnvName, sec.FilePath = str(env), str(file)
-	return sec, nil
 }
 
-// lockOwner locks the owner's user row for the rest of the transaction, so
-// that all writes to one user's secrets, from any process, run one after
-// the other. FOR NO KEY UPDATE, unlike FOR UPDATE, does not block the
-// foreign key checks of unrelated inserts (API keys) that refer to the user.
-// It returns store.ErrNotFound if there is no such user.
+// lockOwner locks the owner's user row for the rest of the transaction
+// (store.ErrNotFound if there is none). FOR NO KEY UPDATE, unlike FOR
+// UPDATE, does not block the foreign key checks of unrelated inserts (API
+// keys) that refer to the user.
 func (s *Store) lockOwner(ctx context.Context, c conn, ownerID uuid.UUID) (err error) {
 	defer wrap(&err, "owner")
 	return c.exists(ctx, `SELECT 1 FROM users WHERE id = ?`+s.d.RowLock, ownerID)
@@ -291,28 +239,158 @@ func secretUsage(ctx context.Context, c conn, ownerID, excludeID uuid.UUID) (usa
 	return u, nil
 }
 
-// secretDest is where a row of secretMetaColumns (of secretValueColumns
-// when withValue) is scanned.
-func secretDest(sec *store.Secret, env, file **string, withValue bool) []any {
-	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, env, file, &sec.ValueSize,
+// scanSecretMeta and scanSecretValue read a row of secretMetaColumns and of
+// secretValueColumns.
+func scanSecretMeta(r Row) (store.Secret, error)  { return scanSecret(r, false) }
+func scanSecretValue(r Row) (store.Secret, error) { return scanSecret(r, true) }
+
+func scanSecret(r Row, withValue bool) (store.Secret, error) {
+	var sec store.Secret
+	var env, file *string
+	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, &env, &file, &sec.ValueSize,
 		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}}
 	if withValue {
 		dest = append(dest, &sec.Ciphertext, &sec.KeyID)
 	}
-	return dest
+	if err := r.Scan(dest...); err != nil {
+		return store.Secret{}, err
+	}
+	sec.EnvName, sec.FilePath = str(env), str(file)
+	if withValue && sec.Ciphertext == nil {
+		sec.Ciphertext = []byte{}
+	}
+	return sec, nil
 }
 
-func (s *Store) querySecrets(ctx context.Context, withValue bool, query string, args ...any) ([]store.Secret, error) {
-	return queryAll(ctx, s, func(r scanner) (store.Secret, error) {
-		var sec store.Secret
-		var env, file *string
-		if err := r.Scan(secretDest(&sec, &env, &file, withValue)...); err != nil {
-			return store.Secret{}, err
+// insertAudit writes e, a change to a secret, with a new ID, in a write
+// transaction. e never carries a value, only field names. The audit log is
+// written, never read, by the store.
+func insertAudit(ctx context.Context, c conn, e store.AuditEntry) error {
+	if e.Fields == nil {
+		e.Fields = []string{}
+	}
+	err := c.insert(ctx, "audit_log", `id, time, actor_id, action, resource_type, resource_id, owner_id, resource_name, fields`,
+		uuid.New(), e.Time, e.ActorID, e.Action, "secret", e.ResourceID, e.OwnerID, e.ResourceName, e.Fields)
+	if err != nil {
+		return fmt.Errorf("insert audit entry: %w", err)
+	}
+	return nil
+}
+
+// The rules of a write to a secret: the per-user quota checks and the list
+// of changed fields an audit entry records. The store gathers the numbers
+// inside its write transaction and calls these functions.
+
+// usage is what an owner's secrets other than the one being written hold.
+type usage struct {
+	Count      int // number of secrets
+	TotalBytes int // sum of value sizes
+	EnvBytes   int // sum of value sizes of secrets with an env target
+}
+
+// checkInsert returns a *store.LimitError if adding a secret of size bytes
+// (with an env target when hasEnv) to an owner holding u breaks q. A zero (or
+// negative) quota field means no bound. The checks run in a fixed order:
+// count, total bytes, env bytes.
+func checkInsert(q store.Quota, u usage, size int, hasEnv bool) error {
+	if err := overLimit(store.LimitSecrets, q.MaxSecrets, u.Count+1); err != nil {
+		return err
+	}
+	if err := overLimit(store.LimitTotalBytes, q.MaxTotalBytes, u.TotalBytes+size); err != nil || !hasEnv {
+		return err
+	}
+	return overLimit(store.LimitEnvBytes, q.MaxEnvBytes, u.EnvBytes+size)
+}
+
+// overLimit returns a *store.LimitError if would passes max, when max bounds.
+func overLimit(limit string, max, would int) error {
+	if max > 0 && would > max {
+		return &store.LimitError{Limit: limit, Max: max, Would: would}
+	}
+	return nil
+}
+
+// quotaState is the part of a secret the quotas look at.
+type quotaState struct {
+	Size   int
+	HasEnv bool
+}
+
+// checkUpdate returns a *store.LimitError if changing one secret from before
+// to after, next to the owner's other secrets u, breaks q. A total is refused
+// only when it ends above its bound and the change grows it: a user already
+// over a quota (say, after an operator lowered it) can still shrink values,
+// clear targets or edit descriptions.
+func checkUpdate(q store.Quota, u usage, before, after quotaState) error {
+	if after.Size > before.Size {
+		if err := overLimit(store.LimitTotalBytes, q.MaxTotalBytes, u.TotalBytes+after.Size); err != nil {
+			return err
 		}
-		sec.EnvName, sec.FilePath = str(env), str(file)
-		if withValue && sec.Ciphertext == nil {
-			sec.Ciphertext = []byte{}
+	}
+	if envSize(after) > envSize(before) {
+		return overLimit(store.LimitEnvBytes, q.MaxEnvBytes, u.EnvBytes+envSize(after))
+	}
+	return nil
+}
+
+func envSize(s quotaState) int {
+	if s.HasEnv {
+		return s.Size
+	}
+	return 0
+}
+
+// auditFields are the names of the fields an audit entry lists, in order.
+var auditFields = [...]string{"value", "description", "env_name", "file_path"}
+
+// changedFields lists the audit fields whose flag is set, nil when none.
+func changedFields(value, description, envName, filePath bool) []string {
+	var f []string
+	for i, set := range []bool{value, description, envName, filePath} {
+		if set {
+			f = append(f, auditFields[i])
 		}
-		return sec, nil
-	}, query, args...)
+	}
+	return f
+}
+
+// createFields lists what an audit entry for creating s records: the value,
+// and each of description, env_name and file_path that is set.
+func createFields(s store.Secret) []string {
+	return changedFields(true, s.Description != "", s.EnvName != "", s.FilePath != "")
+}
+
+// updateFields lists the fields p sets: "value" when it carries a new
+// ciphertext, then each non-nil metadata field. It is nil when p changes
+// nothing.
+func updateFields(p store.UpdateSecretParams) []string {
+	return changedFields(p.Ciphertext != nil, p.Description != nil, p.EnvName != nil, p.FilePath != nil)
+}
+
+// storedTime returns t as both backends store it: in UTC, truncated to the
+// microsecond. The zero time stays zero.
+func storedTime(t time.Time) time.Time {
+	return t.Truncate(time.Microsecond).UTC()
+}
+
+// storedTimeOrNow is storedTime, with a zero t replaced by the current time.
+func storedTimeOrNow(t time.Time) time.Time {
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return storedTime(t)
+}
+
+// nextUpdatedAt is the updated_at of a secret written now, whose stored
+// updated_at is prev: now() (time.Now when nil) as stored, but never before
+// prev. Backends call it inside their write transaction.
+func nextUpdatedAt(now func() time.Time, prev time.Time) time.Time {
+	if now == nil {
+		now = time.Now
+	}
+	t := storedTime(now())
+	if t.Before(prev) {
+		return storedTime(prev)
+	}
+	return t
 }

@@ -3,14 +3,14 @@
 // Dialect: how parameters are numbered, how a transaction locks the rows it
 // reads, how times are encoded, how driver errors map to the store's
 // errors. sqlitestore and pgstore each hold one Dialect, their migrations
-// and their Open.
+// and their Open. Each method's contract is documented on store.Store; the
+// comments here say how it is kept.
 //
 // Every write runs in one transaction. A write to a user's secrets first
-// locks that user's row (the Dialect's RowLock), then checks names and
-// quotas and writes: concurrent writers for one user queue on that lock and
-// can never overshoot a quota, whichever process they run in. Where one
-// writer holds the whole database (SQLite), writes also queue in the
-// process, so that they wait on a channel, honouring ctx, instead of in the
+// locks that user's row (RowLock), then checks names and quotas: writers
+// for one user, in any process, queue on that lock and never overshoot a
+// quota. Where one writer holds the whole database (SQLite), writes also
+// queue in the process, on a channel that honours ctx, not in the
 // database's busy handler.
 package sqlstore
 
@@ -26,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -38,22 +39,20 @@ import (
 // Dialect is what the SQL of one database needs that the other's does not.
 type Dialect struct {
 	// Goose is goose's name for the database; Migrations holds the numbered
-	// NNNN_name.up.sql files at its root.
+	// NNNN_name.up.sql files in its folder "migrations".
 	Goose      goose.Dialect
 	Migrations fs.FS
 	// Locker serializes migrations across processes; nil when a write
-	// transaction already excludes every other writer.
+	// transaction excludes every other writer (so for RowLock "").
 	Locker lock.SessionLocker
 	// MigrationLock, if set, is run first in the transaction that adopts
 	// the versions recorded by the migration loader of older releases.
 	MigrationLock string
-	// TableExists selects a row if the table named by its one parameter
-	// exists.
+	// TableExists selects a row if the table named by its parameter exists.
 	TableExists string
 
 	// RowLock, appended to a SELECT in a transaction, locks the rows it
-	// reads until the transaction ends; "" where a write transaction
-	// already excludes every other writer.
+	// reads until the transaction ends.
 	RowLock string
 	// SkipLocked, appended to the SELECT that picks the builds to claim or
 	// fail, locks them and skips the rows other transactions hold.
@@ -61,23 +60,20 @@ type Dialect struct {
 	// LockUsers, if set, is run before InsertFirstUser counts the users,
 	// so that concurrent first users cannot both see none.
 	LockUsers string
-	// OneWriter: the database has one writer at a time. Writes queue in
-	// the process, single statements too.
+	// OneWriter: one writer at a time; writes, single statements too,
+	// queue in the process.
 	OneWriter bool
 
-	// Arg turns a parameter into what the driver stores: time.Time,
-	// *time.Time and []string (the audit log's field names). Other values
-	// pass unchanged.
+	// Arg turns a time.Time, *time.Time or []string (the audit log's field
+	// names) into what the driver stores; other values pass unchanged.
 	Arg func(v any) any
-	// Err translates a driver error into store.ErrNotFound (a foreign key
-	// violation) or a *store.ConflictError (a unique violation); other
-	// errors it returns as they are.
+	// Err translates a foreign key violation into store.ErrNotFound, a
+	// unique one into a *store.ConflictError; other errors pass unchanged.
 	Err func(err error) error
 }
 
 // DB is how the store reaches its database: database/sql for SQLite
-// (SQLDB), pgx's own pool for PostgreSQL, which spares every query
-// database/sql's conversions.
+// (SQLDB), pgx's own pool for PostgreSQL (no database/sql conversions).
 type DB interface {
 	Querier
 	// Begin starts a transaction: a write transaction when the Dialect has
@@ -100,43 +96,99 @@ type Tx interface {
 	Rollback(ctx context.Context) error
 }
 
-// Rows are a query's rows; Row is the first row of one.
+// Rows are a query's rows.
 type Rows interface {
+	Row
 	Next() bool
-	Scan(dest ...any) error
 	Err() error
 	Close()
 }
 
-// Row is the first row of a query; Scan returns sql.ErrNoRows (or an error
-// that wraps it) when there is none.
+// Row is a row to scan: one of Rows, or the first row of a query, whose
+// Scan returns sql.ErrNoRows (or an error that wraps it) when there is none.
 type Row interface{ Scan(dest ...any) error }
+
+// SQLDB is db as a DB.
+func SQLDB(db *sql.DB) DB { return sqlDB{sqlQuerier{db}, db} }
+
+// sqlConn is what *sql.DB and *sql.Tx both offer.
+type sqlConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type sqlQuerier struct{ q sqlConn }
+
+func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (q sqlQuerier) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+func (q sqlQuerier) QueryRow(ctx context.Context, query string, args ...any) Row {
+	return q.q.QueryRowContext(ctx, query, args...)
+}
+
+type sqlDB struct {
+	sqlQuerier
+	db *sql.DB
+}
+
+func (d sqlDB) Begin(ctx context.Context) (Tx, error) {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return sqlTx{sqlQuerier{tx}, tx}, nil
+}
+
+type sqlTx struct {
+	sqlQuerier
+	tx *sql.Tx
+}
+
+func (t sqlTx) Commit(context.Context) error   { return t.tx.Commit() }
+func (t sqlTx) Rollback(context.Context) error { return t.tx.Rollback() }
+
+// sqlRows closes without an error: Err reports the rows' errors.
+type sqlRows struct{ *sql.Rows }
+
+func (r sqlRows) Close() { _ = r.Rows.Close() }
 
 // Store is a store.Store on one database.
 type Store struct {
-	db DB
-	// sqlDB is the database through database/sql, for goose and for DB.
-	sqlDB *sql.DB
-	d     *Dialect
-	// writeSem admits one write at a time when d.OneWriter.
-	writeSem chan struct{}
-	// applied names the migrations Open applied.
-	applied []string
-	// queries caches the queries rewritten for numbered parameters.
-	queries sync.Map
+	db       DB
+	sqlDB    *sql.DB // the database through database/sql, for goose and for DB
+	d        *Dialect
+	writeSem chan struct{} // admits one write at a time when d.OneWriter
+	applied  []string      // the migrations Open applied
+	queries  sync.Map      // the queries rewritten for numbered parameters
 }
 
-var (
-	_ store.Store          = (*Store)(nil)
-	_ store.WorkspaceStore = (*Store)(nil)
-)
+var _ store.Store = (*Store)(nil)
 
 // Open returns a store on db, whose schema it migrates first through
-// sqlDB, the same database through database/sql. Close closes sqlDB, then
-// db if it is an io.Closer. On error Open closes nothing.
+// sqlDB, the same database through database/sql, once it answers. Close
+// closes sqlDB, then db if it is an io.Closer; so does Open on error.
 func Open(ctx context.Context, sqlDB *sql.DB, db DB, d *Dialect) (*Store, error) {
 	s := &Store{db: db, sqlDB: sqlDB, d: d, writeSem: make(chan struct{}, 1)}
-	if err := s.migrate(ctx); err != nil {
+	err := sqlDB.PingContext(ctx)
+	if err == nil {
+		err = s.migrate(ctx)
+	}
+	if err != nil {
+		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -167,36 +219,33 @@ func (s *Store) DBStats() sql.DBStats {
 	return s.sqlDB.Stats()
 }
 
-// DB returns the database, for tests that look at what the store does not
-// show.
+// DB returns the database, for tests that look below the store.
 func (s *Store) DB() *sql.DB { return s.sqlDB }
 
-// AppliedMigrations returns the names of the migrations Open applied (none
-// when the schema was up to date), for the server's start log.
+// AppliedMigrations names the migrations Open applied, for the start log.
 func (s *Store) AppliedMigrations() []string { return s.applied }
 
-// conn runs the store's queries on a database or a transaction, with the
-// dialect's parameters.
+// conn runs the store's queries on a database or in a transaction.
 type conn struct {
 	s *Store
 	q Querier
 }
 
-// exec runs query and returns how many rows it changed.
 func (c conn) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	n, err := c.q.Exec(ctx, c.s.sql(query), c.s.args(args)...)
 	return n, c.s.mapErr(err)
-}
-
-func (c conn) query(ctx context.Context, query string, args ...any) (Rows, error) {
-	rows, err := c.q.Query(ctx, c.s.sql(query), c.s.args(args)...)
-	return rows, c.s.mapErr(err)
 }
 
 // row runs a query that returns at most one row and scans it into dest;
 // no row is store.ErrNotFound.
 func (c conn) row(ctx context.Context, dest []any, query string, args ...any) error {
 	return c.s.mapErr(c.q.QueryRow(ctx, c.s.sql(query), c.s.args(args)...).Scan(dest...))
+}
+
+// insert inserts into table one row of values for the comma-separated cols.
+func (c conn) insert(ctx context.Context, table, cols string, values ...any) error {
+	_, err := c.exec(ctx, `INSERT INTO `+table+` (`+cols+`) VALUES (?`+strings.Repeat(", ?", len(values)-1)+`)`, values...)
+	return err
 }
 
 // exists returns store.ErrNotFound unless query selects a row.
@@ -241,6 +290,18 @@ func (s *Store) writeOne(ctx context.Context, fn func(c conn) error) error {
 	return fn(s.read())
 }
 
+// writeRow runs a write of one statement that must change a row;
+// store.ErrNotFound if it changed none.
+func (s *Store) writeRow(ctx context.Context, query string, args ...any) error {
+	return s.writeOne(ctx, func(c conn) error {
+		n, err := c.exec(ctx, query, args...)
+		if err == nil && n == 0 {
+			err = store.ErrNotFound
+		}
+		return err
+	})
+}
+
 // sql returns query with numbered parameters, which both databases take:
 // each ? becomes $1, $2, ... The store's queries hold no ? but parameters.
 func (s *Store) sql(query string) string {
@@ -248,15 +309,11 @@ func (s *Store) sql(query string) string {
 		return q.(string)
 	}
 	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
+	for i, part := range strings.Split(query, "?") {
+		if i > 0 {
+			b.WriteString("$" + strconv.Itoa(i))
 		}
-		b.WriteRune(r)
+		b.WriteString(part)
 	}
 	q := b.String()
 	s.queries.Store(query, q)
@@ -282,7 +339,7 @@ func (s *Store) mapErr(err error) error {
 	return s.d.Err(err)
 }
 
-// noLimit is the LIMIT that means none.
+// limitArg is the LIMIT of limit, none when <= 0.
 func limitArg(limit int) int64 {
 	if limit <= 0 {
 		return math.MaxInt64
@@ -290,9 +347,8 @@ func limitArg(limit int) int64 {
 	return int64(limit)
 }
 
-// timeCol scans a time column, stored either as a timestamp or as INTEGER
-// microseconds since the Unix epoch, into a UTC time. It is also a pgx
-// TimestamptzScanner, which pgx fills without boxing the time in an any.
+// timeCol scans a timestamp or INTEGER microseconds since the Unix epoch
+// into a UTC time; as a pgx TimestamptzScanner, without boxing the time.
 type timeCol struct{ t *time.Time }
 
 func (c timeCol) Scan(v any) error {
@@ -365,8 +421,7 @@ func nonNilBytes(b []byte) []byte {
 	return b
 }
 
-// nilIfEmpty returns nil for an empty slice, so a stored empty BLOB reads
-// back as nil.
+// nilIfEmpty reads a stored empty BLOB back as nil.
 func nilIfEmpty(b []byte) []byte {
 	if len(b) == 0 {
 		return nil
@@ -374,8 +429,7 @@ func nilIfEmpty(b []byte) []byte {
 	return b
 }
 
-// requireID refuses the nil UUID, which would otherwise be stored as a
-// valid-looking id.
+// requireID refuses the nil UUID, which would look like a valid id.
 func requireID(id uuid.UUID, what string) error {
 	if id == uuid.Nil {
 		return fmt.Errorf("%s id is required", what)
@@ -392,8 +446,7 @@ func timePtr(t *time.Time) *time.Time {
 	return &v
 }
 
-// qualify prefixes each column of the comma-separated list cols with
-// table, for queries that join.
+// qualify prefixes each column of the list cols with table, for joins.
 func qualify(table, cols string) string {
 	parts := strings.Split(cols, ",")
 	for i, p := range parts {
@@ -402,31 +455,34 @@ func qualify(table, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-// queryAll runs query outside a transaction and scans every row with scan.
-func queryAll[T any](ctx context.Context, s *Store, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := s.read().query(ctx, query, args...)
+// one runs query on c and scans its one row with scan; no row is
+// store.ErrNotFound.
+func one[T any](ctx context.Context, c conn, scan func(Row) (T, error), query string, args ...any) (T, error) {
+	v, err := scan(c.q.QueryRow(ctx, c.s.sql(query), c.s.args(args)...))
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, c.s.mapErr(err)
 	}
-	out, err := collect(rows, scan)
-	return out, s.mapErr(err)
+	return v, nil
 }
 
-// collect scans every row of rows with scan.
-func collect[T any](rows Rows, scan func(scanner) (T, error)) ([]T, error) {
+// all runs query on c and scans every row with scan.
+func all[T any](ctx context.Context, c conn, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := c.q.Query(ctx, c.s.sql(query), c.s.args(args)...)
+	if err != nil {
+		return nil, c.s.mapErr(err)
+	}
 	defer rows.Close()
 	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
-			return nil, err
+			return nil, c.s.mapErr(err)
 		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	return out, c.s.mapErr(rows.Err())
 }
-
-type scanner interface{ Scan(dest ...any) error }
 
 // wrap prefixes *err, if set, with what failed.
 func wrap(err *error, what string) {
@@ -442,4 +498,68 @@ func fail[T any](ret *T, err *error, what string) {
 		var zero T
 		*ret, *err = zero, fmt.Errorf("%s: %w", what, *err)
 	}
+}
+
+// cleanText returns s with each NUL byte and each run of invalid UTF-8
+// replaced by U+FFFD, so that free text (log lines, build errors, what
+// Terraform reports about an agent) fits a text column of either database:
+// PostgreSQL text holds neither and would refuse the whole write.
+func cleanText(s string) string {
+	if utf8.ValidString(s) && !strings.Contains(s, "\x00") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// createdUpdated returns a new row's creation and update times as stored:
+// a zero created is now, a zero updated is created.
+func createdUpdated(created, updated time.Time) (time.Time, time.Time) {
+	created = storedTimeOrNow(created)
+	if updated.IsZero() {
+		return created, created
+	}
+	return created, storedTime(updated)
+}
+
+// The sealed columns (secret values, workspace states, agent configs)
+// share two queries: how many rows each key id seals, and swapping one
+// row's ciphertext when it is re-sealed.
+
+// keyIDCounts runs query, which selects (key id, count) rows.
+func (s *Store) keyIDCounts(ctx context.Context, query string) (map[string]int, error) {
+	out := map[string]int{}
+	_, err := all(ctx, s.read(), func(r Row) (id string, err error) {
+		var n int
+		err = r.Scan(&id, &n)
+		out[id] = n
+		return id, err
+	}, query)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// replaceSealed runs UPDATE table SET set WHERE id = ? AND where, with
+// setArgs, id and oldKeyID: where checks that the row is still sealed by
+// oldKeyID (else conflictOrNotFound on "key_id"). Table and column names
+// are constants of this package.
+func (s *Store) replaceSealed(ctx context.Context, table, set, where string, setArgs []any, id uuid.UUID, oldKeyID string) error {
+	return s.write(ctx, func(c conn) error {
+		n, err := c.exec(ctx, `UPDATE `+table+` SET `+set+` WHERE id = ? AND `+where,
+			append(setArgs, id, oldKeyID)...)
+		if err != nil || n == 1 {
+			return err
+		}
+		return conflictOrNotFound(ctx, c, table, id, "key_id")
+	})
+}
+
+// conflictOrNotFound says why a write did not change row id of table:
+// store.ErrNotFound if there is none, else a *store.ConflictError on field.
+func conflictOrNotFound(ctx context.Context, c conn, table string, id uuid.UUID, field string) error {
+	if err := c.exists(ctx, `SELECT 1 FROM `+table+` WHERE id = ?`, id); err != nil {
+		return err
+	}
+	return &store.ConflictError{Field: field}
 }

@@ -15,9 +15,8 @@ const (
 )
 
 // InsertTemplateVersion inserts the template unless its name exists (ON
-// CONFLICT DO NOTHING waits for a concurrent insert of the name), then locks
-// its row, so concurrent pushes of one name, from any process, never share
-// a number or create two templates; all in one write transaction.
+// CONFLICT DO NOTHING waits for a concurrent insert of the name), then
+// locks its row: concurrent pushes of one name, in any process, queue.
 func (s *Store) InsertTemplateVersion(ctx context.Context, name string, v store.TemplateVersion) (store.Template, store.TemplateVersion, error) {
 	if v.ID == uuid.Nil {
 		v.ID = uuid.New()
@@ -32,7 +31,7 @@ func (s *Store) InsertTemplateVersion(ctx context.Context, name string, v store.
 			return err
 		}
 		var err error
-		t, err = scanTemplate(ctx, c, `SELECT `+templateColumns+` FROM templates WHERE name = ?`+s.d.RowLock, name)
+		t, err = one(ctx, c, scanTemplate, `SELECT `+templateColumns+` FROM templates WHERE name = ?`+s.d.RowLock, name)
 		if err != nil {
 			return err
 		}
@@ -41,11 +40,11 @@ func (s *Store) InsertTemplateVersion(ctx context.Context, name string, v store.
 			t.ID); err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, `INSERT INTO template_versions (`+templateVersionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			v.ID, v.TemplateID, v.Number, nonNilBytes(v.Archive), nonNilBytes(v.Requirements), v.CreatedBy, v.CreatedAt); err != nil {
+		if err := c.insert(ctx, "template_versions", templateVersionColumns, v.ID, v.TemplateID, v.Number,
+			nonNilBytes(v.Archive), nonNilBytes(v.Requirements), v.CreatedBy, v.CreatedAt); err != nil {
 			return err
 		}
-		t, err = scanTemplate(ctx, c, `UPDATE templates SET active_version_id = ?, updated_at = ? WHERE id = ?
+		t, err = one(ctx, c, scanTemplate, `UPDATE templates SET active_version_id = ?, updated_at = ? WHERE id = ?
 			RETURNING `+templateColumns, v.ID, v.CreatedAt, t.ID)
 		return err
 	})
@@ -56,47 +55,31 @@ func (s *Store) InsertTemplateVersion(ctx context.Context, name string, v store.
 	return t, v, nil
 }
 
-// GetTemplateByName returns the template named name.
 func (s *Store) GetTemplateByName(ctx context.Context, name string) (_ store.Template, err error) {
 	defer wrap(&err, "get template by name")
-	return scanTemplate(ctx, s.read(), `SELECT `+templateColumns+` FROM templates WHERE name = ?`, name)
+	return one(ctx, s.read(), scanTemplate, `SELECT `+templateColumns+` FROM templates WHERE name = ?`, name)
 }
 
-// GetTemplateByID returns the template with id, or store.ErrNotFound.
 func (s *Store) GetTemplateByID(ctx context.Context, id uuid.UUID) (_ store.Template, err error) {
 	defer wrap(&err, "get template by id")
-	return scanTemplate(ctx, s.read(), `SELECT `+templateColumns+` FROM templates WHERE id = ?`, id)
+	return one(ctx, s.read(), scanTemplate, `SELECT `+templateColumns+` FROM templates WHERE id = ?`, id)
 }
 
-// ListTemplates returns every template sorted by name (byte order).
 func (s *Store) ListTemplates(ctx context.Context) (_ []store.Template, err error) {
 	defer wrap(&err, "list templates")
-	return queryAll(ctx, s, func(r scanner) (store.Template, error) {
-		var t store.Template
-		return t, r.Scan(templateDest(&t)...)
-	}, `SELECT `+templateColumns+` FROM templates ORDER BY name`)
+	return all(ctx, s.read(), scanTemplate, `SELECT `+templateColumns+` FROM templates ORDER BY name`)
 }
 
-// GetTemplateVersion returns the version with id, archive included.
-func (s *Store) GetTemplateVersion(ctx context.Context, id uuid.UUID) (store.TemplateVersion, error) {
-	var v store.TemplateVersion
-	err := s.read().row(ctx, []any{&v.ID, &v.TemplateID, &v.Number, &v.Archive, &v.Requirements, &v.CreatedBy, timeCol{&v.CreatedAt}},
-		`SELECT `+templateVersionColumns+` FROM template_versions WHERE id = ?`, id)
-	if err != nil {
-		return store.TemplateVersion{}, fmt.Errorf("get template version: %w", err)
-	}
-	v.Archive, v.Requirements = nilIfEmpty(v.Archive), nilIfEmpty(v.Requirements)
-	return v, nil
+func (s *Store) GetTemplateVersion(ctx context.Context, id uuid.UUID) (_ store.TemplateVersion, err error) {
+	defer wrap(&err, "get template version")
+	return one(ctx, s.read(), func(r Row) (v store.TemplateVersion, err error) {
+		err = r.Scan(&v.ID, &v.TemplateID, &v.Number, &v.Archive, &v.Requirements, &v.CreatedBy, timeCol{&v.CreatedAt})
+		v.Archive, v.Requirements = nilIfEmpty(v.Archive), nilIfEmpty(v.Requirements)
+		return v, err
+	}, `SELECT `+templateVersionColumns+` FROM template_versions WHERE id = ?`, id)
 }
 
-func templateDest(t *store.Template) []any {
-	return []any{&t.ID, &t.Name, &t.ActiveVersionID, &t.CreatedBy, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}}
-}
-
-func scanTemplate(ctx context.Context, c conn, query string, args ...any) (store.Template, error) {
-	var t store.Template
-	if err := c.row(ctx, templateDest(&t), query, args...); err != nil {
-		return store.Template{}, err
-	}
-	return t, nil
+func scanTemplate(r Row) (t store.Template, err error) {
+	err = r.Scan(&t.ID, &t.Name, &t.ActiveVersionID, &t.CreatedBy, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt})
+	return t, err
 }

@@ -11,29 +11,24 @@ import (
 
 const userColumns = `id, username, email, name, hashed_password, role, created_at, updated_at`
 
-// InsertUser inserts u; usernames and emails are unique regardless of case.
-func (s *Store) InsertUser(ctx context.Context, u store.User) error {
+func (s *Store) InsertUser(ctx context.Context, u store.User) (err error) {
+	defer wrap(&err, "insert user")
 	if err := requireID(u.ID, "user"); err != nil {
-		return fmt.Errorf("insert user: %w", err)
+		return err
 	}
-	if err := s.writeOne(ctx, func(c conn) error { return insertUser(ctx, c, u) }); err != nil {
-		return fmt.Errorf("insert user: %w", err)
-	}
-	return nil
+	return s.writeOne(ctx, func(c conn) error { return insertUser(ctx, c, u) })
 }
 
-// InsertFirstUser inserts u only if the users table is empty. The count and
-// the insert share one write transaction, which first takes the dialect's
-// LockUsers (PostgreSQL: SHARE ROW EXCLUSIVE, which leaves reads and row
-// locks alone), so of concurrent calls, in any number of processes, exactly
-// one succeeds; the others get a *store.ConflictError with Field
-// "first_user".
+// InsertFirstUser counts the users and inserts u in one write transaction
+// that first takes the dialect's LockUsers (PostgreSQL: SHARE ROW
+// EXCLUSIVE, which leaves reads and row locks alone): of concurrent calls,
+// in any number of processes, exactly one succeeds.
 func (s *Store) InsertFirstUser(ctx context.Context, u store.User) (err error) {
 	defer wrap(&err, "insert first user")
 	if err := requireID(u.ID, "user"); err != nil {
-		return fmt.Errorf("insert first user: %w", err)
+		return err
 	}
-	err = s.write(ctx, func(c conn) error {
+	return s.write(ctx, func(c conn) error {
 		if s.d.LockUsers != "" {
 			if _, err := c.exec(ctx, s.d.LockUsers); err != nil {
 				return fmt.Errorf("lock users: %w", err)
@@ -48,64 +43,66 @@ func (s *Store) InsertFirstUser(ctx context.Context, u store.User) (err error) {
 		}
 		return insertUser(ctx, c, u)
 	})
-	return err
 }
 
 func insertUser(ctx context.Context, c conn, u store.User) error {
-	created := storedTimeOrNow(u.CreatedAt)
-	updated := created
-	if !u.UpdatedAt.IsZero() {
-		updated = storedTime(u.UpdatedAt)
-	}
-	_, err := c.exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	created, updated := createdUpdated(u.CreatedAt, u.UpdatedAt)
+	return c.insert(ctx, "users", userColumns,
 		u.ID, u.Username, u.Email, u.Name, nonNilBytes(u.HashedPassword), u.Role, created, updated)
-	return err
 }
 
-// GetUserByID returns the user with id, or store.ErrNotFound.
 func (s *Store) GetUserByID(ctx context.Context, id uuid.UUID) (_ store.User, err error) {
 	defer wrap(&err, "get user by id")
 	return s.getUser(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id)
 }
 
-// GetUserByUsername returns the user whose username matches, ignoring case,
-// or store.ErrNotFound.
 func (s *Store) GetUserByUsername(ctx context.Context, username string) (_ store.User, err error) {
 	defer wrap(&err, "get user by username")
 	return s.getUser(ctx, `SELECT `+userColumns+` FROM users WHERE lower(username) = lower(?)`, username)
 }
 
-// CountUsers returns the number of users.
-func (s *Store) CountUsers(ctx context.Context) (int, error) {
-	var n int
-	if err := s.read().row(ctx, []any{&n}, `SELECT COUNT(*) FROM users`); err != nil {
-		return 0, fmt.Errorf("count users: %w", err)
-	}
-	return n, nil
+func (s *Store) CountUsers(ctx context.Context) (n int, err error) {
+	defer wrap(&err, "count users")
+	err = s.read().row(ctx, []any{&n}, `SELECT COUNT(*) FROM users`)
+	return n, err
 }
 
-// DeleteUser deletes a user; their API keys, secrets and workspaces (with
-// their builds, agents and logs) go with them (the audit log stays). It is
-// not part of store.Store (the product has no user deletion yet); the
-// conformance suite uses it to check the cascades.
+// DeleteUser deletes a user with their API keys, secrets and workspaces
+// (builds, agents and logs too; the audit log stays). Not in store.Store
+// (no user deletion yet): the conformance suite checks the cascades.
 func (s *Store) DeleteUser(ctx context.Context, id uuid.UUID) (err error) {
 	defer wrap(&err, "delete user")
-	return s.writeOne(ctx, func(c conn) error {
-		n, err := c.exec(ctx, `DELETE FROM users WHERE id = ?`, id)
-		if err == nil && n == 0 {
-			err = store.ErrNotFound
-		}
-		return err
-	})
+	return s.writeRow(ctx, `DELETE FROM users WHERE id = ?`, id)
 }
 
 func (s *Store) getUser(ctx context.Context, query string, arg any) (store.User, error) {
-	var u store.User
-	err := s.read().row(ctx, []any{&u.ID, &u.Username, &u.Email, &u.Name, &u.HashedPassword, &u.Role,
-		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}}, query, arg)
-	if err != nil {
-		return store.User{}, err
-	}
-	u.HashedPassword = nilIfEmpty(u.HashedPassword)
-	return u, nil
+	return one(ctx, s.read(), func(r Row) (u store.User, err error) {
+		err = r.Scan(&u.ID, &u.Username, &u.Email, &u.Name, &u.HashedPassword, &u.Role, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+		u.HashedPassword = nilIfEmpty(u.HashedPassword)
+		return u, err
+	}, query, arg)
+}
+
+const apiKeyColumns = `id, hashed_secret, user_id, kind, expires_at, created_at`
+
+func (s *Store) InsertAPIKey(ctx context.Context, k store.APIKey) (err error) {
+	defer wrap(&err, "insert api key")
+	return s.writeOne(ctx, func(c conn) error {
+		return c.insert(ctx, "api_keys", apiKeyColumns, k.ID, nonNilBytes(k.HashedSecret), k.UserID, k.Kind,
+			storedTime(k.ExpiresAt), storedTimeOrNow(k.CreatedAt))
+	})
+}
+
+func (s *Store) GetAPIKey(ctx context.Context, id string) (_ store.APIKey, err error) {
+	defer wrap(&err, "get api key")
+	return one(ctx, s.read(), func(r Row) (k store.APIKey, err error) {
+		err = r.Scan(&k.ID, &k.HashedSecret, &k.UserID, &k.Kind, timeCol{&k.ExpiresAt}, timeCol{&k.CreatedAt})
+		k.HashedSecret = nilIfEmpty(k.HashedSecret)
+		return k, err
+	}, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id = ?`, id)
+}
+
+func (s *Store) DeleteAPIKey(ctx context.Context, id string) (err error) {
+	defer wrap(&err, "delete api key")
+	return s.writeRow(ctx, `DELETE FROM api_keys WHERE id = ?`, id)
 }

@@ -9,18 +9,20 @@ import (
 	"github.com/usersecrets/coder/server/store"
 )
 
-// Column lists. workspaceColumns never includes the sealed state: only
-// GetWorkspaceState and ListWorkspacesByStateKeyID read it.
+// workspaceColumns never includes the sealed state (see store.Workspace).
 const (
 	workspaceColumns      = `id, name, owner_id, template_id, deleted, created_at, updated_at`
 	workspaceStateColumns = workspaceColumns + `, state_ciphertext, state_key_id`
 )
 
-// InsertWorkspace stores w and its first build in one write transaction;
-// the partial unique index on live names makes a concurrent insert of the
-// same name wait and then fail.
+// InsertWorkspace relies on the partial unique index on live names: a
+// concurrent insert of the same name waits, then fails.
 func (s *Store) InsertWorkspace(ctx context.Context, w store.Workspace, first store.WorkspaceBuild) (store.Workspace, store.WorkspaceBuild, error) {
-	w = newWorkspace(w)
+	if w.ID == uuid.Nil {
+		w.ID = uuid.New()
+	}
+	w.CreatedAt, w.UpdatedAt = createdUpdated(w.CreatedAt, w.UpdatedAt)
+	w.Deleted, w.StateCiphertext, w.StateKeyID = false, nil, ""
 	if first.CreatedAt.IsZero() {
 		first.CreatedAt = w.CreatedAt
 	}
@@ -39,86 +41,60 @@ func (s *Store) InsertWorkspace(ctx context.Context, w store.Workspace, first st
 	return w, first, nil
 }
 
-// newWorkspace returns w as InsertWorkspace stores it.
-func newWorkspace(w store.Workspace) store.Workspace {
-	if w.ID == uuid.Nil {
-		w.ID = uuid.New()
-	}
-	w.CreatedAt = storedTimeOrNow(w.CreatedAt)
-	if w.UpdatedAt.IsZero() {
-		w.UpdatedAt = w.CreatedAt
-	} else {
-		w.UpdatedAt = storedTime(w.UpdatedAt)
-	}
-	w.Deleted, w.StateCiphertext, w.StateKeyID = false, nil, ""
-	return w
-}
-
-// GetWorkspaceByID returns the workspace with id, without its state.
 func (s *Store) GetWorkspaceByID(ctx context.Context, id uuid.UUID) (_ store.Workspace, err error) {
 	defer wrap(&err, "get workspace by id")
-	return s.getWorkspace(ctx, `SELECT `+workspaceColumns+` FROM workspaces WHERE id = ?`, id)
+	return one(ctx, s.read(), scanWorkspaceMeta, `SELECT `+workspaceColumns+` FROM workspaces WHERE id = ?`, id)
 }
 
-// GetWorkspaceByOwnerAndName returns the owner's live workspace name.
 func (s *Store) GetWorkspaceByOwnerAndName(ctx context.Context, ownerID uuid.UUID, name string) (_ store.Workspace, err error) {
 	defer wrap(&err, "get workspace by owner and name")
-	return s.getWorkspace(ctx,
+	return one(ctx, s.read(), scanWorkspaceMeta,
 		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND name = ? AND deleted = false`, ownerID, name)
 }
 
-// ListWorkspaces returns the owner's live workspaces, without their states.
 func (s *Store) ListWorkspaces(ctx context.Context, ownerID uuid.UUID) (_ []store.Workspace, err error) {
 	defer wrap(&err, "list workspaces")
-	return s.queryWorkspaces(ctx, false,
+	return all(ctx, s.read(), scanWorkspaceMeta,
 		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND deleted = false ORDER BY name, id`, ownerID)
 }
 
-// GetWorkspaceState returns workspace id's sealed state and key id.
-func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) ([]byte, string, error) {
-	var (
-		ct    []byte
-		keyID *string
-	)
-	err := s.read().row(ctx, []any{&ct, &keyID}, `SELECT state_ciphertext, state_key_id FROM workspaces WHERE id = ?`, id)
-	if err != nil {
-		return nil, "", fmt.Errorf("get workspace state: %w", err)
-	}
-	if keyID == nil {
-		return nil, "", nil
+func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) (_ []byte, _ string, err error) {
+	defer wrap(&err, "get workspace state")
+	var ct []byte
+	var keyID *string
+	if err := s.read().row(ctx, []any{&ct, &keyID}, `SELECT state_ciphertext, state_key_id FROM workspaces WHERE id = ?`, id); err != nil || keyID == nil {
+		return nil, "", err
 	}
 	return nonNilBytes(ct), *keyID, nil
 }
 
-// WorkspaceStateKeyIDs counts the states each key id seals.
 func (s *Store) WorkspaceStateKeyIDs(ctx context.Context) (_ map[string]int, err error) {
 	defer wrap(&err, "workspace state key ids")
 	return s.keyIDCounts(ctx,
 		`SELECT state_key_id, COUNT(*) FROM workspaces WHERE state_key_id IS NOT NULL GROUP BY state_key_id`)
 }
 
-// ListWorkspacesByStateKeyID returns up to limit workspaces sealed by
-// keyID, with their states, by id.
 func (s *Store) ListWorkspacesByStateKeyID(ctx context.Context, keyID string, limit int) (_ []store.Workspace, err error) {
 	defer wrap(&err, "list workspaces by state key id")
-	return s.queryWorkspaces(ctx, true,
+	return all(ctx, s.read(), scanWorkspaceState,
 		`SELECT `+workspaceStateColumns+` FROM workspaces WHERE state_key_id = ? ORDER BY id LIMIT ?`, keyID, limitArg(limit))
 }
 
-// ReplaceWorkspaceState reseals workspace id's state; it leaves updated_at
-// alone.
+// ReplaceWorkspaceState leaves updated_at alone.
 func (s *Store) ReplaceWorkspaceState(ctx context.Context, id uuid.UUID, oldKeyID string, ciphertext []byte, newKeyID string) (err error) {
 	defer wrap(&err, "replace workspace state")
-	return s.replaceSealed(ctx, "workspaces", "state_ciphertext", "state_key_id", id, oldKeyID, ciphertext, newKeyID)
+	return s.replaceSealed(ctx, "workspaces", `state_ciphertext = ?, state_key_id = ?`, `state_key_id = ?`,
+		[]any{nonNilBytes(ciphertext), newKeyID}, id, oldKeyID)
 }
 
-// scanWorkspace reads one row of workspaceColumns, or of
-// workspaceStateColumns when withState.
-func scanWorkspace(row scanner, withState bool) (store.Workspace, error) {
-	var (
-		w     store.Workspace
-		keyID *string
-	)
+// scanWorkspaceMeta and scanWorkspaceState read a row of workspaceColumns
+// and of workspaceStateColumns.
+func scanWorkspaceMeta(r Row) (store.Workspace, error)  { return scanWorkspace(r, false) }
+func scanWorkspaceState(r Row) (store.Workspace, error) { return scanWorkspace(r, true) }
+
+func scanWorkspace(row Row, withState bool) (store.Workspace, error) {
+	var w store.Workspace
+	var keyID *string
 	dest := []any{&w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt}}
 	if withState {
 		dest = append(dest, &w.StateCiphertext, &keyID)
@@ -132,13 +108,4 @@ func scanWorkspace(row scanner, withState bool) (store.Workspace, error) {
 		w.StateCiphertext = nil
 	}
 	return w, nil
-}
-
-func (s *Store) getWorkspace(ctx context.Context, query string, args ...any) (store.Workspace, error) {
-	w, err := scanWorkspace(s.db.QueryRow(ctx, s.sql(query), s.args(args)...), false)
-	return w, s.mapErr(err)
-}
-
-func (s *Store) queryWorkspaces(ctx context.Context, withState bool, query string, args ...any) ([]store.Workspace, error) {
-	return queryAll(ctx, s, func(r scanner) (store.Workspace, error) { return scanWorkspace(r, withState) }, query, args...)
 }
