@@ -66,6 +66,9 @@ type Options struct {
 	// LogDir is where a script's relative log_path is. Default:
 	// os.TempDir().
 	LogDir string
+	// OnFilesApplied, if set, is told how many file secrets each manifest
+	// wrote and how many failed (the agent's metrics).
+	OnFilesApplied func(written, failed int)
 }
 
 // Agent is one workspace agent. Make it with New and start it with Run.
@@ -311,6 +314,9 @@ func (a *Agent) logServerError(what string, err error, d time.Duration) {
 func (a *Agent) apply(ctx context.Context, m sdk.AgentManifest) {
 	a.redactor.add(m.Secrets)
 	res := a.files.Apply(ctx, m.Secrets)
+	if a.o.OnFilesApplied != nil {
+		a.o.OnFilesApplied(len(res.Written), len(res.Failed))
+	}
 	a.mu.Lock()
 	a.manifest = &m
 	a.mu.Unlock()

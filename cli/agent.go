@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -41,9 +42,14 @@ type agentOptions struct {
 	token   string
 	logDir  string
 	verbose bool
+	// httpClient verifies the server's certificate (--tls-ca-file).
+	httpClient *http.Client
+	// prometheusAddress is the loopback address of the agent's metrics
+	// ("": off).
+	prometheusAddress string
 }
 
-func newCmdAgent(runF func(context.Context, *agentOptions) error) *cobra.Command {
+func newCmdAgent(g *globalOptions, runF func(context.Context, *agentOptions) error) *cobra.Command {
 	o := &agentOptions{}
 	cmd := &cobra.Command{
 		Use:   "agent",
@@ -58,6 +64,9 @@ Environment:
   $CODER_AGENT_TOKEN_FILE  a file holding the agent's token
   $CODER_AGENT_LOG_DIR     the default of --log-dir
   $CODER_AGENT_VERBOSE     "true" for debug logs
+  $CODER_TLS_CA_FILE       certificate authorities to trust for an https
+                           server's certificate, besides the system's (or
+                           --tls-ca-file)
 
 The token is removed from the agent's environment as soon as it is read, so
 no process the agent starts inherits it.`,
@@ -72,10 +81,14 @@ no process the agent starts inherits it.`,
 			if o.url, err = agentURL(); err != nil {
 				return err
 			}
+			if o.httpClient, err = g.httpClient(); err != nil {
+				return err
+			}
 			return runF(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().StringVar(&o.logDir, "log-dir", os.Getenv(envAgentLogDir), "Folder to write "+agentLogFile+" in (default: log to stderr; $"+envAgentLogDir+")")
+	cmd.Flags().StringVar(&o.prometheusAddress, "prometheus-address", os.Getenv("CODER_AGENT_PROMETHEUS_ADDRESS"), "Loopback address to serve the agent's Prometheus metrics on, at /metrics (default: off; $CODER_AGENT_PROMETHEUS_ADDRESS)")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", os.Getenv(envAgentVerbose) == "true", "Log debug messages ($"+envAgentVerbose+")")
 	return cmd
 }
@@ -112,6 +125,19 @@ func runAgent(ctx context.Context, o *agentOptions) error {
 	}
 	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
 
+	metrics := newAgentMetrics()
+	if o.prometheusAddress != "" {
+		if err := checkLoopback("--prometheus-address", o.prometheusAddress, "the agent's metrics are for the workspace's own tools"); err != nil {
+			return err
+		}
+		ml, err := startSide(ctx, logger, "agent metrics", o.prometheusAddress, metrics.handler())
+		if err != nil {
+			return err
+		}
+		defer ml.close()
+		logger.Info("serving agent metrics", "listen", ml.ln.Addr().String())
+	}
+
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return fmt.Errorf("find the home directory: %w", err)
@@ -125,7 +151,7 @@ func runAgent(ctx context.Context, o *agentOptions) error {
 		Env: func() []string { return a.SessionEnv() },
 		Dir: func() string { return a.WorkDir() },
 		// Sessions wait for the startup scripts that block login.
-		BeforeSession: func(ctx context.Context, w io.Writer) { a.WaitLogin(ctx, w) },
+		BeforeSession: func(ctx context.Context, w io.Writer) { metrics.sessions.Inc(); a.WaitLogin(ctx, w) },
 		AppCommand:    func(slug string) (string, bool) { return a.AppCommand(slug) },
 		Logger:        logger.With("component", "ssh"),
 	})
@@ -137,11 +163,13 @@ func runAgent(ctx context.Context, o *agentOptions) error {
 		handleStream = sshSrv.HandleConn
 	}
 	a = agent.New(agent.Options{
-		URL:           o.url,
-		Token:         o.token,
-		Logger:        logger,
-		Home:          home,
-		StreamHandler: handleStream,
+		URL:            o.url,
+		Token:          o.token,
+		HTTPClient:     o.httpClient,
+		OnFilesApplied: metrics.filesApplied,
+		Logger:         logger,
+		Home:           home,
+		StreamHandler:  handleStream,
 		// A script's relative log_path is in --log-dir (else $TMPDIR).
 		LogDir: o.logDir,
 	})

@@ -112,6 +112,9 @@ func (g *globalOptions) client(ctx context.Context) (*sdk.Client, error) {
 		return nil, err
 	}
 	c := sdk.New(u)
+	if c.HTTPClient, err = g.httpClient(); err != nil {
+		return nil, err
+	}
 	c.SessionToken = token
 	return c, nil
 }

@@ -391,7 +391,9 @@ func TestLoginURL(t *testing.T) {
 }
 
 func TestAgentEnvironment(t *testing.T) {
-	newCmd := func(runF func(context.Context, *agentOptions) error) *cobra.Command { return newCmdAgent(runF) }
+	newCmd := func(runF func(context.Context, *agentOptions) error) *cobra.Command {
+		return newCmdAgent(&globalOptions{}, runF)
+	}
 	t.Run("token and URL are read and the token leaves the environment", func(t *testing.T) {
 		cleanEnv(t)
 		t.Setenv(envAgentURL, "http://127.0.0.1:3000/")
@@ -462,7 +464,9 @@ func TestAgentEnvironment(t *testing.T) {
 }
 
 func TestServerFlagsAndEnvironment(t *testing.T) {
-	newCmd := func(runF func(context.Context, *serverOptions) error) *cobra.Command { return newCmdServer(runF) }
+	newCmd := func(runF func(context.Context, *serverOptions) error) *cobra.Command {
+		return newCmdServer(&globalOptions{}, runF)
+	}
 	t.Run("defaults", func(t *testing.T) {
 		home := cleanEnv(t)
 		p := mustParse(t, newCmd, "")

@@ -74,6 +74,9 @@ func runLogin(ctx context.Context, o *loginOptions) error {
 		return err
 	}
 	c := sdk.New(u)
+	if c.HTTPClient, err = o.config.httpClient(); err != nil {
+		return err
+	}
 	if _, err := c.BuildInfo(ctx); err != nil {
 		return describeReach(fmt.Errorf("reach the server at %s: %w", u, err))
 	}

@@ -73,6 +73,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // them: the config folder and the stored login (config.go).
 type globalOptions struct {
 	configDir string
+	// tlsCAFile adds certificate authorities to the system's for the
+	// server's certificate (see httpClient in tls.go).
+	tlsCAFile string
 }
 
 // NewRootCommand returns the root command with every subcommand: this is
@@ -89,8 +92,9 @@ func NewRootCommand() *cobra.Command {
 		Version:       Version,
 	}
 	root.PersistentFlags().StringVar(&g.configDir, "global-config", "", "Folder of the CLI's login files (default $CODER_CONFIG_DIR or ~/.config/coderv2)")
+	root.PersistentFlags().StringVar(&g.tlsCAFile, "tls-ca-file", "", "PEM file of certificate authorities to trust for the server's certificate, besides the system's ($CODER_TLS_CA_FILE)")
 	root.AddCommand(
-		newCmdServer(runServer),
+		newCmdServer(g, runServer),
 		newCmdLogin(g, runLogin),
 		newCmdLogout(g, runLogout),
 		withSubcommands(newCmdUsers(),
@@ -112,7 +116,7 @@ func NewRootCommand() *cobra.Command {
 			newCmdSecretImport(g, runSecretImport),
 		),
 		newCmdVersion(g, runVersion),
-		newCmdAgent(runAgent),
+		newCmdAgent(g, runAgent),
 		newCmdSSH(g, runSSH),
 		newCmdConfigSSH(g, runConfigSSH),
 		withSubcommands(newCmdTemplates(),

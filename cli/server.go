@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,11 +41,20 @@ type serverOptions struct {
 	encryptionKeys    string
 	encryptionKeyFile string
 	relayURL          string
+	tlsAddress        string
+	tlsCertFiles      []string
+	tlsKeyFiles       []string
+	tlsMinVersion     string
+	prometheusAddress string
+	pprofAddress      string
 	verbose           bool
 	logJSON           bool
 	limits            sdk.Limits
 	// provisionerWorkers is how many builds this process runs at once.
 	provisionerWorkers int
+	// global holds --tls-ca-file: the CA that local workspaces' agents
+	// trust for this server's certificate.
+	global *globalOptions
 	// envErr is the first environment variable that did not parse; the
 	// command refuses to start with it rather than use a default.
 	envErr error
@@ -111,8 +121,8 @@ func defaultDataDir() string {
 	return ".coderv2"
 }
 
-func newCmdServer(runF func(context.Context, *serverOptions) error) *cobra.Command {
-	o := &serverOptions{limits: sdk.DefaultLimits}
+func newCmdServer(g *globalOptions, runF func(context.Context, *serverOptions) error) *cobra.Command {
+	o := &serverOptions{limits: sdk.DefaultLimits, global: g}
 	cmd := &cobra.Command{
 		Use:   "server",
 		Short: "Run the server: the REST API, the secret store and the provisioner",
@@ -144,6 +154,12 @@ re-encrypts every value sealed by an older key.`,
 	f.IntVar(&o.limits.MaxEnvValueBytes, "max-env-secret-bytes-per-user", o.envInt("CODER_MAX_ENV_SECRET_BYTES_PER_USER", o.limits.MaxEnvValueBytes), "Total size of one user's secret values that have an environment variable target, in bytes ($CODER_MAX_ENV_SECRET_BYTES_PER_USER)")
 	f.StringVar(&o.relayURL, "relay-url", envDefault("CODER_RELAY_URL", ""), "URL other server processes on the same PostgreSQL reach this one at, to relay sessions to agents connected here (default http://<http-address>; only with --postgres-url) ($CODER_RELAY_URL)")
 	f.IntVar(&o.provisionerWorkers, "provisioner-workers", o.envInt("CODER_PROVISIONER_WORKERS", 0), "How many workspace builds this server process runs at once; default: 4 per CPU ($CODER_PROVISIONER_WORKERS)")
+	f.StringVar(&o.tlsAddress, "tls-address", envDefault("CODER_TLS_ADDRESS", ""), "Address the HTTPS API listens on (default: off); with --http-address too, HTTP answers with a redirect to HTTPS ($CODER_TLS_ADDRESS)")
+	f.StringSliceVar(&o.tlsCertFiles, "tls-cert-file", envList("CODER_TLS_CERT_FILE"), "PEM certificate (chain) for --tls-address; repeat for several, each with its --tls-key-file in the same order ($CODER_TLS_CERT_FILE, comma separated)")
+	f.StringSliceVar(&o.tlsKeyFiles, "tls-key-file", envList("CODER_TLS_KEY_FILE"), "PEM private key of the --tls-cert-file of the same position ($CODER_TLS_KEY_FILE, comma separated)")
+	f.StringVar(&o.tlsMinVersion, "tls-min-version", envDefault("CODER_TLS_MIN_VERSION", "1.2"), "Oldest TLS version accepted: 1.2 or 1.3 ($CODER_TLS_MIN_VERSION)")
+	f.StringVar(&o.prometheusAddress, "prometheus-address", envDefault("CODER_PROMETHEUS_ADDRESS", ""), "Address to serve Prometheus metrics on, at /metrics (default: off) ($CODER_PROMETHEUS_ADDRESS)")
+	f.StringVar(&o.pprofAddress, "pprof-address", envDefault("CODER_PPROF_ADDRESS", ""), "Loopback address to serve Go's pprof profiles on, at /debug/pprof/ (default: off) ($CODER_PPROF_ADDRESS)")
 	f.BoolVarP(&o.verbose, "verbose", "v", o.envBool("CODER_VERBOSE", false), "Log every request (debug level) ($CODER_VERBOSE)")
 	f.BoolVar(&o.logJSON, "log-json", o.envBool("CODER_LOG_JSON", false), "Write logs as JSON ($CODER_LOG_JSON)")
 	cmd.PreRunE = func(*cobra.Command, []string) error { return o.envErr }
@@ -183,6 +199,24 @@ func (o *serverOptions) serve(ctx context.Context) error {
 	if o.encryptionKeys == "" {
 		// Coder's name for the same setting.
 		o.encryptionKeys = os.Getenv("CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS")
+	}
+	var tlsConfig *tls.Config
+	if o.tlsAddress != "" {
+		cfg, err := o.serverTLSConfig()
+		if err != nil {
+			return err
+		}
+		tlsConfig = cfg
+	} else if len(o.tlsCertFiles)+len(o.tlsKeyFiles) > 0 {
+		return errors.New("--tls-cert-file and --tls-key-file need --tls-address")
+	}
+	if o.httpAddress == "" && o.tlsAddress == "" {
+		return errors.New("give --http-address, --tls-address or both")
+	}
+	if o.pprofAddress != "" {
+		if err := checkLoopback("--pprof-address", o.pprofAddress, "pprof exposes the server's memory"); err != nil {
+			return err
+		}
 	}
 	if o.limits.MaxSecrets <= 0 || o.limits.MaxTotalValueBytes <= 0 || o.limits.MaxEnvValueBytes <= 0 {
 		return errors.New("the per-user secret limits must be positive")
@@ -253,12 +287,29 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		}
 	}
 
-	ln, err := net.Listen("tcp", o.httpAddress)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", o.httpAddress, err)
+	var ln, tlsLn net.Listener
+	if o.httpAddress != "" {
+		ln, err = net.Listen("tcp", o.httpAddress)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", o.httpAddress, err)
+		}
+		defer ln.Close()
 	}
-	defer ln.Close()
-	access, err := o.resolveAccessURL(ln.Addr())
+	if o.tlsAddress != "" {
+		tlsLn, err = net.Listen("tcp", o.tlsAddress)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", o.tlsAddress, err)
+		}
+		defer tlsLn.Close()
+	}
+	// The server's own URL: HTTPS when it listens on TLS.
+	ownURL := ""
+	if tlsLn != nil {
+		ownURL = tlsListenURL(tlsLn.Addr())
+	} else {
+		ownURL = listenURL(ln.Addr())
+	}
+	access, err := o.resolveAccessURL(ownURL)
 	if err != nil {
 		return err
 	}
@@ -277,8 +328,26 @@ func (o *serverOptions) serve(ctx context.Context) error {
 	if o.postgresURL != "" {
 		relayURL = o.relayURL
 		if relayURL == "" {
-			relayURL = listenURL(ln.Addr())
+			relayURL = ownURL
 		}
+	}
+	// Templates that keep workspaces on this machine (the local example)
+	// declare these variables; others never see them.
+	extraEnv := []string{"TF_VAR_coder_workspaces_dir=" + workspacesDir}
+	if ca := o.caFile(); ca != "" {
+		abs, err := filepath.Abs(ca)
+		if err != nil {
+			return fmt.Errorf("--tls-ca-file: %w", err)
+		}
+		if _, err := sdk.NewHTTPClient(abs); err != nil {
+			return fmt.Errorf("--tls-ca-file: %w", err)
+		}
+		extraEnv = append(extraEnv, "TF_VAR_coder_tls_ca_file="+abs)
+	}
+	// Other server processes are dialed trusting --tls-ca-file too.
+	relayClient, err := sdk.NewHTTPClient(o.caFile())
+	if err != nil {
+		return fmt.Errorf("--tls-ca-file: %w", err)
 	}
 	// Encryption at rest wraps the store: it checks that the keys open
 	// what the database holds and re-seals what older keys sealed.
@@ -300,12 +369,11 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		Terraform:          tfPath,
 		SingleProcess:      o.postgresURL == "",
 		RelayURL:           relayURL,
+		RelayClient:        relayClient,
 		BaseEnv:            os.Environ(),
 		// This binary supervises its own builds (see cli.Main).
-		SuperviseBuilds: true,
-		// Templates that keep workspaces on this machine (the local
-		// example) declare this variable; others never see it.
-		TerraformExtraEnv: []string{"TF_VAR_coder_workspaces_dir=" + workspacesDir},
+		SuperviseBuilds:   true,
+		TerraformExtraEnv: extraEnv,
 	})
 	if err != nil {
 		return fmt.Errorf("start server: %w", err)
@@ -316,6 +384,30 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		return fmt.Errorf("start provisioner: %w", err)
 	}
 
+	if o.prometheusAddress != "" {
+		metricsMux := http.NewServeMux()
+		metricsMux.Handle("GET /metrics", srv.MetricsHandler())
+		ml, err := startSide(ctx, logger, "metrics", o.prometheusAddress, metricsMux)
+		if err != nil {
+			return err
+		}
+		defer ml.close()
+		logger.Info("serving Prometheus metrics", "listen", ml.ln.Addr().String())
+		fmt.Fprintf(o.out, "Prometheus metrics at http://%s/metrics\n", ml.ln.Addr())
+	}
+	if o.pprofAddress != "" {
+		pl, err := startSide(ctx, logger, "pprof", o.pprofAddress, pprofHandler())
+		if err != nil {
+			return err
+		}
+		defer pl.close()
+		if ta, ok := pl.ln.Addr().(*net.TCPAddr); !ok || !ta.IP.IsLoopback() {
+			return fmt.Errorf("--pprof-address %s listens on %s, which is not a loopback address", o.pprofAddress, pl.ln.Addr())
+		}
+		logger.Info("serving pprof", "listen", pl.ln.Addr().String())
+		fmt.Fprintf(o.out, "pprof at http://%s/debug/pprof/\n", pl.ln.Addr())
+	}
+
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -323,16 +415,46 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(server.Listener(ln)) }()
-	logger.Info("server started", "listen", ln.Addr().String(), "access_url", access.String(), "version", Version)
-	fmt.Fprintf(o.out, "Started HTTP listener at http://%s\n"+
-		"Access URL:      %s\n"+
+	errc := make(chan error, 2)
+	var servers []*http.Server
+	if tlsLn != nil {
+		// The JSON error rewriting sees the plaintext, inside TLS. HTTP/2
+		// is off: agents and SSH use websockets over HTTP/1.1 upgrades.
+		tlsConfig.NextProtos = []string{"http/1.1"}
+		ths := &http.Server{
+			Handler:           srv,
+			ReadHeaderTimeout: hs.ReadHeaderTimeout,
+			MaxHeaderBytes:    hs.MaxHeaderBytes,
+			BaseContext:       hs.BaseContext,
+			ErrorLog:          hs.ErrorLog,
+			TLSConfig:         tlsConfig,
+			TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		}
+		servers = append(servers, ths)
+		go func() { errc <- ths.Serve(server.Listener(tls.NewListener(tlsLn, tlsConfig))) }()
+		logger.Info("TLS listener started", "listen", tlsLn.Addr().String(), "min_version", o.tlsMinVersion, "certificates", len(tlsConfig.Certificates))
+		fmt.Fprintf(o.out, "Started TLS listener at %s\n", tlsListenURL(tlsLn.Addr()))
+	}
+	if ln != nil {
+		if tlsLn != nil {
+			// Both listen: HTTP only sends clients to HTTPS.
+			target := access
+			if target.Scheme != "https" {
+				target, _ = url.Parse(tlsListenURL(tlsLn.Addr()))
+			}
+			hs.Handler = httpsRedirect(target)
+		}
+		servers = append(servers, hs)
+		go func() { errc <- hs.Serve(server.Listener(ln)) }()
+		fmt.Fprintf(o.out, "Started HTTP listener at http://%s\n", ln.Addr())
+	}
+	logger.Info("server started", "access_url", access.String(), "version", Version)
+	fmt.Fprintf(o.out, "Access URL:      %s\n"+
 		"Database:        %s\n"+
 		"Encryption keys: %s\n"+
 		"Workspaces:      %s\n"+
 		"Stop with Ctrl-C. Next, in another terminal: coder login %s\n",
-		ln.Addr(), access, database, keySource, workspacesDir, access)
+		access, database, keySource, workspacesDir, access)
 
 	select {
 	case err := <-errc:
@@ -342,8 +464,10 @@ func (o *serverOptions) serve(ctx context.Context) error {
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		logger.Warn("HTTP shutdown", "error", err)
+	for _, h := range servers {
+		if err := h.Shutdown(shutdownCtx); err != nil {
+			logger.Warn("HTTP shutdown", "error", err)
+		}
 	}
 	logger.Info("stopped")
 	return nil
@@ -411,10 +535,10 @@ func listenURL(addr net.Addr) string {
 	return "http://" + host
 }
 
-func (o *serverOptions) resolveAccessURL(addr net.Addr) (*url.URL, error) {
+func (o *serverOptions) resolveAccessURL(own string) (*url.URL, error) {
 	raw := o.accessURL
 	if raw == "" {
-		raw = listenURL(addr)
+		raw = own
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

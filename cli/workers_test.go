@@ -20,7 +20,9 @@ import (
 // $CODER_PROVISIONER_WORKERS set the provisioner's workers, 0 (the default)
 // means 4 per CPU, and a count out of range stops the start.
 func TestProvisionerWorkersFlag(t *testing.T) {
-	newCmd := func(runF func(context.Context, *serverOptions) error) *cobra.Command { return newCmdServer(runF) }
+	newCmd := func(runF func(context.Context, *serverOptions) error) *cobra.Command {
+		return newCmdServer(&globalOptions{}, runF)
+	}
 	cleanEnv(t)
 	if p := mustParse(t, newCmd, ""); p.opts.provisionerWorkers != 0 {
 		t.Errorf("default: got %d, want 0 (4 per CPU at start)", p.opts.provisionerWorkers)
@@ -37,7 +39,7 @@ func TestProvisionerWorkersFlag(t *testing.T) {
 	t.Setenv("CODER_PROVISIONER_WORKERS", "")
 
 	for _, n := range []int{-1, maxProvisionerWorkers + 1} {
-		o := serverOptions{streams: streams{out: &bytes.Buffer{}, errOut: &bytes.Buffer{}}, limits: sdk.DefaultLimits, provisionerWorkers: n, dataDir: t.TempDir()}
+		o := serverOptions{streams: streams{out: &bytes.Buffer{}, errOut: &bytes.Buffer{}}, limits: sdk.DefaultLimits, provisionerWorkers: n, dataDir: t.TempDir(), httpAddress: "127.0.0.1:0"}
 		err := o.serve(t.Context())
 		if err == nil || !strings.Contains(err.Error(), "--provisioner-workers must be between 1 and") {
 			t.Errorf("--provisioner-workers %d: got %v, want the range error", n, err)

@@ -41,6 +41,7 @@ func (s *Server) setupProvisioner() error {
 		BaseEnv:       o.BaseEnv,
 		ExtraEnv:      o.TerraformExtraEnv,
 		SingleProcess: o.SingleProcess,
+		OnBuildDone:   s.metrics.buildDone,
 	})
 	if err != nil {
 		return err

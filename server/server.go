@@ -57,6 +57,9 @@ type Options struct {
 	// RelayAuth authenticates the relay requests of server processes that
 	// share the keys (the cryptstore.Store's MAC); required with RelayURL.
 	RelayAuth RelayAuthenticator
+	// RelayClient dials other server processes' RelayURL (nil:
+	// http.DefaultClient); the CLI gives one that trusts --tls-ca-file.
+	RelayClient *http.Client
 	// BaseEnv is the server's own environment (os.Environ()); the
 	// provisioner strips every CODER_* and TF_* variable from it.
 	BaseEnv []string
@@ -82,6 +85,8 @@ type Server struct {
 	logger *slog.Logger
 	now    func() time.Time
 	mux    *http.ServeMux
+	// metrics are served by MetricsHandler (see metrics.go).
+	metrics *metrics
 
 	// dummy is a bcrypt hash of the configured cost that a login for an
 	// unknown username is checked against, so that it costs what a wrong
@@ -135,9 +140,11 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		Logger:      s.logger,
 		RelayURL:    o.RelayURL,
 		RelayAuth:   o.RelayAuth,
+		RelayClient: o.RelayClient,
 		BaseContext: func() context.Context { return s.baseCtx(nil) },
 		Now:         s.now,
 	})
+	s.setupMetrics()
 	if err := s.setupLogins(); err != nil {
 		return nil, err
 	}
@@ -191,7 +198,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeError(sw, http.StatusInternalServerError, "An internal error occurred. The server's log has the details.")
 			}
 		}
-		s.logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", s.now().Sub(start))
+		took := s.now().Sub(start)
+		s.metrics.observeRequest(r, sw.status, took)
+		s.logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", took)
 	}()
 	s.mux.ServeHTTP(sw, r)
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
@@ -35,6 +36,9 @@ type Options struct {
 	RelayURL string
 	// RelayAuth makes and checks the MAC of relay requests.
 	RelayAuth RelayAuthenticator
+	// RelayClient dials other server processes (nil: http.DefaultClient);
+	// it holds the certificate authorities of an https RelayURL.
+	RelayClient *http.Client
 	// BaseContext is the context relayed connections live in (the
 	// server's run context); nil means context.Background.
 	BaseContext func() context.Context
@@ -88,6 +92,14 @@ func (h *Hub) get(id uuid.UUID) *yamux.Session {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.conns[id]
+}
+
+// Count returns how many agents are connected to this process (the
+// server's metrics).
+func (h *Hub) Count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
 }
 
 // ConnectedHere reports whether the agent is connected to this process.

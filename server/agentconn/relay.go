@@ -113,7 +113,7 @@ func (h *Hub) Dial(ctx context.Context, id uuid.UUID) (io.ReadWriteCloser, error
 	u := strings.Replace(strings.TrimRight(target, "/"), "http", "ws", 1) + RelayPath + id.String()
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	c, res, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPHeader: hdr})
+	c, res, err := websocket.Dial(dctx, u, &websocket.DialOptions{HTTPHeader: hdr, HTTPClient: h.o.RelayClient})
 	if err != nil {
 		if res != nil && res.StatusCode == http.StatusBadGateway {
 			return nil, ErrNotConnected

@@ -44,10 +44,13 @@ if ! private "$BINARY_DIR"; then
 fi
 TMP_BINARY="$BINARY_DIR/coder.$$"
 trap 'rm -f "$TMP_BINARY"' EXIT
+# $CODER_TLS_CA_FILE, if the workspace sets it, is the certificate
+# authority of an https server's certificate (the agent trusts it too).
+CA_FILE="${CODER_TLS_CA_FILE:-}"
 if command -v curl >/dev/null 2>&1; then
-  curl -fsSL --retry 10 --retry-connrefused --retry-delay 1 "$ACCESS_URL/bin/coder-%s" -o "$TMP_BINARY"
+  curl -fsSL --retry 10 --retry-connrefused --retry-delay 1 ${CA_FILE:+--cacert "$CA_FILE"} "$ACCESS_URL/bin/coder-%s" -o "$TMP_BINARY"
 elif command -v wget >/dev/null 2>&1; then
-  wget -q -O "$TMP_BINARY" "$ACCESS_URL/bin/coder-%s"
+  wget -q ${CA_FILE:+--ca-certificate="$CA_FILE"} -O "$TMP_BINARY" "$ACCESS_URL/bin/coder-%s"
 else
   echo "error: the agent bootstrap needs curl or wget" >&2
   exit 1

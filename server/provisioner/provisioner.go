@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/usersecrets/coder/provider/tfmirror"
@@ -78,6 +79,10 @@ type Options struct {
 	// SingleProcess says no other process shares the store (the embedded
 	// SQLite default): every running build found at start is stale.
 	SingleProcess bool
+	// OnBuildDone, if set, is called after each build this process ran is
+	// recorded, with its transition, final status and how long it ran (the
+	// server's metrics). It must not block.
+	OnBuildDone func(transition, status string, took time.Duration)
 }
 
 // Provisioner runs builds.
@@ -93,6 +98,16 @@ type Provisioner struct {
 	// "<os>_<arch>" to the agent bootstrap script.
 	mirror       *tfmirror.Mirror
 	agentScripts map[string]string
+	// started holds Start's ctx once the workers run (the server's
+	// readiness).
+	started atomic.Pointer[context.Context]
+}
+
+// Running reports whether the workers were started and their ctx is not
+// done.
+func (p *Provisioner) Running() bool {
+	ctx := p.started.Load()
+	return ctx != nil && (*ctx).Err() == nil
 }
 
 // New returns a Provisioner. The store must also be a store.WorkspaceStore.
@@ -190,6 +205,7 @@ func (p *Provisioner) Start(ctx context.Context) error {
 		defer p.wg.Done()
 		p.reap(ctx)
 	}()
+	p.started.Store(&ctx)
 	return nil
 }
 

@@ -49,6 +49,7 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 	logger := p.o.Logger.With("build_id", b.ID, "workspace_id", b.WorkspaceID, "transition", b.Transition)
 	logger.Info("build started")
 	j := &job{p: p, build: b}
+	started := time.Now()
 
 	hbCtx, stopHB := context.WithCancel(ctx)
 	defer stopHB()
@@ -95,6 +96,9 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 		return
 	}
 	logger.Info("build finished", "status", params.Status)
+	if p.o.OnBuildDone != nil {
+		p.o.OnBuildDone(b.Transition, params.Status, time.Since(started))
+	}
 }
 
 // errCanceled is the cause of a job's context when its build was canceled.

@@ -18,6 +18,12 @@ variable "coder_workspaces_dir" {
   default     = "/tmp/coder-workspaces"
 }
 
+variable "coder_tls_ca_file" {
+  type        = string
+  description = "Certificate authority file the agent trusts for an https server's certificate (besides the system's). The server sets it through TF_VAR_coder_tls_ca_file when started with --tls-ca-file."
+  default     = ""
+}
+
 variable "required_secret_envs" {
   type        = list(string)
   description = "Environment variable targets of secrets every workspace owner must have before a workspace can start (none by default)."
@@ -94,7 +100,7 @@ resource "terraform_data" "agent" {
         kill -s KILL -- "-$old" 2>/dev/null || true
       fi
       env -i HOME="$WORKSPACE_HOME" USER="$(id -un)" SHELL=/bin/bash PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
-        CODER_AGENT_TOKEN="$AGENT_TOKEN" \
+        CODER_AGENT_TOKEN="$AGENT_TOKEN" CODER_TLS_CA_FILE="$TLS_CA_FILE" \
         setsid sh -c "$INIT_SCRIPT" > "$WORKSPACE_HOME/.coder-agent.log" 2>&1 < /dev/null &
       echo $! > "$WORKSPACE_HOME/.coder-agent.pid"
     EOT
@@ -102,6 +108,7 @@ resource "terraform_data" "agent" {
       WORKSPACE_HOME = local.home
       AGENT_TOKEN    = coder_agent.main.token
       INIT_SCRIPT    = coder_agent.main.init_script
+      TLS_CA_FILE    = var.coder_tls_ca_file
     }
   }
 

@@ -23,6 +23,7 @@ package cryptstore
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,6 +56,35 @@ type Store struct {
 type backend = store.Store
 
 var _ store.Store = (*Store)(nil)
+
+// Ping checks that the database answers (the server's readiness), when the
+// backend can tell.
+func (s *Store) Ping(ctx context.Context) error {
+	if p, ok := s.backend.(interface{ Ping(context.Context) error }); ok {
+		return p.Ping(ctx)
+	}
+	return errors.New("the store cannot check its database")
+}
+
+// CountBuilds returns how many builds have the status (the server's
+// metrics), when the backend can count them.
+func (s *Store) CountBuilds(ctx context.Context, status string) (int, error) {
+	if c, ok := s.backend.(interface {
+		CountBuilds(context.Context, string) (int, error)
+	}); ok {
+		return c.CountBuilds(ctx, status)
+	}
+	return 0, errors.New("the store cannot count builds")
+}
+
+// DBStats returns the backend's connection pool statistics, if it has
+// any (the server's metrics).
+func (s *Store) DBStats() (sql.DBStats, bool) {
+	if p, ok := s.backend.(interface{ DBStats() sql.DBStats }); ok {
+		return p.DBStats(), true
+	}
+	return sql.DBStats{}, false
+}
 
 // New wraps inner. It does no I/O; call Rotate once at start.
 func New(inner store.Store, o Options) (*Store, error) {

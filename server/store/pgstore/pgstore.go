@@ -154,6 +154,21 @@ func (d pgDB) Begin(ctx context.Context) (sqlstore.Tx, error) {
 	return pgTx{pgQuerier{tx}, tx}, nil
 }
 
+// PoolStats reports pgx's pool in database/sql's terms (the server's
+// metrics): open, in use and idle connections, the configured maximum,
+// and the waits for a connection.
+func (d pgDB) PoolStats() sql.DBStats {
+	st := d.pool.Stat()
+	return sql.DBStats{
+		MaxOpenConnections: int(st.MaxConns()),
+		OpenConnections:    int(st.TotalConns()),
+		InUse:              int(st.AcquiredConns()),
+		Idle:               int(st.IdleConns()),
+		WaitCount:          st.EmptyAcquireCount(),
+		WaitDuration:       st.EmptyAcquireWaitTime(),
+	}
+}
+
 func (d pgDB) Close() error {
 	d.pool.Close()
 	return nil

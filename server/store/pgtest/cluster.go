@@ -49,6 +49,9 @@ type Cluster struct {
 	URL string
 
 	dir      string
+	bin      string
+	runAs    *runAs
+	opts     string // pg_ctl -o of the running server, for Restart
 	watchdog *exec.Cmd
 	trigger  io.WriteCloser // closing it makes the watchdog clean up
 }
@@ -138,6 +141,7 @@ func (c *Cluster) initAndStart(ctx context.Context, bin string, runAs *runAs) er
 			"-D", data, "-l", logFile, "-w", "-t", "60", "-s", "-o", opts, "start")
 		out, err := start.CombinedOutput()
 		if err == nil {
+			c.bin, c.runAs, c.opts = bin, runAs, opts
 			c.URL = fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%d/postgres?sslmode=disable", password, port)
 			return c.ping(ctx)
 		}
@@ -148,6 +152,27 @@ func (c *Cluster) initAndStart(ctx context.Context, bin string, runAs *runAs) er
 		}
 	}
 	return lastErr
+}
+
+// Halt stops the cluster's server (fast shutdown: sessions are cut) and
+// keeps its data, so that tests can watch what a lost database does;
+// Restart starts it again on the same port. Stop still removes it all.
+func (c *Cluster) Halt(ctx context.Context) error {
+	cmd := c.runAs.cmd(ctx, c.dir, filepath.Join(c.bin, "pg_ctl"), "-D", filepath.Join(c.dir, "data"), "-m", "fast", "-w", "-s", "stop")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl stop: %w: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// Restart starts a cluster that Halt stopped, on its former port.
+func (c *Cluster) Restart(ctx context.Context) error {
+	logFile := filepath.Join(c.dir, "postgres.log")
+	cmd := c.runAs.cmd(ctx, c.dir, filepath.Join(c.bin, "pg_ctl"), "-D", filepath.Join(c.dir, "data"), "-l", logFile, "-w", "-t", "60", "-s", "-o", c.opts, "start")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("pg_ctl start: %w: %s", err, bytes.TrimSpace(out))
+	}
+	return c.ping(ctx)
 }
 
 // ping checks that the new cluster accepts the superuser's password.

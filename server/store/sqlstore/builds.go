@@ -84,6 +84,16 @@ func (s *Store) GetLatestBuild(ctx context.Context, workspaceID uuid.UUID) (_ st
 		WHERE workspace_id = ? ORDER BY build_number DESC LIMIT 1`, workspaceID)
 }
 
+// CountBuilds returns how many builds have the status (the server's
+// metrics count the pending ones: the provisioners' queue).
+func (s *Store) CountBuilds(ctx context.Context, status string) (n int, err error) {
+	err = s.read().row(ctx, []any{&n}, `SELECT COUNT(*) FROM workspace_builds WHERE status = ?`, status)
+	if err != nil {
+		return 0, fmt.Errorf("count builds: %w", err)
+	}
+	return n, nil
+}
+
 // ClaimBuild picks and claims the oldest pending build in one statement;
 // with SkipLocked concurrent claims skip each other's rows, not queue.
 func (s *Store) ClaimBuild(ctx context.Context, workerID string, now time.Time) (b store.WorkspaceBuild, err error) {

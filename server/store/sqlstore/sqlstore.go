@@ -203,6 +203,22 @@ func (s *Store) Close() error {
 	return err
 }
 
+// Ping checks that the database answers a query on the migrated schema
+// (the server's readiness).
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	return s.db.QueryRow(ctx, "SELECT COUNT(*) FROM "+versionTable).Scan(&n)
+}
+
+// DBStats returns the connection pool's statistics (the server's metrics):
+// database/sql's pool on SQLite, pgx's pool on PostgreSQL (see PoolStats).
+func (s *Store) DBStats() sql.DBStats {
+	if p, ok := s.db.(interface{ PoolStats() sql.DBStats }); ok {
+		return p.PoolStats()
+	}
+	return s.sqlDB.Stats()
+}
+
 // DB returns the database, for tests that look below the store.
 func (s *Store) DB() *sql.DB { return s.sqlDB }
 
