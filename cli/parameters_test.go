@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,6 +115,23 @@ func TestTemplateParameters(t *testing.T) {
 	out = e.sh(t, `coder create dev -t params -y --verbose --preset big --rich-parameter-file "$F" --parameter disk=25`, "F="+file)
 	if !strings.Contains(out, `params region=us disk=25 repo=https://example.com/a.git gpu=false tools=["git","vim"] note=[] prefix=zone- password=********`) {
 		t.Errorf("create output: got\n%s\nwant the build to print the values", out)
+	}
+
+	// coder show lists the values the build ran with; a value that is
+	// also a secret's is masked.
+	show := e.sh(t, `coder show dev -o json`)
+	var detail struct {
+		Parameters []struct{ Name, Value string } `json:"parameters"`
+	}
+	if err := json.Unmarshal([]byte(show), &detail); err != nil {
+		t.Fatalf("coder show -o json: %v\n%s", err, show)
+	}
+	got := map[string]string{}
+	for _, p := range detail.Parameters {
+		got[p.Name] = p.Value
+	}
+	if got["disk"] != "25" || got["region"] != "us" || got["repo"] != "https://example.com/a.git" {
+		t.Errorf("coder show parameters: got %v, want disk=25 region=us repo=https://example.com/a.git", got)
 	}
 
 	// restart --parameter changes a mutable value and keeps the rest; an

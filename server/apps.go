@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -33,9 +34,24 @@ func (s *Server) getWorkspaceResources(w http.ResponseWriter, r *http.Request) {
 	out := sdk.WorkspaceDetail{Workspace: sw, BuildID: sw.LatestBuild.ID,
 		Resources: []sdk.WorkspaceResource{}, Agents: []sdk.WorkspaceAgentDetail{},
 		Parameters: []sdk.WorkspaceParameter{}, Secrets: []sdk.WorkspaceSecretTarget{}}
-	// Parameters: issue 12 point 2 stores a build's parameter values; fill
-	// out.Parameters from them here (sensitive ones without their value).
-	// Until then the list is empty.
+	// The parameter values the latest build ran with (coder_parameter has
+	// no sensitive flag), with the owner's secret values masked below as in
+	// build logs.
+	bp, err := s.ws.GetBuildParameters(ctx, sw.LatestBuild.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.writeInternal(w, r, err)
+		return
+	}
+	if len(bp.Values) > 0 {
+		var vals []sdk.BuildParameter
+		if err := json.Unmarshal(bp.Values, &vals); err != nil {
+			s.writeInternal(w, r, err)
+			return
+		}
+		for _, v := range vals {
+			out.Parameters = append(out.Parameters, sdk.WorkspaceParameter{Name: v.Name, Value: v.Value})
+		}
+	}
 	res, err := s.store.ListResourcesByBuild(ctx, sw.LatestBuild.ID)
 	if err != nil {
 		s.writeInternal(w, r, err)
@@ -78,6 +94,9 @@ func (s *Server) getWorkspaceResources(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rd := redact.New(values)
+	for i := range out.Parameters {
+		out.Parameters[i].Value = rd.String(out.Parameters[i].Value)
+	}
 	for _, a := range agents {
 		d := sdk.WorkspaceAgentDetail{
 			WorkspaceAgent: sdk.WorkspaceAgent{ID: a.ID, Name: a.Name, LifecycleState: a.LifecycleState, LastSeenAt: a.LastConnected},

@@ -42,7 +42,7 @@ func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentA
 	a := &r.Agent
 	dest := []any{&a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,
 		&a.Env, &a.Scripts, &a.LifecycleState, nullTimeCol{&a.FirstConnected}, nullTimeCol{&a.LastConnected},
-		timeCol{&a.CreatedAt}, &a.ConfigCiphertext, &configKeyID}
+		timeCol{&a.CreatedAt}, &a.ConfigCiphertext, &configKeyID, &a.Apps}
 	dest = append(dest, &w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt})
 	dest = append(dest, &lb.ID, &lb.WorkspaceID, &lb.BuildNumber, &lb.Transition, &lb.Status, &lb.TemplateVersionID, &lb.InitiatorID,
 		&lb.Error, &lb.WorkerID, timeCol{&lb.CreatedAt}, nullTimeCol{&lb.StartedAt}, nullTimeCol{&lb.CompletedAt}, nullTimeCol{&lb.HeartbeatAt})
@@ -60,7 +60,7 @@ func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentA
 	if err != nil {
 		return store.AgentAuth{}, err
 	}
-	a.TokenHash, a.Env, a.Scripts = nilIfEmpty(a.TokenHash), nilIfEmpty(a.Env), nilIfEmpty(a.Scripts)
+	a.TokenHash, a.Env, a.Scripts, a.Apps = nilIfEmpty(a.TokenHash), nilIfEmpty(a.Env), nilIfEmpty(a.Scripts), nilIfEmpty(a.Apps)
 	a.ConfigCiphertext, a.ConfigKeyID = nilIfEmpty(a.ConfigCiphertext), str(configKeyID)
 	u.HashedPassword = nilIfEmpty(u.HashedPassword)
 	return r, nil
