@@ -174,7 +174,7 @@ func TestServerTLS(t *testing.T) {
 		t.Fatalf("login without the CA: exit %d, stderr:\n%s\nwant a certificate error", r.ExitCode, r.Stderr)
 	}
 	u.MustSh(t, "", `coder login "$URL" --first-user-username admin --first-user-email admin@example.com --first-user-password admin-password-1`, []string{"URL=" + base, "CODER_TLS_CA_FILE=" + ca.File}, nil)
-	u.MustSh(t, "", `echo -n tls-value | coder secret create over-tls --tls-ca-file "$CA"`, []string{"CA=" + ca.File}, nil)
+	u.MustSh(t, "", `echo -n tls-value | coder secret create over-tls --env OVER_TLS --tls-ca-file "$CA"`, []string{"CA=" + ca.File}, nil)
 	out := u.MustSh(t, "", `coder secret list`, []string{"CODER_TLS_CA_FILE=" + ca.File}, nil).Stdout
 	if !strings.Contains(out, "over-tls") {
 		t.Fatalf("secret list over TLS:\n%s", out)

@@ -266,7 +266,7 @@ func TestMetrics(t *testing.T) {
 	if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "api-key", Value: sdk.SecretValue(secretValue), EnvName: "API_KEY"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: secretName, Value: sdk.SecretValue(secretValue)}); err != nil {
+	if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: secretName, Value: sdk.SecretValue(secretValue), FilePath: "~/.metrics-canary"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Secret(ctx, sdk.Me, secretName); err != nil {
