@@ -128,6 +128,10 @@ func TestServerTLS(t *testing.T) {
 	s := clitest.StartServer(t, "sqlite", "--tls-address", "127.0.0.1:0",
 		"--tls-cert-file", cert, "--tls-key-file", key, "--tls-cert-file", cert2, "--tls-key-file", key2)
 	base := tlsURL(t, s)
+	// The start message goes on after the listeners answer: wait for it.
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(s.Output.String(), "Access URL:") && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	if !strings.Contains(s.Output.String(), "Access URL:      "+base) {
 		t.Fatalf("the access URL is not the HTTPS one %s:\n%s", base, s.Output.String())
 	}
