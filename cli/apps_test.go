@@ -240,6 +240,10 @@ func TestWorkspaceApps(t *testing.T) {
 				}
 				e.outputs = append(e.outputs, r.Stderr)
 			}
+			// On a terminal too (a pty session for the app).
+			if tty, code := onTerminalAnswers(t, e.u, nil, "ssh", "dev", "--app", "hello"); code != 0 || !strings.Contains(tty, "app sees "+apiKey+" in "+home) {
+				t.Errorf("ssh --app on a terminal: exit %d, output %q", code, tty)
+			}
 			r := e.u.Sh(t, "", `coder ssh dev --app web`, nil, nil)
 			if r.ExitCode == 0 || !strings.Contains(r.Stderr, "URL app") || !strings.Contains(r.Stderr, "port-forward") {
 				t.Errorf("ssh --app of a URL app: exit %d, stderr %q; want a refusal naming port-forward", r.ExitCode, r.Stderr)

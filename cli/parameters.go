@@ -264,6 +264,26 @@ func newParameters(ctx context.Context, s streams, c *sdk.Client, ws sdk.Workspa
 	return completeParameters(s, info, given, keep)
 }
 
+// checkStartParameters checks given, with the rules the server applies, as
+// values of a start build of ws on its template's active version, before
+// anything is built.
+func checkStartParameters(ctx context.Context, c *sdk.Client, ws sdk.Workspace, given []sdk.BuildParameter) error {
+	info, err := activeVersionInfo(ctx, c, ws.TemplateName)
+	if err != nil {
+		return err
+	}
+	last, err := c.BuildParameters(ctx, ws.LatestBuild.ID)
+	if err != nil {
+		return err
+	}
+	_, err = sdk.ResolveBuildParameters(info.Parameters, given, last, false)
+	var pe *sdk.ParameterValueError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("invalid value for parameter %q (%s rule): %s; nothing was built or stopped", pe.Parameter, pe.Rule, pe.Detail)
+	}
+	return err
+}
+
 // describeParameter is one line about a parameter: name, type, and what
 // constrains it.
 func describeParameter(p sdk.TemplateParameter) string {

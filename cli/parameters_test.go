@@ -93,6 +93,11 @@ func TestTemplateParameters(t *testing.T) {
 	if !containsLine(list, "params", "env:TOKEN_A", "region,disk,repo*,gpu,tools,note") {
 		t.Errorf("templates list: got\n%s\nwant the parameters and the required secret", list)
 	}
+	// The for_each's requirement refuses the create, with its help message.
+	r = e.u.Sh(t, "", `coder create dev -t params -y --parameter repo=https://example.com/a.git`, nil, nil)
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "Create a secret with env TOKEN_A.") {
+		t.Errorf("create without the for_each's secret: exit %d, stderr:\n%s", r.ExitCode, r.Stderr)
+	}
 	e.sh(t, `printf '%s' "$V" | coder secret create token-a --env TOKEN_A`, "V=token-a-value-123456")
 
 	// Without a terminal, a required parameter without a value is an error
@@ -145,6 +150,29 @@ func TestTemplateParameters(t *testing.T) {
 		t.Errorf("update of an immutable parameter: exit %d, stderr:\n%s", r.ExitCode, r.Stderr)
 	}
 
+	// coder start --parameter gives a stopped workspace new values; on a
+	// running one it says to restart.
+	r = e.u.Sh(t, "", `coder start dev --parameter disk=35`, nil, nil)
+	if r.ExitCode == 0 || !strings.Contains(r.Stderr, "coder restart dev --parameter") {
+		t.Errorf("start --parameter of a running workspace: exit %d, stderr:\n%s", r.ExitCode, r.Stderr)
+	}
+	e.sh(t, `coder stop dev`)
+	out = e.sh(t, `coder start dev --verbose --parameter disk=35`)
+	if !strings.Contains(out, "params region=us disk=35 repo=https://example.com/a.git") {
+		t.Errorf("start --parameter output: got\n%s\nwant disk=35 and the other values kept", out)
+	}
+
+	// A template's default preset applies when no --preset is given.
+	presets, err := filepath.Abs("../server/testdata/presets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sh(t, `coder templates push presets -d "$DIR" -y`, "DIR="+presets)
+	r = e.u.Sh(t, "", `coder create sized -t presets -y --verbose`, nil, nil)
+	if r.ExitCode != 0 || !strings.Contains(r.Stderr, `Using the template's default preset "medium"`) || !strings.Contains(r.Stdout, "presets size=medium") {
+		t.Errorf("create with a default preset: exit %d, stdout:\n%s\nstderr:\n%s", r.ExitCode, r.Stdout, r.Stderr)
+	}
+
 	// On a terminal, each parameter without a value is asked for, with its
 	// display name, description and options; a bad answer is asked again.
 	answers := []prompt{
@@ -160,6 +188,30 @@ func TestTemplateParameters(t *testing.T) {
 	tty, code := onTerminalAnswers(t, e.u, answers, "create", "tty", "-t", "params", "--verbose")
 	if code != 0 || !strings.Contains(tty, `params region=us disk=12 repo=https://example.com/tty.git gpu=true tools=["git"] note=[typed]`) {
 		t.Errorf("create on a terminal: exit %d, output:\n%s", code, tty)
+	}
+	// coder update on a terminal asks for a parameter the new version
+	// added, and keeps the values of the others.
+	v2 := t.TempDir()
+	mainTF, err := os.ReadFile(filepath.Join(presets, "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := "data \"coder_parameter\" \"color\" {\n  name         = \"color\"\n  display_name = \"Colour\"\n  type         = \"string\"\n  mutable      = true\n}\n" +
+		"resource \"terraform_data\" \"color\" {\n  count = data.coder_workspace.me.start_count\n  provisioner \"local-exec\" {\n    command = \"echo color=${data.coder_parameter.color.value}\"\n  }\n}\n"
+	if err := os.WriteFile(filepath.Join(v2, "main.tf"), mainTF, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(v2, "color.tf"), []byte(extra), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.sh(t, `coder templates push presets -d "$DIR" -y`, "DIR="+v2)
+	answers = []prompt{
+		{[]string{"Colour (color) [string]", "> "}, "teal"},
+		{[]string{"[y/N]"}, "y"},
+	}
+	tty, code = onTerminalAnswers(t, e.u, answers, "update", "sized", "--verbose")
+	if code != 0 || !strings.Contains(tty, "color=teal") || !strings.Contains(tty, "presets size=medium") {
+		t.Errorf("update on a terminal: exit %d, output:\n%s", code, tty)
 	}
 	for _, o := range e.outputs {
 		if strings.Contains(o, password) {

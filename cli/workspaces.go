@@ -70,7 +70,7 @@ without a value, elsewhere a required one without a value is an error.`,
 	}
 	cmd.Flags().StringVarP(&o.template, "template", "t", "", "Template to create the workspace from")
 	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Do not ask for confirmation")
-	cmd.Flags().StringVar(&o.preset, "preset", "", "A coder_workspace_preset of the template whose parameter values apply")
+	cmd.Flags().StringVar(&o.preset, "preset", "", "A coder_workspace_preset of the template whose parameter values apply (default: the template's default preset; \"none\" for none)")
 	o.params.add(cmd)
 	o.build.add(cmd, true)
 	_ = cmd.RegisterFlagCompletionFunc("template", g.completeTemplates)
@@ -91,7 +91,13 @@ func runCreate(ctx context.Context, o *createOptions) error {
 		return didYouMean(fmt.Errorf("create workspace %q: %w", o.name, err), o.template, templateNames(ctx, c))
 	}
 	keep := map[string]bool{}
-	if o.preset != "" {
+	if o.preset == "" {
+		if def := sdk.DefaultPreset(info); def != "" {
+			o.preset = def
+			fmt.Fprintf(o.errOut, "Using the template's default preset %q (--preset %s applies none).\n", def, sdk.NoPreset)
+		}
+	}
+	if o.preset != "" && o.preset != sdk.NoPreset {
 		found := false
 		for _, pr := range info.Presets {
 			if pr.Name == o.preset {
@@ -203,6 +209,8 @@ type transitionOptions struct {
 	// force runs the build even when the workspace is there already.
 	force bool
 	build buildFlags
+	// params are `coder start`'s parameter values for the start build.
+	params parameterFlags
 }
 
 func newCmdStart(g *globalOptions, runF func(context.Context, *transitionOptions) error) *cobra.Command {
@@ -219,6 +227,7 @@ func newCmdStart(g *globalOptions, runF func(context.Context, *transitionOptions
 		ValidArgsFunction: g.completeWorkspaces,
 	}
 	cmd.Flags().BoolVar(&o.force, "force", false, "Start the workspace even when it is running")
+	o.params.add(cmd)
 	o.build.add(cmd, true)
 	return cmd
 }
@@ -231,11 +240,19 @@ func runStart(ctx context.Context, o *transitionOptions) error {
 	if !ws.LatestBuild.Done() {
 		return inProgress(ws)
 	}
+	params, err := o.params.collect()
+	if err != nil {
+		return err
+	}
 	if isAt(ws, sdk.TransitionStart) && !o.force {
+		if len(params) > 0 {
+			return fmt.Errorf("workspace %q is running: change its parameters with `coder restart %s --parameter ...` (or `coder update`)", ws.Name, ws.Name)
+		}
 		fmt.Fprintf(o.out, "Workspace %q is already running; nothing to do (--force starts it again).\n", ws.Name)
 		return nil
 	}
-	if err := runTransition(ctx, c, ws.Name, sdk.TransitionStart, o.out, o.build.options(ws.Name)); err != nil {
+	req := sdk.CreateBuildRequest{Transition: sdk.TransitionStart, Parameters: params}
+	if err := runBuild(ctx, c, ws.Name, req, o.out, o.build.options(ws.Name)); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.out, "Workspace %q is running.\n", ws.Name)
@@ -446,6 +463,12 @@ func runRestart(ctx context.Context, o *restartOptions) error {
 	if o.update {
 		if params, err = newParameters(ctx, o.streams, c, ws, params); err != nil {
 			return err
+		}
+	}
+	if len(params) > 0 {
+		// A refused value must not leave the workspace stopped.
+		if err := checkStartParameters(ctx, c, ws, params); err != nil {
+			return fmt.Errorf("%s workspace %q: %w", strings.ToLower(o.verb()), ws.Name, err)
 		}
 	}
 	if !o.yes && o.isTerminal() && !o.confirm(fmt.Sprintf("%s workspace %q? Running sessions end.", o.verb(), ws.Name)) {

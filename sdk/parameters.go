@@ -75,6 +75,21 @@ type TemplatePreset struct {
 	Parameters  map[string]string `json:"parameters"`
 }
 
+// NoPreset, as a create request's preset, applies no preset, not even the
+// template's default one.
+const NoPreset = "none"
+
+// DefaultPreset returns the name of info's default preset, "" when it has
+// none.
+func DefaultPreset(info TemplateVersionInfo) string {
+	for _, pr := range info.Presets {
+		if pr.Default {
+			return pr.Name
+		}
+	}
+	return ""
+}
+
 // BuildParameter is one parameter's value in a build.
 type BuildParameter struct {
 	Name  string `json:"name"`

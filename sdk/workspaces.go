@@ -99,7 +99,8 @@ type CreateWorkspaceRequest struct {
 	Template string `json:"template"`
 	// Parameters are values of the template's coder_parameter data
 	// sources; Preset names a coder_workspace_preset whose values apply
-	// beneath them.
+	// beneath them: without one the template's default preset applies,
+	// NoPreset ("none") applies none.
 	Parameters []BuildParameter `json:"rich_parameter_values,omitempty"`
 	Preset     string           `json:"preset,omitempty"`
 }

@@ -69,7 +69,12 @@ func (s *Server) buildParameters(ctx context.Context, versionID uuid.UUID, trans
 	if err != nil {
 		return nil, err
 	}
-	if preset != "" {
+	if preset == "" && last == nil {
+		// A new workspace gets the template's default preset, as the
+		// coder CLI picks it; "none" asks for no preset.
+		preset = sdk.DefaultPreset(info)
+	}
+	if preset != "" && preset != sdk.NoPreset {
 		var found *sdk.TemplatePreset
 		for i := range info.Presets {
 			if info.Presets[i].Name == preset {

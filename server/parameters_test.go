@@ -292,3 +292,43 @@ func TestPushRequestChecks(t *testing.T) {
 		t.Errorf("version info: got %+v, %v", info, err)
 	}
 }
+
+// TestDefaultPreset creates workspaces from a template with a default
+// preset: without a preset the default one applies, "none" applies none,
+// a named one applies itself, and a later start keeps the first values
+// instead of applying the default again.
+func TestDefaultPreset(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		s := servertest.New(t, b, servertest.Options{Terraform: true})
+		ctx := context.Background()
+		archive, err := templatearchive.Pack("testdata/presets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl, err := s.Admin.PushTemplateVersion(ctx, "presets", sdk.PushTemplateRequest{Archive: archive})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sdk.DefaultPreset(tmpl.ActiveVersionInfo); got != "medium" {
+			t.Fatalf("default preset of the pushed version: got %q, want medium", got)
+		}
+		c := s.NewMember(t, "dora")
+		for _, tc := range []struct{ ws, preset, want string }{
+			{"by-default", "", "presets size=medium"},
+			{"no-preset", sdk.NoPreset, "presets size=small"},
+			{"named", "large", "presets size=large"},
+		} {
+			ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: tc.ws, Template: "presets", Preset: tc.preset})
+			if err != nil {
+				t.Fatalf("create %s: %v", tc.ws, err)
+			}
+			if log := mustSucceed(t, c, ws.LatestBuild); !strings.Contains(log, tc.want) {
+				t.Errorf("create with preset %q: got log\n%s\nwant a line %q", tc.preset, log, tc.want)
+			}
+		}
+		mustSucceed(t, c, mustBuild(t, c, "no-preset", sdk.CreateBuildRequest{Transition: sdk.TransitionStop}))
+		if log := mustSucceed(t, c, mustBuild(t, c, "no-preset", sdk.CreateBuildRequest{Transition: sdk.TransitionStart})); !strings.Contains(log, "presets size=small") {
+			t.Errorf("restart of a workspace created without a preset: got log\n%s\nwant its first value, size=small", log)
+		}
+	})
+}
