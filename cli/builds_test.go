@@ -118,6 +118,14 @@ func TestServerKilledMidBuildLeavesNoProcess(t *testing.T) {
 	if pids := processesUnder(builds); len(pids) < 2 {
 		t.Fatalf("processes in the build folder mid-build: %v, want terraform and its children", pids)
 	}
+	// The build supervisor recorded its process groups in the build's
+	// folder, for a later server to kill (a pid and a start time a line).
+	recorded, _ := filepath.Glob(filepath.Join(builds, "proc-*", "build-*", ".build-pids"))
+	if len(recorded) != 1 {
+		t.Errorf("recorded process groups mid-build: got files %v, want one .build-pids", recorded)
+	} else if b, err := os.ReadFile(recorded[0]); err != nil || len(strings.Fields(string(b))) < 4 {
+		t.Errorf("recorded process groups: got %q (%v), want the supervisor's and Terraform's", b, err)
+	}
 	e.srv.Kill(t)
 	var left []int
 	deadline := time.Now().Add(10 * time.Second)

@@ -59,6 +59,13 @@ func supervise(name string, args, env []string, parent int) int {
 		return 127
 	}
 	pid := cmd.Process.Pid
+	if parent > 0 {
+		// The working folder is the build's: a server that starts after
+		// this one died kills these groups before it removes the folder.
+		if err := recordGroups(".", os.Getpid(), pid); err != nil {
+			fmt.Fprintf(os.Stderr, "build supervisor: record the process groups: %v\n", err)
+		}
+	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	var grace <-chan time.Time
