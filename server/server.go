@@ -145,6 +145,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		Now:         s.now,
 	})
 	s.setupMetrics()
+	if _, err := s.renameUnreachableSecrets(ctx); err != nil {
+		return nil, fmt.Errorf("check the names of stored secrets: %w", err)
+	}
 	if err := s.setupLogins(); err != nil {
 		return nil, err
 	}

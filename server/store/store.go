@@ -125,6 +125,15 @@ type InsertSecretParams struct {
 	ActorID uuid.UUID
 }
 
+// SecretName is one secret's identity. A name stored before a rule of
+// sdk.ValidateSecretName existed may break it (such as "..", which no URL
+// path can reach); the server renames those at start.
+type SecretName struct {
+	ID      uuid.UUID
+	OwnerID uuid.UUID
+	Name    string
+}
+
 // UpdateSecretParams changes a secret found by owner and name. A nil field is
 // unchanged; a pointer to "" clears a target or the description. When
 // Ciphertext is set, KeyID and ValueSize must be set too. The backend
@@ -219,6 +228,13 @@ type Store interface {
 	ListAuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 
 	// Key management: which key ids seal stored values, and re-encryption.
+	// ListSecretNames returns every secret's id, owner and name, for the
+	// start-up check of names (see SecretName).
+	ListSecretNames(ctx context.Context) ([]SecretName, error)
+	// RenameSecret gives the secret id newName (ErrConflict if its owner
+	// has a secret by that name; ErrNotFound if there is no such secret),
+	// with an audit entry by the server (the nil actor).
+	RenameSecret(ctx context.Context, id uuid.UUID, newName string) error
 	// SecretKeyIDs returns each distinct key id in use with its row count.
 	SecretKeyIDs(ctx context.Context) (map[string]int, error)
 	// ListSecretsByKeyID returns up to limit secrets, with values, sealed by keyID.
