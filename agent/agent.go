@@ -254,6 +254,7 @@ func (a *Agent) Run(ctx context.Context) error {
 func (a *Agent) waitManifest(ctx context.Context) (sdk.AgentManifest, error) {
 	b := newBackoff(a.o.RetryInitial, a.o.RetryMax)
 	start := time.Now()
+	var lastUnknownLog time.Time
 	for {
 		m, err := a.fetchManifest(ctx)
 		if err == nil {
@@ -263,13 +264,22 @@ func (a *Agent) waitManifest(ctx context.Context) (sdk.AgentManifest, error) {
 			return sdk.AgentManifest{}, ctx.Err()
 		}
 		d := b.next()
-		if sdk.StatusCode(err) == http.StatusUnauthorized && time.Since(start) < unknownTokenPatience {
+		unknown := sdk.StatusCode(err) == http.StatusUnauthorized
+		if waited := time.Since(start); unknown && waited < unknownTokenPatience {
 			// The server records the token when the build that
-			// started this agent finishes, which is usually seconds
+			// started this agent finishes, which is usually a moment
 			// away: ask again soon rather than sleep past it.
 			d = min(d, unknownTokenRetry)
+			if waited < unknownTokenEager {
+				d = min(d, unknownTokenEagerRetry)
+			}
 		}
-		a.logServerError("fetch manifest", err, d)
+		if !unknown || time.Since(lastUnknownLog) >= unknownTokenLogEvery {
+			a.logServerError("fetch manifest", err, d)
+			if unknown {
+				lastUnknownLog = time.Now()
+			}
+		}
 		if !wait(ctx, d) {
 			return sdk.AgentManifest{}, ctx.Err()
 		}
@@ -278,12 +288,19 @@ func (a *Agent) waitManifest(ctx context.Context) (sdk.AgentManifest, error) {
 
 // While the server does not know the agent's token yet (401: the build
 // that started the agent is still running), the first manifest fetch is
-// retried at least every unknownTokenRetry, for unknownTokenPatience;
-// then the usual backoff takes over (a token that stays unknown belongs
-// to a build that failed or a workspace that is gone).
+// retried every unknownTokenEagerRetry for unknownTokenEager (a 401 costs
+// the server one indexed lookup, and the build usually ends within
+// seconds of starting its agent, so the agent connects within a tenth of
+// a second of it), then at least every unknownTokenRetry until
+// unknownTokenPatience; then the usual backoff takes over (a token that
+// stays unknown belongs to a build that failed or a workspace that is
+// gone). The 401s are logged once per unknownTokenLogEvery.
 const (
-	unknownTokenRetry    = time.Second
-	unknownTokenPatience = 2 * time.Minute
+	unknownTokenEagerRetry = 100 * time.Millisecond
+	unknownTokenEager      = 15 * time.Second
+	unknownTokenRetry      = time.Second
+	unknownTokenPatience   = 2 * time.Minute
+	unknownTokenLogEvery   = 5 * time.Second
 )
 
 // requestTimeout bounds one request to the server.
