@@ -282,3 +282,56 @@ func TestTLSWorkspaceEndToEnd(t *testing.T) {
 		t.Fatal("the server log holds the secret value")
 	}
 }
+
+// TestTLSRelayBetweenProcesses: two server processes on one PostgreSQL,
+// both serving only HTTPS with certificates of a test CA (so each one's
+// relay URL is https://); a session opened through the second process
+// reaches the agent connected to the first through the relay, which
+// verifies the first's certificate with --tls-ca-file.
+func TestTLSRelayBetweenProcesses(t *testing.T) {
+	requireTerraform(t)
+	ca := newTestCA(t)
+	cert, key := ca.issue(t, 2, "127.0.0.1")
+	tlsArgs := []string{"--tls-address", "127.0.0.1:0", "--tls-cert-file", cert, "--tls-key-file", key, "--tls-ca-file", ca.File}
+	s1 := clitest.StartServer(t, "postgres", tlsArgs...)
+	s2 := clitest.StartSecondServerIn(t, s1, t.TempDir(), tlsArgs...)
+	url1, url2 := tlsURL(t, s1), tlsURL(t, s2)
+	u1, u2 := clitest.NewUser(t), clitest.NewUser(t)
+	for _, u := range []*clitest.User{u1, u2} {
+		u.Env = append(u.Env, "CODER_TLS_CA_FILE="+ca.File)
+	}
+	u1.MustSh(t, "", `coder login "$URL" --first-user-username alice --first-user-email alice@example.com --first-user-password correct-horse-battery`, []string{"URL=" + url1}, nil)
+	u2.MustSh(t, "", `coder login "$URL" --username alice --password correct-horse-battery`, []string{"URL=" + url2}, nil)
+	c := u1.Client(t)
+	hc, err := sdk.NewHTTPClient(ca.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.HTTPClient = hc
+	me, err := c.User(context.Background(), sdk.Me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &workspaceEnv{srv: s1, u: u1, c: c, me: me}
+	value := canary(t)
+	e.sh(t, `coder templates push local -d "$TEMPLATE"`, "TEMPLATE="+localTemplate(t))
+	e.sh(t, `echo -n "$V" | coder secret create api-key --env API_KEY`, "V="+value)
+	e.sh(t, `coder create dev --template local`)
+	e.waitReady(t, "dev")
+	log, _ := os.ReadFile(filepath.Join(e.home("dev"), ".coder-agent.log"))
+	if !strings.Contains(string(log), "url="+url1) {
+		t.Fatalf("the agent is not connected to the first process (%s); its log:\n%s", url1, tail(string(log), 30))
+	}
+	r := u2.MustSh(t, "", `coder ssh dev -- printenv API_KEY`, nil, nil)
+	if r.Stdout != value+"\n" {
+		t.Fatalf("session through the second process: output matches the secret: %v (stderr %s)", r.Stdout == value+"\n", r.Stderr)
+	}
+	if !strings.Contains(s2.Output.String(), "ssh session opened") {
+		t.Fatalf("the second process opened no session; its log:\n%s", tail(s2.Output.String(), 30))
+	}
+	for _, s := range []*clitest.Server{s1, s2} {
+		if strings.Contains(s.Output.String(), value) {
+			t.Fatal("a server log holds the secret value")
+		}
+	}
+}

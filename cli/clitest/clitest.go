@@ -184,8 +184,8 @@ func StartSecondServer(t testing.TB, first *Server) *Server {
 }
 
 // StartSecondServerIn is StartSecondServer with the data folder dataDir
-// (first's own, to share it).
-func StartSecondServerIn(t testing.TB, first *Server, dataDir string) *Server {
+// (first's own, to share it) and more flags of `coder server`.
+func StartSecondServerIn(t testing.TB, first *Server, dataDir string, extraArgs ...string) *Server {
 	t.Helper()
 	if first.PostgresURL == "" {
 		t.Fatal("a second server needs PostgreSQL")
@@ -195,7 +195,7 @@ func StartSecondServerIn(t testing.TB, first *Server, dataDir string) *Server {
 		KillLocalAgents(s.DataDir)
 		KillProcessesUnder(s.DataDir)
 	})
-	s.start(t, []string{"server", "--http-address", "127.0.0.1:0", "--data-dir", s.DataDir})
+	s.start(t, append([]string{"server", "--http-address", "127.0.0.1:0", "--data-dir", s.DataDir}, extraArgs...))
 	return s
 }
 
