@@ -58,14 +58,15 @@ func (s *Server) missingRequirements(r *http.Request, owner store.User, versionI
 	}
 	envs, files := map[string]bool{}, map[string]bool{}
 	for _, sec := range have {
-		if !placement.Ships(sec.Enabled, sec.EnvName, sec.FilePath) {
+		t, ok := placement.Ships(s.policy(), sec.Enabled, sec.EnvName, sec.FilePath)
+		if !ok {
 			continue
 		}
-		if sec.EnvName != "" {
-			envs[sec.EnvName] = true
+		if t.EnvName != "" {
+			envs[t.EnvName] = true
 		}
-		if sec.FilePath != "" {
-			files[sec.FilePath] = true
+		if t.FilePath != "" {
+			files[t.FilePath] = true
 		}
 	}
 	var missing []sdk.SecretRequirement
@@ -131,12 +132,17 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
 		s.writeParameterError(w, r, err)
 		return
 	}
+	secrets, ok := s.nextBuildSecrets(w, r, nil, sdk.TransitionStart, 1, req.Secrets)
+	if !ok {
+		return
+	}
 	now := s.now().UTC()
 	ws, _, err := s.ws.InsertWorkspace(r.Context(), store.Workspace{
 		ID: uuid.New(), Name: req.Name, OwnerID: me.ID, TemplateID: t.ID, CreatedAt: now, UpdatedAt: now,
 	}, store.WorkspaceBuild{
 		ID: uuid.New(), Transition: sdk.TransitionStart, Status: sdk.BuildPending,
 		TemplateVersionID: t.ActiveVersionID, InitiatorID: me.ID, CreatedAt: now, Parameters: params,
+		Secrets: secrets,
 	})
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
