@@ -38,10 +38,11 @@ type createOptions struct {
 	name     string
 	template string
 	// yes creates without asking, also on a terminal.
-	yes    bool
-	build  buildFlags
-	params parameterFlags
-	preset string
+	yes     bool
+	build   buildFlags
+	params  parameterFlags
+	preset  string
+	secrets buildSecretFlags
 }
 
 func newCmdCreate(g *globalOptions, runF func(context.Context, *createOptions) error) *cobra.Command {
@@ -73,6 +74,7 @@ without a value, elsewhere a required one without a value is an error.`,
 	cmd.Flags().StringVar(&o.preset, "preset", "", "A coder_workspace_preset of the template whose parameter values apply")
 	o.params.add(cmd)
 	o.build.add(cmd, true)
+	o.secrets.add(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("template", g.completeTemplates)
 	return cmd
 }
@@ -83,6 +85,10 @@ func runCreate(ctx context.Context, o *createOptions) error {
 		return err
 	}
 	params, err := o.params.collect()
+	if err != nil {
+		return err
+	}
+	secrets, err := o.secrets.collect(o.streams)
 	if err != nil {
 		return err
 	}
@@ -111,7 +117,7 @@ func runCreate(ctx context.Context, o *createOptions) error {
 	if !o.yes && o.isTerminal() && !o.confirm(fmt.Sprintf("Create workspace %q from template %q?", o.name, o.template)) {
 		return errors.New("not created: the creation was not confirmed")
 	}
-	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: o.name, Template: o.template, Parameters: params, Preset: o.preset})
+	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: o.name, Template: o.template, Parameters: params, Preset: o.preset, Secrets: secrets})
 	if err != nil {
 		return didYouMean(fmt.Errorf("create workspace %q: %w", o.name, err), o.template, templateNames(ctx, c))
 	}
@@ -203,6 +209,8 @@ type transitionOptions struct {
 	// force runs the build even when the workspace is there already.
 	force bool
 	build buildFlags
+	// secrets are start's build secrets.
+	secrets buildSecretFlags
 }
 
 func newCmdStart(g *globalOptions, runF func(context.Context, *transitionOptions) error) *cobra.Command {
@@ -210,7 +218,9 @@ func newCmdStart(g *globalOptions, runF func(context.Context, *transitionOptions
 	cmd := &cobra.Command{
 		Use:   "start WORKSPACE",
 		Short: "Start a workspace (a running one is left alone; --force starts it again)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Start a workspace, showing the build's stages with their timings. A
+running workspace is left alone (--force starts it again).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.streams = streamsOf(cmd)
 			o.workspace = args[0]
@@ -220,6 +230,7 @@ func newCmdStart(g *globalOptions, runF func(context.Context, *transitionOptions
 	}
 	cmd.Flags().BoolVar(&o.force, "force", false, "Start the workspace even when it is running")
 	o.build.add(cmd, true)
+	o.secrets.add(cmd)
 	return cmd
 }
 
@@ -231,11 +242,18 @@ func runStart(ctx context.Context, o *transitionOptions) error {
 	if !ws.LatestBuild.Done() {
 		return inProgress(ws)
 	}
+	secrets, err := o.secrets.collect(o.streams)
+	if err != nil {
+		return err
+	}
 	if isAt(ws, sdk.TransitionStart) && !o.force {
+		if len(secrets) > 0 {
+			return fmt.Errorf("workspace %q is already running: build secrets go with a new start build (coder restart %s --secret ..., or --force)", ws.Name, ws.Name)
+		}
 		fmt.Fprintf(o.out, "Workspace %q is already running; nothing to do (--force starts it again).\n", ws.Name)
 		return nil
 	}
-	if err := runTransition(ctx, c, ws.Name, sdk.TransitionStart, o.out, o.build.options(ws.Name)); err != nil {
+	if err := runBuild(ctx, c, ws.Name, sdk.CreateBuildRequest{Transition: sdk.TransitionStart, Secrets: secrets}, o.out, o.build.options(ws.Name)); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.out, "Workspace %q is running.\n", ws.Name)
@@ -388,9 +406,10 @@ type restartOptions struct {
 	client    func(context.Context) (*sdk.Client, error)
 	workspace string
 	// yes restarts without asking, also on a terminal.
-	yes    bool
-	build  buildFlags
-	params parameterFlags
+	yes     bool
+	build   buildFlags
+	params  parameterFlags
+	secrets buildSecretFlags
 	// update is `coder update`: it asks, on a terminal, for the active
 	// version's parameters the workspace has no value for.
 	update bool
@@ -428,6 +447,7 @@ workspace is only started). On a terminal it asks first (-y does not ask).`,
 	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Do not ask for confirmation")
 	o.params.add(cmd)
 	o.build.add(cmd, true)
+	o.secrets.add(cmd)
 	return cmd
 }
 
@@ -440,6 +460,10 @@ func runRestart(ctx context.Context, o *restartOptions) error {
 		return inProgress(ws)
 	}
 	params, err := o.params.collect()
+	if err != nil {
+		return err
+	}
+	secrets, err := o.secrets.collect(o.streams)
 	if err != nil {
 		return err
 	}
@@ -456,7 +480,7 @@ func runRestart(ctx context.Context, o *restartOptions) error {
 			return err
 		}
 	}
-	if err := runBuild(ctx, c, ws.Name, sdk.CreateBuildRequest{Transition: sdk.TransitionStart, Parameters: params}, o.out, o.build.options(ws.Name)); err != nil {
+	if err := runBuild(ctx, c, ws.Name, sdk.CreateBuildRequest{Transition: sdk.TransitionStart, Parameters: params, Secrets: secrets}, o.out, o.build.options(ws.Name)); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.out, "Workspace %q %s.\n", ws.Name, o.past())
