@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -52,23 +53,32 @@ func (b *BuildSecret) UnmarshalJSON(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&aux); err != nil {
-		return fmt.Errorf("build secret: %w", err)
+		if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+			return &DecodeError{Msg: "build secret: " + strings.TrimPrefix(msg, "json: ")}
+		}
+		return &DecodeError{Msg: "a build secret is an object of name, value (a string, or null), env_name, file_path and ephemeral"}
 	}
 	*b = BuildSecret{Name: aux.Name, EnvName: aux.EnvName, FilePath: aux.FilePath, Ephemeral: aux.Ephemeral}
 	switch v := bytes.TrimSpace(aux.Value); {
 	case len(v) == 0:
-		return fmt.Errorf("build secret %q: value is required: a string, or null to remove the secret", printable(aux.Name))
+		return &DecodeError{Msg: fmt.Sprintf("build secret %q: value is required: a string, or null to remove the secret", printable(aux.Name))}
 	case string(v) == "null":
 	default:
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			return fmt.Errorf("build secret %q: value must be a string or null", printable(aux.Name))
+			return &DecodeError{Msg: fmt.Sprintf("build secret %q: value must be a string or null", printable(aux.Name))}
 		}
 		sv := SecretValue(s)
 		b.Value = &sv
 	}
 	return nil
 }
+
+// DecodeError is a request body that decodes as JSON but not as the type:
+// its message names fields, never a value, and the server answers it.
+type DecodeError struct{ Msg string }
+
+func (e *DecodeError) Error() string { return e.Msg }
 
 // ValidateBuildSecrets checks the secrets of one request with the user
 // secrets' validators: names, targets and values, a target for each
