@@ -383,6 +383,9 @@ func (o *serverOptions) serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start server: %w", err)
 	}
+	if o.disableFileDelivery {
+		fmt.Fprintln(o.out, "File delivery of secrets is disabled: secrets reach workspaces as environment variables only.")
+	}
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer func() { stopRun(); srv.Wait() }()
 	if err := srv.Start(runCtx); err != nil {
@@ -454,9 +457,6 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		fmt.Fprintf(o.out, "Started HTTP listener at http://%s\n", ln.Addr())
 	}
 	logger.Info("server started", "access_url", access.String(), "version", Version)
-	if o.disableFileDelivery {
-		fmt.Fprintln(o.out, "File delivery of secrets is disabled: secrets reach workspaces as environment variables only.")
-	}
 	fmt.Fprintf(o.out, "Access URL:      %s\n"+
 		"Database:        %s\n"+
 		"Encryption keys: %s\n"+
