@@ -75,7 +75,7 @@ func (s *Server) createBuild(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if len(missing) > 0 {
-			writeMissing(w, missing)
+			s.writeMissing(w, missing)
 			return
 		}
 	}

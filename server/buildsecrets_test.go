@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -57,6 +59,8 @@ func TestFileDeliveryPolicy(t *testing.T) {
 		s := servertest.New(t, b, servertest.Options{Terraform: true, DisableUserSecretFileDelivery: true})
 		ctx := context.Background()
 		pushTemplate(t, s.Admin, "plain", "testdata/plain")
+		pushTemplate(t, s.Admin, "filepolicy", "testdata/filepolicy")
+		pushTemplate(t, s.Admin, "filereq", "testdata/filereq")
 		c := s.NewMember(t, "fiona")
 
 		caps, err := c.UserSecretCapabilities(ctx)
@@ -118,11 +122,25 @@ func TestFileDeliveryPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "dev", Template: "plain"})
+		// A template that requires a file secret cannot be met.
+		_, err = c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "kube", Template: "filereq"})
+		if sdk.StatusCode(err) != http.StatusBadRequest || !strings.Contains(err.Error(), "requires secrets written to files (~/.kube/config), but this deployment disables file delivery") {
+			t.Fatalf("a template requiring a file secret: got %v", err)
+		}
+
+		ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "dev", Template: "filepolicy"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		log := mustSucceed(t, c, ws.LatestBuild)
+		// Terraform got the env targets only: no CODER_SECRET_FILE_*.
+		names, err := os.ReadFile(filepath.Join(s.DataDir, "workspaces", "secret-names.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(names), "CODER_SECRET_ENV_DUAL\n") || strings.Contains(string(names), "CODER_SECRET_FILE_") {
+			t.Fatalf("the build's secret variables: %q; want CODER_SECRET_ENV_DUAL and no file variable", names)
+		}
 		m := manifestOf(t, s, ws)
 		wantDelivered(t, m, "dual user DUAL  "+dualValue, "e user E  v")
 		raw, err := json.Marshal(m)

@@ -78,7 +78,22 @@ func (s *Server) missingRequirements(r *http.Request, owner store.User, versionI
 	return missing, nil
 }
 
-func writeMissing(w http.ResponseWriter, missing []sdk.SecretRequirement) {
+func (s *Server) writeMissing(w http.ResponseWriter, missing []sdk.SecretRequirement) {
+	if s.opts.DisableUserSecretFileDelivery {
+		var files []string
+		var vals []sdk.ValidationError
+		for _, m := range missing {
+			if m.FilePath != "" {
+				files = append(files, m.FilePath)
+				vals = append(vals, sdk.ValidationError{Field: m.ID(), Detail: "file delivery is disabled on this deployment"})
+			}
+		}
+		if len(files) > 0 {
+			writeError(w, http.StatusBadRequest, "The template requires secrets written to files ("+strings.Join(files, ", ")+
+				"), but this deployment disables file delivery of secrets (coder server --disable-user-secret-file-delivery); the workspace was not started. Ask the template's author for an environment variable instead.", vals...)
+			return
+		}
+	}
 	parts := make([]string, 0, len(missing))
 	var vals []sdk.ValidationError
 	for _, m := range missing {
@@ -124,7 +139,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(missing) > 0 {
-		writeMissing(w, missing)
+		s.writeMissing(w, missing)
 		return
 	}
 	params, err := s.buildParameters(r.Context(), t.ActiveVersionID, sdk.TransitionStart, req.Parameters, req.Preset, nil)
