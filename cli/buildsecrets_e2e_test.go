@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,6 +146,21 @@ func TestWorkspaceBuildSecretsCLI(t *testing.T) {
 				!containsLine(table, "EPH", "build", "EPH", "true") ||
 				!containsLine(table, "b-file", "build", "~/.tok", "false") || len(lines) != 5 {
 				t.Fatalf("secret list --workspace dev:\n%s", table)
+			}
+
+			var rows []struct {
+				Name       string   `json:"name"`
+				Source     string   `json:"source"`
+				ReplacedBy []string `json:"replaced_by"`
+				Ephemeral  bool     `json:"ephemeral"`
+			}
+			if err := json.Unmarshal([]byte(e.sh(t, `coder secret list --workspace dev -o json`)), &rows); err != nil || len(rows) != 4 ||
+				rows[0].Name != "u-tok" || rows[0].Source != "user" || strings.Join(rows[0].ReplacedBy, ",") != "b-file,b-tok" ||
+				rows[1].Name != "EPH" || rows[1].Source != "build" || !rows[1].Ephemeral {
+				t.Fatalf("secret list --workspace -o json: %+v, %v", rows, err)
+			}
+			if r := e.u.Sh(t, "", `coder secret list --workspace deb`, nil, nil); r.ExitCode == 0 || !strings.Contains(r.Stderr, "dev") {
+				t.Fatalf("secret list --workspace of a misspelt workspace: exit %d, stderr %q", r.ExitCode, r.Stderr)
 			}
 
 			// The next start: the ephemeral one is gone, the others stay.
