@@ -113,6 +113,25 @@ func (s *Server) nextBuildSecrets(w http.ResponseWriter, r *http.Request, last *
 			sdk.ValidationError{Field: "secrets", Detail: "too many build secrets"})
 		return nil, false
 	}
+	// The per-user byte limits bound one build's secrets too: env targets
+	// land in every session's environment.
+	total, envTotal := 0, 0
+	for _, b := range out {
+		total += len(b.Value.Reveal())
+		if b.EnvName != "" {
+			envTotal += len(b.Value.Reveal())
+		}
+	}
+	if max := s.opts.Limits.MaxTotalValueBytes; max > 0 && total > max {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("The build's secrets would hold %d bytes of values; the limit is %d bytes.", total, max),
+			sdk.ValidationError{Field: "secrets", Detail: store.LimitTotalBytes + " limit exceeded"})
+		return nil, false
+	}
+	if max := s.opts.Limits.MaxEnvValueBytes; max > 0 && envTotal > max {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("The build's secrets with an environment variable target would hold %d bytes of values; the limit is %d bytes.", envTotal, max),
+			sdk.ValidationError{Field: "secrets", Detail: store.LimitEnvBytes + " limit exceeded"})
+		return nil, false
+	}
 	// Build secrets never share a target among themselves.
 	envs, files := map[string]string{}, map[string]string{}
 	for _, b := range out {

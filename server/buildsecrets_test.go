@@ -210,6 +210,8 @@ func TestBuildSecrets(t *testing.T) {
 			{[]sdk.BuildSecret{{Name: "x", Value: val("v"), EnvName: "A"}, {Name: "y", Value: val("v"), EnvName: "A"}}, "both target the environment variable A"},
 			{[]sdk.BuildSecret{{Name: "x", Value: val("v"), FilePath: "~/f"}, {Name: "y", Value: val("v"), FilePath: "~//f"}}, "both target the file"},
 			{[]sdk.BuildSecret{{Name: "x"}}, `no build secret "x" to remove`},
+			{[]sdk.BuildSecret{{Name: "x", Value: val(strings.Repeat("a", 20000)), EnvName: "A"}, {Name: "y", Value: val(strings.Repeat("b", 20000)), EnvName: "B"}},
+				"with an environment variable target would hold 40000 bytes of values; the limit is 24576 bytes"},
 		} {
 			_, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "bad", Template: "plain", Secrets: tt.secrets})
 			if sdk.StatusCode(err) != http.StatusBadRequest || !strings.Contains(err.Error(), tt.want) {
