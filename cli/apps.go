@@ -382,6 +382,9 @@ func printDetail(w io.Writer, d sdk.WorkspaceDetail) error {
 			if s.FilePath != "" {
 				targets = append(targets, "file "+s.FilePath)
 			}
+			if s.Source == "build" {
+				targets = append(targets, "(build secret)")
+			}
 			fmt.Fprintf(tw, "  %s\t%s\n", s.Name, strings.Join(targets, ", "))
 		}
 	}

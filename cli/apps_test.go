@@ -217,7 +217,7 @@ func TestWorkspaceApps(t *testing.T) {
 			if vm.DailyCost != 3 || fmt.Sprint(vm.Metadata) != fmt.Sprint(wantMeta) {
 				t.Errorf("metadata: got cost %d, %+v, want 3, %+v", vm.DailyCost, vm.Metadata, wantMeta)
 			}
-			wantSecrets := []sdk.WorkspaceSecretTarget{{Name: "api-key", EnvName: "API_KEY"}, {Name: "cfg", FilePath: "~/.cfg/x"}}
+			wantSecrets := []sdk.WorkspaceSecretTarget{{Name: "api-key", EnvName: "API_KEY", Source: "user"}, {Name: "cfg", FilePath: "~/.cfg/x", Source: "user"}}
 			if fmt.Sprint(d.Secrets) != fmt.Sprint(wantSecrets) || d.Parameters == nil {
 				t.Errorf("secrets: got %+v, want %+v (parameters %v)", d.Secrets, wantSecrets, d.Parameters)
 			}

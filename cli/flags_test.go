@@ -256,13 +256,19 @@ func TestBuildCommandFlags(t *testing.T) {
 		newCmd := func(runF func(context.Context, *createOptions) error) *cobra.Command { return newCmdCreate(g, runF) }
 		p := mustParse(t, newCmd, "", "dev", "-t", "local")
 		want := createOptions{name: "dev", template: "local", build: buildFlags{waitAgent: 2 * time.Minute}}
-		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}, parameterFlags{}), ignoreIO); diff != "" {
+		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}, parameterFlags{}, buildSecretFlags{}), ignoreIO); diff != "" {
 			t.Fatalf("options (-want +got):\n%s", diff)
 		}
 		p = mustParse(t, newCmd, "", "dev", "--template", "local", "-y", "--verbose", "--wait-agent", "0")
 		want = createOptions{name: "dev", template: "local", yes: true, build: buildFlags{verbose: true}}
-		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}, parameterFlags{}), ignoreIO); diff != "" {
+		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}, parameterFlags{}, buildSecretFlags{}), ignoreIO); diff != "" {
 			t.Fatalf("options (-want +got):\n%s", diff)
+		}
+		p = mustParse(t, newCmd, "", "dev", "-t", "local", "--secret", "a:env=A", "--secret", "a:ephemeral", "--secrets-file", "build.env")
+		want = createOptions{name: "dev", template: "local", build: buildFlags{waitAgent: 2 * time.Minute},
+			secrets: buildSecretFlags{specs: []string{"a:env=A", "a:ephemeral"}, file: "build.env"}}
+		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}, parameterFlags{}, buildSecretFlags{}), ignoreIO); diff != "" {
+			t.Fatalf("options with build secrets (-want +got):\n%s", diff)
 		}
 		wantError(t, parse(t, newCmd, "", "dev"), "--template is required (list templates with `coder templates list`)")
 		wantError(t, parse(t, newCmd, "", "Bad_Name", "-t", "local"), "workspace name")
@@ -279,8 +285,13 @@ func TestBuildCommandFlags(t *testing.T) {
 		if p.opts.force || p.opts.build.waitAgent != 0 {
 			t.Fatalf("stop: got force %v, wait %v; want false, 0", p.opts.force, p.opts.build.waitAgent)
 		}
-		// Only builds that start a workspace wait for its agent.
+		// Only builds that start a workspace wait for its agent or take
+		// build secrets.
 		wantError(t, parse(t, stop, "", "dev", "--wait-agent", "1m"), "unknown flag: --wait-agent")
+		wantError(t, parse(t, stop, "", "dev", "--secret", "a:env=A"), "unknown flag: --secret")
+		if p := mustParse(t, start, "", "dev", "--secret", "a:file=~/a"); len(p.opts.secrets.specs) != 1 {
+			t.Fatalf("start --secret: got %+v", p.opts.secrets)
+		}
 	})
 	t.Run("delete", func(t *testing.T) {
 		newCmd := func(runF func(context.Context, *deleteOptions) error) *cobra.Command { return newCmdDelete(g, runF) }
@@ -299,6 +310,9 @@ func TestBuildCommandFlags(t *testing.T) {
 		p := mustParse(t, newCmd, "", "dev", "--wait-agent", "30s")
 		if p.opts.build.waitAgent != 30*time.Second || p.opts.yes {
 			t.Fatalf("got wait %v, yes %v; want 30s, false", p.opts.build.waitAgent, p.opts.yes)
+		}
+		if p := mustParse(t, newCmd, "", "dev", "--secret", "a:remove", "--secrets-file", "f.json"); p.opts.secrets.file != "f.json" || len(p.opts.secrets.specs) != 1 {
+			t.Fatalf("restart build secrets: got %+v", p.opts.secrets)
 		}
 	})
 	t.Run("logs", func(t *testing.T) {

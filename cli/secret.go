@@ -289,6 +289,9 @@ type secretListOptions struct {
 	name    string
 	output  string
 	columns []string
+	// workspace, when set, lists the build secrets of that workspace's
+	// latest build too, with what each replaces.
+	workspace string
 	// now is the clock the CREATED and UPDATED columns count from.
 	now func() time.Time
 }
@@ -312,9 +315,14 @@ func newCmdSecretList(g *globalOptions, runF func(context.Context, *secretListOp
 			if len(args) == 1 {
 				o.one, o.name = true, args[0]
 			}
+			if o.workspace != "" && !cmd.Flags().Changed("column") {
+				o.columns = workspaceSecretColumns
+			}
 			return runF(cmd.Context(), o)
 		},
 	}
+	cmd.Flags().StringVar(&o.workspace, "workspace", "", "Also list the build secrets of this workspace's latest build, with SOURCE, REPLACED BY and EPHEMERAL columns")
+	_ = cmd.RegisterFlagCompletionFunc("workspace", g.completeWorkspaces)
 	cmd.Flags().StringVarP(&o.output, "output", "o", "table", "Output format: table or json")
 	cmd.Flags().StringSliceVarP(&o.columns, "column", "c", defaultSecretColumns,
 		"Columns to display in table output: "+strings.Join(secretColumnNames(), ", "))
@@ -325,6 +333,9 @@ func runSecretList(ctx context.Context, o *secretListOptions) error {
 	c, err := o.client(ctx)
 	if err != nil {
 		return err
+	}
+	if o.workspace != "" {
+		return runSecretListWorkspace(ctx, c, o)
 	}
 	var list []sdk.Secret
 	if o.one {
@@ -339,6 +350,11 @@ func runSecretList(ctx context.Context, o *secretListOptions) error {
 			return fmt.Errorf("list secrets: %w", err)
 		}
 	}
+	rows := make([]secretRow, len(list))
+	for i, s := range list {
+		rows[i] = secretRow{Secret: s}
+	}
+	warnUnwrittenFiles(ctx, c, o.errOut, rows)
 	if o.output == "json" {
 		if list == nil {
 			list = []sdk.Secret{}

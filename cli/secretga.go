@@ -22,21 +22,46 @@ import (
 
 // secretColumns are the columns of `coder secret list`, in the order
 // Coder's CLI names them in its help; each prints one field of a secret.
+// The last three (source, replaced_by, ephemeral) are for --workspace,
+// which lists the workspace's build secrets too.
 var secretColumns = []struct {
 	name string
-	cell func(s sdk.Secret, now time.Time) string
+	cell func(s secretRow, now time.Time) string
 }{
-	{"created", func(s sdk.Secret, now time.Time) string { return humanizeTime(s.CreatedAt, now) }},
-	{"name", func(s sdk.Secret, _ time.Time) string { return s.Name }},
-	{"updated", func(s sdk.Secret, now time.Time) string { return humanizeTime(s.UpdatedAt, now) }},
-	{"env", func(s sdk.Secret, _ time.Time) string { return s.EnvName }},
-	{"file", func(s sdk.Secret, _ time.Time) string { return s.FilePath }},
-	{"enabled", func(s sdk.Secret, _ time.Time) string { return fmt.Sprint(s.Enabled) }},
-	{"description", func(s sdk.Secret, _ time.Time) string { return oneLine(s.Description) }},
+	{"created", func(s secretRow, now time.Time) string { return humanizeTime(s.CreatedAt, now) }},
+	{"name", func(s secretRow, _ time.Time) string { return s.Name }},
+	{"updated", func(s secretRow, now time.Time) string { return humanizeTime(s.UpdatedAt, now) }},
+	{"env", func(s secretRow, _ time.Time) string { return s.EnvName }},
+	{"file", func(s secretRow, _ time.Time) string { return s.FilePath }},
+	{"enabled", func(s secretRow, _ time.Time) string { return fmt.Sprint(s.Enabled) }},
+	{"description", func(s secretRow, _ time.Time) string { return oneLine(s.Description) }},
+	{"source", func(s secretRow, _ time.Time) string { return s.Source }},
+	{"replaced_by", func(s secretRow, _ time.Time) string { return strings.Join(s.ReplacedBy, ",") }},
+	{"ephemeral", func(s secretRow, _ time.Time) string {
+		if s.Source != "build" {
+			return ""
+		}
+		return fmt.Sprint(s.Ephemeral)
+	}},
+}
+
+// secretRow is one row of secret list: a user secret, or with --workspace
+// a build secret of the workspace's latest build too (Source "build").
+type secretRow struct {
+	sdk.Secret
+	// Source is "user" or "build" (--workspace only).
+	Source string `json:"source"`
+	// ReplacedBy names the build secrets that take this user secret's
+	// targets (--workspace only).
+	ReplacedBy []string `json:"replaced_by"`
+	Ephemeral  bool     `json:"ephemeral"`
 }
 
 // defaultSecretColumns is what secret list shows without -c.
 var defaultSecretColumns = []string{"name", "created", "updated", "env", "file", "enabled", "description"}
+
+// workspaceSecretColumns is what secret list --workspace shows without -c.
+var workspaceSecretColumns = []string{"name", "source", "env", "file", "enabled", "replaced_by", "ephemeral", "updated"}
 
 func secretColumnNames() []string {
 	names := make([]string, 0, len(secretColumns))
@@ -62,15 +87,25 @@ func checkColumns(cols []string) error {
 // writeSecretTable prints list with the columns cols (checked), headers in
 // upper case, times counted back from now.
 func writeSecretTable(w io.Writer, list []sdk.Secret, cols []string, now time.Time) error {
+	rows := make([]secretRow, len(list))
+	for i, s := range list {
+		rows[i] = secretRow{Secret: s}
+	}
+	return writeSecretRows(w, rows, cols, now)
+}
+
+// writeSecretRows is writeSecretTable for rows; a header is the column's
+// name in upper case, "_" as a space (REPLACED BY).
+func writeSecretRows(w io.Writer, list []secretRow, cols []string, now time.Time) error {
 	var buf strings.Builder
 	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	var header []string
-	var cells []func(sdk.Secret, time.Time) string
+	var cells []func(secretRow, time.Time) string
 	for _, c := range cols {
 		c = strings.ToLower(strings.TrimSpace(c))
 		for _, sc := range secretColumns {
 			if sc.name == c {
-				header = append(header, strings.ToUpper(c))
+				header = append(header, strings.ToUpper(strings.ReplaceAll(c, "_", " ")))
 				cells = append(cells, sc.cell)
 			}
 		}

@@ -40,16 +40,18 @@ type serverOptions struct {
 	terraformPath     string
 	encryptionKeys    string
 	encryptionKeyFile string
-	relayURL          string
-	tlsAddress        string
-	tlsCertFiles      []string
-	tlsKeyFiles       []string
-	tlsMinVersion     string
-	prometheusAddress string
-	pprofAddress      string
-	verbose           bool
-	logJSON           bool
-	limits            sdk.Limits
+	// disableFileDelivery is --disable-user-secret-file-delivery.
+	disableFileDelivery bool
+	relayURL            string
+	tlsAddress          string
+	tlsCertFiles        []string
+	tlsKeyFiles         []string
+	tlsMinVersion       string
+	prometheusAddress   string
+	pprofAddress        string
+	verbose             bool
+	logJSON             bool
+	limits              sdk.Limits
 	// provisionerWorkers is how many builds this process runs at once.
 	provisionerWorkers int
 	// global holds --tls-ca-file: the CA that local workspaces' agents
@@ -162,6 +164,7 @@ re-encrypts every value sealed by an older key.`,
 	f.StringVar(&o.pprofAddress, "pprof-address", envDefault("CODER_PPROF_ADDRESS", ""), "Loopback address to serve Go's pprof profiles on, at /debug/pprof/ (default: off) ($CODER_PPROF_ADDRESS)")
 	f.BoolVarP(&o.verbose, "verbose", "v", o.envBool("CODER_VERBOSE", false), "Log every request (debug level) ($CODER_VERBOSE)")
 	f.BoolVar(&o.logJSON, "log-json", o.envBool("CODER_LOG_JSON", false), "Write logs as JSON ($CODER_LOG_JSON)")
+	f.BoolVar(&o.disableFileDelivery, "disable-user-secret-file-delivery", o.envBool("CODER_DISABLE_USER_SECRET_FILE_DELIVERY", false), "Never write secrets to files in workspaces: file targets are refused, secrets with both targets get the environment variable only, file-only ones are not delivered ($CODER_DISABLE_USER_SECRET_FILE_DELIVERY)")
 	cmd.PreRunE = func(*cobra.Command, []string) error { return o.envErr }
 	return cmd
 }
@@ -374,9 +377,14 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		// This binary supervises its own builds (see cli.Main).
 		SuperviseBuilds:   true,
 		TerraformExtraEnv: extraEnv,
+
+		DisableUserSecretFileDelivery: o.disableFileDelivery,
 	})
 	if err != nil {
 		return fmt.Errorf("start server: %w", err)
+	}
+	if o.disableFileDelivery {
+		fmt.Fprintln(o.out, "File delivery of secrets is disabled: secrets reach workspaces as environment variables only.")
 	}
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer func() { stopRun(); srv.Wait() }()

@@ -38,10 +38,11 @@ type createOptions struct {
 	name     string
 	template string
 	// yes creates without asking, also on a terminal.
-	yes    bool
-	build  buildFlags
-	params parameterFlags
-	preset string
+	yes     bool
+	build   buildFlags
+	params  parameterFlags
+	preset  string
+	secrets buildSecretFlags
 }
 
 func newCmdCreate(g *globalOptions, runF func(context.Context, *createOptions) error) *cobra.Command {
@@ -73,6 +74,7 @@ without a value, elsewhere a required one without a value is an error.`,
 	cmd.Flags().StringVar(&o.preset, "preset", "", "A coder_workspace_preset of the template whose parameter values apply (default: the template's default preset; \"none\" for none)")
 	o.params.add(cmd)
 	o.build.add(cmd, true)
+	o.secrets.add(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("template", g.completeTemplates)
 	return cmd
 }
@@ -83,6 +85,10 @@ func runCreate(ctx context.Context, o *createOptions) error {
 		return err
 	}
 	params, err := o.params.collect()
+	if err != nil {
+		return err
+	}
+	secrets, err := o.secrets.collect(o.streams)
 	if err != nil {
 		return err
 	}
@@ -117,7 +123,7 @@ func runCreate(ctx context.Context, o *createOptions) error {
 	if !o.yes && o.isTerminal() && !o.confirm(fmt.Sprintf("Create workspace %q from template %q?", o.name, o.template)) {
 		return errors.New("not created: the creation was not confirmed")
 	}
-	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: o.name, Template: o.template, Parameters: params, Preset: o.preset})
+	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: o.name, Template: o.template, Parameters: params, Preset: o.preset, Secrets: secrets})
 	if err != nil {
 		return didYouMean(fmt.Errorf("create workspace %q: %w", o.name, err), o.template, templateNames(ctx, c))
 	}
@@ -211,6 +217,8 @@ type transitionOptions struct {
 	build buildFlags
 	// params are `coder start`'s parameter values for the start build.
 	params parameterFlags
+	// secrets are start's build secrets.
+	secrets buildSecretFlags
 }
 
 func newCmdStart(g *globalOptions, runF func(context.Context, *transitionOptions) error) *cobra.Command {
@@ -218,7 +226,9 @@ func newCmdStart(g *globalOptions, runF func(context.Context, *transitionOptions
 	cmd := &cobra.Command{
 		Use:   "start WORKSPACE",
 		Short: "Start a workspace (a running one is left alone; --force starts it again)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Start a workspace, showing the build's stages with their timings. A
+running workspace is left alone (--force starts it again).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.streams = streamsOf(cmd)
 			o.workspace = args[0]
@@ -229,6 +239,7 @@ func newCmdStart(g *globalOptions, runF func(context.Context, *transitionOptions
 	cmd.Flags().BoolVar(&o.force, "force", false, "Start the workspace even when it is running")
 	o.params.add(cmd)
 	o.build.add(cmd, true)
+	o.secrets.add(cmd)
 	return cmd
 }
 
@@ -244,14 +255,21 @@ func runStart(ctx context.Context, o *transitionOptions) error {
 	if err != nil {
 		return err
 	}
+	secrets, err := o.secrets.collect(o.streams)
+	if err != nil {
+		return err
+	}
 	if isAt(ws, sdk.TransitionStart) && !o.force {
 		if len(params) > 0 {
 			return fmt.Errorf("workspace %q is running: change its parameters with `coder restart %s --parameter ...` (or `coder update`)", ws.Name, ws.Name)
 		}
+		if len(secrets) > 0 {
+			return fmt.Errorf("workspace %q is already running: build secrets go with a new start build (coder restart %s --secret ..., or --force)", ws.Name, ws.Name)
+		}
 		fmt.Fprintf(o.out, "Workspace %q is already running; nothing to do (--force starts it again).\n", ws.Name)
 		return nil
 	}
-	req := sdk.CreateBuildRequest{Transition: sdk.TransitionStart, Parameters: params}
+	req := sdk.CreateBuildRequest{Transition: sdk.TransitionStart, Parameters: params, Secrets: secrets}
 	if err := runBuild(ctx, c, ws.Name, req, o.out, o.build.options(ws.Name)); err != nil {
 		return err
 	}
@@ -405,9 +423,10 @@ type restartOptions struct {
 	client    func(context.Context) (*sdk.Client, error)
 	workspace string
 	// yes restarts without asking, also on a terminal.
-	yes    bool
-	build  buildFlags
-	params parameterFlags
+	yes     bool
+	build   buildFlags
+	params  parameterFlags
+	secrets buildSecretFlags
 	// update is `coder update`: it asks, on a terminal, for the active
 	// version's parameters the workspace has no value for.
 	update bool
@@ -445,6 +464,7 @@ workspace is only started). On a terminal it asks first (-y does not ask).`,
 	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Do not ask for confirmation")
 	o.params.add(cmd)
 	o.build.add(cmd, true)
+	o.secrets.add(cmd)
 	return cmd
 }
 
@@ -457,6 +477,10 @@ func runRestart(ctx context.Context, o *restartOptions) error {
 		return inProgress(ws)
 	}
 	params, err := o.params.collect()
+	if err != nil {
+		return err
+	}
+	secrets, err := o.secrets.collect(o.streams)
 	if err != nil {
 		return err
 	}
@@ -479,7 +503,7 @@ func runRestart(ctx context.Context, o *restartOptions) error {
 			return err
 		}
 	}
-	if err := runBuild(ctx, c, ws.Name, sdk.CreateBuildRequest{Transition: sdk.TransitionStart, Parameters: params}, o.out, o.build.options(ws.Name)); err != nil {
+	if err := runBuild(ctx, c, ws.Name, sdk.CreateBuildRequest{Transition: sdk.TransitionStart, Parameters: params, Secrets: secrets}, o.out, o.build.options(ws.Name)); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.out, "Workspace %q %s.\n", ws.Name, o.past())

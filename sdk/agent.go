@@ -49,6 +49,9 @@ type WorkspaceSecret struct {
 	EnvName  string      `json:"env_name,omitempty"`
 	FilePath string      `json:"file_path,omitempty"`
 	Value    SecretValue `json:"value"`
+	// Source is "user" for a user secret, "build" for a secret given
+	// with the workspace's build (which beats a user secret per target).
+	Source string `json:"source,omitempty"`
 }
 
 // AgentManifest is what an agent fetches at start and at every reconnect.

@@ -84,6 +84,8 @@ type WorkspaceSecretTarget struct {
 	Name     string `json:"name"`
 	EnvName  string `json:"env_name,omitempty"`
 	FilePath string `json:"file_path,omitempty"`
+	// Source is "user" (a user secret) or "build" (a build secret).
+	Source string `json:"source,omitempty"`
 }
 
 // WorkspaceParameter is a parameter value of a build. Nothing records

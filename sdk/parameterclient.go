@@ -27,3 +27,15 @@ func (c *Client) BuildParameters(ctx context.Context, buildID uuid.UUID) ([]Buil
 	var out []BuildParameter
 	return out, c.do(ctx, http.MethodGet, "/api/v2/workspacebuilds/"+buildID.String()+"/parameters", nil, http.StatusOK, &out)
 }
+
+// BuildSecrets lists a build's build secrets: metadata, never a value.
+func (c *Client) BuildSecrets(ctx context.Context, buildID uuid.UUID) ([]WorkspaceBuildSecret, error) {
+	var out []WorkspaceBuildSecret
+	return out, c.do(ctx, http.MethodGet, "/api/v2/workspacebuilds/"+buildID.String()+"/secrets", nil, http.StatusOK, &out)
+}
+
+// UserSecretCapabilities says what the deployment delivers.
+func (c *Client) UserSecretCapabilities(ctx context.Context) (UserSecretCapabilities, error) {
+	var out UserSecretCapabilities
+	return out, c.do(ctx, http.MethodGet, "/api/v2/deployment/user-secrets/capabilities", nil, http.StatusOK, &out)
+}

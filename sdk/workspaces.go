@@ -103,6 +103,8 @@ type CreateWorkspaceRequest struct {
 	// NoPreset ("none") applies none.
 	Parameters []BuildParameter `json:"rich_parameter_values,omitempty"`
 	Preset     string           `json:"preset,omitempty"`
+	// Secrets are build secrets for the first build (see BuildSecret).
+	Secrets []BuildSecret `json:"secrets,omitempty"`
 }
 
 // CreateBuildRequest is the body of POST /api/v2/workspaces/{id}/builds.
@@ -116,6 +118,10 @@ type CreateBuildRequest struct {
 	// only; the others keep the workspace's values). Values not given are
 	// those of the last build, ephemeral ones excepted.
 	Parameters []BuildParameter `json:"rich_parameter_values,omitempty"`
+	// Secrets set, replace (same name) or remove (null value) build
+	// secrets (see BuildSecret); the others are carried from the
+	// workspace's last build, ephemeral ones excepted.
+	Secrets []BuildSecret `json:"secrets,omitempty"`
 }
 
 // BuildLog is one line of a build's log. Every secret value of the owner is

@@ -10,11 +10,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/sdk/placement"
 	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/agenttoken"
 	"github.com/usersecrets/coder/server/store"
-	"github.com/usersecrets/coder/server/store/cryptstore"
 )
 
 const (
@@ -68,8 +66,8 @@ func agentFrom(ctx context.Context) (store.WorkspaceAgent, store.Workspace) {
 }
 
 // manifest builds what an agent gets: its template env and scripts, and
-// the owner's secrets that ship to a workspace (placement.Ships), as
-// stored now.
+// the owner's secrets that ship to a workspace and the build's secrets
+// (placement.Merge), as stored now.
 func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace, owner store.User) (sdk.AgentManifest, error) {
 	// A config that does not open (its row or the keys were altered) fails
 	// alone: the manifest says so and still carries the secrets.
@@ -99,20 +97,16 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 	}
 	m.Apps = apps
 	// A secret whose value does not open is left out, named in Problems;
-	// the others are delivered.
-	rows, err := s.store.ListSecretsWithValues(ctx, ws.OwnerID)
+	// the others are delivered, the agent's build's secrets beating the
+	// owner's user secrets per target, under the deployment's policy
+	// (placement.Merge).
+	d, problems, _, err := s.delivery(ctx, ws.OwnerID, a.BuildID)
 	if err != nil {
 		return m, err
 	}
-	for _, p := range rows {
-		if !placement.Ships(p.Enabled, p.EnvName, p.FilePath) {
-			continue
-		}
-		if p.ValueErr != nil {
-			m.Problems = append(m.Problems, cryptstore.ValueProblem(p))
-			continue
-		}
-		m.Secrets = append(m.Secrets, sdk.WorkspaceSecret{Name: p.Name, EnvName: p.EnvName, FilePath: p.FilePath, Value: p.Value})
+	m.Problems = append(m.Problems, problems...)
+	if d.Secrets != nil {
+		m.Secrets = d.Secrets
 	}
 	return m, nil
 }
@@ -172,16 +166,11 @@ func (s *Server) agentLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	// The agent redacts already; redact again here so a value never lands
 	// in the database, whatever the agent did.
-	rows, err := s.store.ListSecretsWithValues(r.Context(), ws.OwnerID)
+	// Every value of the owner's and of the agent's build's secrets.
+	_, _, vals, err := s.delivery(r.Context(), ws.OwnerID, a.BuildID)
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
-	}
-	vals := make([]sdk.SecretValue, 0, len(rows))
-	for _, p := range rows {
-		if p.ValueErr == nil {
-			vals = append(vals, p.Value)
-		}
 	}
 	// Each source's lines are one stream, so a value that spans lines is
 	// masked too.

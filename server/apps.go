@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/usersecrets/coder/sdk"
-	"github.com/usersecrets/coder/sdk/placement"
 	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/store"
 )
@@ -82,16 +81,10 @@ func (s *Server) getWorkspaceResources(w http.ResponseWriter, r *http.Request) {
 	// A command or URL that embeds a secret value (the template read it
 	// through data.coder_secret) is masked here, as in build logs; the
 	// agent's manifest keeps it whole.
-	withValues, err := s.store.ListSecretsWithValues(ctx, ws.OwnerID)
+	delivered, _, values, err := s.delivery(ctx, ws.OwnerID, sw.LatestBuild.ID)
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
-	}
-	values := make([]sdk.SecretValue, 0, len(withValues))
-	for _, sec := range withValues {
-		if sec.ValueErr == nil {
-			values = append(values, sec.Value)
-		}
 	}
 	rd := redact.New(values)
 	for i := range out.Parameters {
@@ -115,15 +108,8 @@ func (s *Server) getWorkspaceResources(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Agents = append(out.Agents, d)
 	}
-	secrets, err := s.store.ListSecrets(ctx, ws.OwnerID)
-	if err != nil {
-		s.writeInternal(w, r, err)
-		return
-	}
-	for _, sec := range secrets {
-		if placement.Ships(sec.Enabled, sec.EnvName, sec.FilePath) {
-			out.Secrets = append(out.Secrets, sdk.WorkspaceSecretTarget{Name: sec.Name, EnvName: sec.EnvName, FilePath: sec.FilePath})
-		}
+	for _, sec := range delivered.Secrets {
+		out.Secrets = append(out.Secrets, sdk.WorkspaceSecretTarget{Name: sec.Name, EnvName: sec.EnvName, FilePath: sec.FilePath, Source: sec.Source})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

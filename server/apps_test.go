@@ -56,7 +56,7 @@ func TestWorkspaceResourcesAndAppHealth(t *testing.T) {
 			web.Healthcheck == nil || *web.Healthcheck != (sdk.AppHealthcheck{URL: "http://localhost:8080/healthz", Interval: 5, Threshold: 3}) {
 			t.Errorf("app web: %+v", web)
 		}
-		if len(d.Secrets) != 1 || d.Secrets[0] != (sdk.WorkspaceSecretTarget{Name: "api-key", EnvName: "API_KEY"}) {
+		if len(d.Secrets) != 1 || d.Secrets[0] != (sdk.WorkspaceSecretTarget{Name: "api-key", EnvName: "API_KEY", Source: "user"}) {
 			t.Errorf("secrets: %+v", d.Secrets)
 		}
 		if d.Parameters == nil || len(d.Parameters) != 0 {

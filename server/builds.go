@@ -75,7 +75,7 @@ func (s *Server) createBuild(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if len(missing) > 0 {
-			writeMissing(w, missing)
+			s.writeMissing(w, missing)
 			return
 		}
 	}
@@ -84,9 +84,14 @@ func (s *Server) createBuild(w http.ResponseWriter, r *http.Request) {
 		s.writeParameterError(w, r, err)
 		return
 	}
+	secrets, ok := s.nextBuildSecrets(w, r, &last, req.Transition, last.BuildNumber+1, req.Secrets)
+	if !ok {
+		return
+	}
 	b, err := s.ws.InsertBuild(r.Context(), store.WorkspaceBuild{
 		ID: uuid.New(), WorkspaceID: ws.ID, Transition: req.Transition, Status: sdk.BuildPending,
 		TemplateVersionID: version, InitiatorID: me.ID, CreatedAt: s.now().UTC(), Parameters: params,
+		Secrets: secrets, SecretsBase: last.ID,
 	})
 	var ce *store.ConflictError
 	switch {

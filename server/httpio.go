@@ -91,7 +91,10 @@ func readJSONMax(w http.ResponseWriter, r *http.Request, v any, maxBodyBytes int
 func describeJSONError(err error) string {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
+	var de *sdk.DecodeError
 	switch {
+	case errors.As(err, &de):
+		return de.Msg + "."
 	case errors.As(err, &se):
 		return fmt.Sprintf("malformed JSON at byte %d.", se.Offset)
 	case errors.As(err, &te):

@@ -42,6 +42,7 @@ func (s *Server) setupProvisioner() error {
 		ExtraEnv:      o.TerraformExtraEnv,
 		SingleProcess: o.SingleProcess,
 		OnBuildDone:   s.metrics.buildDone,
+		Policy:        s.policy(),
 	})
 	if err != nil {
 		return err

@@ -38,6 +38,8 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v2/workspacebuilds/{build}/logs", s.auth(s.buildLogs))
 	m.Handle("POST /api/v2/workspacebuilds/{build}/cancel", s.auth(s.cancelBuild))
 	m.Handle("GET /api/v2/workspacebuilds/{build}/parameters", s.auth(s.getBuildParameters))
+	m.Handle("GET /api/v2/workspacebuilds/{build}/secrets", s.auth(s.getBuildSecrets))
+	m.Handle("GET /api/v2/deployment/user-secrets/capabilities", s.auth(s.secretCapabilities))
 	m.Handle("GET /api/v2/templateversions/{version}/parameters", s.auth(s.getTemplateVersionInfo))
 	m.Handle("GET /api/v2/workspaceagents/me/manifest", s.manifestFetch(s.agentAuth(s.agentManifest)))
 	m.Handle("POST /api/v2/workspaceagents/me/lifecycle", s.agentAuth(s.agentLifecycle))

@@ -131,6 +131,9 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Invalid secret: "+v[0].Detail+".", v...)
 		return
 	}
+	if s.refuseFileTarget(w, "file_path", req.FilePath) {
+		return
+	}
 	now := s.now().UTC()
 	row, err := s.store.InsertSecret(r.Context(), store.InsertSecretParams{
 		Secret: store.Secret{
@@ -162,6 +165,9 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	if v := req.Validate(); len(v) > 0 {
 		writeError(w, http.StatusBadRequest, "Invalid update: "+v[0].Detail+".", v...)
+		return
+	}
+	if req.FilePath != nil && s.refuseFileTarget(w, "file_path", *req.FilePath) {
 		return
 	}
 	row, err := s.store.UpdateSecret(r.Context(), store.UpdateSecretParams{

@@ -63,6 +63,10 @@ type Options struct {
 	// BaseEnv is the server's own environment (os.Environ()); the
 	// provisioner strips every CODER_* and TF_* variable from it.
 	BaseEnv []string
+	// DisableUserSecretFileDelivery is the deployment policy of coder
+	// server --disable-user-secret-file-delivery: file targets are refused
+	// on create and update and never delivered (placement.Policy).
+	DisableUserSecretFileDelivery bool
 	// PasswordCost is the bcrypt work factor; 0 means DefaultPasswordCost.
 	// Tests lower it to bcrypt.MinCost.
 	PasswordCost int

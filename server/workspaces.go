@@ -58,14 +58,15 @@ func (s *Server) missingRequirements(r *http.Request, owner store.User, versionI
 	}
 	envs, files := map[string]bool{}, map[string]bool{}
 	for _, sec := range have {
-		if !placement.Ships(sec.Enabled, sec.EnvName, sec.FilePath) {
+		t, ok := placement.Ships(s.policy(), sec.Enabled, sec.EnvName, sec.FilePath)
+		if !ok {
 			continue
 		}
-		if sec.EnvName != "" {
-			envs[sec.EnvName] = true
+		if t.EnvName != "" {
+			envs[t.EnvName] = true
 		}
-		if sec.FilePath != "" {
-			files[sec.FilePath] = true
+		if t.FilePath != "" {
+			files[t.FilePath] = true
 		}
 	}
 	var missing []sdk.SecretRequirement
@@ -77,7 +78,22 @@ func (s *Server) missingRequirements(r *http.Request, owner store.User, versionI
 	return missing, nil
 }
 
-func writeMissing(w http.ResponseWriter, missing []sdk.SecretRequirement) {
+func (s *Server) writeMissing(w http.ResponseWriter, missing []sdk.SecretRequirement) {
+	if s.opts.DisableUserSecretFileDelivery {
+		var files []string
+		var vals []sdk.ValidationError
+		for _, m := range missing {
+			if m.FilePath != "" {
+				files = append(files, m.FilePath)
+				vals = append(vals, sdk.ValidationError{Field: m.ID(), Detail: "file delivery is disabled on this deployment"})
+			}
+		}
+		if len(files) > 0 {
+			writeError(w, http.StatusBadRequest, "The template requires secrets written to files ("+strings.Join(files, ", ")+
+				"), but this deployment disables file delivery of secrets (coder server --disable-user-secret-file-delivery); the workspace was not started. Ask the template's author for an environment variable instead.", vals...)
+			return
+		}
+	}
 	parts := make([]string, 0, len(missing))
 	var vals []sdk.ValidationError
 	for _, m := range missing {
@@ -123,12 +139,16 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(missing) > 0 {
-		writeMissing(w, missing)
+		s.writeMissing(w, missing)
 		return
 	}
 	params, err := s.buildParameters(r.Context(), t.ActiveVersionID, sdk.TransitionStart, req.Parameters, req.Preset, nil)
 	if err != nil {
 		s.writeParameterError(w, r, err)
+		return
+	}
+	secrets, ok := s.nextBuildSecrets(w, r, nil, sdk.TransitionStart, 1, req.Secrets)
+	if !ok {
 		return
 	}
 	now := s.now().UTC()
@@ -137,6 +157,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
 	}, store.WorkspaceBuild{
 		ID: uuid.New(), Transition: sdk.TransitionStart, Status: sdk.BuildPending,
 		TemplateVersionID: t.ActiveVersionID, InitiatorID: me.ID, CreatedAt: now, Parameters: params,
+		Secrets: secrets,
 	})
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {

@@ -212,6 +212,14 @@ func (s *Server) Restart(t testing.TB) {
 	s.start(t, args)
 }
 
+// RestartWith is Restart with extraArgs added to the command line (a
+// server restarted with another setting on the same data).
+func (s *Server) RestartWith(t testing.TB, extraArgs ...string) {
+	t.Helper()
+	s.args = append(append([]string(nil), s.args...), extraArgs...)
+	s.Restart(t)
+}
+
 // Kill stops the server with SIGKILL, as a crash would.
 func (s *Server) Kill(t testing.TB) {
 	t.Helper()

@@ -193,23 +193,30 @@ func TestWarningString(t *testing.T) {
 func TestShips(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		enabled   bool
-		env, file string
-		want      bool
+		enabled, noFiles bool
+		env, file        string
+		want             bool
+		wantTarget       placement.Target
 	}{
-		{true, "", "", false},
-		{true, "API_KEY", "", true},
-		{true, "", "~/.api-key", true},
-		{true, "API_KEY", "~/.api-key", true},
+		{true, false, "", "", false, placement.Target{}},
+		{true, false, "API_KEY", "", true, placement.Target{EnvName: "API_KEY"}},
+		{true, false, "", "~/.api-key", true, placement.Target{FilePath: "~/.api-key"}},
+		{true, false, "API_KEY", "~/.api-key", true, placement.Target{EnvName: "API_KEY", FilePath: "~/.api-key"}},
 		// A disabled secret never ships, whatever its targets.
-		{false, "", "", false},
-		{false, "API_KEY", "", false},
-		{false, "", "~/.api-key", false},
-		{false, "API_KEY", "~/.api-key", false},
+		{false, false, "", "", false, placement.Target{}},
+		{false, false, "API_KEY", "", false, placement.Target{}},
+		{false, false, "", "~/.api-key", false, placement.Target{}},
+		{false, false, "API_KEY", "~/.api-key", false, placement.Target{}},
+		// File delivery disabled: env only; a file-only secret ships nowhere.
+		{true, true, "API_KEY", "~/.api-key", true, placement.Target{EnvName: "API_KEY"}},
+		{true, true, "", "~/.api-key", false, placement.Target{}},
+		{true, true, "API_KEY", "", true, placement.Target{EnvName: "API_KEY"}},
+		{false, true, "API_KEY", "~/.api-key", false, placement.Target{}},
 	}
 	for _, tt := range tests {
-		if got := placement.Ships(tt.enabled, tt.env, tt.file); got != tt.want {
-			t.Errorf("Ships(%v, %q, %q): got %v, want %v", tt.enabled, tt.env, tt.file, got, tt.want)
+		got, ok := placement.Ships(placement.Policy{FileDeliveryDisabled: tt.noFiles}, tt.enabled, tt.env, tt.file)
+		if ok != tt.want || got != tt.wantTarget {
+			t.Errorf("Ships(files off %v, %v, %q, %q): got %+v %v, want %+v %v", tt.noFiles, tt.enabled, tt.env, tt.file, got, ok, tt.wantTarget, tt.want)
 		}
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/usersecrets/coder/provider/tfmirror"
+	"github.com/usersecrets/coder/sdk/placement"
 	"github.com/usersecrets/coder/server/dirlock"
 	"github.com/usersecrets/coder/server/store"
 )
@@ -63,6 +64,9 @@ type Options struct {
 	// BaseEnv is the server's own environment; every CODER_* and TF_*
 	// variable is removed from it before it reaches Terraform.
 	BaseEnv []string
+	// Policy is the deployment's delivery policy: under it a start build's
+	// environment carries only the secret targets that are delivered.
+	Policy placement.Policy
 	// ExtraEnv is added to every Terraform command (after BaseEnv).
 	ExtraEnv []string
 	// PollInterval is how often idle workers look for queued builds

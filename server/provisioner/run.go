@@ -274,7 +274,8 @@ func (j *job) load(ctx context.Context) error {
 			continue
 		}
 		values = append(values, s.Value)
-		if placement.Ships(s.Enabled, s.EnvName, s.FilePath) {
+		if t, ok := placement.Ships(p.o.Policy, s.Enabled, s.EnvName, s.FilePath); ok {
+			s.EnvName, s.FilePath = t.EnvName, t.FilePath
 			plain = append(plain, s)
 		}
 	}

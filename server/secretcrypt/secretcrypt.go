@@ -217,3 +217,9 @@ func AgentConfigAAD(agentID uuid.UUID) []byte {
 func VariablesAAD(versionID uuid.UUID) []byte {
 	return []byte("template-variables:" + versionID.String())
 }
+
+// BuildSecretAAD binds a build secret's value to the build that records it
+// and its name.
+func BuildSecretAAD(buildID uuid.UUID, name string) []byte {
+	return []byte("build-secret:" + buildID.String() + ":" + name)
+}

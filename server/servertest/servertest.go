@@ -115,6 +115,9 @@ type Options struct {
 	// (several servers on one database); RawKeys must then be given too.
 	Store   store.Store
 	RawKeys [][]byte
+	// DisableUserSecretFileDelivery runs the server with
+	// --disable-user-secret-file-delivery.
+	DisableUserSecretFileDelivery bool
 }
 
 // TerraformPath finds terraform for tests: $TF_ACC_TERRAFORM_PATH or PATH.
@@ -172,6 +175,8 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		Version:      "test",
 		PasswordCost: bcrypt.MinCost,
 		AccessURL:    u,
+
+		DisableUserSecretFileDelivery: o.DisableUserSecretFileDelivery,
 	}
 	if o.Terraform {
 		dataDir := t.TempDir()

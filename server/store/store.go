@@ -312,6 +312,12 @@ type WorkspaceBuild struct {
 	// Parameters, when set, are recorded with the build (InsertBuild and
 	// InsertWorkspace only; see GetBuildParameters).
 	Parameters *BuildParameters
+	// Secrets are the build's whole set of build secrets, recorded with
+	// it (InsertBuild and InsertWorkspace only; see BuildSecretStore).
+	Secrets []BuildSecret
+	// SecretsBase, when set, is the workspace's latest build that Secrets
+	// were computed from (InsertBuild only).
+	SecretsBase uuid.UUID
 }
 
 // WorkspaceAgent is a coder_agent recorded after a successful apply. Env and
@@ -402,6 +408,7 @@ type CompleteBuildParams struct {
 // outlive the users who pushed or started them.
 type WorkspaceStore interface {
 	ParameterStore
+	BuildSecretStore
 
 	// InsertTemplateVersion stores v as the new active version of the
 	// template named name, creating the template (id uuid.New(), owned by

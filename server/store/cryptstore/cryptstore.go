@@ -14,6 +14,9 @@
 //     env and scripts; GetWorkspaceState returns the plaintext state.
 //   - GetAgentByTokenHash and ListAgentsByBuild return agents with their
 //     config opened, or ConfigErr set when it does not open.
+//   - InsertBuild and InsertWorkspace seal each build secret's Value
+//     (secretcrypt.BuildSecretAAD); ListBuildSecretsWithValues opens them,
+//     or sets ValueErr (erased or altered).
 //
 // The other methods pass through: the key management ones
 // (SecretKeyIDs, ListSecretsByKeyID, ReplaceSecretCiphertext and their

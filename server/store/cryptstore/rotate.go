@@ -68,6 +68,17 @@ func (s *Store) Rotate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	err = resealColumn(ctx, s, "build secret", "build secrets", s.backend.BuildSecretKeyIDs,
+		s.backend.ListBuildSecretsByKeyID,
+		func(b store.BuildSecret) ([]byte, []byte) {
+			return b.Ciphertext, secretcrypt.BuildSecretAAD(b.BuildID, b.Name)
+		},
+		func(ctx context.Context, b store.BuildSecret, oldKeyID string, ct []byte, newKeyID string) (bool, error) {
+			return replaced(s.backend.ReplaceBuildSecretCiphertext(ctx, b.BuildID, b.Name, oldKeyID, ct, newKeyID))
+		})
+	if err != nil {
+		return err
+	}
 	return s.resealAgentConfigs(ctx)
 }
 

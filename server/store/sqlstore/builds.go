@@ -45,6 +45,9 @@ func (s *Store) InsertBuild(ctx context.Context, b store.WorkspaceBuild) (ret st
 		if active > 0 {
 			return &store.ConflictError{Field: "build"}
 		}
+		if err := checkSecretsBase(ctx, c, b); err != nil {
+			return err
+		}
 		return insertBuild(ctx, c, b)
 	})
 	return b, err
@@ -70,7 +73,10 @@ func insertBuild(ctx context.Context, c conn, b store.WorkspaceBuild) error {
 		b.TemplateVersionID, b.InitiatorID, b.Error, b.WorkerID, b.CreatedAt, b.StartedAt, b.CompletedAt, b.HeartbeatAt); err != nil {
 		return err
 	}
-	return insertBuildParameters(ctx, c, b)
+	if err := insertBuildParameters(ctx, c, b); err != nil {
+		return err
+	}
+	return insertBuildSecrets(ctx, c, b)
 }
 
 func (s *Store) GetBuild(ctx context.Context, id uuid.UUID) (_ store.WorkspaceBuild, err error) {
