@@ -85,6 +85,8 @@ type Server struct {
 	logger *slog.Logger
 	now    func() time.Time
 	mux    *http.ServeMux
+	// patterns are the routes registered on mux (Routes).
+	patterns []string
 	// metrics are served by MetricsHandler (see metrics.go).
 	metrics *metrics
 
