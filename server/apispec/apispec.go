@@ -234,7 +234,8 @@ func (g *gen) operation(o Op) (map[string]any, error) {
 	}
 	if o.websocket {
 		for _, h := range []string{"Connection", "Upgrade"} {
-			params = append(params, map[string]any{"name": h, "in": "header", "required": true, "schema": map[string]any{"type": "string"}})
+			params = append(params, map[string]any{"name": h, "in": "header", "required": false, "schema": map[string]any{"type": "string"},
+				"description": "websocket upgrade (`" + map[string]string{"Connection": "Upgrade", "Upgrade": "websocket"}[h] + "`)"})
 		}
 	}
 	if params != nil {

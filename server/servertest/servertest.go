@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -115,6 +116,9 @@ type Options struct {
 	// (several servers on one database); RawKeys must then be given too.
 	Store   store.Store
 	RawKeys [][]byte
+	// Wrap, when set, wraps the server's handler (e.g. an
+	// OpenAPIValidator's Wrap).
+	Wrap func(http.Handler) http.Handler
 }
 
 // TerraformPath finds terraform for tests: $TF_ACC_TERRAFORM_PATH or PATH.
@@ -191,6 +195,9 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		t.Fatal(err)
 	}
 	hs.Config.Handler = srv
+	if o.Wrap != nil {
+		hs.Config.Handler = o.Wrap(srv)
+	}
 	// As cli/server.go serves it.
 	hs.Config.MaxHeaderBytes = server.MaxHeaderBytes
 	hs.Listener = server.Listener(hs.Listener)
