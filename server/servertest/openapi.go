@@ -212,5 +212,3 @@ func (v *OpenAPIValidator) Missing(ops []string) []string {
 	sort.Strings(out)
 	return out
 }
-
-
