@@ -116,6 +116,8 @@ type Options struct {
 	// (several servers on one database); RawKeys must then be given too.
 	Store   store.Store
 	RawKeys [][]byte
+	// AgentBinariesDir is server.Options.AgentBinariesDir.
+	AgentBinariesDir string
 	// Wrap, when set, wraps the server's handler (e.g. an
 	// OpenAPIValidator's Wrap).
 	Wrap func(http.Handler) http.Handler
@@ -176,6 +178,8 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		Version:      "test",
 		PasswordCost: bcrypt.MinCost,
 		AccessURL:    u,
+
+		AgentBinariesDir: o.AgentBinariesDir,
 	}
 	if o.Terraform {
 		dataDir := t.TempDir()
