@@ -211,6 +211,9 @@ func TestOpenAPITraffic(t *testing.T) {
 	if got := get(anon, "/bin/coder-linux-amd64"); got != 200 {
 		t.Errorf("GET /bin/coder-linux-amd64: %d", got)
 	}
+	if got := get(anon, "/bin/coder-linux-amd64.sha256"); got != 200 {
+		t.Errorf("GET /bin/coder-linux-amd64.sha256: %d", got)
+	}
 	if got := get(anon, "/bin/coder-plan9-mips"); got != 404 {
 		t.Errorf("GET /bin/coder-plan9-mips: %d", got)
 	}
