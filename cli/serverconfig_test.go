@@ -233,3 +233,19 @@ func FuzzParseServerConfig(f *testing.F) {
 		}
 	})
 }
+
+// TestServerConfigExample: packaging/coder.yaml, the example the docs and
+// the systemd unit point to, is a valid config file.
+func TestServerConfigExample(t *testing.T) {
+	cleanEnv(t)
+	flags, err := runServerTree(t, "server", "--config", "../packaging/coder.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := flags.Lookup("access-url").Value.String(); got != "https://coder.example.com" {
+		t.Errorf("access-url from the example: %q", got)
+	}
+	if got := flags.Lookup("log-json").Value.String(); got != "true" {
+		t.Errorf("log-json from the example: %q", got)
+	}
+}
