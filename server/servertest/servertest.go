@@ -118,6 +118,10 @@ type Options struct {
 	RawKeys [][]byte
 	// AgentBinariesDir is server.Options.AgentBinariesDir.
 	AgentBinariesDir string
+	// OpenAPI validates every request and answer against
+	// docs/openapi.json (NewOpenAPIValidator); the test fails for each one
+	// that does not validate.
+	OpenAPI bool
 	// Wrap, when set, wraps the server's handler (e.g. an
 	// OpenAPIValidator's Wrap).
 	Wrap func(http.Handler) http.Handler
@@ -201,6 +205,9 @@ func New(t testing.TB, b Backend, o Options) *Server {
 	hs.Config.Handler = srv
 	if o.Wrap != nil {
 		hs.Config.Handler = o.Wrap(srv)
+	}
+	if o.OpenAPI {
+		hs.Config.Handler = NewOpenAPIValidator(t).Wrap(hs.Config.Handler)
 	}
 	// As cli/server.go serves it.
 	hs.Config.MaxHeaderBytes = server.MaxHeaderBytes
