@@ -259,6 +259,10 @@ func (g *gen) operation(o Op) (map[string]any, error) {
 		case r.ctype == NDJSON:
 			rm["content"] = map[string]any{NDJSON: map[string]any{"schema": map[string]any{"type": "array", "items": g.schema(reflect.TypeOf(r.body))}}}
 		case r.ctype == Binary:
+			rm["headers"] = map[string]any{"X-Checksum-Sha256": map[string]any{
+				"description": "The binary's SHA-256, in hex (absent on a .sha256 answer).",
+				"schema":      map[string]any{"type": "string", "pattern": "^[0-9a-f]{64}$"},
+			}}
 			rm["content"] = map[string]any{
 				Binary: map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}},
 				Text:   map[string]any{"schema": map[string]any{"type": "string"}},
