@@ -33,11 +33,14 @@ import (
 // their environment variables.
 type serverOptions struct {
 	streams
-	httpAddress       string
-	accessURL         string
-	dataDir           string
-	postgresURL       string
-	terraformPath     string
+	httpAddress      string
+	accessURL        string
+	dataDir          string
+	postgresURL      string
+	terraformPath    string
+	agentBinariesDir string
+	// configFile is --config: the YAML file of settings (serverconfig.go).
+	configFile        string
 	encryptionKeys    string
 	encryptionKeyFile string
 	// disableFileDelivery is --disable-user-secret-file-delivery.
@@ -113,6 +116,19 @@ const maxProvisionerWorkers = 256
 // sooner with 8 workers than with 2.
 func defaultProvisionerWorkers() int { return 4 * runtime.NumCPU() }
 
+// agentBinariesDir is --agent-binaries-dir, or agents/ beside this binary
+// (bin/agents/ for bin/coder: where make build cross-compiles them).
+func agentBinariesDir(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(exe), "agents")
+}
+
 func defaultDataDir() string {
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "coderv2")
@@ -149,6 +165,7 @@ re-encrypts every value sealed by an older key.`,
 	f.StringVar(&o.dataDir, "data-dir", envDefault("CODER_DATA_DIR", defaultDataDir()), "Folder of the embedded database, the key file and workspace data; a relative path is taken from the current folder ($CODER_DATA_DIR)")
 	f.StringVar(&o.postgresURL, "postgres-url", "", "PostgreSQL connection URL; default: the embedded SQLite store ($CODER_PG_CONNECTION_URL)")
 	f.StringVar(&o.terraformPath, "terraform-path", envDefault("CODER_TERRAFORM_PATH", ""), "Terraform (or OpenTofu) binary; default: terraform on PATH ($CODER_TERRAFORM_PATH)")
+	f.StringVar(&o.agentBinariesDir, "agent-binaries-dir", envDefault("CODER_AGENT_BINARIES_DIR", ""), "Folder of agent binaries for other platforms, coder-<os>-<arch>[.exe], served at /bin/ with checksums (default: agents/ beside this binary, where make build puts them) ($CODER_AGENT_BINARIES_DIR)")
 	f.StringVar(&o.encryptionKeys, "encryption-keys", "", "Base64 AES-256 keys, comma separated, primary first ($CODER_ENCRYPTION_KEYS or Coder's $CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS)")
 	f.StringVar(&o.encryptionKeyFile, "encryption-key-file", envDefault("CODER_ENCRYPTION_KEY_FILE", ""), "File of encryption keys, one per line, primary first (default <data-dir>/secrets.key when no keys are given) ($CODER_ENCRYPTION_KEY_FILE)")
 	f.IntVar(&o.limits.MaxSecrets, "max-secrets-per-user", o.envInt("CODER_MAX_SECRETS_PER_USER", o.limits.MaxSecrets), "How many secrets one user may hold ($CODER_MAX_SECRETS_PER_USER)")
@@ -165,7 +182,16 @@ re-encrypts every value sealed by an older key.`,
 	f.BoolVarP(&o.verbose, "verbose", "v", o.envBool("CODER_VERBOSE", false), "Log every request (debug level) ($CODER_VERBOSE)")
 	f.BoolVar(&o.logJSON, "log-json", o.envBool("CODER_LOG_JSON", false), "Write logs as JSON ($CODER_LOG_JSON)")
 	f.BoolVar(&o.disableFileDelivery, "disable-user-secret-file-delivery", o.envBool("CODER_DISABLE_USER_SECRET_FILE_DELIVERY", false), "Never write secrets to files in workspaces: file targets are refused, secrets with both targets get the environment variable only, file-only ones are not delivered ($CODER_DISABLE_USER_SECRET_FILE_DELIVERY)")
-	cmd.PreRunE = func(*cobra.Command, []string) error { return o.envErr }
+	f.StringVar(&o.configFile, "config", envDefault("CODER_CONFIG_FILE", ""), "YAML file of settings: each key a flag's name (http-address: 0.0.0.0:3000), a list for a repeatable flag; a flag or its environment variable outranks it ($CODER_CONFIG_FILE)")
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if o.envErr != nil {
+			return o.envErr
+		}
+		if o.configFile != "" {
+			return applyConfigFile(cmd, o.configFile)
+		}
+		return nil
+	}
 	return cmd
 }
 
@@ -370,6 +396,7 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		ProvisionerWorkers: o.provisionerWorkers,
 		DataDir:            o.dataDir,
 		Terraform:          tfPath,
+		AgentBinariesDir:   agentBinariesDir(o.agentBinariesDir),
 		SingleProcess:      o.postgresURL == "",
 		RelayURL:           relayURL,
 		RelayClient:        relayClient,

@@ -19,7 +19,7 @@ import (
 // health reports.
 func TestWorkspaceResourcesAndAppHealth(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		s := servertest.New(t, b, servertest.Options{Terraform: true})
+		s := servertest.New(t, b, servertest.Options{Terraform: true, OpenAPI: true})
 		ctx := context.Background()
 		pushTemplate(t, s.Admin, "apps", "testdata/apps")
 		c := s.NewMember(t, "ann")

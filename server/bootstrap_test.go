@@ -66,7 +66,7 @@ func fileDigest(t *testing.T, path string) string {
 // write to, never in an existing folder of another user or one open to
 // all, and must not run a binary whose checksum is not the server's.
 func TestBootstrapScript(t *testing.T) {
-	s := servertest.New(t, servertest.Backends()[0], servertest.Options{Terraform: true})
+	s := servertest.New(t, servertest.Backends()[0], servertest.Options{Terraform: true, OpenAPI: true})
 	ctx := context.Background()
 	pushTemplate(t, s.Admin, "plain", "testdata/plain")
 	c := s.NewMember(t, "boris")

@@ -96,7 +96,7 @@ func TestSecretEnabled(t *testing.T) {
 // agent's manifest nor the build's logs; enabled again, it is delivered.
 func TestDisabledSecretNotDelivered(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		s := servertest.New(t, b, servertest.Options{Terraform: true})
+		s := servertest.New(t, b, servertest.Options{Terraform: true, OpenAPI: true})
 		ctx := context.Background()
 		pushTemplate(t, s.Admin, "plain", "testdata/plain")
 		c := s.NewMember(t, "dora")

@@ -29,7 +29,7 @@ func pushParams(t *testing.T, c *sdk.Client, vars map[string]string) (sdk.Templa
 // sensitive value nowhere) and the secrets its for_each requires.
 func TestTemplatePushPlans(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		s := servertest.New(t, b, servertest.Options{Terraform: true})
+		s := servertest.New(t, b, servertest.Options{Terraform: true, OpenAPI: true})
 		ctx := context.Background()
 		password := canary(t)
 
@@ -134,7 +134,7 @@ func TestTemplatePushPlans(t *testing.T) {
 // immutable change; the values reach Terraform.
 func TestBuildParameters(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		s := servertest.New(t, b, servertest.Options{Terraform: true})
+		s := servertest.New(t, b, servertest.Options{Terraform: true, OpenAPI: true})
 		ctx := context.Background()
 		password := canary(t)
 		if _, err := pushParams(t, s.Admin, map[string]string{"region_prefix": "zone-", "api_password": password}); err != nil {

@@ -27,7 +27,13 @@ func (s *Server) setupProvisioner() error {
 	if o.DataDir == "" {
 		return errors.New("a data folder is required to run builds")
 	}
+	s.opts.Executable = o.Executable
+	bins, err := s.agentBinaries()
+	if err != nil {
+		return err
+	}
 	p, err := provisioner.New(provisioner.Options{
+		AgentBinaries: bins,
 		Store:         s.store,
 		Logger:        s.logger.With("component", "provisioner"),
 		Terraform:     o.Terraform,

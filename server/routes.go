@@ -7,7 +7,8 @@ import (
 
 // routes is the whole API: every route, with its authentication.
 func (s *Server) routes() {
-	m := http.NewServeMux()
+	m := &patternMux{ServeMux: http.NewServeMux()}
+	m.HandleFunc("GET /api/v2/openapi.json", s.openAPI)
 	m.HandleFunc("GET /api/v2/buildinfo", s.buildInfo)
 	m.HandleFunc("GET /api/v2/users/first", s.hasFirstUser)
 	m.HandleFunc("POST /api/v2/users/first", s.createFirstUser)
@@ -53,5 +54,5 @@ func (s *Server) routes() {
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("Route %s %s does not exist.", r.Method, r.URL.Path))
 	})
-	s.mux = m
+	s.mux, s.patterns = m.ServeMux, m.patterns
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/usersecrets/coder/sdk"
@@ -40,6 +41,11 @@ type Options struct {
 	// /bin/coder-<os>-<arch> serves it, and the provisioner starts it in
 	// Terraform's place (see provisioner.LaunchEnv).
 	Executable string
+	// AgentBinariesDir holds the agent binaries of other platforms,
+	// coder-<os>-<arch>[.exe] (`make build` cross-compiles them into
+	// bin/agents/); served at /bin/ with their checksums, and each gets a
+	// bootstrap script. "" or a missing folder: Executable only.
+	AgentBinariesDir string
 	// ProvisionerWorkers is how many builds run at once in this process.
 	ProvisionerWorkers int
 	// SingleProcess says no other server process shares the store.
@@ -89,6 +95,13 @@ type Server struct {
 	logger *slog.Logger
 	now    func() time.Time
 	mux    *http.ServeMux
+	// patterns are the routes registered on mux (Routes).
+	patterns []string
+	// agentBins are the agent binaries by platform, found and checksummed
+	// once (agentBinaries).
+	agentBinsOnce sync.Once
+	agentBins     map[string]provisioner.AgentBinary
+	agentBinsErr  error
 	// metrics are served by MetricsHandler (see metrics.go).
 	metrics *metrics
 

@@ -122,7 +122,7 @@ func sha(s string) string {
 // holds no value in plaintext.
 func TestWorkspaceLifecycle(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		s := servertest.New(t, b, servertest.Options{Terraform: true})
+		s := servertest.New(t, b, servertest.Options{Terraform: true, OpenAPI: true})
 		ctx := context.Background()
 		pushTemplate(t, s.Admin, "buildcheck", "testdata/buildcheck")
 		c := s.NewMember(t, "wendy")

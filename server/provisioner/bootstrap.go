@@ -6,24 +6,98 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 )
 
-// AgentPlatform is the only platform whose agent binary the server can
-// serve (at /bin/coder-<AgentPlatform>) and the bootstrap script fetches:
-// its own.
+// AgentPlatform is this binary's own platform, whose agent binary the
+// server always has: itself.
 var AgentPlatform = runtime.GOOS + "-" + runtime.GOARCH
+
+// AgentPlatforms are the other platforms whose agent binaries `make build`
+// cross-compiles into bin/agents/ (the server's --agent-binaries-dir).
+var AgentPlatforms = []string{"linux-amd64", "linux-arm64", "darwin-arm64", "windows-amd64"}
+
+// AgentFile is the file name of a platform's agent binary, as the server
+// serves it at /bin/<name>: coder-<os>-<arch>, with .exe for windows.
+func AgentFile(platform string) string {
+	if strings.HasPrefix(platform, "windows-") {
+		return "coder-" + platform + ".exe"
+	}
+	return "coder-" + platform
+}
+
+// AgentBinary is one agent binary the server serves.
+type AgentBinary struct {
+	Platform string // "<os>-<arch>"
+	File     string // AgentFile(Platform)
+	Path     string // where it is on the server
+	SHA256   string // its checksum, in hex
+}
+
+// FindAgentBinaries returns the agent binaries by platform: executable
+// for its own platform, and for each of AgentPlatforms the file
+// AgentFile(platform) in dir when there is one (dir may be "" or missing).
+// Each is checksummed once, here.
+func FindAgentBinaries(executable, dir string) (map[string]AgentBinary, error) {
+	out := map[string]AgentBinary{}
+	add := func(platform, path string) error {
+		sum, err := fileSHA256(path)
+		if err != nil {
+			return fmt.Errorf("checksum the agent binary %s: %w", path, err)
+		}
+		out[platform] = AgentBinary{Platform: platform, File: AgentFile(platform), Path: path, SHA256: sum}
+		return nil
+	}
+	if err := add(AgentPlatform, executable); err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		return out, nil
+	}
+	for _, p := range AgentPlatforms {
+		if _, ok := out[p]; ok {
+			continue
+		}
+		path := filepath.Join(dir, AgentFile(p))
+		fi, err := os.Stat(path)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		if err := add(p, path); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// agentScripts renders the bootstrap script of each binary, by
+// "<os>_<arch>" (what the provider reads from CODER_AGENT_SCRIPT_<os>_<arch>):
+// PowerShell for windows, sh for the others.
+func agentScripts(accessURL string, bins map[string]AgentBinary) map[string]string {
+	out := map[string]string{}
+	for p, b := range bins {
+		key := strings.ReplaceAll(p, "-", "_")
+		if strings.HasPrefix(p, "windows-") {
+			out[key] = windowsAgentScript(accessURL, b)
+		} else {
+			out[key] = agentScript(accessURL, b)
+		}
+	}
+	return out
+}
 
 // agentScript is the bootstrap script a template runs (coder_agent's
 // init_script) to start the agent: it fetches this server's binary, checks
-// it against the binary's SHA-256 (sha256, in hex), and runs `coder agent`.
+// it against the binary's SHA-256, and runs `coder agent`.
 // The token comes from CODER_AGENT_TOKEN, set by the template.
 //
 // The binary goes into $CODER_AGENT_BINARY_DIR or $TMPDIR/coder-agent.<uid>
 // only if that folder is not a symlink, belongs to the user and no one else
 // may write to it (another local user could otherwise swap the binary
 // between download and start); else into a new folder from mktemp -d.
-func agentScript(accessURL, sha256 string) string {
+func agentScript(accessURL string, bin AgentBinary) string {
 	return fmt.Sprintf(`#!/bin/sh
 # Fetches the coder binary from the server, checks its SHA-256 and runs the
 # workspace agent.
@@ -48,9 +122,9 @@ trap 'rm -f "$TMP_BINARY"' EXIT
 # authority of an https server's certificate (the agent trusts it too).
 CA_FILE="${CODER_TLS_CA_FILE:-}"
 if command -v curl >/dev/null 2>&1; then
-  curl -fsSL --retry 10 --retry-connrefused --retry-delay 1 ${CA_FILE:+--cacert "$CA_FILE"} "$ACCESS_URL/bin/coder-%s" -o "$TMP_BINARY"
+  curl -fsSL --retry 10 --retry-connrefused --retry-delay 1 ${CA_FILE:+--cacert "$CA_FILE"} "$ACCESS_URL/bin/%s" -o "$TMP_BINARY"
 elif command -v wget >/dev/null 2>&1; then
-  wget -q ${CA_FILE:+--ca-certificate="$CA_FILE"} -O "$TMP_BINARY" "$ACCESS_URL/bin/coder-%s"
+  wget -q ${CA_FILE:+--ca-certificate="$CA_FILE"} -O "$TMP_BINARY" "$ACCESS_URL/bin/%s"
 else
   echo "error: the agent bootstrap needs curl or wget" >&2
   exit 1
@@ -74,7 +148,45 @@ mv -f "$TMP_BINARY" "$BINARY_DIR/coder"
 trap - EXIT
 export CODER_AGENT_URL="$ACCESS_URL"
 exec "$BINARY_DIR/coder" agent
-`, accessURL, sha256, AgentPlatform, AgentPlatform)
+`, accessURL, bin.SHA256, bin.File, bin.File)
+}
+
+// psQuote quotes s for PowerShell: a single-quoted string, ' doubled.
+func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// windowsAgentScript is agentScript for Windows, in PowerShell: it fetches
+// the .exe into a folder of the user's own (%LOCALAPPDATA%, not shared
+// with other users), checks its SHA-256 with Get-FileHash and runs
+// `coder.exe agent`. A custom certificate authority must be in the
+// machine's certificate store (PowerShell 5 has no per-request CA file).
+func windowsAgentScript(accessURL string, bin AgentBinary) string {
+	return fmt.Sprintf(`# Fetches the coder agent from the server, checks its SHA-256 and runs it.
+$ErrorActionPreference = "Stop"
+$ProgressPreference = "SilentlyContinue"
+$AccessURL = %s
+$BinarySHA256 = %s
+$Base = $env:CODER_AGENT_BINARY_DIR
+if (-not $Base) { $Base = Join-Path $env:LOCALAPPDATA "coder-agent" }
+New-Item -ItemType Directory -Force -Path $Base | Out-Null
+$Tmp = Join-Path $Base ("coder." + $PID + ".exe")
+$Url = $AccessURL + "/bin/%s"
+[Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
+for ($i = 1; ; $i++) {
+  try { Invoke-WebRequest -UseBasicParsing -Uri $Url -OutFile $Tmp; break }
+  catch { if ($i -ge 10) { throw } ; Start-Sleep -Seconds 1 }
+}
+$Got = (Get-FileHash -Algorithm SHA256 -Path $Tmp).Hash.ToLowerInvariant()
+if ($Got -ne $BinarySHA256) {
+  Remove-Item -Force $Tmp
+  Write-Error "the downloaded agent binary's SHA-256 checksum is $Got, want $BinarySHA256; not running it"
+  exit 1
+}
+$Binary = Join-Path $Base "coder.exe"
+Move-Item -Force $Tmp $Binary
+$env:CODER_AGENT_URL = $AccessURL
+& $Binary agent
+exit $LASTEXITCODE
+`, psQuote(accessURL), psQuote(bin.SHA256), bin.File)
 }
 
 // fileSHA256 is the SHA-256 of the file at path, in hex.

@@ -48,6 +48,9 @@ type Options struct {
 	// (see Supervise) on Linux, so that no build process outlives the
 	// server. Otherwise Terraform runs without it.
 	Supervise bool
+	// AgentBinaries are the agent binaries the server serves, by platform
+	// (FindAgentBinaries); nil means Executable for its own platform only.
+	AgentBinaries map[string]AgentBinary
 	// MirrorDir holds the coder/coder provider mirror (see tfmirror),
 	// laid out again by New.
 	MirrorDir string
@@ -151,16 +154,20 @@ func New(o Options) (*Provisioner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lay out the provider mirror: %w", err)
 	}
-	// The agent binary is this one; the bootstrap script checks it.
-	digest, err := fileSHA256(o.Executable)
-	if err != nil {
-		return nil, fmt.Errorf("checksum the agent binary: %w", err)
+	// The agent binaries: this one, and the cross-compiled ones if any;
+	// each platform's bootstrap script checks its binary's checksum.
+	bins := o.AgentBinaries
+	if bins == nil {
+		var err error
+		if bins, err = FindAgentBinaries(o.Executable, ""); err != nil {
+			return nil, err
+		}
 	}
 	access := ""
 	if o.AccessURL != nil {
 		access = o.AccessURL.String()
 	}
-	scripts := map[string]string{strings.ReplaceAll(AgentPlatform, "-", "_"): agentScript(access, digest)}
+	scripts := agentScripts(access, bins)
 	dir := filepath.Join(o.WorkDir, procPrefix+o.WorkerID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create provisioner folder: %w", err)

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -118,6 +119,15 @@ type Options struct {
 	// DisableUserSecretFileDelivery runs the server with
 	// --disable-user-secret-file-delivery.
 	DisableUserSecretFileDelivery bool
+	// AgentBinariesDir is server.Options.AgentBinariesDir.
+	AgentBinariesDir string
+	// OpenAPI validates every request and answer against
+	// docs/openapi.json (NewOpenAPIValidator); the test fails for each one
+	// that does not validate.
+	OpenAPI bool
+	// Wrap, when set, wraps the server's handler (e.g. an
+	// OpenAPIValidator's Wrap).
+	Wrap func(http.Handler) http.Handler
 }
 
 // TerraformPath finds terraform for tests: $TF_ACC_TERRAFORM_PATH or PATH.
@@ -177,6 +187,7 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		AccessURL:    u,
 
 		DisableUserSecretFileDelivery: o.DisableUserSecretFileDelivery,
+		AgentBinariesDir:              o.AgentBinariesDir,
 	}
 	if o.Terraform {
 		dataDir := t.TempDir()
@@ -196,6 +207,12 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		t.Fatal(err)
 	}
 	hs.Config.Handler = srv
+	if o.Wrap != nil {
+		hs.Config.Handler = o.Wrap(srv)
+	}
+	if o.OpenAPI {
+		hs.Config.Handler = NewOpenAPIValidator(t).Wrap(hs.Config.Handler)
+	}
 	// As cli/server.go serves it.
 	hs.Config.MaxHeaderBytes = server.MaxHeaderBytes
 	hs.Listener = server.Listener(hs.Listener)
