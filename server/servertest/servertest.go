@@ -115,6 +115,9 @@ type Options struct {
 	// (several servers on one database); RawKeys must then be given too.
 	Store   store.Store
 	RawKeys [][]byte
+	// NoFirstUser leaves the server without users (Admin is nil), for
+	// tests of the first-user set-up.
+	NoFirstUser bool
 }
 
 // TerraformPath finds terraform for tests: $TF_ACC_TERRAFORM_PATH or PATH.
@@ -207,6 +210,9 @@ func New(t testing.TB, b Backend, o Options) *Server {
 	if o.Store != nil {
 		// Another server on a shared database: the admin exists already.
 		s.Admin = s.Login(t, "admin", "admin-password")
+		return s
+	}
+	if o.NoFirstUser {
 		return s
 	}
 	if _, err := c.CreateFirstUser(ctx, sdk.CreateFirstUserRequest{Username: "admin", Email: "admin@example.com", Password: "admin-password"}); err != nil {
