@@ -107,6 +107,7 @@ export async function setupHeader() {
 }
 
 export function say(message) {
+  pageError("");
   const s = document.getElementById("status");
   if (s) s.textContent = message;
 }
