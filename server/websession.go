@@ -93,14 +93,14 @@ func (s *Server) setSessionCookies(w http.ResponseWriter, r *http.Request, token
 	http.SetCookie(w, &http.Cookie{Name: sessionCookieName, Value: token, Path: "/", MaxAge: age,
 		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: csrfCookieName, Value: csrfToken(token), Path: "/", MaxAge: age,
-		Secure: s.secureCookies(r), SameSite: http.SameSiteStrictMode})
+		Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode})
 }
 
 func (s *Server) clearSessionCookies(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookieName, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode})
 	http.SetCookie(w, &http.Cookie{Name: csrfCookieName, Value: "", Path: "/", MaxAge: -1,
-		Secure: s.secureCookies(r), SameSite: http.SameSiteStrictMode})
+		Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode})
 }
 
 // cookieLogin is POST /api/v2/users/login/cookie: a login (same body, same

@@ -366,13 +366,10 @@ next:
 	return out
 }
 
-// close ends the browser and waits for it, so that its profile is complete
-// on disk.
+// close ends the browser (the allocator's cancel waits for its process),
+// so that its profile is complete on disk.
 func (b *browser) close() {
 	b.stop()
-	// The allocator's cancel waits for the process; give the profile's
-	// writers a moment.
-	time.Sleep(200 * time.Millisecond)
 }
 
 // assertNowhere fails if any of the values is in a response body the
@@ -436,8 +433,8 @@ fetch("` + target + `/api/v2/users/me/secrets", {method: "POST", credentials: "i
   .then(() => { window.results.cors = "read"; }, (e) => { window.results.cors = "blocked"; });
 fetch("` + target + `/api/v2/users/me/secrets", {credentials: "include"})
   .then((r) => r.text()).then((t) => { window.results.read = t; }, (e) => { window.results.read = "blocked"; });
+document.getElementById("sink").addEventListener("load", () => { window.results.form = "answered"; });
 document.getElementById("f").submit();
-window.results.form = "sent";
 </script></body></html>`
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -455,6 +452,18 @@ func (b *browser) consoleSaw(text string) bool {
 		if strings.Contains(m.Text, text) {
 			return true
 		}
+	}
+	return false
+}
+
+// waitConsole waits until a console message holds text.
+func (b *browser) waitConsole(text string) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if b.consoleSaw(text) {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	return false
 }

@@ -12,7 +12,7 @@ function params(t) {
   const ps = (t.active_version_info && t.active_version_info.parameters) || [];
   if (!ps.length) return h("p", { class: "muted" }, "No parameters.");
   return h("table", { class: "cards" },
-    h("caption", {}, `Parameters of ${t.name}`),
+    h("caption", { class: "visually-hidden" }, `Parameters of ${t.name}`),
     h("thead", {}, h("tr", {}, ["Name", "Type", "Default", "Required", "Mutable", "Description"].map((c) => h("th", { scope: "col" }, c)))),
     h("tbody", {}, ps.map((p) => h("tr", {},
       h("td", { "data-label": "Name" }, h("code", {}, p.name), p.display_name ? ` (${p.display_name})` : ""),
