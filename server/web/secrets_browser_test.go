@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/servertest"
@@ -213,6 +214,26 @@ func TestDashboardSecretsInBrowser(t *testing.T) {
 		t.Fatal("no relative updated time")
 	}
 	b.checkPage("secrets")
+
+	// The keyboard: Tab reaches the skip link first, which leads to the
+	// content, whose first control is New secret; its dialog takes the
+	// focus, Escape closes it and the focus comes back.
+	b.open("/secrets")
+	b.wait("the secrets page", `document.body.dataset.loaded === "secrets"`)
+	focused := func(want, js string) {
+		t.Helper()
+		b.wait("the focus on "+want, js)
+	}
+	b.do("tab", chromedp.KeyEvent("\t"))
+	focused("the skip link", `document.activeElement.classList.contains("skip")`)
+	b.do("enter", chromedp.KeyEvent("\r"))
+	focused("main", `document.activeElement.id === "main"`)
+	b.do("tab", chromedp.KeyEvent("\t"))
+	focused("New secret", `document.activeElement.id === "new-secret"`)
+	b.do("enter", chromedp.KeyEvent("\r"))
+	focused("the name field", `document.getElementById("secret-dialog").open && document.activeElement.id === "secret-name"`)
+	b.do("escape", chromedp.KeyEvent(kb.Escape))
+	focused("New secret again", `!document.getElementById("secret-dialog").open && document.activeElement.id === "new-secret"`)
 
 	// 6. Edit the description, keeping the value: the form never holds
 	// the value, and the PATCH does not send one.
