@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,6 +28,14 @@ func TestDashboardWorkspacesInBrowser(t *testing.T) {
 	}
 	if _, err := s.Admin.PushTemplate(ctx, "webtest", archive); err != nil {
 		t.Fatalf("push the template: %v", err)
+	}
+	// Stop builds wait for this file (testdata/template): open for now.
+	gate := filepath.Join(s.DataDir, "workspaces", "webtest-gate")
+	if err := os.MkdirAll(filepath.Dir(gate), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	value := canary(t)
 	if _, err := s.Admin.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "deploy", Value: sdk.SecretValue(value), EnvName: "DEPLOY_TOKEN"}); err != nil {
@@ -114,6 +124,31 @@ func TestDashboardWorkspacesInBrowser(t *testing.T) {
 		b.screenshot("workspaces-after-" + st.action)
 	}
 	b.checkPage("workspaces-built")
+
+	// A build started elsewhere (here through the API, as the CLI does)
+	// and going when the page loads: the page follows it too. The closed
+	// gate holds the build in its apply stage until the page shows it.
+	if err := os.Remove(gate); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Admin.CreateBuild(ctx, sdk.Me, "dev", "stop"); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/workspaces")
+	b.wait("the page to show the stop's apply stage", `document.body.dataset.build === "running" && document.getElementById("build-stages").textContent.includes("stop: apply")`)
+	if got := status(); got != "Stopping" {
+		t.Fatalf("dev's status while the stop runs: %q, want Stopping", got)
+	}
+	b.screenshot("workspaces-following")
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.wait("the page to follow the stop to its end", `document.body.dataset.build === "succeeded"`)
+	if !strings.Contains(b.text("#build-log"), "the gate is open") {
+		t.Fatal("the followed log lacks the build's last lines")
+	}
+	b.wait("the list reloaded", `document.querySelector('tr[data-workspace="dev"] td[data-col="status"]').textContent === "Stopped"`)
+	b.screenshot("workspaces-followed")
 
 	if p := b.consoleProblems(); len(p) > 0 {
 		t.Fatalf("the pages reported problems:\n%s", strings.Join(p, "\n"))

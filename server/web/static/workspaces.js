@@ -64,12 +64,21 @@ async function load() {
   table.hidden = list.length === 0;
   empty.hidden = list.length !== 0;
   document.body.dataset.loaded = "workspaces";
+  const going = !busy && list.find((w) => building(w.latest_build));
+  if (going) watch(going);
 }
 
 // build queues one build and follows its log until it ends; it returns
 // the ended build.
 async function build(w, transition) {
   const b = await api("POST", `/api/v2/users/me/workspaces/${enc(w.name)}/builds`, { transition });
+  return follow(w, b);
+}
+
+// follow shows a build's stages and log as they come, until it ends; it
+// returns the ended build.
+async function follow(w, b) {
+  const transition = b.transition;
   summary.textContent = `${ongoing[transition]} ${w.name} (build #${b.build_number})…`;
   await load();
   let stage = "";
@@ -82,6 +91,29 @@ async function build(w, transition) {
     logEl.append(`[${line.stage || ""}] ${line.output}\n`);
   });
   return api("GET", `/api/v2/workspacebuilds/${enc(b.id)}`);
+}
+
+// watch follows a build that was started elsewhere (the CLI, another
+// tab) and is still going when the page loads.
+async function watch(w) {
+  busy = true;
+  panel.hidden = false;
+  stages.replaceChildren();
+  logEl.textContent = "";
+  document.body.dataset.build = "running";
+  let ok = false;
+  try {
+    const b = await follow(w, w.latest_build);
+    ok = b.status === "succeeded";
+    summary.textContent = `Build #${b.build_number} (${b.transition}) of ${w.name} ${b.status}${b.error ? ": " + b.error : "."}`;
+    say(summary.textContent);
+  } catch (e) {
+    summary.textContent = e.message;
+  } finally {
+    busy = false;
+    document.body.dataset.build = ok ? "succeeded" : "failed";
+    await load();
+  }
 }
 
 async function run(w, action) {
