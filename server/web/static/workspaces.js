@@ -37,8 +37,8 @@ function row(w) {
   const b = w.latest_build;
   const running = b.transition === "start" && b.status === "succeeded";
   const startable = !building(b) && !running;
-  const act = (transition, label, enabled) => h("button", {
-    type: "button", dataset: { action: transition, name: w.name }, disabled: !enabled || busy,
+  const act = (transition, label, enabled, cls) => h("button", {
+    type: "button", class: cls, dataset: { action: transition, name: w.name }, disabled: !enabled || busy,
     "aria-label": `${label} ${w.name}`, onclick: () => run(w, transition),
   }, label);
   return h("tr", { dataset: { workspace: w.name } },
@@ -48,7 +48,7 @@ function row(w) {
     h("td", { "data-label": "Last build" }, `#${b.build_number} ${b.transition}, ${b.status}, `, timeEl(b.completed_at || b.created_at),
       b.error ? h("p", { class: "field-error" }, b.error) : null),
     h("td", { class: "row-actions", "data-label": "Actions" },
-      act("start", "Start", startable), act("stop", "Stop", running), act("restart", "Restart", running)));
+      act("start", "Start", startable), act("stop", "Stop", running), act("restart", "Restart", running, w.restart_needed === true ? "primary" : undefined)));
 }
 
 async function load() {
