@@ -117,7 +117,9 @@ function openEdit(s) {
 
 document.getElementById("new-secret").addEventListener("click", openCreate);
 document.getElementById("secret-cancel").addEventListener("click", () => closeDialog(dialog));
-dialog.addEventListener("close", resetForm);
+// The close event comes a task after the dialog closed: by then the
+// dialog may be open again, with a form already filled in.
+dialog.addEventListener("close", () => { if (!dialog.open) resetForm(); });
 
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -254,7 +256,7 @@ document.getElementById("import-secrets").addEventListener("click", () => {
   document.getElementById("import-file").focus();
 });
 document.getElementById("import-cancel").addEventListener("click", () => impDialog.close());
-impDialog.addEventListener("close", resetImport);
+impDialog.addEventListener("close", () => { if (!impDialog.open) resetImport(); });
 
 impForm.addEventListener("submit", async (ev) => {
   ev.preventDefault();
