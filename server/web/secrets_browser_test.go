@@ -269,6 +269,7 @@ func TestDashboardSecretsInBrowser(t *testing.T) {
 	b.wait("the edit form", `document.getElementById("secret-dialog").open`)
 	b.click("#value-replace")
 	b.fill("#secret-value", v3)
+	eval[bool](b, `(() => { document.getElementById("status").textContent = ""; return true; })()`)
 	b.click("#secret-save")
 	b.wait("the dialog closed", `!document.getElementById("secret-dialog").open && document.getElementById("status").textContent.includes("Saved api-key")`)
 	if sec, err := api.Secret(ctx, sdk.Me, "api-key"); err != nil || sec.Description != "third" || values()["api-key"] != v3 {

@@ -91,6 +91,7 @@ func TestDashboardWorkspacesInBrowser(t *testing.T) {
 	}
 	number := 1
 	for _, st := range steps {
+		eval[bool](b, `(() => { document.body.dataset.build = ""; return true; })()`)
 		b.click(fmt.Sprintf(`button[data-action=%q][data-name="dev"]`, st.action))
 		b.wait(st.action+" to end", `document.body.dataset.build === "succeeded" || document.body.dataset.build === "failed"`)
 		if got := eval[string](b, `document.body.dataset.build`); got != "succeeded" {
