@@ -39,6 +39,7 @@ var importRules = map[string][]string{
 		"server/agenttoken", "sdk/templatearchive", "server/dirlock", "provider/tfmirror", "sdk"},
 	"server/dirlock":       {},
 	"server/loginthrottle": {},
+	"server/web":           {},
 	"cli":                  {""}, // everything
 
 	// Encryption at rest, the one holder of the keys.

@@ -488,8 +488,9 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		"Database:        %s\n"+
 		"Encryption keys: %s\n"+
 		"Workspaces:      %s\n"+
+		"Dashboard:       %s (in a browser)\n"+
 		"Stop with Ctrl-C. Next, in another terminal: coder login %s\n",
-		access, database, keySource, workspacesDir, access)
+		access, database, keySource, workspacesDir, access.JoinPath("/"), access)
 
 	select {
 	case err := <-errc:

@@ -92,42 +92,63 @@ func userFrom(ctx context.Context) store.User { return ctx.Value(ctxUser).(store
 func keyIDFrom(ctx context.Context) string    { return ctx.Value(ctxKeyID).(string) }
 
 // auth requires a valid session or API token in the Coder-Session-Token
-// header and puts its user in the request context.
+// header, or the dashboard's session cookie (see websession.go: a request
+// made with the cookie passes the CSRF checks too), and puts its user in
+// the request context.
 func (s *Server) auth(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token := r.Header.Get(sdk.SessionTokenHeader)
 		if token == "" {
+			if c, err := r.Cookie(sessionCookieName); err == nil && c.Value != "" {
+				if msg := s.checkCookieRequest(r, c.Value); msg != "" {
+					writeError(w, http.StatusForbidden, msg)
+					return
+				}
+				token = c.Value
+			}
+		}
+		if token == "" {
 			writeError(w, http.StatusUnauthorized, "You are not logged in: send a session token in the "+sdk.SessionTokenHeader+" header (run `coder login`).")
 			return
 		}
-		id, secret, ok := strings.Cut(token, "-")
-		if !ok || len(id) != tokenIDLen || len(secret) != tokenSecretLen {
-			writeError(w, http.StatusUnauthorized, "The session token is malformed. Log in again with `coder login`.")
-			return
-		}
-		// One query for the key and its user: a key's user cannot be
-		// missing (deleting a user deletes their keys).
-		key, u, err := s.store.GetAPIKeyWithUser(r.Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
-			writeError(w, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.")
-			return
-		}
+		key, u, status, msg, err := s.checkToken(r.Context(), token)
 		if err != nil {
 			s.writeInternal(w, r, err)
 			return
 		}
-		if subtle.ConstantTimeCompare(key.HashedSecret, hashSecret(secret)) != 1 {
-			writeError(w, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.")
-			return
-		}
-		if !s.now().Before(key.ExpiresAt) {
-			writeError(w, http.StatusUnauthorized, "The session token has expired. Log in again with `coder login`.")
+		if msg != "" {
+			writeError(w, status, msg)
 			return
 		}
 		ctx := context.WithValue(r.Context(), ctxUser, u)
 		ctx = context.WithValue(ctx, ctxKeyID, key.ID)
 		next(w, r.WithContext(ctx))
 	})
+}
+
+// checkToken looks a session or API token up. A token that does not let
+// its bearer in gives a status and a message; err is an internal error.
+func (s *Server) checkToken(ctx context.Context, token string) (store.APIKey, store.User, int, string, error) {
+	id, secret, ok := strings.Cut(token, "-")
+	if !ok || len(id) != tokenIDLen || len(secret) != tokenSecretLen {
+		return store.APIKey{}, store.User{}, http.StatusUnauthorized, "The session token is malformed. Log in again with `coder login`.", nil
+	}
+	// One query for the key and its user: a key's user cannot be
+	// missing (deleting a user deletes their keys).
+	key, u, err := s.store.GetAPIKeyWithUser(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.APIKey{}, store.User{}, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.", nil
+	}
+	if err != nil {
+		return store.APIKey{}, store.User{}, 0, "", err
+	}
+	if subtle.ConstantTimeCompare(key.HashedSecret, hashSecret(secret)) != 1 {
+		return store.APIKey{}, store.User{}, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.", nil
+	}
+	if !s.now().Before(key.ExpiresAt) {
+		return store.APIKey{}, store.User{}, http.StatusUnauthorized, "The session token has expired. Log in again with `coder login`.", nil
+	}
+	return key, u, 0, "", nil
 }
 
 // isSelf reports whether the {user} path segment names the caller: "me",

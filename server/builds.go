@@ -221,7 +221,9 @@ func (s *Server) buildLogs(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
-	flusher, _ := w.(http.Flusher)
+	// Through the ResponseController: ServeHTTP's statusWriter wraps w
+	// (and unwraps to it), so w itself is no http.Flusher.
+	rc := http.NewResponseController(w)
 	ctx := r.Context()
 	for {
 		// Read the status before the lines: lines written before the
@@ -238,9 +240,7 @@ func (s *Server) buildLogs(w http.ResponseWriter, r *http.Request) {
 			_ = enc.Encode(sdk.BuildLog{ID: l.ID, CreatedAt: l.CreatedAt, Stage: l.Stage, Level: l.Level, Output: l.Output})
 			after = l.ID
 		}
-		if flusher != nil {
-			flusher.Flush()
-		}
+		_ = rc.Flush()
 		if !follow || toSDKBuild(cur).Done() {
 			return
 		}

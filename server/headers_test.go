@@ -47,7 +47,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{"bad JSON", "POST", "/api/v2/users/me/secrets", true, `{`, 400},
 		{"unknown route", "GET", "/api/v2/nothing", false, "", 404},
 		{"unknown binary", "GET", "/bin/coder-plan9-mips", false, "", 404},
-		{"not the API", "GET", "/", false, "", 404},
+		{"not the API", "GET", "/nothing", false, "", 404},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

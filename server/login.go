@@ -70,23 +70,34 @@ func clientAddress(r *http.Request) string {
 func accountKey(username string) string { return strings.ToLower(username) }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	token, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusCreated, sdk.LoginResponse{SessionToken: token})
+}
+
+// authenticate checks a login request's username and password (throttled)
+// and makes a session token; on failure it writes the answer and returns
+// false.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, bool) {
 	var req sdk.LoginRequest
 	if !readJSON(w, r, &req) {
-		return
+		return "", false
 	}
 	if req.Username == "" || req.Password == "" {
 		writeError(w, http.StatusBadRequest, "Username and password are required.")
-		return
+		return "", false
 	}
 	addr, account := clientAddress(r), accountKey(req.Username)
 	if wait := max(s.addressLogins.Wait(addr), s.accountLogins.Wait(account)); wait > 0 {
 		s.tooManyLogins(w, req.Username, addr, wait)
-		return
+		return "", false
 	}
 	u, err := s.store.GetUserByUsername(r.Context(), req.Username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.writeInternal(w, r, err)
-		return
+		return "", false
 	}
 	known := err == nil
 	// An unknown username is checked against the dummy hash: it costs the
@@ -105,19 +116,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.logger.Info("login failed", "username", req.Username, "client_address", addr, "reason", reason)
 		if wait > 0 {
 			s.tooManyLogins(w, req.Username, addr, wait)
-			return
+			return "", false
 		}
 		writeError(w, http.StatusUnauthorized, "Incorrect username or password.")
-		return
+		return "", false
 	}
 	s.accountLogins.Succeed(account)
 	token, _, err := s.newAPIKey(r.Context(), u.ID, keyKindSession, s.opts.SessionLifetime)
 	if err != nil {
 		s.writeInternal(w, r, err)
-		return
+		return "", false
 	}
 	s.logger.Info("user logged in", "user", u.Username, "client_address", addr)
-	writeJSON(w, http.StatusCreated, sdk.LoginResponse{SessionToken: token})
+	return token, true
 }
 
 // tooManyLogins answers 429 with Retry-After in whole seconds.

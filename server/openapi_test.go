@@ -15,6 +15,7 @@ import (
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/sdk/templatearchive"
 	"github.com/usersecrets/coder/server/servertest"
+	"github.com/usersecrets/coder/server/web"
 )
 
 // documentedOps are the operations of docs/openapi.json, "METHOD /path".
@@ -41,6 +42,10 @@ func documentedOps(t *testing.T) []string {
 // every documented route.
 func TestOpenAPIRoutes(t *testing.T) {
 	s := servertest.New(t, servertest.Backends()[0], servertest.Options{})
+	dashboard := map[string]bool{"GET /{$}": true, "GET /assets/{file}": true}
+	for _, p := range web.Pages {
+		dashboard["GET /"+p] = true
+	}
 	documented := map[string]bool{}
 	for _, op := range documentedOps(t) {
 		documented[op] = true
@@ -49,6 +54,9 @@ func TestOpenAPIRoutes(t *testing.T) {
 	for _, p := range s.Server.Routes() {
 		if !strings.Contains(p, " ") {
 			continue // "/api/": the 404 for unknown API routes, not a route
+		}
+		if dashboard[p] {
+			continue // HTML pages and their assets (docs/dashboard.md), not the REST API
 		}
 		registered[p] = true
 		if !documented[p] {
@@ -121,6 +129,18 @@ func TestOpenAPITraffic(t *testing.T) {
 	}
 	if _, err := anon.Login(ctx, sdk.LoginRequest{Username: "admin", Password: "wrong password"}); sdk.StatusCode(err) != http.StatusUnauthorized {
 		t.Errorf("a wrong password: %v", err)
+	}
+	// The dashboard's login, from the server's own origin.
+	req, err := http.NewRequest(http.MethodPost, s.URL.String()+"/api/v2/users/login/cookie", strings.NewReader(`{"username":"admin","password":"admin-password"}`))
+	must("cookie login request", err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", s.URL.Scheme+"://"+s.URL.Host)
+	res, err := http.DefaultClient.Do(req)
+	must("cookie login", err)
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Errorf("cookie login: %d, want 201", res.StatusCode)
 	}
 
 	// Users and tokens.

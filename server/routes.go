@@ -3,6 +3,8 @@ package server
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/usersecrets/coder/server/web"
 )
 
 // routes is the whole API: every route, with its authentication.
@@ -13,6 +15,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v2/users/first", s.hasFirstUser)
 	m.HandleFunc("POST /api/v2/users/first", s.createFirstUser)
 	m.Handle("POST /api/v2/users/login", s.loginCounted(s.login))
+	m.Handle("POST /api/v2/users/login/cookie", s.loginCounted(s.cookieLogin))
 	m.Handle("POST /api/v2/users/logout", s.auth(s.logout))
 	m.Handle("POST /api/v2/users", s.auth(s.createUser))
 	m.Handle("GET /api/v2/users/{user}", s.auth(s.getUser))
@@ -51,6 +54,12 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
 	m.HandleFunc("GET /api/v2/internal/relay/agents/{agent}", s.relayAgent)
+	// The dashboard (server/web, docs/dashboard.md).
+	m.HandleFunc("GET /{$}", s.webRoot)
+	for _, p := range web.Pages {
+		m.HandleFunc("GET /"+p, s.webPage(p))
+	}
+	m.HandleFunc("GET /assets/{file}", web.ServeAsset)
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("Route %s %s does not exist.", r.Method, r.URL.Path))
 	})

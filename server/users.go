@@ -137,6 +137,9 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if _, err := r.Cookie(sessionCookieName); err == nil {
+		s.clearSessionCookies(w, r)
+	}
 	if err := s.store.DeleteAPIKey(r.Context(), keyIDFrom(r.Context())); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.writeInternal(w, r, err)
 		return

@@ -86,6 +86,7 @@ func Ops() []Op {
 		{Method: "GET", Path: "/api/v2/users/first", tag: "Users", summary: "Whether the first user exists (404 when not).", responses: ok(200, sdk.Response{})},
 		{Method: "POST", Path: "/api/v2/users/first", tag: "Users", summary: "Create the first user, an admin.", request: sdk.CreateFirstUserRequest{}, responses: ok(201, sdk.User{})},
 		{Method: "POST", Path: "/api/v2/users/login", tag: "Users", summary: "Log in with a password; 429 with Retry-After after repeated failures.", request: sdk.LoginRequest{}, responses: ok(201, sdk.LoginResponse{})},
+		{Method: "POST", Path: "/api/v2/users/login/cookie", tag: "Users", summary: "Log in to the web dashboard with a password: the session token goes into an HttpOnly cookie, never into the answer; 403 unless the request's Origin is the server's.", request: sdk.LoginRequest{}, responses: ok(201, sdk.Response{})},
 		{Method: "POST", Path: "/api/v2/users/logout", tag: "Users", auth: session, summary: "Revoke the token used.", responses: ok(200, sdk.Response{})},
 		{Method: "POST", Path: "/api/v2/users", tag: "Users", auth: session, summary: "Create a user (admins only).", request: sdk.CreateUserRequest{}, responses: ok(201, sdk.User{})},
 		{Method: "GET", Path: "/api/v2/users/{user}", tag: "Users", auth: session, summary: "A user: yourself, or anyone for an admin.", responses: ok(200, sdk.User{})},

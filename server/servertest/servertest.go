@@ -128,6 +128,9 @@ type Options struct {
 	// Wrap, when set, wraps the server's handler (e.g. an
 	// OpenAPIValidator's Wrap).
 	Wrap func(http.Handler) http.Handler
+	// NoFirstUser leaves the server without users (Admin is nil), for
+	// tests of the first-user set-up.
+	NoFirstUser bool
 }
 
 // TerraformPath finds terraform for tests: $TF_ACC_TERRAFORM_PATH or PATH.
@@ -229,6 +232,9 @@ func New(t testing.TB, b Backend, o Options) *Server {
 	if o.Store != nil {
 		// Another server on a shared database: the admin exists already.
 		s.Admin = s.Login(t, "admin", "admin-password")
+		return s
+	}
+	if o.NoFirstUser {
 		return s
 	}
 	if _, err := c.CreateFirstUser(ctx, sdk.CreateFirstUserRequest{Username: "admin", Email: "admin@example.com", Password: "admin-password"}); err != nil {
