@@ -91,6 +91,7 @@ func valueFromInput(s streams, flagSet bool, flagValue string) (v sdk.SecretValu
 type secretFlags struct {
 	value, description, env, file string
 	enabled                       bool
+	templates                     []string
 }
 
 func (f *secretFlags) register(cmd *cobra.Command, verb string) {
@@ -105,6 +106,8 @@ func (f *secretFlags) register(cmd *cobra.Command, verb string) {
 		"create": "Deliver the secret to workspaces; an enabled secret needs --env or --file (--enabled=false stores it without delivering it)",
 		"update": "Deliver the secret to workspaces; an enabled secret keeps --env or --file (--enabled=false stops delivering it without deleting it)",
 	}[verb])
+	fl.StringSliceVar(&f.templates, "templates", nil, "Deliver the secret only to workspaces of these templates (comma-separated names; other templates see it as missing)"+
+		map[string]string{"create": "; default: every template", "update": "; \"\" clears the list: every template"}[verb])
 }
 
 // homeRelative turns a file path that starts with the local home folder
@@ -160,6 +163,7 @@ func newCmdSecretCreate(g *globalOptions, runF func(context.Context, *secretCrea
 			if cmd.Flags().Changed("enabled") {
 				o.req.Enabled = &f.enabled
 			}
+			o.req.Templates = nonEmpty(f.templates)
 			// The other fields' problems first; then a missing target, said
 			// with the CLI's flags.
 			v := slices.DeleteFunc(o.req.Validate(), func(e sdk.ValidationError) bool { return e.Field == "enabled" })
@@ -203,7 +207,23 @@ func describeTargets(s sdk.Secret) string {
 	if len(parts) == 0 {
 		return " (no target: stored, not injected into workspaces)"
 	}
-	return " (injected as " + strings.Join(parts, " and ") + " at the next workspace start)"
+	scope := ""
+	if len(s.Templates) > 0 {
+		scope = ", only into workspaces of the templates " + strings.Join(s.Templates, ", ")
+	}
+	return " (injected as " + strings.Join(parts, " and ") + " at the next workspace start" + scope + ")"
+}
+
+// nonEmpty drops empty names from a --templates list (so --templates ""
+// is the empty list); nil when none is left.
+func nonEmpty(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // secretUpdateOptions are what `coder secret update` was given: the
@@ -223,9 +243,11 @@ func newCmdSecretUpdate(g *globalOptions, runF func(context.Context, *secretUpda
 		ValidArgsFunction: g.completeSecrets,
 		Short:             "Update a secret's value, description or targets",
 		Long: `Update a secret. At least one of --value, --description, --env, --file or
---enabled must be given (or a value on stdin). Only the flags you give are
-changed; --env "" and --file "" clear a target (an enabled secret keeps at
-least one). Running workspaces pick up the change at their next start.`,
+--enabled or --templates must be given (or a value on stdin). Only the flags
+you give are changed; --env "" and --file "" clear a target (an enabled
+secret keeps at least one), --templates "" delivers it to every template.
+Running workspaces pick up the change at their next start: coder list and
+coder show say "restart needed" for the ones that run an older version.`,
 		Example: `  echo -n "$NEW_API_KEY" | coder secret update api-key
   coder secret update api-key --env NEW_API_KEY
   coder secret update api-key --file ""`,
@@ -254,8 +276,15 @@ least one). Running workspaces pick up the change at their next start.`,
 			if fl.Changed("enabled") {
 				o.req.Enabled = &f.enabled
 			}
+			if fl.Changed("templates") {
+				t := nonEmpty(f.templates)
+				if t == nil {
+					t = []string{}
+				}
+				o.req.Templates = &t
+			}
 			if o.req.Empty() {
-				return errors.New("nothing to update: give at least one of --value, --description, --env, --file or --enabled (or pipe a new value on stdin)")
+				return errors.New("nothing to update: give at least one of --value, --description, --env, --file, --enabled or --templates (or pipe a new value on stdin)")
 			}
 			if v := o.req.Validate(); len(v) > 0 {
 				return invalid("invalid update", v)

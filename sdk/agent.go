@@ -70,7 +70,35 @@ type AgentManifest struct {
 	// of Secrets (a stored value that cannot be opened names its secret);
 	// the agent logs each one.
 	Problems []string `json:"problems,omitempty"`
+	// Revision names what this manifest delivers (the secrets' names,
+	// targets and value revisions): an opaque digest that reveals nothing
+	// about a value. The agent reports it back once it applied the
+	// manifest (AgentManifestAppliedRequest), so the server can tell
+	// whether the workspace runs what its owner's secrets hold now.
+	Revision string `json:"revision,omitempty"`
 }
+
+// AgentManifestAppliedRequest is the body of POST
+// /api/v2/workspaceagents/me/manifest/applied: the agent applied the
+// manifest of Revision. StaleFiles are the files the agent wrote for
+// secrets in this workspace earlier that no secret of the manifest
+// targets any more (the agent never deletes them).
+type AgentManifestAppliedRequest struct {
+	AgentID    uuid.UUID   `json:"agent_id,omitempty"`
+	Revision   string      `json:"revision"`
+	StaleFiles []StaleFile `json:"stale_files"`
+}
+
+// StaleFile is a file the agent wrote for a secret that no current secret
+// targets: Path is where it is (absolute), Secret the secret it was
+// written for. Its content is never reported.
+type StaleFile struct {
+	Path   string `json:"path"`
+	Secret string `json:"secret"`
+}
+
+// MaxStaleFiles bounds the stale files one report carries.
+const MaxStaleFiles = 1000
 
 // Agent lifecycle states.
 const (

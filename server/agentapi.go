@@ -104,8 +104,19 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 	if err != nil {
 		return m, err
 	}
+	t, err := s.ws.GetTemplateByID(ctx, ws.TemplateID)
+	if err != nil {
+		return m, err
+	}
+	// The revision covers what placement.Delivered lets through, a secret
+	// whose value does not open included: a restart does not mend it.
+	var rev []byte
+	m.Revision, rev = revisionOf(deliveredSet(rows, t.Name))
+	if err := s.ws.RecordManifestRevision(ctx, a.ID, m.Revision, rev, s.now()); err != nil {
+		return m, err
+	}
 	for _, p := range rows {
-		if !placement.Ships(p.Enabled, p.EnvName, p.FilePath) {
+		if !placement.Delivered(p.Enabled, p.EnvName, p.FilePath, p.Templates, t.Name) {
 			continue
 		}
 		if p.ValueErr != nil {

@@ -121,7 +121,7 @@ func (s *Server) getWorkspaceResources(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, sec := range secrets {
-		if placement.Ships(sec.Enabled, sec.EnvName, sec.FilePath) {
+		if placement.Delivered(sec.Enabled, sec.EnvName, sec.FilePath, sec.Templates, sw.TemplateName) {
 			out.Secrets = append(out.Secrets, sdk.WorkspaceSecretTarget{Name: sec.Name, EnvName: sec.EnvName, FilePath: sec.FilePath})
 		}
 	}

@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v2/templateversions/{version}/parameters", s.auth(s.getTemplateVersionInfo))
 	m.Handle("GET /api/v2/workspaceagents/me/manifest", s.manifestFetch(s.agentAuth(s.agentManifest)))
 	m.Handle("POST /api/v2/workspaceagents/me/lifecycle", s.agentAuth(s.agentLifecycle))
+	m.Handle("POST /api/v2/workspaceagents/me/manifest/applied", s.agentAuth(s.agentManifestApplied))
 	m.Handle("POST /api/v2/workspaceagents/me/logs", s.agentAuth(s.agentLogs))
 	m.Handle("POST /api/v2/workspaceagents/me/app-health", s.agentAuth(s.agentAppHealth))
 	m.Handle("GET /api/v2/workspaceagents/me/rpc", s.agentAuth(s.agentRPC))

@@ -29,6 +29,7 @@ func toSDKSecret(s store.Secret) sdk.Secret {
 		EnvName:     s.EnvName,
 		FilePath:    s.FilePath,
 		Enabled:     s.Enabled,
+		Templates:   append([]string{}, s.Templates...),
 		CreatedAt:   s.CreatedAt,
 		UpdatedAt:   s.UpdatedAt,
 	}
@@ -135,7 +136,7 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 	row, err := s.store.InsertSecret(r.Context(), store.InsertSecretParams{
 		Secret: store.Secret{
 			ID: uuid.New(), OwnerID: me.ID, Name: req.Name, Description: req.Description,
-			EnvName: req.EnvName, FilePath: req.FilePath, Enabled: req.IsEnabled(), Value: req.Value,
+			EnvName: req.EnvName, FilePath: req.FilePath, Enabled: req.IsEnabled(), Value: req.Value, Templates: req.Templates,
 			CreatedAt: now, UpdatedAt: now,
 		},
 		Quota:   s.quota(),
@@ -166,7 +167,7 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	row, err := s.store.UpdateSecret(r.Context(), store.UpdateSecretParams{
 		OwnerID: me.ID, Name: name, Description: req.Description, EnvName: req.EnvName,
-		FilePath: req.FilePath, Enabled: req.Enabled, Value: req.Value, Now: s.now, Quota: s.quota(), ActorID: me.ID,
+		FilePath: req.FilePath, Enabled: req.Enabled, Templates: req.Templates, Value: req.Value, Now: s.now, Quota: s.quota(), ActorID: me.ID,
 	})
 	if err != nil {
 		s.writeSecretError(w, r, name, err)

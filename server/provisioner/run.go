@@ -274,7 +274,9 @@ func (j *job) load(ctx context.Context) error {
 			continue
 		}
 		values = append(values, s.Value)
-		if placement.Ships(s.Enabled, s.EnvName, s.FilePath) {
+		// A secret scoped to other templates does not exist for this
+		// build: its coder_secret data sources see it as missing.
+		if placement.Delivered(s.Enabled, s.EnvName, s.FilePath, s.Templates, j.tmpl.Name) {
 			plain = append(plain, s)
 		}
 	}
