@@ -270,4 +270,3 @@ func (g *globalOptions) completeTemplates(cmd *cobra.Command, args []string, toC
 func (g *globalOptions) completeSecrets(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	return g.completeNames(cmd, args, toComplete, func(c *sdk.Client) func() ([]string, error) { return secretNames(cmd.Context(), c) })
 }
-
