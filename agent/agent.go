@@ -326,7 +326,7 @@ func (a *Agent) apply(ctx context.Context, m sdk.AgentManifest) {
 		a.log.Warn("a file written for a secret is no longer targeted by any secret; it is left in place", "path", f.Path, "secret", f.Secret)
 	}
 	if m.Revision != "" {
-		a.reports.manifestApplied(sdk.AgentManifestAppliedRequest{AgentID: m.AgentID, Revision: m.Revision, StaleFiles: stale})
+		a.reports.manifestApplied(sdk.AgentManifestAppliedRequest{AgentID: m.AgentID, Revision: m.Revision, StaleFiles: stale, Home: a.home})
 	}
 	if a.o.OnFilesApplied != nil {
 		a.o.OnFilesApplied(len(res.Written), len(res.Failed))

@@ -87,6 +87,9 @@ type AgentManifestAppliedRequest struct {
 	AgentID    uuid.UUID   `json:"agent_id,omitempty"`
 	Revision   string      `json:"revision"`
 	StaleFiles []StaleFile `json:"stale_files"`
+	// Home is the agent's home folder: what "~/" in a secret's file path
+	// means there (the preview resolves paths with it).
+	Home string `json:"home,omitempty"`
 }
 
 // StaleFile is a file the agent wrote for a secret that no current secret

@@ -159,7 +159,11 @@ func (s *Server) agentManifestApplied(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	b, _ := json.Marshal(stale)
-	err := s.ws.AckManifestRevision(r.Context(), a.ID, req.Revision, b, s.now())
+	if len(req.Home) > 4096 {
+		writeError(w, http.StatusBadRequest, "The home folder is too long.", sdk.ValidationError{Field: "home", Detail: "too long"})
+		return
+	}
+	err := s.ws.AckManifestRevision(r.Context(), a.ID, req.Revision, b, req.Home, s.now())
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusBadRequest, "This agent was never served a manifest of that revision.", sdk.ValidationError{Field: "revision", Detail: "unknown"})
 		return

@@ -17,7 +17,9 @@ type AgentApplied struct {
 	Revision   string
 	Delivered  []byte
 	StaleFiles []byte
-	UpdatedAt  time.Time
+	// Home is the agent's home folder, as it reported it.
+	Home      string
+	UpdatedAt time.Time
 }
 
 // ManifestStore records which manifest each agent applied (issue 16).
@@ -28,8 +30,8 @@ type ManifestStore interface {
 	RecordManifestRevision(ctx context.Context, agentID uuid.UUID, revision string, delivered []byte, at time.Time) error
 	// AckManifestRevision records that agentID applied revision (which
 	// must have been recorded for it, else ErrNotFound) and reported
-	// staleFiles; it replaces the agent's previous report.
-	AckManifestRevision(ctx context.Context, agentID uuid.UUID, revision string, staleFiles []byte, at time.Time) error
+	// staleFiles and home; it replaces the agent's previous report.
+	AckManifestRevision(ctx context.Context, agentID uuid.UUID, revision string, staleFiles []byte, home string, at time.Time) error
 	// ListAgentApplied returns the reports of the agents of buildID that
 	// made one, by agent id.
 	ListAgentApplied(ctx context.Context, buildID uuid.UUID) ([]AgentApplied, error)

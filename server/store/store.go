@@ -102,8 +102,9 @@ type Secret struct {
 	// the secret; empty means every template.
 	Templates []string
 	// ValueRev is a random token the backend draws anew at every write of
-	// the value (insert, or an update that sets Ciphertext); re-sealing
-	// keeps it. It says that a value changed and is derived from nothing.
+	// the value (an insert that gives none, an update that sets
+	// Ciphertext); re-sealing keeps it. It says that a value changed and
+	// is derived from nothing.
 	ValueRev   string
 	Ciphertext []byte
 	KeyID      string

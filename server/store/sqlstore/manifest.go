@@ -22,7 +22,7 @@ func (s *Store) RecordManifestRevision(ctx context.Context, agentID uuid.UUID, r
 	})
 }
 
-func (s *Store) AckManifestRevision(ctx context.Context, agentID uuid.UUID, revision string, staleFiles []byte, at time.Time) (err error) {
+func (s *Store) AckManifestRevision(ctx context.Context, agentID uuid.UUID, revision string, staleFiles []byte, home string, at time.Time) (err error) {
 	defer wrap(&err, "ack manifest revision")
 	at = storedTimeOrNow(at)
 	return s.write(ctx, func(c conn) error {
@@ -31,10 +31,10 @@ func (s *Store) AckManifestRevision(ctx context.Context, agentID uuid.UUID, revi
 			agentID, revision); err != nil {
 			return err
 		}
-		_, err := c.exec(ctx, `INSERT INTO agent_applied (agent_id, revision, delivered, stale_files, updated_at) VALUES (?, ?, ?, ?, ?)
+		_, err := c.exec(ctx, `INSERT INTO agent_applied (agent_id, revision, delivered, stale_files, home, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (agent_id) DO UPDATE SET revision = excluded.revision, delivered = excluded.delivered,
-				stale_files = excluded.stale_files, updated_at = excluded.updated_at`,
-			agentID, revision, delivered, cleanText(string(staleFiles)), at)
+				stale_files = excluded.stale_files, home = excluded.home, updated_at = excluded.updated_at`,
+			agentID, revision, delivered, cleanText(string(staleFiles)), cleanText(home), at)
 		return err
 	})
 }
@@ -44,12 +44,12 @@ func (s *Store) ListAgentApplied(ctx context.Context, buildID uuid.UUID) (_ []st
 	return all(ctx, s.read(), func(r Row) (store.AgentApplied, error) {
 		var a store.AgentApplied
 		var delivered, stale string
-		if err := r.Scan(&a.AgentID, &a.Revision, &delivered, &stale, timeCol{&a.UpdatedAt}); err != nil {
+		if err := r.Scan(&a.AgentID, &a.Revision, &delivered, &stale, &a.Home, timeCol{&a.UpdatedAt}); err != nil {
 			return a, err
 		}
 		a.Delivered, a.StaleFiles = []byte(delivered), nilIfEmpty([]byte(stale))
 		return a, nil
-	}, `SELECT p.agent_id, p.revision, p.delivered, p.stale_files, p.updated_at
+	}, `SELECT p.agent_id, p.revision, p.delivered, p.stale_files, p.home, p.updated_at
 		FROM agent_applied p JOIN workspace_agents a ON a.id = p.agent_id
 		WHERE a.build_id = ? ORDER BY p.agent_id`, buildID)
 }

@@ -120,9 +120,12 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (o
 	return out, err
 }
 
-// insertSecretRow inserts sec with a new value token (sec.ValueRev).
+// insertSecretRow inserts sec with a new value token (sec.ValueRev) unless
+// it has one.
 func insertSecretRow(ctx context.Context, c conn, sec *store.Secret) error {
-	sec.ValueRev = uuid.NewString()
+	if sec.ValueRev == "" {
+		sec.ValueRev = uuid.NewString()
+	}
 	sec.Templates = normTemplates(sec.Templates)
 	return c.insert(ctx, "secrets", secretValueColumns, sec.ID, sec.OwnerID, sec.Name, sec.Description,
 		nullString(sec.EnvName), nullString(sec.FilePath), sec.ValueSize, sec.CreatedAt, sec.UpdatedAt,

@@ -22,12 +22,14 @@ CREATE TABLE agent_manifest_revisions (
 );
 
 -- The revision each agent last reported as applied (with what it held),
--- and the secret file paths it reported as stale (JSON, paths only).
+-- the secret file paths it reported as stale (JSON, paths only) and its
+-- home folder (what "~/" means there, for the preview).
 CREATE TABLE agent_applied (
     agent_id    uuid        NOT NULL,
     revision    text        NOT NULL,
     delivered   text        NOT NULL,
     stale_files text        NOT NULL DEFAULT '',
+    home        text        NOT NULL DEFAULT '',
     updated_at  timestamptz NOT NULL,
     CONSTRAINT agent_applied_pkey PRIMARY KEY (agent_id),
     CONSTRAINT agent_applied_agent_id_fkey FOREIGN KEY (agent_id) REFERENCES workspace_agents (id) ON DELETE CASCADE

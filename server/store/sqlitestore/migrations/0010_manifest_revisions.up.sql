@@ -21,11 +21,13 @@ CREATE TABLE agent_manifest_revisions (
 ) STRICT;
 
 -- The revision each agent last reported as applied (with what it held),
--- and the secret file paths it reported as stale (JSON, paths only).
+-- the secret file paths it reported as stale (JSON, paths only) and its
+-- home folder (what "~/" means there, for the preview).
 CREATE TABLE agent_applied (
     agent_id    TEXT    NOT NULL PRIMARY KEY REFERENCES workspace_agents (id) ON DELETE CASCADE,
     revision    TEXT    NOT NULL,
     delivered   TEXT    NOT NULL,
     stale_files TEXT    NOT NULL DEFAULT '',
+    home        TEXT    NOT NULL DEFAULT '',
     updated_at  INTEGER NOT NULL
 ) STRICT;
