@@ -243,3 +243,109 @@ data "coder_secret" "tok" {
 		})
 	}
 }
+
+// TestSecretPreview: the preview of a template (with coder_env and
+// coder_agent env overrides, a path collision between ~/x and the same
+// absolute path, a disabled and a scoped-out secret) matches what a real
+// workspace of it then receives, and the preview of that workspace says
+// the same, with the home folder its agent reported.
+func TestSecretPreview(t *testing.T) {
+	for _, backend := range clitest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			e := newWorkspaceEnv(t, backend)
+			home := e.home("dev")
+			vals := map[string]string{}
+			for _, n := range []string{"greet", "kind", "plain", "col-a", "col-b", "tool", "off", "scoped"} {
+				vals[n] = canary(t)
+			}
+			create := func(name, flags string) {
+				t.Helper()
+				r := e.u.MustSh(t, "", `printf %s "$V" | coder secret create "$N" `+flags, []string{"V=" + vals[name], "N=" + name, "HOMEDIR=" + home}, nil)
+				e.outputs = append(e.outputs, r.Stdout, r.Stderr)
+			}
+			create("greet", "--env GREETING")
+			create("kind", "--env WORKSPACE_KIND")
+			create("plain", "--env PLAIN")
+			create("col-a", "--file '~/collide'")
+			create("col-b", `--file "$HOMEDIR/collide"`)
+			create("tool", "--file '~/.config/tool/t'")
+			create("off", "--env OFF --enabled=false")
+			create("scoped", "--env SCOPED --templates other")
+
+			preview := func(args string) sdk.SecretPreview {
+				t.Helper()
+				out := e.sh(t, `coder secret preview -o json `+args, "HOMEDIR="+home)
+				var p sdk.SecretPreview
+				if err := json.Unmarshal([]byte(out), &p); err != nil {
+					t.Fatalf("coder secret preview %s: %v\n%s", args, err, out)
+				}
+				return p
+			}
+			p := preview(`--template local --home "$HOMEDIR"`)
+			wantEnv := []sdk.PreviewEnv{
+				{Name: "GREETING", Secret: "greet", Overrides: []string{"coder_env"}},
+				{Name: "PLAIN", Secret: "plain", Overrides: []string{}},
+				{Name: "WORKSPACE_KIND", Secret: "kind", Overrides: []string{"coder_agent"}},
+			}
+			wantFiles := []sdk.PreviewFile{
+				{Secret: "col-a", Path: "~/collide", Resolved: filepath.Join(home, "collide")},
+				{Secret: "tool", Path: "~/.config/tool/t", Resolved: filepath.Join(home, ".config/tool/t")},
+			}
+			wantColl := []sdk.PreviewCollision{{Path: filepath.Join(home, "collide"), Kept: "col-a", Skipped: "col-b"}}
+			check := func(what string, p sdk.SecretPreview) {
+				t.Helper()
+				if !reflect.DeepEqual(p.Env, wantEnv) || !reflect.DeepEqual(p.Files, wantFiles) || !reflect.DeepEqual(p.Collisions, wantColl) ||
+					!reflect.DeepEqual(p.Disabled, []string{"off"}) ||
+					!reflect.DeepEqual(p.ScopedOut, []sdk.PreviewScopedOut{{Secret: "scoped", Templates: []string{"other"}}}) || p.OS != "linux" {
+					t.Fatalf("%s: %+v", what, p)
+				}
+			}
+			check("preview of the template", p)
+			if p.TemplateEnvSource != "template" {
+				t.Fatalf("template env source %q", p.TemplateEnvSource)
+			}
+			// Without the home folder, ~/ paths stay unresolved and the
+			// collision cannot be seen.
+			noHome := preview(`--template local`)
+			if noHome.Home != "" || len(noHome.Collisions) != 0 || len(noHome.Files) != 3 || noHome.Files[0].Resolved != "" || noHome.Files[1].Resolved != filepath.Join(home, "collide") {
+				t.Fatalf("preview without a home: %+v", noHome)
+			}
+			text := e.sh(t, `coder secret preview --template local --home "$HOMEDIR"`, "HOMEDIR="+home)
+			for _, want := range []string{"overrides the template's coder_env env", "overrides the template's coder_agent env",
+				`"col-a" is written, "col-b" is skipped`, `"off": disabled`, `"scoped": only for the templates other`} {
+				if !strings.Contains(text, want) {
+					t.Fatalf("coder secret preview lacks %q:\n%s", want, text)
+				}
+			}
+
+			// What a real workspace then gets.
+			e.sh(t, `coder create dev --template local -y`)
+			e.waitReady(t, "dev")
+			for _, env := range p.Env {
+				e.wantEnv(t, "dev", env.Name, vals[env.Secret])
+			}
+			for _, n := range []string{"OFF", "SCOPED"} {
+				e.wantUnset(t, "dev", n)
+			}
+			for _, f := range p.Files {
+				b, err := os.ReadFile(f.Resolved)
+				if err != nil || string(b) != vals[f.Secret] {
+					t.Fatalf("%s: written %v, holds the value of %s: %v", f.Resolved, err == nil, f.Secret, string(b) == vals[f.Secret])
+				}
+			}
+			// The workspace's preview: the agent's recorded env and home.
+			wp := preview(`--workspace dev`)
+			check("preview of the workspace", wp)
+			if wp.Home != home || wp.TemplateEnvSource != "agent" || wp.Workspace != "dev" {
+				t.Fatalf("workspace preview: home %q (want %q), source %q", wp.Home, home, wp.TemplateEnvSource)
+			}
+			for _, text := range []string{e.srv.Output.String(), strings.Join(e.outputs, "\n")} {
+				for _, v := range vals {
+					if strings.Contains(text, v) {
+						t.Fatal("a secret value reached the output")
+					}
+				}
+			}
+		})
+	}
+}

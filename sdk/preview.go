@@ -1,5 +1,11 @@
 package sdk
 
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
 // SecretPreview answers GET /api/v2/users/{user}/secretpreview: what a
 // workspace of Template (or the workspace named Workspace) would get of the
 // owner's secrets at its next start, without any value. The server builds
@@ -71,4 +77,25 @@ type PreviewUnplaceable struct {
 type PreviewScopedOut struct {
 	Secret    string   `json:"secret"`
 	Templates []string `json:"templates"`
+}
+
+// SecretPreviewQuery selects what to preview: Template, or Workspace (the
+// template and settings of its last start); Home, when set, is what "~/"
+// means there (a workspace's agent reports its own).
+type SecretPreviewQuery struct {
+	Template  string
+	Workspace string
+	Home      string
+}
+
+// SecretPreview previews what a workspace would get of user's secrets.
+func (c *Client) SecretPreview(ctx context.Context, user string, q SecretPreviewQuery) (SecretPreview, error) {
+	v := url.Values{}
+	for k, s := range map[string]string{"template": q.Template, "workspace": q.Workspace, "home": q.Home} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	var out SecretPreview
+	return out, c.do(ctx, http.MethodGet, "/api/v2/users/"+url.PathEscape(user)+"/secretpreview?"+v.Encode(), nil, http.StatusOK, &out)
 }

@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/v2/users/{user}/secrets", s.auth(s.secretOp("create", s.createSecret)))
 	m.Handle("POST /api/v2/users/{user}/secrets/batch", s.auth(s.secretOp("import", s.importSecrets)))
 	m.Handle("GET /api/v2/audit", s.auth(s.listAudit))
+	m.Handle("GET /api/v2/users/{user}/secretpreview", s.auth(s.previewSecrets))
 	m.Handle("GET /api/v2/users/{user}/secrets/{name}", s.auth(s.secretOp("get", s.getSecret)))
 	m.Handle("PATCH /api/v2/users/{user}/secrets/{name}", s.auth(s.secretOp("update", s.updateSecret)))
 	m.Handle("DELETE /api/v2/users/{user}/secrets/{name}", s.auth(s.secretOp("delete", s.deleteSecret)))
