@@ -88,6 +88,10 @@ type Agent struct {
 	// login holds new sessions while start_blocks_login scripts run.
 	login *loginGate
 
+	// applyMu serializes writing the files of a manifest (fetched or
+	// pushed).
+	applyMu sync.Mutex
+
 	mu       sync.RWMutex
 	manifest *sdk.AgentManifest
 }
@@ -319,9 +323,11 @@ func (a *Agent) logServerError(what string, err error, d time.Duration) {
 // redaction, file secrets are written, and new sessions get its
 // environment.
 func (a *Agent) apply(ctx context.Context, m sdk.AgentManifest) {
+	a.applyMu.Lock()
+	defer a.applyMu.Unlock()
 	a.redactor.add(m.Secrets)
 	res := a.files.Apply(ctx, m.Secrets)
-	stale := a.trackWritten(m, a.files.Plan(m.Secrets), res)
+	stale := a.trackWritten(m.WorkspaceID, a.files.Plan(m.Secrets), res)
 	for _, f := range stale {
 		a.log.Warn("a file written for a secret is no longer targeted by any secret; it is left in place", "path", f.Path, "secret", f.Secret)
 	}

@@ -34,12 +34,12 @@ func writtenListPath(stateDir string, workspaceID uuid.UUID) string {
 	return filepath.Join(stateDir, "secret-files-"+workspaceID.String()+".json")
 }
 
-// trackWritten records res's written files in the list of m's workspace
-// and returns the recorded files that no secret of m targets now, sorted
+// trackWritten records res's written files in the workspace's list and
+// returns the recorded files that no file of plan is at, sorted
 // by path. Errors reading or writing the list are logged: they only cost
 // the stale report.
-func (a *Agent) trackWritten(m sdk.AgentManifest, plan placement.Plan, res secretfiles.Result) []sdk.StaleFile {
-	file := writtenListPath(a.o.StateDir, m.WorkspaceID)
+func (a *Agent) trackWritten(workspaceID uuid.UUID, plan placement.Plan, res secretfiles.Result) []sdk.StaleFile {
+	file := writtenListPath(a.o.StateDir, workspaceID)
 	var list []writtenFile
 	if b, err := os.ReadFile(file); err == nil {
 		if err := json.Unmarshal(b, &list); err != nil {

@@ -3,10 +3,12 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -341,6 +343,135 @@ func TestSecretPreview(t *testing.T) {
 			}
 			for _, text := range []string{e.srv.Output.String(), strings.Join(e.outputs, "\n")} {
 				for _, v := range vals {
+					if strings.Contains(text, v) {
+						t.Fatal("a secret value reached the output")
+					}
+				}
+			}
+		})
+	}
+}
+
+// inodeOf is a file's inode and permission bits on this machine.
+func inodeOf(t *testing.T, path string) (uint64, os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino, fi.Mode().Perm()
+}
+
+// waitContent polls a workspace file (the local template's files are on
+// this machine) until it holds want, and returns how long that took.
+func waitContent(t *testing.T, path, want string, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		if b, err := os.ReadFile(path); err == nil && string(b) == want {
+			return time.Since(start)
+		}
+		if time.Since(start) > within {
+			t.Fatalf("%s does not hold the new value %s after the update", path, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestLiveRefresh: a secret with --refresh live has its file rewritten in
+// a running workspace within 2 s of an update, in place (same inode, mode
+// kept), and the workspace is not flagged for it; an env secret's running
+// shells and new sessions keep the old value until a restart. With two
+// server processes the update made through the process the agent is not
+// connected to arrives through the relay.
+func TestLiveRefresh(t *testing.T) {
+	cases := []struct {
+		name, backend string
+		second        bool
+	}{{"sqlite", "sqlite", false}, {"postgres", "postgres", false}, {"two-processes", "postgres", true}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newWorkspaceEnv(t, tc.backend)
+			via := e.u // who makes the updates
+			if tc.second {
+				s2 := clitest.StartSecondServer(t, e.srv)
+				u2 := clitest.NewUser(t)
+				u2.MustSh(t, "", `coder login "$URL" --username alice --password correct-horse-battery`, []string{"URL=" + s2.URL}, nil)
+				via = u2
+				t.Cleanup(func() {
+					if t.Failed() {
+						t.Logf("second server log:\n%s", tail(s2.Output.String(), 60))
+					}
+				})
+			}
+			v1, v2, v3, tok1, tok2 := canary(t), canary(t), canary(t), canary(t), canary(t)
+			env := []string{"V1=" + v1, "V2=" + v2, "V3=" + v3, "T1=" + tok1, "T2=" + tok2}
+			var outs []string
+			run := func(u *clitest.User, script string) string {
+				t.Helper()
+				r := u.MustSh(t, "", script, env, nil)
+				outs = append(outs, r.Stdout, r.Stderr)
+				return r.Stdout
+			}
+			out := run(e.u, `echo -n "$V1" | coder secret create live-cfg --file '~/.config/live/cfg' --refresh live`)
+			if !strings.Contains(out, "rewritten in running workspaces within seconds") {
+				t.Fatalf("coder secret create --refresh live does not say what it does:\n%s", out)
+			}
+			run(e.u, `echo -n "$T1" | coder secret create env-tok --env ENV_TOK --refresh live`)
+			run(e.u, `coder create dev --template local -y`)
+			e.waitReady(t, "dev")
+			e.waitRestartNeeded(t, "dev", nil)
+			path := filepath.Join(e.home("dev"), ".config", "live", "cfg")
+			waitContent(t, path, v1, time.Second)
+			if err := os.Chmod(path, 0o640); err != nil {
+				t.Fatal(err)
+			}
+			ino, _ := inodeOf(t, path)
+			// A shell started now keeps its environment.
+			home := e.home("dev")
+			e.ssh(t, "dev", `setsid sh -c 'while :; do printf %s "$ENV_TOK" > "$HOME/tok.tmp" && mv "$HOME/tok.tmp" "$HOME/tok.out"; sleep 0.1; done' >/dev/null 2>&1 < /dev/null & echo $! > "$HOME/tok.pid"`)
+			t.Cleanup(func() {
+				if b, err := os.ReadFile(filepath.Join(home, "tok.pid")); err == nil {
+					var pid int
+					fmt.Sscan(strings.TrimSpace(string(b)), &pid)
+					killGroup(pid)
+				}
+			})
+
+			out = run(via, `echo -n "$V2" | coder secret update live-cfg`)
+			if !strings.Contains(out, "rewritten in running workspaces within seconds") {
+				t.Fatalf("coder secret update of a live secret:\n%s", out)
+			}
+			took := waitContent(t, path, v2, 2*time.Second)
+			t.Logf("the live file changed %s after the update returned", took)
+			if got, mode := inodeOf(t, path); got != ino || mode != 0o640 {
+				t.Fatalf("after the refresh: inode %d (was %d), mode %#o (want 0640)", got, ino, mode)
+			}
+			// Refreshed live: nothing to restart for.
+			e.waitRestartNeeded(t, "dev", nil)
+
+			out = run(via, `echo -n "$T2" | coder secret update env-tok`)
+			if !strings.Contains(out, "environment variable still needs a restart") {
+				t.Fatalf("coder secret update of a live env secret does not say it needs a restart:\n%s", out)
+			}
+			e.waitRestartNeeded(t, "dev", []string{"env-tok"})
+			e.wantEnv(t, "dev", "ENV_TOK", tok1)
+			if b, _ := os.ReadFile(filepath.Join(home, "tok.out")); string(b) != tok1 {
+				t.Fatal("the running shell does not keep the old value")
+			}
+			// Another live change still arrives while the env one waits.
+			run(via, `echo -n "$V3" | coder secret update live-cfg`)
+			waitContent(t, path, v3, 2*time.Second)
+			if got, mode := inodeOf(t, path); got != ino || mode != 0o640 {
+				t.Fatalf("after the second refresh: inode %d (was %d), mode %#o", got, ino, mode)
+			}
+			e.waitRestartNeeded(t, "dev", []string{"env-tok"})
+
+			e.restart(t, "dev")
+			e.wantEnv(t, "dev", "ENV_TOK", tok2)
+			e.waitRestartNeeded(t, "dev", nil)
+			for _, text := range []string{e.srv.Output.String(), strings.Join(outs, "\n")} {
+				for _, v := range []string{v1, v2, v3, tok1, tok2} {
 					if strings.Contains(text, v) {
 						t.Fatal("a secret value reached the output")
 					}

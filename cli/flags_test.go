@@ -200,7 +200,7 @@ func TestSecretUpdateFlags(t *testing.T) {
 		})
 	}
 	t.Run("nothing to update", func(t *testing.T) {
-		wantError(t, parse(t, newCmd, "", "k"), "nothing to update: give at least one of --value, --description, --env, --file, --enabled or --templates")
+		wantError(t, parse(t, newCmd, "", "k"), "nothing to update: give at least one of --value, --description, --env, --file, --enabled, --templates or --refresh")
 	})
 	t.Run("both --value and stdin", func(t *testing.T) {
 		wantError(t, parse(t, newCmd, "x", "k", "--value", "y"), "given both with --value and on stdin")

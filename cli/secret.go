@@ -92,6 +92,7 @@ type secretFlags struct {
 	value, description, env, file string
 	enabled                       bool
 	templates                     []string
+	refresh                       string
 }
 
 func (f *secretFlags) register(cmd *cobra.Command, verb string) {
@@ -108,6 +109,8 @@ func (f *secretFlags) register(cmd *cobra.Command, verb string) {
 	}[verb])
 	fl.StringSliceVar(&f.templates, "templates", nil, "Deliver the secret only to workspaces of these templates (comma-separated names; other templates see it as missing)"+
 		map[string]string{"create": "; default: every template", "update": "; \"\" clears the list: every template"}[verb])
+	fl.StringVar(&f.refresh, "refresh", map[string]string{"create": sdk.RefreshRestart}[verb],
+		"When running workspaces get a change: restart (at their next start) or live (its file is rewritten in place within seconds; an env value still needs a restart)")
 }
 
 // homeRelative turns a file path that starts with the local home folder
@@ -164,6 +167,9 @@ func newCmdSecretCreate(g *globalOptions, runF func(context.Context, *secretCrea
 				o.req.Enabled = &f.enabled
 			}
 			o.req.Templates = nonEmpty(f.templates)
+			if f.refresh != sdk.RefreshRestart {
+				o.req.Refresh = f.refresh
+			}
 			// The other fields' problems first; then a missing target, said
 			// with the CLI's flags.
 			v := slices.DeleteFunc(o.req.Validate(), func(e sdk.ValidationError) bool { return e.Field == "enabled" })
@@ -211,6 +217,17 @@ func describeTargets(s sdk.Secret) string {
 	if len(s.Templates) > 0 {
 		scope = ", only into workspaces of the templates " + strings.Join(s.Templates, ", ")
 	}
+	if s.Refresh == sdk.RefreshLive {
+		if s.FilePath == "" {
+			return " (injected as " + strings.Join(parts, " and ") + " at the next workspace start" + scope +
+				"; refresh live rewrites files only: an environment variable still needs a restart)"
+		}
+		env := ""
+		if s.EnvName != "" {
+			env = "; its environment variable changes only at the next start"
+		}
+		return " (injected as " + strings.Join(parts, " and ") + scope + "; its file is rewritten in running workspaces within seconds" + env + ")"
+	}
 	return " (injected as " + strings.Join(parts, " and ") + " at the next workspace start" + scope + ")"
 }
 
@@ -243,9 +260,12 @@ func newCmdSecretUpdate(g *globalOptions, runF func(context.Context, *secretUpda
 		ValidArgsFunction: g.completeSecrets,
 		Short:             "Update a secret's value, description or targets",
 		Long: `Update a secret. At least one of --value, --description, --env, --file or
---enabled or --templates must be given (or a value on stdin). Only the flags
+--enabled, --templates or --refresh must be given (or a value on stdin). Only the flags
 you give are changed; --env "" and --file "" clear a target (an enabled
 secret keeps at least one), --templates "" delivers it to every template.
+With --refresh live a change rewrites the secret's file in running workspaces
+in place within seconds; environment variables still change only at the next
+start.
 Running workspaces pick up the change at their next start: coder list and
 coder show say "restart needed" for the ones that run an older version.`,
 		Example: `  echo -n "$NEW_API_KEY" | coder secret update api-key
@@ -276,6 +296,9 @@ coder show say "restart needed" for the ones that run an older version.`,
 			if fl.Changed("enabled") {
 				o.req.Enabled = &f.enabled
 			}
+			if fl.Changed("refresh") {
+				o.req.Refresh = &f.refresh
+			}
 			if fl.Changed("templates") {
 				t := nonEmpty(f.templates)
 				if t == nil {
@@ -284,7 +307,7 @@ coder show say "restart needed" for the ones that run an older version.`,
 				o.req.Templates = &t
 			}
 			if o.req.Empty() {
-				return errors.New("nothing to update: give at least one of --value, --description, --env, --file, --enabled or --templates (or pipe a new value on stdin)")
+				return errors.New("nothing to update: give at least one of --value, --description, --env, --file, --enabled, --templates or --refresh (or pipe a new value on stdin)")
 			}
 			if v := o.req.Validate(); len(v) > 0 {
 				return invalid("invalid update", v)

@@ -49,6 +49,9 @@ type WorkspaceSecret struct {
 	EnvName  string      `json:"env_name,omitempty"`
 	FilePath string      `json:"file_path,omitempty"`
 	Value    SecretValue `json:"value"`
+	// Refresh is RefreshLive for a secret whose file the agent rewrites
+	// when the server pushes a manifest (see AgentPushHeader).
+	Refresh string `json:"refresh,omitempty"`
 }
 
 // AgentManifest is what an agent fetches at start and at every reconnect.
@@ -77,6 +80,17 @@ type AgentManifest struct {
 	// whether the workspace runs what its owner's secrets hold now.
 	Revision string `json:"revision,omitempty"`
 }
+
+// AgentPushHeader starts a stream the server opens on an agent's
+// connection to push a manifest (live file refresh): the header, then the
+// manifest's JSON; the agent answers AgentPushAck once it wrote the files.
+// Other streams are SSH, whose first byte is never NUL.
+const (
+	AgentPushHeader = "\x00coder manifest push v1\n"
+	AgentPushAck    = "ok\n"
+	// MaxPushedManifestBytes bounds a pushed manifest.
+	MaxPushedManifestBytes = 8 << 20
+)
 
 // AgentManifestAppliedRequest is the body of POST
 // /api/v2/workspaceagents/me/manifest/applied: the agent applied the

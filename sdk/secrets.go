@@ -20,7 +20,12 @@ type Secret struct {
 	Enabled bool `json:"enabled"`
 	// Templates is the allow-list of template names whose workspaces get
 	// the secret; empty (never null) means every template.
-	Templates []string  `json:"templates"`
+	Templates []string `json:"templates"`
+	// Refresh is RefreshRestart (the guide's behaviour: changes reach a
+	// workspace at its next start) or RefreshLive (running workspaces
+	// rewrite the secret's file in place within seconds of a change; an
+	// env value still needs a restart).
+	Refresh   string    `json:"refresh"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -38,7 +43,15 @@ type CreateSecretRequest struct {
 	// Templates limits the secret to workspaces of these templates;
 	// empty: every template.
 	Templates []string `json:"templates,omitempty"`
+	// Refresh: RefreshRestart (default) or RefreshLive.
+	Refresh string `json:"refresh,omitempty"`
 }
+
+// Refresh modes of a secret.
+const (
+	RefreshRestart = "restart"
+	RefreshLive    = "live"
+)
 
 // IsEnabled is whether the secret is to be created enabled: true unless
 // Enabled says false.
@@ -55,11 +68,12 @@ type UpdateSecretRequest struct {
 	Enabled     *bool        `json:"enabled,omitempty"`
 	// Templates replaces the allow-list; [] clears it (every template).
 	Templates *[]string `json:"templates,omitempty"`
+	Refresh   *string   `json:"refresh,omitempty"`
 }
 
 // Empty reports whether the request changes nothing.
 func (r UpdateSecretRequest) Empty() bool {
-	return r.Value == nil && r.Description == nil && r.EnvName == nil && r.FilePath == nil && r.Enabled == nil && r.Templates == nil
+	return r.Value == nil && r.Description == nil && r.EnvName == nil && r.FilePath == nil && r.Enabled == nil && r.Templates == nil && r.Refresh == nil
 }
 
 // Limits are the per-user quotas the server enforces on secrets.

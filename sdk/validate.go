@@ -221,7 +221,18 @@ func (r CreateSecretRequest) Validate() []ValidationError {
 		add("enabled", errNoTarget)
 	}
 	add("templates", ValidateSecretTemplates(r.Templates))
+	add("refresh", ValidateRefresh(r.Refresh))
 	return out
+}
+
+// ValidateRefresh checks a refresh mode: "" (the default), RefreshRestart
+// or RefreshLive.
+func ValidateRefresh(m string) error {
+	switch m {
+	case "", RefreshRestart, RefreshLive:
+		return nil
+	}
+	return fmt.Errorf("refresh must be %q or %q, not %q", RefreshRestart, RefreshLive, printable(m))
 }
 
 // MaxSecretTemplates bounds a secret's allow-list of templates.
@@ -253,7 +264,7 @@ var errNoTarget = errors.New("an enabled secret needs a target (env_name or file
 // is invalid: it would change nothing.
 func (r UpdateSecretRequest) Validate() []ValidationError {
 	if r.Empty() {
-		return []ValidationError{{Field: "body", Detail: "at least one of value, description, env_name, file_path, enabled or templates must be given"}}
+		return []ValidationError{{Field: "body", Detail: "at least one of value, description, env_name, file_path, enabled, templates or refresh must be given"}}
 	}
 	var out []ValidationError
 	add := func(field string, err error) {
@@ -275,6 +286,9 @@ func (r UpdateSecretRequest) Validate() []ValidationError {
 	}
 	if r.Templates != nil {
 		add("templates", ValidateSecretTemplates(*r.Templates))
+	}
+	if r.Refresh != nil {
+		add("refresh", ValidateRefresh(*r.Refresh))
 	}
 	return out
 }

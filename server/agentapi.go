@@ -68,9 +68,22 @@ func agentFrom(ctx context.Context) (store.WorkspaceAgent, store.Workspace) {
 }
 
 // manifest builds what an agent gets: its template env and scripts, and
-// the owner's secrets that ship to a workspace (placement.Ships), as
-// stored now.
+// the owner's secrets that reach the workspace (placement.Delivered), as
+// stored now. It records the manifest's revision for the agent.
 func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace, owner store.User) (sdk.AgentManifest, error) {
+	m, set, err := s.buildManifest(ctx, a, ws, owner)
+	if err != nil {
+		return m, err
+	}
+	var rec []byte
+	m.Revision, rec = revisionOf(set)
+	return m, s.ws.RecordManifestRevision(ctx, a.ID, m.Revision, rec, s.now())
+}
+
+// buildManifest is the manifest, without its revision, and what it
+// delivers: the revision covers what placement.Delivered lets through, a
+// secret whose value does not open included (a restart does not mend it).
+func (s *Server) buildManifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace, owner store.User) (sdk.AgentManifest, []deliveredSecret, error) {
 	// A config that does not open (its row or the keys were altered) fails
 	// alone: the manifest says so and still carries the secrets.
 	var problems []string
@@ -85,35 +98,28 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 	}
 	if len(a.Env) > 0 {
 		if err := json.Unmarshal(a.Env, &m.Env); err != nil {
-			return m, err
+			return m, nil, err
 		}
 	}
 	if len(a.Scripts) > 0 {
 		if err := json.Unmarshal(a.Scripts, &m.Scripts); err != nil {
-			return m, err
+			return m, nil, err
 		}
 	}
 	apps, err := decodeApps(a)
 	if err != nil {
-		return m, err
+		return m, nil, err
 	}
 	m.Apps = apps
 	// A secret whose value does not open is left out, named in Problems;
 	// the others are delivered.
 	rows, err := s.store.ListSecretsWithValues(ctx, ws.OwnerID)
 	if err != nil {
-		return m, err
+		return m, nil, err
 	}
 	t, err := s.ws.GetTemplateByID(ctx, ws.TemplateID)
 	if err != nil {
-		return m, err
-	}
-	// The revision covers what placement.Delivered lets through, a secret
-	// whose value does not open included: a restart does not mend it.
-	var rev []byte
-	m.Revision, rev = revisionOf(deliveredSet(rows, t.Name))
-	if err := s.ws.RecordManifestRevision(ctx, a.ID, m.Revision, rev, s.now()); err != nil {
-		return m, err
+		return m, nil, err
 	}
 	for _, p := range rows {
 		if !placement.Delivered(p.Enabled, p.EnvName, p.FilePath, p.Templates, t.Name) {
@@ -123,9 +129,9 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 			m.Problems = append(m.Problems, cryptstore.ValueProblem(p))
 			continue
 		}
-		m.Secrets = append(m.Secrets, sdk.WorkspaceSecret{Name: p.Name, EnvName: p.EnvName, FilePath: p.FilePath, Value: p.Value})
+		m.Secrets = append(m.Secrets, sdk.WorkspaceSecret{Name: p.Name, EnvName: p.EnvName, FilePath: p.FilePath, Value: p.Value, Refresh: p.Refresh})
 	}
-	return m, nil
+	return m, deliveredSet(rows, t.Name), nil
 }
 
 func (s *Server) agentManifest(w http.ResponseWriter, r *http.Request) {

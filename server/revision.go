@@ -41,8 +41,12 @@ func deliveredSet(rows []store.Secret, template string) []deliveredSecret {
 			out = append(out, deliveredSecret{Name: r.Name, EnvName: r.EnvName, FilePath: r.FilePath, ValueRev: r.ValueRev})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sortDelivered(out)
 	return out
+}
+
+func sortDelivered(s []deliveredSecret) {
+	sort.Slice(s, func(i, j int) bool { return s[i].Name < s[j].Name })
 }
 
 // revisionOf is the digest of a delivered set, and its JSON record.

@@ -101,6 +101,9 @@ type Secret struct {
 	// Templates is the allow-list of template names whose workspaces get
 	// the secret; empty means every template.
 	Templates []string
+	// Refresh is sdk.RefreshLive for a secret whose files running
+	// workspaces rewrite when it changes; "" otherwise.
+	Refresh string
 	// ValueRev is a random token the backend draws anew at every write of
 	// the value (an insert that gives none, an update that sets
 	// Ciphertext); re-sealing keeps it. It says that a value changed and
@@ -152,7 +155,9 @@ type UpdateSecretParams struct {
 	Enabled     *bool
 	// Templates replaces the allow-list (a pointer to an empty slice:
 	// every template).
-	Templates  *[]string
+	Templates *[]string
+	// Refresh replaces the refresh mode.
+	Refresh    *string
 	Ciphertext []byte
 	KeyID      string
 	ValueSize  int
@@ -179,7 +184,7 @@ type AuditEntry struct {
 	OwnerID      uuid.UUID
 	ResourceName string
 	// Fields lists the names of the fields that changed ("value",
-	// "description", "env_name", "file_path", "enabled", "templates").
+	// "description", "env_name", "file_path", "enabled", "templates", "refresh").
 	Fields []string
 }
 

@@ -14,7 +14,7 @@ import (
 // secretMetaColumns never includes value_ciphertext: every query that
 // returns metadata only selects exactly these.
 const (
-	secretMetaColumns  = `id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at, enabled, value_rev, templates`
+	secretMetaColumns  = `id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at, enabled, value_rev, templates, refresh`
 	secretValueColumns = secretMetaColumns + `, value_ciphertext, value_key_id`
 )
 
@@ -129,7 +129,7 @@ func insertSecretRow(ctx context.Context, c conn, sec *store.Secret) error {
 	sec.Templates = normTemplates(sec.Templates)
 	return c.insert(ctx, "secrets", secretValueColumns, sec.ID, sec.OwnerID, sec.Name, sec.Description,
 		nullString(sec.EnvName), nullString(sec.FilePath), sec.ValueSize, sec.CreatedAt, sec.UpdatedAt,
-		sec.Enabled, sec.ValueRev, encodeTemplates(sec.Templates), nonNilBytes(sec.Ciphertext), sec.KeyID)
+		sec.Enabled, sec.ValueRev, encodeTemplates(sec.Templates), sec.Refresh, nonNilBytes(sec.Ciphertext), sec.KeyID)
 }
 
 // normTemplates is nil for an empty allow-list.
@@ -160,9 +160,9 @@ func decodeTemplates(s string) []string {
 
 // updateSecretRow writes next's metadata to row id, and p's value if set.
 func updateSecretRow(ctx context.Context, c conn, id uuid.UUID, next store.Secret, p store.UpdateSecretParams) error {
-	set := `description = ?, env_name = ?, file_path = ?, updated_at = ?, enabled = ?, templates = ?`
+	set := `description = ?, env_name = ?, file_path = ?, updated_at = ?, enabled = ?, templates = ?, refresh = ?`
 	args := []any{next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt, next.Enabled,
-		encodeTemplates(next.Templates)}
+		encodeTemplates(next.Templates), next.Refresh}
 	if p.Ciphertext != nil {
 		set += `, value_ciphertext = ?, value_key_id = ?, value_size = ?, value_rev = ?`
 		args = append(args, p.Ciphertext, p.KeyID, p.ValueSize, next.ValueRev)
@@ -185,6 +185,9 @@ func applyUpdate(cur store.Secret, p store.UpdateSecretParams, updatedAt time.Ti
 	}
 	if p.Enabled != nil {
 		next.Enabled = *p.Enabled
+	}
+	if p.Refresh != nil {
+		next.Refresh = *p.Refresh
 	}
 	if p.Templates != nil {
 		next.Templates = normTemplates(append([]string(nil), (*p.Templates)...))
@@ -292,7 +295,7 @@ func scanSecret(r Row, withValue bool) (store.Secret, error) {
 	var env, file *string
 	var templates string
 	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, &env, &file, &sec.ValueSize,
-		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}, &sec.Enabled, &sec.ValueRev, &templates}
+		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}, &sec.Enabled, &sec.ValueRev, &templates, &sec.Refresh}
 	if withValue {
 		dest = append(dest, &sec.Ciphertext, &sec.KeyID)
 	}
@@ -386,7 +389,7 @@ func envSize(s quotaState) int {
 }
 
 // auditFields are the names of the fields an audit entry lists, in order.
-var auditFields = [...]string{"value", "description", "env_name", "file_path", "enabled", "templates"}
+var auditFields = [...]string{"value", "description", "env_name", "file_path", "enabled", "templates", "refresh"}
 
 // changedFields lists the audit fields whose flag is set, nil when none.
 func changedFields(value, description, envName, filePath, enabled bool, templates ...bool) []string {
@@ -402,14 +405,14 @@ func changedFields(value, description, envName, filePath, enabled bool, template
 // createFields lists what an audit entry for creating s records: the value,
 // and each of description, env_name and file_path that is set.
 func createFields(s store.Secret) []string {
-	return changedFields(true, s.Description != "", s.EnvName != "", s.FilePath != "", false, len(s.Templates) > 0)
+	return changedFields(true, s.Description != "", s.EnvName != "", s.FilePath != "", false, len(s.Templates) > 0, s.Refresh != "")
 }
 
 // updateFields lists the fields p sets: "value" when it carries a new
 // ciphertext, then each non-nil metadata field. It is nil when p changes
 // nothing.
 func updateFields(p store.UpdateSecretParams) []string {
-	return changedFields(p.Ciphertext != nil, p.Description != nil, p.EnvName != nil, p.FilePath != nil, p.Enabled != nil, p.Templates != nil)
+	return changedFields(p.Ciphertext != nil, p.Description != nil, p.EnvName != nil, p.FilePath != nil, p.Enabled != nil, p.Templates != nil, p.Refresh != nil)
 }
 
 // storedTime returns t as both backends store it: in UTC, truncated to the

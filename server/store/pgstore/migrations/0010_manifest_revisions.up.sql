@@ -5,9 +5,12 @@
 -- secret's value: it tells that a value changed without anything derived
 -- from the value leaving the sealed column. templates is the secret's
 -- allow-list of template names (JSON array of strings; '' or '[]': every
--- template).
+-- template). refresh is 'live' for a secret whose files running workspaces
+-- rewrite in place when it changes, '' for the guide's behaviour (at the
+-- next start).
 ALTER TABLE secrets ADD COLUMN value_rev text NOT NULL DEFAULT '';
 ALTER TABLE secrets ADD COLUMN templates text NOT NULL DEFAULT '';
+ALTER TABLE secrets ADD COLUMN refresh text NOT NULL DEFAULT '';
 
 -- What the server delivered in each manifest it served an agent: names,
 -- targets and value tokens (JSON), never a value. revision is the digest
