@@ -393,8 +393,9 @@ func TestLiveRefresh(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newWorkspaceEnv(t, tc.backend)
 			via := e.u // who makes the updates
+			var s2 *clitest.Server
 			if tc.second {
-				s2 := clitest.StartSecondServer(t, e.srv)
+				s2 = clitest.StartSecondServer(t, e.srv)
 				u2 := clitest.NewUser(t)
 				u2.MustSh(t, "", `coder login "$URL" --username alice --password correct-horse-battery`, []string{"URL=" + s2.URL}, nil)
 				via = u2
@@ -421,6 +422,16 @@ func TestLiveRefresh(t *testing.T) {
 			run(e.u, `coder create dev --template local -y`)
 			e.waitReady(t, "dev")
 			e.waitRestartNeeded(t, "dev", nil)
+			// pusher is the process the updates go through, holder the
+			// one the agent is connected to (the one whose provisioner
+			// built the workspace).
+			var pusher, holder *clitest.Server
+			if s2 != nil {
+				pusher, holder = s2, e.srv
+				if strings.Contains(s2.Output.String(), `msg="agent connected"`) {
+					via, pusher, holder = e.u, e.srv, s2
+				}
+			}
 			path := filepath.Join(e.home("dev"), ".config", "live", "cfg")
 			waitContent(t, path, v1, time.Second)
 			if err := os.Chmod(path, 0o640); err != nil {
@@ -449,6 +460,14 @@ func TestLiveRefresh(t *testing.T) {
 			}
 			// Refreshed live: nothing to restart for.
 			e.waitRestartNeeded(t, "dev", nil)
+			if pusher != nil {
+				// The process the update went through pushed, through the
+				// relay to the one the agent is connected to.
+				if !strings.Contains(pusher.Output.String(), "pushed live secret files") || strings.Contains(holder.Output.String(), "pushed live secret files") ||
+					strings.Contains(pusher.Output.String(), `msg="agent connected"`) {
+					t.Fatal("the push did not go from the other process through the relay")
+				}
+			}
 
 			out = run(via, `echo -n "$T2" | coder secret update env-tok`)
 			if !strings.Contains(out, "environment variable still needs a restart") {
