@@ -33,6 +33,8 @@ var secretColumns = []struct {
 	{"file", func(s sdk.Secret, _ time.Time) string { return s.FilePath }},
 	{"enabled", func(s sdk.Secret, _ time.Time) string { return fmt.Sprint(s.Enabled) }},
 	{"description", func(s sdk.Secret, _ time.Time) string { return oneLine(s.Description) }},
+	{"templates", func(s sdk.Secret, _ time.Time) string { return oneLine(strings.Join(s.Templates, ",")) }},
+	{"refresh", func(s sdk.Secret, _ time.Time) string { return s.Refresh }},
 }
 
 // defaultSecretColumns is what secret list shows without -c.
