@@ -153,7 +153,7 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 		Secret: store.Secret{
 			ID: uuid.New(), OwnerID: me.ID, Name: req.Name, Description: req.Description,
 			EnvName: req.EnvName, FilePath: req.FilePath, Enabled: req.IsEnabled(), Value: req.Value, Templates: req.Templates,
-			Refresh: storedRefresh(req.Refresh),
+			Refresh:   storedRefresh(req.Refresh),
 			CreatedAt: now, UpdatedAt: now,
 		},
 		Quota:   s.quota(),
