@@ -80,7 +80,11 @@ func TestRestartNeeded(t *testing.T) {
 			run(`coder secret update api-key --description "the key"`)
 			e.waitRestartNeeded(t, "dev", nil)
 
-			run(`echo -n "$V2" | coder secret update api-key`)
+			r := e.u.MustSh(t, "", `echo -n "$V2" | coder secret update api-key`, env, nil)
+			e.outputs = append(e.outputs, r.Stdout, r.Stderr)
+			if !strings.Contains(r.Stderr, "Running workspaces that get the change at their next start: dev (coder restart WORKSPACE).") {
+				t.Fatalf("coder secret update does not name the workspace to restart:\n%s", r.Stderr)
+			}
 			e.waitRestartNeeded(t, "dev", []string{"api-key"})
 			run(`coder secret update tool --file ~/.config/tool/y`)
 			run(`coder secret disable gone`)

@@ -329,6 +329,7 @@ func runSecretUpdate(ctx context.Context, o *secretUpdateOptions) error {
 		return didYouMean(fmt.Errorf("update secret %q: %w", o.name, err), o.name, secretNames(ctx, c))
 	}
 	fmt.Fprintf(o.out, "Updated secret %q%s.\n", s.Name, describeTargets(s))
+	restartHint(ctx, c, o.errOut, s.Name, &s)
 	return nil
 }
 
@@ -470,6 +471,7 @@ func runSecretDelete(ctx context.Context, o *secretDeleteOptions) error {
 		return didYouMean(fmt.Errorf("delete secret %q: %w", name, err), name, secretNames(ctx, c))
 	}
 	fmt.Fprintf(o.out, "Deleted secret %q.\n", name)
+	restartHint(ctx, c, o.errOut, sdk.NormalizeSecretName(name), nil)
 	return nil
 }
 

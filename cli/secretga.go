@@ -178,6 +178,7 @@ func runSecretEnable(ctx context.Context, o *secretEnableOptions) error {
 		return didYouMean(fmt.Errorf("%s secret %q: %w", verb, o.name, err), o.name, secretNames(ctx, c))
 	}
 	fmt.Fprintf(o.out, "%sd secret %q%s.\n", strings.ToUpper(verb[:1])+verb[1:], s.Name, describeTargets(s))
+	restartHint(ctx, c, o.errOut, s.Name, &s)
 	return nil
 }
 

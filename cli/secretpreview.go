@@ -142,3 +142,28 @@ func printPreview(w io.Writer, p sdk.SecretPreview) error {
 	}
 	return nil
 }
+
+// restartHint says on errOut which running workspaces now run an older
+// version of the secret name (restart needed), best effort: a failure to
+// list them says nothing. A secret refreshed live whose only target is a
+// file gets no hint: its workspaces are about to have it.
+func restartHint(ctx context.Context, c *sdk.Client, errOut io.Writer, name string, s *sdk.Secret) {
+	if s != nil && s.Refresh == sdk.RefreshLive && s.FilePath != "" && s.EnvName == "" && s.Enabled {
+		return
+	}
+	list, err := c.Workspaces(ctx, sdk.Me)
+	if err != nil {
+		return
+	}
+	var names []string
+	for _, w := range list {
+		for _, n := range w.RestartNeededSecrets {
+			if n == name {
+				names = append(names, w.Name)
+			}
+		}
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(errOut, "Running workspaces that get the change at their next start: %s (coder restart WORKSPACE).\n", strings.Join(names, ", "))
+	}
+}
