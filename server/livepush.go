@@ -28,6 +28,8 @@ func (s *Server) pushLive(owner store.User) {
 	ctx, cancel := context.WithTimeout(s.baseCtx(nil), pushTimeout)
 	go func() {
 		defer cancel()
+		s.pushMu.Lock()
+		defer s.pushMu.Unlock()
 		if err := s.pushLiveNow(ctx, owner); err != nil {
 			s.logger.Warn("push live secret files", "user", owner.Username, "error", err)
 		}
