@@ -107,6 +107,17 @@ func TestSecretCreateFlags(t *testing.T) {
 		wantError(t, p, "invalid secret")
 		wantValidation(t, p.err, "templates")
 	})
+	t.Run("--refresh", func(t *testing.T) {
+		if p := mustParse(t, newCmd, "", "cfg", "--value", "v1", "--file", "/etc/x"); p.opts.req.Refresh != "" {
+			t.Fatalf("default refresh %q, want none sent (restart)", p.opts.req.Refresh)
+		}
+		if p := mustParse(t, newCmd, "", "cfg", "--value", "v1", "--file", "/etc/x", "--refresh", "live"); p.opts.req.Refresh != sdk.RefreshLive {
+			t.Fatalf("refresh %q, want live", p.opts.req.Refresh)
+		}
+		p := parse(t, newCmd, "", "cfg", "--value", "v1", "--file", "/etc/x", "--refresh", "sometimes")
+		wantError(t, p, "invalid secret")
+		wantValidation(t, p.err, "refresh")
+	})
 	t.Run("stdin is stored byte for byte, with a warning for a final newline", func(t *testing.T) {
 		p := mustParse(t, newCmd, "line one\nline two\n", "cfg", "--file", "/etc/tool.conf")
 		if got, want := p.opts.req.Value, sdk.SecretValue("line one\nline two\n"); got != want {
@@ -187,6 +198,7 @@ func TestSecretUpdateFlags(t *testing.T) {
 		{"a value and a target", "", []string{"k", "--value", "v2", "--env", "K2"}, sdk.UpdateSecretRequest{Value: ptr(sdk.SecretValue("v2")), EnvName: ptr("K2")}},
 		{"--templates replaces the list", "", []string{"k", "--templates", "a,b"}, sdk.UpdateSecretRequest{Templates: ptr([]string{"a", "b"})}},
 		{"--templates \"\" clears it", "", []string{"k", "--templates", ""}, sdk.UpdateSecretRequest{Templates: ptr([]string{})}},
+		{"--refresh live", "", []string{"k", "--refresh", "live"}, sdk.UpdateSecretRequest{Refresh: ptr("live")}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
