@@ -66,6 +66,10 @@ type Options struct {
 	// LogDir is where a script's relative log_path is. Default:
 	// os.TempDir().
 	LogDir string
+	// StateDir is where the agent keeps, per workspace, the list of the
+	// files it wrote for secrets (paths only) to report stale ones.
+	// Default: ~/.local/state/coder-agent (Home's).
+	StateDir string
 	// OnFilesApplied, if set, is told how many file secrets each manifest
 	// wrote and how many failed (the agent's metrics).
 	OnFilesApplied func(written, failed int)
@@ -83,6 +87,10 @@ type Agent struct {
 	streams  sync.WaitGroup
 	// login holds new sessions while start_blocks_login scripts run.
 	login *loginGate
+
+	// applyMu serializes writing the files of a manifest (fetched or
+	// pushed).
+	applyMu sync.Mutex
 
 	mu       sync.RWMutex
 	manifest *sdk.AgentManifest
@@ -114,6 +122,9 @@ func New(o Options) *Agent {
 	o.RetryMax = max(o.RetryMax, o.RetryInitial)
 	if o.LogDir == "" {
 		o.LogDir = os.TempDir()
+	}
+	if o.StateDir == "" {
+		o.StateDir = filepath.Join(o.Home, ".local", "state", "coder-agent")
 	}
 	a := &Agent{o: o, log: o.Logger, home: o.Home, redactor: newRedactor(), login: newLoginGate()}
 	if o.URL != nil {
@@ -329,8 +340,17 @@ func (a *Agent) logServerError(what string, err error, d time.Duration) {
 // redaction, file secrets are written, and new sessions get its
 // environment.
 func (a *Agent) apply(ctx context.Context, m sdk.AgentManifest) {
+	a.applyMu.Lock()
+	defer a.applyMu.Unlock()
 	a.redactor.add(m.Secrets)
 	res := a.files.Apply(ctx, m.Secrets)
+	stale := a.trackWritten(m.WorkspaceID, a.files.Plan(m.Secrets), res)
+	for _, f := range stale {
+		a.log.Warn("a file written for a secret is no longer targeted by any secret; it is left in place", "path", f.Path, "secret", f.Secret)
+	}
+	if m.Revision != "" {
+		a.reports.manifestApplied(sdk.AgentManifestAppliedRequest{AgentID: m.AgentID, Revision: m.Revision, StaleFiles: stale, Home: a.home})
+	}
 	if a.o.OnFilesApplied != nil {
 		a.o.OnFilesApplied(len(res.Written), len(res.Failed))
 	}

@@ -81,7 +81,7 @@ func (a *Agent) serve(ctx context.Context, conn net.Conn) error {
 		a.streams.Add(1)
 		go func() {
 			defer a.streams.Done()
-			a.o.StreamHandler(stream)
+			a.handleStream(ctx, stream)
 		}()
 	}
 }

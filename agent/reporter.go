@@ -54,6 +54,8 @@ type report struct {
 	changedAt time.Time
 	logs      []sdk.AgentLog
 	agentID   uuid.UUID
+	// applied, when set, reports the manifest revision the agent applied.
+	applied *sdk.AgentManifestAppliedRequest
 }
 
 func newReporter(client *sdk.Client, log *slog.Logger, retryInitial, retryMax time.Duration) *reporter {
@@ -80,6 +82,16 @@ func (r *reporter) lifecycle(state string) {
 	if state == sdk.LifecycleShutdown {
 		r.stopping = true
 	}
+	r.mu.Unlock()
+	r.poke()
+}
+
+// manifestApplied queues the report of an applied manifest after every log
+// line queued so far.
+func (r *reporter) manifestApplied(req sdk.AgentManifestAppliedRequest) {
+	r.mu.Lock()
+	r.batchLocked()
+	r.queue = append(r.queue, report{applied: &req, agentID: req.AgentID})
 	r.mu.Unlock()
 	r.poke()
 }
@@ -195,10 +207,14 @@ func (r *reporter) send(ctx context.Context, rep report) bool {
 		var err error
 		what := "logs"
 		reqCtx, cancel := context.WithTimeout(ctx, requestTimeout)
-		if rep.state != "" {
+		switch {
+		case rep.applied != nil:
+			what = "manifest applied"
+			err = r.client.PostManifestApplied(reqCtx, *rep.applied)
+		case rep.state != "":
 			what = "lifecycle"
 			err = r.client.PostLifecycle(reqCtx, sdk.AgentLifecycleRequest{State: rep.state, ChangedAt: rep.changedAt, AgentID: rep.agentID})
-		} else {
+		default:
 			err = r.client.PostLogs(reqCtx, sdk.AgentLogsRequest{Logs: rep.logs, AgentID: rep.agentID})
 		}
 		cancel()

@@ -19,7 +19,7 @@ func TestConventionUnknownCommands(t *testing.T) {
 	}{
 		{`coder bogus`, `unknown command "bogus" for "coder"`},
 		{`coder secret bogus`, `unknown command "bogus" for "coder secret"`},
-		{`coder secret bogus`, "create, delete, disable, enable, import, list, update"},
+		{`coder secret bogus`, "create, delete, disable, enable, import, list, preview, update"},
 		{`coder secret crate`, `Did you mean "create"?`},
 		{`coder secrets lst`, `Did you mean "list"?`},
 		{`coder templates bogus`, `unknown command "bogus" for "coder templates"`},

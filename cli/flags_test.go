@@ -98,6 +98,26 @@ func TestSecretCreateFlags(t *testing.T) {
 			t.Fatalf("request (-want +got):\n%s", diff)
 		}
 	})
+	t.Run("--templates", func(t *testing.T) {
+		p := mustParse(t, newCmd, "", "api-key", "--value", "v1", "--env", "API_KEY", "--templates", "local,docker")
+		if diff := cmp.Diff([]string{"local", "docker"}, p.opts.req.Templates); diff != "" {
+			t.Fatalf("templates (-want +got):\n%s", diff)
+		}
+		p = parse(t, newCmd, "", "api-key", "--value", "v1", "--env", "API_KEY", "--templates", "not a name")
+		wantError(t, p, "invalid secret")
+		wantValidation(t, p.err, "templates")
+	})
+	t.Run("--refresh", func(t *testing.T) {
+		if p := mustParse(t, newCmd, "", "cfg", "--value", "v1", "--file", "/etc/x"); p.opts.req.Refresh != "" {
+			t.Fatalf("default refresh %q, want none sent (restart)", p.opts.req.Refresh)
+		}
+		if p := mustParse(t, newCmd, "", "cfg", "--value", "v1", "--file", "/etc/x", "--refresh", "live"); p.opts.req.Refresh != sdk.RefreshLive {
+			t.Fatalf("refresh %q, want live", p.opts.req.Refresh)
+		}
+		p := parse(t, newCmd, "", "cfg", "--value", "v1", "--file", "/etc/x", "--refresh", "sometimes")
+		wantError(t, p, "invalid secret")
+		wantValidation(t, p.err, "refresh")
+	})
 	t.Run("stdin is stored byte for byte, with a warning for a final newline", func(t *testing.T) {
 		p := mustParse(t, newCmd, "line one\nline two\n", "cfg", "--file", "/etc/tool.conf")
 		if got, want := p.opts.req.Value, sdk.SecretValue("line one\nline two\n"); got != want {
@@ -176,6 +196,9 @@ func TestSecretUpdateFlags(t *testing.T) {
 		{"--file \"\" clears the target", "", []string{"k", "--file", ""}, sdk.UpdateSecretRequest{FilePath: ptr("")}},
 		{"a value on stdin", "new value", []string{"k"}, sdk.UpdateSecretRequest{Value: ptr(sdk.SecretValue("new value"))}},
 		{"a value and a target", "", []string{"k", "--value", "v2", "--env", "K2"}, sdk.UpdateSecretRequest{Value: ptr(sdk.SecretValue("v2")), EnvName: ptr("K2")}},
+		{"--templates replaces the list", "", []string{"k", "--templates", "a,b"}, sdk.UpdateSecretRequest{Templates: ptr([]string{"a", "b"})}},
+		{"--templates \"\" clears it", "", []string{"k", "--templates", ""}, sdk.UpdateSecretRequest{Templates: ptr([]string{})}},
+		{"--refresh live", "", []string{"k", "--refresh", "live"}, sdk.UpdateSecretRequest{Refresh: ptr("live")}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,7 +212,7 @@ func TestSecretUpdateFlags(t *testing.T) {
 		})
 	}
 	t.Run("nothing to update", func(t *testing.T) {
-		wantError(t, parse(t, newCmd, "", "k"), "nothing to update: give at least one of --value, --description, --env, --file or --enabled")
+		wantError(t, parse(t, newCmd, "", "k"), "nothing to update: give at least one of --value, --description, --env, --file, --enabled, --templates or --refresh")
 	})
 	t.Run("both --value and stdin", func(t *testing.T) {
 		wantError(t, parse(t, newCmd, "x", "k", "--value", "y"), "given both with --value and on stdin")

@@ -114,6 +114,7 @@ func NewRootCommand() *cobra.Command {
 			newCmdSecretEnable(g, true, runSecretEnable),
 			newCmdSecretEnable(g, false, runSecretEnable),
 			newCmdSecretImport(g, runSecretImport),
+			newCmdSecretPreview(g, runSecretPreview),
 		),
 		newCmdVersion(g, runVersion),
 		newCmdAgent(g, runAgent),

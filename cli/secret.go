@@ -91,6 +91,8 @@ func valueFromInput(s streams, flagSet bool, flagValue string) (v sdk.SecretValu
 type secretFlags struct {
 	value, description, env, file string
 	enabled                       bool
+	templates                     []string
+	refresh                       string
 }
 
 func (f *secretFlags) register(cmd *cobra.Command, verb string) {
@@ -105,6 +107,10 @@ func (f *secretFlags) register(cmd *cobra.Command, verb string) {
 		"create": "Deliver the secret to workspaces; an enabled secret needs --env or --file (--enabled=false stores it without delivering it)",
 		"update": "Deliver the secret to workspaces; an enabled secret keeps --env or --file (--enabled=false stops delivering it without deleting it)",
 	}[verb])
+	fl.StringSliceVar(&f.templates, "templates", nil, "Deliver the secret only to workspaces of these templates (comma-separated names; other templates see it as missing)"+
+		map[string]string{"create": "; default: every template", "update": "; \"\" clears the list: every template"}[verb])
+	fl.StringVar(&f.refresh, "refresh", map[string]string{"create": sdk.RefreshRestart}[verb],
+		"When running workspaces get a change: restart (at their next start) or live (its file is rewritten in place within seconds; an env value still needs a restart)")
 }
 
 // homeRelative turns a file path that starts with the local home folder
@@ -160,6 +166,10 @@ func newCmdSecretCreate(g *globalOptions, runF func(context.Context, *secretCrea
 			if cmd.Flags().Changed("enabled") {
 				o.req.Enabled = &f.enabled
 			}
+			o.req.Templates = nonEmpty(f.templates)
+			if f.refresh != sdk.RefreshRestart {
+				o.req.Refresh = f.refresh
+			}
 			// The other fields' problems first; then a missing target, said
 			// with the CLI's flags.
 			v := slices.DeleteFunc(o.req.Validate(), func(e sdk.ValidationError) bool { return e.Field == "enabled" })
@@ -203,7 +213,34 @@ func describeTargets(s sdk.Secret) string {
 	if len(parts) == 0 {
 		return " (no target: stored, not injected into workspaces)"
 	}
-	return " (injected as " + strings.Join(parts, " and ") + " at the next workspace start)"
+	scope := ""
+	if len(s.Templates) > 0 {
+		scope = ", only into workspaces of the templates " + strings.Join(s.Templates, ", ")
+	}
+	if s.Refresh == sdk.RefreshLive {
+		if s.FilePath == "" {
+			return " (injected as " + strings.Join(parts, " and ") + " at the next workspace start" + scope +
+				"; refresh live rewrites files only: an environment variable still needs a restart)"
+		}
+		env := ""
+		if s.EnvName != "" {
+			env = "; its environment variable changes only at the next start"
+		}
+		return " (injected as " + strings.Join(parts, " and ") + scope + "; its file is rewritten in running workspaces within seconds" + env + ")"
+	}
+	return " (injected as " + strings.Join(parts, " and ") + " at the next workspace start" + scope + ")"
+}
+
+// nonEmpty drops empty names from a --templates list (so --templates ""
+// is the empty list); nil when none is left.
+func nonEmpty(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // secretUpdateOptions are what `coder secret update` was given: the
@@ -223,9 +260,14 @@ func newCmdSecretUpdate(g *globalOptions, runF func(context.Context, *secretUpda
 		ValidArgsFunction: g.completeSecrets,
 		Short:             "Update a secret's value, description or targets",
 		Long: `Update a secret. At least one of --value, --description, --env, --file or
---enabled must be given (or a value on stdin). Only the flags you give are
-changed; --env "" and --file "" clear a target (an enabled secret keeps at
-least one). Running workspaces pick up the change at their next start.`,
+--enabled, --templates or --refresh must be given (or a value on stdin). Only the flags
+you give are changed; --env "" and --file "" clear a target (an enabled
+secret keeps at least one), --templates "" delivers it to every template.
+With --refresh live a change rewrites the secret's file in running workspaces
+in place within seconds; environment variables still change only at the next
+start.
+Running workspaces pick up the change at their next start: coder list and
+coder show say "restart needed" for the ones that run an older version.`,
 		Example: `  echo -n "$NEW_API_KEY" | coder secret update api-key
   coder secret update api-key --env NEW_API_KEY
   coder secret update api-key --file ""`,
@@ -254,8 +296,18 @@ least one). Running workspaces pick up the change at their next start.`,
 			if fl.Changed("enabled") {
 				o.req.Enabled = &f.enabled
 			}
+			if fl.Changed("refresh") {
+				o.req.Refresh = &f.refresh
+			}
+			if fl.Changed("templates") {
+				t := nonEmpty(f.templates)
+				if t == nil {
+					t = []string{}
+				}
+				o.req.Templates = &t
+			}
 			if o.req.Empty() {
-				return errors.New("nothing to update: give at least one of --value, --description, --env, --file or --enabled (or pipe a new value on stdin)")
+				return errors.New("nothing to update: give at least one of --value, --description, --env, --file, --enabled, --templates or --refresh (or pipe a new value on stdin)")
 			}
 			if v := o.req.Validate(); len(v) > 0 {
 				return invalid("invalid update", v)
@@ -277,6 +329,7 @@ func runSecretUpdate(ctx context.Context, o *secretUpdateOptions) error {
 		return didYouMean(fmt.Errorf("update secret %q: %w", o.name, err), o.name, secretNames(ctx, c))
 	}
 	fmt.Fprintf(o.out, "Updated secret %q%s.\n", s.Name, describeTargets(s))
+	restartHint(ctx, c, o.errOut, s.Name, &s)
 	return nil
 }
 
@@ -434,6 +487,7 @@ func runSecretDelete(ctx context.Context, o *secretDeleteOptions) error {
 		return didYouMean(fmt.Errorf("delete secret %q: %w", name, err), name, secretNames(ctx, c))
 	}
 	fmt.Fprintf(o.out, "Deleted secret %q.\n", name)
+	restartHint(ctx, c, o.errOut, sdk.NormalizeSecretName(name), nil)
 	return nil
 }
 

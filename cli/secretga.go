@@ -35,6 +35,8 @@ var secretColumns = []struct {
 	{"file", func(s secretRow, _ time.Time) string { return s.FilePath }},
 	{"enabled", func(s secretRow, _ time.Time) string { return fmt.Sprint(s.Enabled) }},
 	{"description", func(s secretRow, _ time.Time) string { return oneLine(s.Description) }},
+	{"templates", func(s secretRow, _ time.Time) string { return oneLine(strings.Join(s.Templates, ",")) }},
+	{"refresh", func(s secretRow, _ time.Time) string { return s.Refresh }},
 	{"source", func(s secretRow, _ time.Time) string { return s.Source }},
 	{"replaced_by", func(s secretRow, _ time.Time) string { return strings.Join(s.ReplacedBy, ",") }},
 	{"ephemeral", func(s secretRow, _ time.Time) string {
@@ -211,6 +213,7 @@ func runSecretEnable(ctx context.Context, o *secretEnableOptions) error {
 		return didYouMean(fmt.Errorf("%s secret %q: %w", verb, o.name, err), o.name, secretNames(ctx, c))
 	}
 	fmt.Fprintf(o.out, "%sd secret %q%s.\n", strings.ToUpper(verb[:1])+verb[1:], s.Name, describeTargets(s))
+	restartHint(ctx, c, o.errOut, s.Name, &s)
 	return nil
 }
 

@@ -73,6 +73,9 @@ func runShow(ctx context.Context, o *showOptions) error {
 	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "Workspace:\t%s\n", ws.Name)
 	fmt.Fprintf(tw, "Status:\t%s\n", workspaceStatus(b))
+	if ws.RestartNeeded {
+		fmt.Fprintf(tw, "Secrets:\t%s; `coder restart %s` applies them\n", restartNeeded(ws.RestartNeededSecrets), ws.Name)
+	}
 	fmt.Fprintf(tw, "Template:\t%s\n", ws.TemplateName)
 	when := b.CreatedAt
 	if b.CompletedAt != nil {
@@ -91,6 +94,12 @@ func runShow(ctx context.Context, o *showOptions) error {
 	}
 	if b.Error != "" {
 		fmt.Fprintf(o.out, "Error of build #%d:\n%s\n", b.BuildNumber, indent(b.Error, "  "))
+	}
+	if len(ws.StaleFiles) > 0 {
+		fmt.Fprintln(o.out, "Stale secret files (written for a secret that no secret targets now; never deleted automatically):")
+		for _, f := range ws.StaleFiles {
+			fmt.Fprintf(o.out, "  %s  (from secret %q)  remove: coder ssh %s -- rm -- %s\n", f.Path, f.Secret, ws.Name, shellQuote(f.Path))
+		}
 	}
 	return printDetail(o.out, detail)
 }

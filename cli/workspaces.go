@@ -554,10 +554,24 @@ func runList(ctx context.Context, o *listOptions) error {
 	tw := tabwriter.NewWriter(o.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WORKSPACE\tTEMPLATE\tSTATUS\tLAST BUILD\tUPDATED")
 	for _, w := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.Name, w.TemplateName, workspaceStatus(w.LatestBuild),
+		status := workspaceStatus(w.LatestBuild)
+		if w.RestartNeeded {
+			status += ", " + restartNeeded(w.RestartNeededSecrets)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", w.Name, w.TemplateName, status,
 			fmt.Sprintf("#%d %s", w.LatestBuild.BuildNumber, w.LatestBuild.Transition), w.UpdatedAt.Local().Format(time.DateTime))
 	}
 	return tw.Flush()
+}
+
+// restartNeeded says which secrets changed since the running workspace's
+// agent applied its manifest: "restart needed (2 secrets changed: a, b)".
+func restartNeeded(names []string) string {
+	noun := "secrets"
+	if len(names) == 1 {
+		noun = "secret"
+	}
+	return fmt.Sprintf("restart needed (%d %s changed: %s)", len(names), noun, strings.Join(names, ", "))
 }
 
 // workspaceStatus says what a workspace is doing from its latest build.

@@ -52,6 +52,9 @@ type WorkspaceSecret struct {
 	// Source is "user" for a user secret, "build" for a secret given
 	// with the workspace's build (which beats a user secret per target).
 	Source string `json:"source,omitempty"`
+	// Refresh is RefreshLive for a secret whose file the agent rewrites
+	// when the server pushes a manifest (see AgentPushHeader).
+	Refresh string `json:"refresh,omitempty"`
 }
 
 // AgentManifest is what an agent fetches at start and at every reconnect.
@@ -73,7 +76,49 @@ type AgentManifest struct {
 	// of Secrets (a stored value that cannot be opened names its secret);
 	// the agent logs each one.
 	Problems []string `json:"problems,omitempty"`
+	// Revision names what this manifest delivers (the secrets' names,
+	// targets and value revisions): an opaque digest that reveals nothing
+	// about a value. The agent reports it back once it applied the
+	// manifest (AgentManifestAppliedRequest), so the server can tell
+	// whether the workspace runs what its owner's secrets hold now.
+	Revision string `json:"revision,omitempty"`
 }
+
+// AgentPushHeader starts a stream the server opens on an agent's
+// connection to push a manifest (live file refresh): the header, then the
+// manifest's JSON; the agent answers AgentPushAck once it wrote the files.
+// Other streams are SSH, whose first byte is never NUL.
+const (
+	AgentPushHeader = "\x00coder manifest push v1\n"
+	AgentPushAck    = "ok\n"
+	// MaxPushedManifestBytes bounds a pushed manifest.
+	MaxPushedManifestBytes = 8 << 20
+)
+
+// AgentManifestAppliedRequest is the body of POST
+// /api/v2/workspaceagents/me/manifest/applied: the agent applied the
+// manifest of Revision. StaleFiles are the files the agent wrote for
+// secrets in this workspace earlier that no secret of the manifest
+// targets any more (the agent never deletes them).
+type AgentManifestAppliedRequest struct {
+	AgentID    uuid.UUID   `json:"agent_id,omitempty"`
+	Revision   string      `json:"revision"`
+	StaleFiles []StaleFile `json:"stale_files"`
+	// Home is the agent's home folder: what "~/" in a secret's file path
+	// means there (the preview resolves paths with it).
+	Home string `json:"home,omitempty"`
+}
+
+// StaleFile is a file the agent wrote for a secret that no current secret
+// targets: Path is where it is (absolute), Secret the secret it was
+// written for. Its content is never reported.
+type StaleFile struct {
+	Path   string `json:"path"`
+	Secret string `json:"secret"`
+}
+
+// MaxStaleFiles bounds the stale files one report carries.
+const MaxStaleFiles = 1000
 
 // Agent lifecycle states.
 const (

@@ -22,6 +22,9 @@ const (
 	AgentLifecyclePath = "/api/v2/workspaceagents/me/lifecycle"
 	// AgentLogsPath takes POST of an AgentLogsRequest, 204.
 	AgentLogsPath = "/api/v2/workspaceagents/me/logs"
+	// AgentManifestAppliedPath takes POST of an
+	// AgentManifestAppliedRequest, 204.
+	AgentManifestAppliedPath = "/api/v2/workspaceagents/me/manifest/applied"
 	// AgentRPCPath answers GET with 101, a websocket (binary messages) that
 	// stays open while the agent is connected. On it the agent runs a
 	// yamux server session: the server opens streams to the agent.
@@ -40,6 +43,12 @@ func (c *Client) AgentManifest(ctx context.Context) (AgentManifest, error) {
 // PostLifecycle reports a lifecycle state change of the agent.
 func (c *Client) PostLifecycle(ctx context.Context, req AgentLifecycleRequest) error {
 	return c.do(ctx, http.MethodPost, AgentLifecyclePath, req, http.StatusNoContent, nil)
+}
+
+// PostManifestApplied reports the manifest revision the agent applied and
+// its stale secret files.
+func (c *Client) PostManifestApplied(ctx context.Context, req AgentManifestAppliedRequest) error {
+	return c.do(ctx, http.MethodPost, AgentManifestAppliedPath, req, http.StatusNoContent, nil)
 }
 
 // PostLogs uploads lines of script output. The agent redacts secret values

@@ -17,7 +17,15 @@ type Secret struct {
 	FilePath    string    `json:"file_path"`
 	// Enabled: the secret is delivered to workspaces. A disabled one is
 	// stored only, and owns neither of its targets.
-	Enabled   bool      `json:"enabled"`
+	Enabled bool `json:"enabled"`
+	// Templates is the allow-list of template names whose workspaces get
+	// the secret; empty (never null) means every template.
+	Templates []string `json:"templates"`
+	// Refresh is RefreshRestart (the guide's behaviour: changes reach a
+	// workspace at its next start) or RefreshLive (running workspaces
+	// rewrite the secret's file in place within seconds of a change; an
+	// env value still needs a restart).
+	Refresh   string    `json:"refresh"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -32,7 +40,18 @@ type CreateSecretRequest struct {
 	// Enabled defaults to true (absent or null). An enabled secret needs
 	// a target.
 	Enabled *bool `json:"enabled,omitempty"`
+	// Templates limits the secret to workspaces of these templates;
+	// empty: every template.
+	Templates []string `json:"templates,omitempty"`
+	// Refresh: RefreshRestart (default) or RefreshLive.
+	Refresh string `json:"refresh,omitempty"`
 }
+
+// Refresh modes of a secret.
+const (
+	RefreshRestart = "restart"
+	RefreshLive    = "live"
+)
 
 // IsEnabled is whether the secret is to be created enabled: true unless
 // Enabled says false.
@@ -47,11 +66,14 @@ type UpdateSecretRequest struct {
 	EnvName     *string      `json:"env_name,omitempty"`
 	FilePath    *string      `json:"file_path,omitempty"`
 	Enabled     *bool        `json:"enabled,omitempty"`
+	// Templates replaces the allow-list; [] clears it (every template).
+	Templates *[]string `json:"templates,omitempty"`
+	Refresh   *string   `json:"refresh,omitempty"`
 }
 
 // Empty reports whether the request changes nothing.
 func (r UpdateSecretRequest) Empty() bool {
-	return r.Value == nil && r.Description == nil && r.EnvName == nil && r.FilePath == nil && r.Enabled == nil
+	return r.Value == nil && r.Description == nil && r.EnvName == nil && r.FilePath == nil && r.Enabled == nil && r.Templates == nil && r.Refresh == nil
 }
 
 // Limits are the per-user quotas the server enforces on secrets.

@@ -220,7 +220,41 @@ func (r CreateSecretRequest) Validate() []ValidationError {
 	if r.IsEnabled() && r.EnvName == "" && r.FilePath == "" {
 		add("enabled", errNoTarget)
 	}
+	add("templates", ValidateSecretTemplates(r.Templates))
+	add("refresh", ValidateRefresh(r.Refresh))
 	return out
+}
+
+// ValidateRefresh checks a refresh mode: "" (the default), RefreshRestart
+// or RefreshLive.
+func ValidateRefresh(m string) error {
+	switch m {
+	case "", RefreshRestart, RefreshLive:
+		return nil
+	}
+	return fmt.Errorf("refresh must be %q or %q, not %q", RefreshRestart, RefreshLive, printable(m))
+}
+
+// MaxSecretTemplates bounds a secret's allow-list of templates.
+const MaxSecretTemplates = 64
+
+// ValidateSecretTemplates checks a secret's allow-list of template names:
+// each a valid template name, no name twice, at most MaxSecretTemplates.
+func ValidateSecretTemplates(names []string) error {
+	if len(names) > MaxSecretTemplates {
+		return fmt.Errorf("at most %d templates may be listed, not %d", MaxSecretTemplates, len(names))
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		if err := ValidateTemplateName(n); err != nil {
+			return err
+		}
+		if seen[n] {
+			return fmt.Errorf("template %q is listed twice", n)
+		}
+		seen[n] = true
+	}
+	return nil
 }
 
 // errNoTarget is why an enabled secret without a target is refused.
@@ -230,7 +264,7 @@ var errNoTarget = errors.New("an enabled secret needs a target (env_name or file
 // is invalid: it would change nothing.
 func (r UpdateSecretRequest) Validate() []ValidationError {
 	if r.Empty() {
-		return []ValidationError{{Field: "body", Detail: "at least one of value, description, env_name, file_path or enabled must be given"}}
+		return []ValidationError{{Field: "body", Detail: "at least one of value, description, env_name, file_path, enabled, templates or refresh must be given"}}
 	}
 	var out []ValidationError
 	add := func(field string, err error) {
@@ -249,6 +283,12 @@ func (r UpdateSecretRequest) Validate() []ValidationError {
 	}
 	if r.FilePath != nil && *r.FilePath != "" {
 		add("file_path", ValidateFilePath(*r.FilePath))
+	}
+	if r.Templates != nil {
+		add("templates", ValidateSecretTemplates(*r.Templates))
+	}
+	if r.Refresh != nil {
+		add("refresh", ValidateRefresh(*r.Refresh))
 	}
 	return out
 }

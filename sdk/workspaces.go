@@ -72,6 +72,17 @@ type Workspace struct {
 	CreatedAt    time.Time      `json:"created_at"`
 	UpdatedAt    time.Time      `json:"updated_at"`
 	LatestBuild  WorkspaceBuild `json:"latest_build"`
+	// RestartNeeded says that the running workspace's agent applied
+	// secrets that differ from what a start would deliver now (a value
+	// updated, a target changed, a secret disabled, deleted, created or
+	// scoped to other templates); RestartNeededSecrets names them, sorted
+	// (never null). Both are false and empty for a stopped workspace, and
+	// before its agent reported what it applied.
+	RestartNeeded        bool     `json:"restart_needed"`
+	RestartNeededSecrets []string `json:"restart_needed_secrets"`
+	// StaleFiles are files the agent wrote for secrets that no current
+	// secret targets (never null); nothing deletes them.
+	StaleFiles []StaleFile `json:"stale_files"`
 }
 
 // WorkspaceBuild is one run of the provisioner for a workspace.

@@ -66,9 +66,23 @@ func agentFrom(ctx context.Context) (store.WorkspaceAgent, store.Workspace) {
 }
 
 // manifest builds what an agent gets: its template env and scripts, and
-// the owner's secrets that ship to a workspace and the build's secrets
-// (placement.Merge), as stored now.
+// the owner's secrets that reach the workspace and the build's secrets
+// (placement.Merge), as stored now. It records the manifest's revision
+// for the agent.
 func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace, owner store.User) (sdk.AgentManifest, error) {
+	m, set, err := s.buildManifest(ctx, a, ws, owner)
+	if err != nil {
+		return m, err
+	}
+	var rec []byte
+	m.Revision, rec = revisionOf(set)
+	return m, s.ws.RecordManifestRevision(ctx, a.ID, m.Revision, rec, s.now())
+}
+
+// buildManifest is the manifest, without its revision, and what it
+// delivers: the revision covers what placement.Delivered lets through, a
+// secret whose value does not open included (a restart does not mend it).
+func (s *Server) buildManifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace, owner store.User) (sdk.AgentManifest, []deliveredSecret, error) {
 	// A config that does not open (its row or the keys were altered) fails
 	// alone: the manifest says so and still carries the secrets.
 	var problems []string
@@ -83,32 +97,36 @@ func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.
 	}
 	if len(a.Env) > 0 {
 		if err := json.Unmarshal(a.Env, &m.Env); err != nil {
-			return m, err
+			return m, nil, err
 		}
 	}
 	if len(a.Scripts) > 0 {
 		if err := json.Unmarshal(a.Scripts, &m.Scripts); err != nil {
-			return m, err
+			return m, nil, err
 		}
 	}
 	apps, err := decodeApps(a)
 	if err != nil {
-		return m, err
+		return m, nil, err
 	}
 	m.Apps = apps
 	// A secret whose value does not open is left out, named in Problems;
 	// the others are delivered, the agent's build's secrets beating the
 	// owner's user secrets per target, under the deployment's policy
 	// (placement.Merge).
-	d, problems, _, err := s.delivery(ctx, ws.OwnerID, a.BuildID)
+	t, err := s.ws.GetTemplateByID(ctx, ws.TemplateID)
 	if err != nil {
-		return m, err
+		return m, nil, err
 	}
-	m.Problems = append(m.Problems, problems...)
+	d, err := s.delivery(ctx, ws.OwnerID, a.BuildID, t.Name)
+	if err != nil {
+		return m, nil, err
+	}
+	m.Problems = append(m.Problems, d.Problems...)
 	if d.Secrets != nil {
 		m.Secrets = d.Secrets
 	}
-	return m, nil
+	return m, deliveredSet(s.policy(), d.Rows, t.Name), nil
 }
 
 func (s *Server) agentManifest(w http.ResponseWriter, r *http.Request) {
@@ -167,11 +185,12 @@ func (s *Server) agentLogs(w http.ResponseWriter, r *http.Request) {
 	// The agent redacts already; redact again here so a value never lands
 	// in the database, whatever the agent did.
 	// Every value of the owner's and of the agent's build's secrets.
-	_, _, vals, err := s.delivery(r.Context(), ws.OwnerID, a.BuildID)
+	d, err := s.delivery(r.Context(), ws.OwnerID, a.BuildID, "")
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
 	}
+	vals := d.Values
 	// Each source's lines are one stream, so a value that spans lines is
 	// masked too.
 	rd := redact.New(vals)

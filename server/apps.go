@@ -81,12 +81,12 @@ func (s *Server) getWorkspaceResources(w http.ResponseWriter, r *http.Request) {
 	// A command or URL that embeds a secret value (the template read it
 	// through data.coder_secret) is masked here, as in build logs; the
 	// agent's manifest keeps it whole.
-	delivered, _, values, err := s.delivery(ctx, ws.OwnerID, sw.LatestBuild.ID)
+	delivered, err := s.delivery(ctx, ws.OwnerID, sw.LatestBuild.ID, sw.TemplateName)
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
 	}
-	rd := redact.New(values)
+	rd := redact.New(delivered.Values)
 	for i := range out.Parameters {
 		out.Parameters[i].Value = rd.String(out.Parameters[i].Value)
 	}

@@ -159,7 +159,8 @@ func (s *Server) nextBuildSecrets(w http.ResponseWriter, r *http.Request, last *
 func userCandidates(rows []store.Secret) []placement.Candidate {
 	out := make([]placement.Candidate, 0, len(rows))
 	for _, p := range rows {
-		out = append(out, placement.Candidate{Name: p.Name, Enabled: p.Enabled, EnvName: p.EnvName, FilePath: p.FilePath, Value: p.Value})
+		out = append(out, placement.Candidate{Name: p.Name, Enabled: p.Enabled, EnvName: p.EnvName, FilePath: p.FilePath, Value: p.Value,
+			Templates: p.Templates, Refresh: p.Refresh})
 	}
 	return out
 }
@@ -172,44 +173,56 @@ func buildCandidates(rows []store.BuildSecret) []placement.Candidate {
 	return out
 }
 
-// delivery is what lands in the workspace of the owner whose agent belongs
-// to buildID, with values (placement.Merge under the policy), the problems
-// for the owner (values that do not open) and every value opened, shipped
-// or not (for redaction).
-func (s *Server) delivery(ctx context.Context, ownerID, buildID uuid.UUID) (placement.Delivery, []string, []sdk.SecretValue, error) {
+// delivered is what lands in a workspace (see delivery).
+type delivered struct {
+	placement.Delivery
+	// Problems are for the owner: values that do not open, of secrets
+	// that would be delivered.
+	Problems []string
+	// Values are every value opened, delivered or not (for redaction).
+	Values []sdk.SecretValue
+	// Rows are the owner's user secrets as stored, with values (those
+	// that do not open included).
+	Rows []store.Secret
+}
+
+// delivery is what lands in the workspace of template whose agent belongs
+// to buildID (uuid.Nil: none), with values: the owner's user secrets and
+// the build's secrets through placement.Merge under the policy.
+func (s *Server) delivery(ctx context.Context, ownerID, buildID uuid.UUID, template string) (delivered, error) {
 	rows, err := s.store.ListSecretsWithValues(ctx, ownerID)
 	if err != nil {
-		return placement.Delivery{}, nil, nil, err
+		return delivered{}, err
 	}
-	var problems []string
-	var values []sdk.SecretValue
+	out := delivered{Rows: rows}
 	var user []store.Secret
 	for _, p := range rows {
 		if p.ValueErr != nil {
-			if _, ok := placement.Ships(s.policy(), p.Enabled, p.EnvName, p.FilePath); ok {
-				problems = append(problems, cryptstore.ValueProblem(p))
+			if _, ok := placement.Delivered(s.policy(), p.Enabled, p.EnvName, p.FilePath, p.Templates, template); ok {
+				out.Problems = append(out.Problems, cryptstore.ValueProblem(p))
 			}
 			continue
 		}
-		values = append(values, p.Value)
+		out.Values = append(out.Values, p.Value)
 		user = append(user, p)
 	}
 	var build []store.BuildSecret
 	if buildID != uuid.Nil {
 		bs, err := s.ws.ListBuildSecretsWithValues(ctx, buildID)
 		if err != nil {
-			return placement.Delivery{}, nil, nil, err
+			return delivered{}, err
 		}
 		for _, b := range bs {
 			if b.ValueErr != nil {
-				problems = append(problems, cryptstore.BuildSecretProblem(b))
+				out.Problems = append(out.Problems, cryptstore.BuildSecretProblem(b))
 				continue
 			}
-			values = append(values, b.Value)
+			out.Values = append(out.Values, b.Value)
 			build = append(build, b)
 		}
 	}
-	return placement.Merge(s.policy(), userCandidates(user), buildCandidates(build)), problems, values, nil
+	out.Delivery = placement.Merge(s.policy(), template, userCandidates(user), buildCandidates(build))
+	return out, nil
 }
 
 // getBuildSecrets lists a build's build secrets (metadata) with the user
@@ -231,7 +244,17 @@ func (s *Server) getBuildSecrets(w http.ResponseWriter, r *http.Request) {
 		s.writeInternal(w, r, err)
 		return
 	}
-	d := placement.Merge(s.policy(), userCandidates(user), buildCandidates(rows))
+	ws, err := s.ws.GetWorkspaceByID(r.Context(), b.WorkspaceID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	t, err := s.ws.GetTemplateByID(r.Context(), ws.TemplateID)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	d := placement.Merge(s.policy(), t.Name, userCandidates(user), buildCandidates(rows))
 	out := make([]sdk.WorkspaceBuildSecret, 0, len(rows))
 	for _, row := range rows {
 		t, ok := placement.Ships(s.policy(), true, row.EnvName, row.FilePath)

@@ -20,6 +20,21 @@ func (s *Server) quota() store.Quota {
 	}
 }
 
+// storedRefresh is how a refresh mode is stored: "" for the default.
+func storedRefresh(m string) string {
+	if m == sdk.RefreshLive {
+		return sdk.RefreshLive
+	}
+	return ""
+}
+
+func sdkRefresh(m string) string {
+	if m == sdk.RefreshLive {
+		return sdk.RefreshLive
+	}
+	return sdk.RefreshRestart
+}
+
 func toSDKSecret(s store.Secret) sdk.Secret {
 	return sdk.Secret{
 		ID:          s.ID,
@@ -29,6 +44,8 @@ func toSDKSecret(s store.Secret) sdk.Secret {
 		EnvName:     s.EnvName,
 		FilePath:    s.FilePath,
 		Enabled:     s.Enabled,
+		Templates:   append([]string{}, s.Templates...),
+		Refresh:     sdkRefresh(s.Refresh),
 		CreatedAt:   s.CreatedAt,
 		UpdatedAt:   s.UpdatedAt,
 	}
@@ -138,7 +155,8 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 	row, err := s.store.InsertSecret(r.Context(), store.InsertSecretParams{
 		Secret: store.Secret{
 			ID: uuid.New(), OwnerID: me.ID, Name: req.Name, Description: req.Description,
-			EnvName: req.EnvName, FilePath: req.FilePath, Enabled: req.IsEnabled(), Value: req.Value,
+			EnvName: req.EnvName, FilePath: req.FilePath, Enabled: req.IsEnabled(), Value: req.Value, Templates: req.Templates,
+			Refresh:   storedRefresh(req.Refresh),
 			CreatedAt: now, UpdatedAt: now,
 		},
 		Quota:   s.quota(),
@@ -150,6 +168,9 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("secret created", "user", me.Username, "secret", row.Name, "secret_id", row.ID,
 		"env_target", row.EnvName != "", "file_target", row.FilePath != "", "enabled", row.Enabled)
+	if row.Refresh == sdk.RefreshLive {
+		s.pushLive(me)
+	}
 	writeJSON(w, http.StatusCreated, toSDKSecret(row))
 }
 
@@ -170,9 +191,16 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 	if req.FilePath != nil && s.refuseFileTarget(w, "file_path", *req.FilePath) {
 		return
 	}
+	var refresh *string
+	if req.Refresh != nil {
+		m := storedRefresh(*req.Refresh)
+		refresh = &m
+	}
+	before, _ := s.store.GetSecret(r.Context(), me.ID, name)
 	row, err := s.store.UpdateSecret(r.Context(), store.UpdateSecretParams{
+		Refresh: refresh,
 		OwnerID: me.ID, Name: name, Description: req.Description, EnvName: req.EnvName,
-		FilePath: req.FilePath, Enabled: req.Enabled, Value: req.Value, Now: s.now, Quota: s.quota(), ActorID: me.ID,
+		FilePath: req.FilePath, Enabled: req.Enabled, Templates: req.Templates, Value: req.Value, Now: s.now, Quota: s.quota(), ActorID: me.ID,
 	})
 	if err != nil {
 		s.writeSecretError(w, r, name, err)
@@ -180,6 +208,9 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("secret updated", "user", me.Username, "secret", row.Name, "secret_id", row.ID,
 		"value_changed", req.Value != nil)
+	if before.Refresh == sdk.RefreshLive || row.Refresh == sdk.RefreshLive {
+		s.pushLive(me)
+	}
 	writeJSON(w, http.StatusOK, toSDKSecret(row))
 }
 
@@ -189,10 +220,14 @@ func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := sdk.NormalizeSecretName(r.PathValue("name"))
+	before, _ := s.store.GetSecret(r.Context(), me.ID, name)
 	if err := s.store.DeleteSecret(r.Context(), me.ID, name, me.ID); err != nil {
 		s.writeSecretError(w, r, name, err)
 		return
 	}
 	s.logger.Info("secret deleted", "user", me.Username, "secret", name)
+	if before.Refresh == sdk.RefreshLive {
+		s.pushLive(me)
+	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -104,6 +104,9 @@ type Server struct {
 	agentBinsErr  error
 	// metrics are served by MetricsHandler (see metrics.go).
 	metrics *metrics
+	// pushMu serializes live file pushes (livepush.go), so an agent gets
+	// them in the order the changes were made.
+	pushMu sync.Mutex
 
 	// dummy is a bcrypt hash of the configured cost that a login for an
 	// unknown username is checked against, so that it costs what a wrong

@@ -23,11 +23,15 @@ func (s *Server) toSDKWorkspace(r *http.Request, w store.Workspace, owner store.
 	if err != nil {
 		return sdk.Workspace{}, err
 	}
-	return sdk.Workspace{
+	out := sdk.Workspace{
 		ID: w.ID, Name: w.Name, OwnerID: w.OwnerID, OwnerName: owner.Username,
 		TemplateID: t.ID, TemplateName: t.Name, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
 		LatestBuild: toSDKBuild(b),
-	}, nil
+	}
+	if err := s.workspaceSecretState(r.Context(), &out, b, w.OwnerID); err != nil {
+		return sdk.Workspace{}, err
+	}
+	return out, nil
 }
 
 // workspaceOwner checks that {user} names the caller: workspaces, like
@@ -52,21 +56,26 @@ func (s *Server) missingRequirements(r *http.Request, owner store.User, versionI
 	if len(reqs) == 0 {
 		return nil, nil
 	}
+	t, err := s.ws.GetTemplateByID(r.Context(), v.TemplateID)
+	if err != nil {
+		return nil, err
+	}
 	have, err := s.store.ListSecrets(r.Context(), owner.ID)
 	if err != nil {
 		return nil, err
 	}
 	envs, files := map[string]bool{}, map[string]bool{}
 	for _, sec := range have {
-		t, ok := placement.Ships(s.policy(), sec.Enabled, sec.EnvName, sec.FilePath)
+		// A secret scoped to other templates is missing for this one.
+		dt, ok := placement.Delivered(s.policy(), sec.Enabled, sec.EnvName, sec.FilePath, sec.Templates, t.Name)
 		if !ok {
 			continue
 		}
-		if t.EnvName != "" {
-			envs[t.EnvName] = true
+		if dt.EnvName != "" {
+			envs[dt.EnvName] = true
 		}
-		if t.FilePath != "" {
-			files[t.FilePath] = true
+		if dt.FilePath != "" {
+			files[dt.FilePath] = true
 		}
 	}
 	var missing []sdk.SecretRequirement

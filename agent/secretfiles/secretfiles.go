@@ -77,6 +77,12 @@ func New(o Options) *Writer {
 	return w
 }
 
+// Plan is where Apply would write secrets' files (placement.PlanFiles with
+// the writer's home and path rules).
+func (w *Writer) Plan(secrets []sdk.WorkspaceSecret) placement.Plan {
+	return placement.PlanFiles(secrets, w.home, w.goos, w.cwdVolume)
+}
+
 // Written is a file secret that is now on disk.
 type Written struct {
 	Secret string

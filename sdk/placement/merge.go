@@ -22,6 +22,11 @@ type Candidate struct {
 	EnvName  string
 	FilePath string
 	Value    sdk.SecretValue
+	// Templates is a user secret's allow-list of template names (empty:
+	// every template); Refresh its sdk.RefreshLive or "". Build secrets
+	// have neither: they belong to their workspace.
+	Templates []string
+	Refresh   string
 }
 
 // Replacement says that a build secret takes a target of a user secret:
@@ -52,14 +57,15 @@ type Delivery struct {
 func SameFile(a, b string) bool { return path.Clean(a) == path.Clean(b) }
 
 // Merge decides what of the owner's user secrets and the build's secrets
-// lands in a workspace under the policy (each through Ships). A build
+// lands in a workspace of template under the policy (user secrets through
+// Delivered, build secrets through Ships). A build
 // secret beats a user secret per target: a user secret whose environment
 // variable (same name, exactly) or file (same path after path.Clean) a
 // delivered build secret also targets loses that target, and is left out
 // altogether, value included, when it loses all of them. Build secrets
 // never collide among themselves (the server refuses that when they are
 // given).
-func Merge(p Policy, user, build []Candidate) Delivery {
+func Merge(p Policy, template string, user, build []Candidate) Delivery {
 	var d Delivery
 	envOwner := map[string]string{}  // env name → build secret
 	fileOwner := map[string]string{} // cleaned path → build secret
@@ -78,7 +84,7 @@ func Merge(p Policy, user, build []Candidate) Delivery {
 		builds = append(builds, sdk.WorkspaceSecret{Name: b.Name, EnvName: t.EnvName, FilePath: t.FilePath, Value: b.Value, Source: SourceBuild})
 	}
 	for _, u := range sortedCandidates(user) {
-		t, ok := Ships(p, u.Enabled, u.EnvName, u.FilePath)
+		t, ok := Delivered(p, u.Enabled, u.EnvName, u.FilePath, u.Templates, template)
 		if !ok {
 			continue
 		}
@@ -95,7 +101,7 @@ func Merge(p Policy, user, build []Candidate) Delivery {
 		if t.EnvName == "" && t.FilePath == "" {
 			continue
 		}
-		d.Secrets = append(d.Secrets, sdk.WorkspaceSecret{Name: u.Name, EnvName: t.EnvName, FilePath: t.FilePath, Value: u.Value, Source: SourceUser})
+		d.Secrets = append(d.Secrets, sdk.WorkspaceSecret{Name: u.Name, EnvName: t.EnvName, FilePath: t.FilePath, Value: u.Value, Source: SourceUser, Refresh: u.Refresh})
 	}
 	d.Secrets = append(d.Secrets, builds...)
 	sort.SliceStable(d.Replaced, func(i, j int) bool {

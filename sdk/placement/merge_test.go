@@ -22,7 +22,7 @@ func TestMergeBuildSecretsBeatUserSecretsPerTarget(t *testing.T) {
 		{Name: "key", Enabled: true, FilePath: "~/a/key", Value: "build-key"},
 		{Name: "other", Enabled: true, EnvName: "other", Value: "build-other"}, // env names compare exactly
 	}
-	d := placement.Merge(placement.Policy{}, user, build)
+	d := placement.Merge(placement.Policy{}, "", user, build)
 	want := []sdk.WorkspaceSecret{
 		{Name: "both", FilePath: "~/.config/tool/token", Value: "user-both", Source: "user"},
 		{Name: "envonly", EnvName: "OTHER", Value: "user-other", Source: "user"},
@@ -53,7 +53,7 @@ func TestMergeFileDeliveryDisabled(t *testing.T) {
 		// Its file target is not delivered, so it replaces nothing.
 		{Name: "bfile", Enabled: true, FilePath: "~/dual", Value: "v3"},
 	}
-	d := placement.Merge(placement.Policy{FileDeliveryDisabled: true}, user, build)
+	d := placement.Merge(placement.Policy{FileDeliveryDisabled: true}, "", user, build)
 	want := []sdk.WorkspaceSecret{{Name: "dual", EnvName: "DUAL", Value: "v1", Source: "user"}}
 	if !reflect.DeepEqual(d.Secrets, want) || len(d.Replaced) != 0 {
 		t.Errorf("got %+v, %+v; want %+v and no replacement", d.Secrets, d.Replaced, want)

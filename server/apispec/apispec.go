@@ -98,6 +98,12 @@ func Ops() []Op {
 		{Method: "GET", Path: "/api/v2/users/{user}/secrets/{name}", tag: "Secrets", auth: session, summary: "A secret, without its value.", responses: ok(200, sdk.Secret{})},
 		{Method: "PATCH", Path: "/api/v2/users/{user}/secrets/{name}", tag: "Secrets", auth: session, summary: "Change a secret: an absent field is unchanged.", request: sdk.UpdateSecretRequest{}, responses: ok(200, sdk.Secret{})},
 		{Method: "DELETE", Path: "/api/v2/users/{user}/secrets/{name}", tag: "Secrets", auth: session, summary: "Delete a secret.", responses: noContent},
+		{Method: "GET", Path: "/api/v2/users/{user}/secretpreview", tag: "Secrets", auth: session, summary: "What a workspace of a template, or a workspace, would get of the user's secrets: names and targets, never a value.",
+			query: []param{
+				{name: "template", typ: "string", desc: "a template's name (give this or workspace)"},
+				{name: "workspace", typ: "string", desc: "one of the user's workspaces (give this or template)"},
+				{name: "home", typ: "string", desc: "the home folder `~/` stands for (template previews)"},
+			}, responses: ok(200, sdk.SecretPreview{})},
 		{Method: "GET", Path: "/api/v2/audit", tag: "Secrets", auth: session, summary: "The audit log of secret changes, newest first.",
 			query: []param{
 				{name: "user", typ: "string", desc: "the secrets' owner: username, id or `me`"},
@@ -134,6 +140,7 @@ func Ops() []Op {
 		{Method: "GET", Path: "/api/v2/workspacebuilds/{build}/parameters", tag: "Builds", auth: session, summary: "The build's parameter values.", responses: ok(200, []sdk.BuildParameter{})},
 
 		{Method: "GET", Path: "/api/v2/workspaceagents/me/manifest", tag: "Agents", auth: agent, summary: "The agent's manifest, secret values included.", responses: ok(200, sdk.AgentManifest{})},
+		{Method: "POST", Path: "/api/v2/workspaceagents/me/manifest/applied", tag: "Agents", auth: agent, summary: "The agent reports the manifest revision it applied, its home folder and its stale secret files.", request: sdk.AgentManifestAppliedRequest{}, responses: noContent},
 		{Method: "POST", Path: "/api/v2/workspaceagents/me/lifecycle", tag: "Agents", auth: agent, summary: "Report the agent's lifecycle state.", request: sdk.AgentLifecycleRequest{}, responses: noContent},
 		{Method: "POST", Path: "/api/v2/workspaceagents/me/logs", tag: "Agents", auth: agent, summary: "Upload startup script lines (at most 1000 a request).", request: sdk.AgentLogsRequest{}, responses: noContent},
 		{Method: "POST", Path: "/api/v2/workspaceagents/me/app-health", tag: "Agents", auth: agent, summary: "Report the health of the agent's apps.", request: sdk.AppHealthRequest{}, responses: noContent},

@@ -274,7 +274,9 @@ func (j *job) load(ctx context.Context) error {
 			continue
 		}
 		values = append(values, s.Value)
-		if t, ok := placement.Ships(p.o.Policy, s.Enabled, s.EnvName, s.FilePath); ok {
+		// A secret scoped to other templates does not exist for this
+		// build: its coder_secret data sources see it as missing.
+		if t, ok := placement.Delivered(p.o.Policy, s.Enabled, s.EnvName, s.FilePath, s.Templates, j.tmpl.Name); ok {
 			s.EnvName, s.FilePath = t.EnvName, t.FilePath
 			plain = append(plain, s)
 		}

@@ -96,8 +96,19 @@ type Secret struct {
 	// Enabled: the secret is delivered (it has a target) and owns its
 	// targets. A disabled one is stored only: it reaches no workspace and
 	// clashes with no other secret's env_name or file_path.
-	Enabled    bool
-	ValueSize  int // plaintext length in bytes
+	Enabled   bool
+	ValueSize int // plaintext length in bytes
+	// Templates is the allow-list of template names whose workspaces get
+	// the secret; empty means every template.
+	Templates []string
+	// Refresh is sdk.RefreshLive for a secret whose files running
+	// workspaces rewrite when it changes; "" otherwise.
+	Refresh string
+	// ValueRev is a random token the backend draws anew at every write of
+	// the value (an insert that gives none, an update that sets
+	// Ciphertext); re-sealing keeps it. It says that a value changed and
+	// is derived from nothing.
+	ValueRev   string
 	Ciphertext []byte
 	KeyID      string
 	CreatedAt  time.Time
@@ -151,12 +162,17 @@ type UpdateSecretParams struct {
 	EnvName     *string
 	FilePath    *string
 	Enabled     *bool
-	Ciphertext  []byte
-	KeyID       string
-	ValueSize   int
-	Now         func() time.Time
-	Quota       Quota
-	ActorID     uuid.UUID
+	// Templates replaces the allow-list (a pointer to an empty slice:
+	// every template).
+	Templates *[]string
+	// Refresh replaces the refresh mode.
+	Refresh    *string
+	Ciphertext []byte
+	KeyID      string
+	ValueSize  int
+	Now        func() time.Time
+	Quota      Quota
+	ActorID    uuid.UUID
 
 	// Value is the new plaintext, for the encryption decorator
 	// (store/cryptstore), which seals it into Ciphertext, KeyID and
@@ -177,7 +193,7 @@ type AuditEntry struct {
 	OwnerID      uuid.UUID
 	ResourceName string
 	// Fields lists the names of the fields that changed ("value",
-	// "description", "env_name", "file_path", "enabled").
+	// "description", "env_name", "file_path", "enabled", "templates", "refresh").
 	Fields []string
 }
 
@@ -409,6 +425,7 @@ type CompleteBuildParams struct {
 type WorkspaceStore interface {
 	ParameterStore
 	BuildSecretStore
+	ManifestStore
 
 	// InsertTemplateVersion stores v as the new active version of the
 	// template named name, creating the template (id uuid.New(), owned by

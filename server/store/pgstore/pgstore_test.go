@@ -80,9 +80,9 @@ func TestMetadataQueriesNeverReadCiphertext(t *testing.T) {
 
 	limited := limitedStore(t, s, dbURL, []string{
 		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, api_keys, audit_log TO %s`,
-		`GRANT SELECT (id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at, enabled, value_key_id) ON secrets TO %s`,
+		`GRANT SELECT (id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at, enabled, value_key_id, value_rev, templates, refresh) ON secrets TO %s`,
 		`GRANT INSERT, DELETE ON secrets TO %s`,
-		`GRANT UPDATE (description, env_name, file_path, updated_at, enabled) ON secrets TO %s`,
+		`GRANT UPDATE (description, env_name, file_path, updated_at, enabled, templates, refresh) ON secrets TO %s`,
 	})
 
 	storetest.CheckReads(t, storetest.SecretMetadataCalls(ctx, limited, sec), storetest.SecretValueCalls(ctx, limited, sec), "permission denied")

@@ -48,12 +48,11 @@ func (s *Store) InsertSecrets(ctx context.Context, p store.InsertSecretsParams) 
 		if err := checkBatch(p.Quota, u, batch); err != nil {
 			return err
 		}
-		for _, sec := range batch {
-			if err := c.insert(ctx, "secrets", secretValueColumns, sec.ID, sec.OwnerID, sec.Name, sec.Description,
-				nullString(sec.EnvName), nullString(sec.FilePath), sec.ValueSize, sec.CreatedAt, sec.UpdatedAt,
-				sec.Enabled, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
+		for i := range batch {
+			if err := insertSecretRow(ctx, c, &batch[i]); err != nil {
 				return err
 			}
+			sec := batch[i]
 			if err := insertAudit(ctx, c, store.AuditEntry{
 				Time: sec.CreatedAt, ActorID: p.ActorID, Action: store.AuditCreate,
 				ResourceID: sec.ID, OwnerID: sec.OwnerID, ResourceName: sec.Name, Fields: createFields(sec),

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 // secretMetaColumns never includes value_ciphertext: every query that
 // returns metadata only selects exactly these.
 const (
-	secretMetaColumns  = `id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at, enabled`
+	secretMetaColumns  = `id, owner_id, name, description, env_name, file_path, value_size, created_at, updated_at, enabled, value_rev, templates, refresh`
 	secretValueColumns = secretMetaColumns + `, value_ciphertext, value_key_id`
 )
 
@@ -40,9 +41,7 @@ func (s *Store) InsertSecret(ctx context.Context, p store.InsertSecretParams) (s
 		if err := checkInsert(p.Quota, u, sec.ValueSize, env != ""); err != nil {
 			return err
 		}
-		if err := c.insert(ctx, "secrets", secretValueColumns, sec.ID, sec.OwnerID, sec.Name, sec.Description,
-			nullString(sec.EnvName), nullString(sec.FilePath), sec.ValueSize, sec.CreatedAt, sec.UpdatedAt,
-			sec.Enabled, nonNilBytes(sec.Ciphertext), sec.KeyID); err != nil {
+		if err := insertSecretRow(ctx, c, &sec); err != nil {
 			return err
 		}
 		return insertAudit(ctx, c, store.AuditEntry{Time: sec.CreatedAt, ActorID: p.ActorID, Action: store.AuditCreate,
@@ -121,13 +120,52 @@ func (s *Store) UpdateSecret(ctx context.Context, p store.UpdateSecretParams) (o
 	return out, err
 }
 
+// insertSecretRow inserts sec with a new value token (sec.ValueRev) unless
+// it has one.
+func insertSecretRow(ctx context.Context, c conn, sec *store.Secret) error {
+	if sec.ValueRev == "" {
+		sec.ValueRev = uuid.NewString()
+	}
+	sec.Templates = normTemplates(sec.Templates)
+	return c.insert(ctx, "secrets", secretValueColumns, sec.ID, sec.OwnerID, sec.Name, sec.Description,
+		nullString(sec.EnvName), nullString(sec.FilePath), sec.ValueSize, sec.CreatedAt, sec.UpdatedAt,
+		sec.Enabled, sec.ValueRev, encodeTemplates(sec.Templates), sec.Refresh, nonNilBytes(sec.Ciphertext), sec.KeyID)
+}
+
+// normTemplates is nil for an empty allow-list.
+func normTemplates(t []string) []string {
+	if len(t) == 0 {
+		return nil
+	}
+	return t
+}
+
+// encodeTemplates and decodeTemplates keep an allow-list as a JSON array
+// ("" when empty).
+func encodeTemplates(t []string) string {
+	if len(t) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(t)
+	return string(b)
+}
+
+func decodeTemplates(s string) []string {
+	var t []string
+	if s == "" || json.Unmarshal([]byte(s), &t) != nil {
+		return nil
+	}
+	return normTemplates(t)
+}
+
 // updateSecretRow writes next's metadata to row id, and p's value if set.
 func updateSecretRow(ctx context.Context, c conn, id uuid.UUID, next store.Secret, p store.UpdateSecretParams) error {
-	set := `description = ?, env_name = ?, file_path = ?, updated_at = ?, enabled = ?`
-	args := []any{next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt, next.Enabled}
+	set := `description = ?, env_name = ?, file_path = ?, updated_at = ?, enabled = ?, templates = ?, refresh = ?`
+	args := []any{next.Description, nullString(next.EnvName), nullString(next.FilePath), next.UpdatedAt, next.Enabled,
+		encodeTemplates(next.Templates), next.Refresh}
 	if p.Ciphertext != nil {
-		set += `, value_ciphertext = ?, value_key_id = ?, value_size = ?`
-		args = append(args, p.Ciphertext, p.KeyID, p.ValueSize)
+		set += `, value_ciphertext = ?, value_key_id = ?, value_size = ?, value_rev = ?`
+		args = append(args, p.Ciphertext, p.KeyID, p.ValueSize, next.ValueRev)
 	}
 	_, err := c.exec(ctx, `UPDATE secrets SET `+set+` WHERE id = ?`, append(args, id)...)
 	return err
@@ -148,8 +186,15 @@ func applyUpdate(cur store.Secret, p store.UpdateSecretParams, updatedAt time.Ti
 	if p.Enabled != nil {
 		next.Enabled = *p.Enabled
 	}
+	if p.Refresh != nil {
+		next.Refresh = *p.Refresh
+	}
+	if p.Templates != nil {
+		next.Templates = normTemplates(append([]string(nil), (*p.Templates)...))
+	}
 	if p.Ciphertext != nil {
 		next.ValueSize = p.ValueSize
+		next.ValueRev = uuid.NewString()
 	}
 	next.UpdatedAt = updatedAt
 	return next
@@ -248,8 +293,9 @@ func scanSecretValue(r Row) (store.Secret, error) { return scanSecret(r, true) }
 func scanSecret(r Row, withValue bool) (store.Secret, error) {
 	var sec store.Secret
 	var env, file *string
+	var templates string
 	dest := []any{&sec.ID, &sec.OwnerID, &sec.Name, &sec.Description, &env, &file, &sec.ValueSize,
-		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}, &sec.Enabled}
+		timeCol{&sec.CreatedAt}, timeCol{&sec.UpdatedAt}, &sec.Enabled, &sec.ValueRev, &templates, &sec.Refresh}
 	if withValue {
 		dest = append(dest, &sec.Ciphertext, &sec.KeyID)
 	}
@@ -257,6 +303,7 @@ func scanSecret(r Row, withValue bool) (store.Secret, error) {
 		return store.Secret{}, err
 	}
 	sec.EnvName, sec.FilePath = str(env), str(file)
+	sec.Templates = decodeTemplates(templates)
 	if withValue && sec.Ciphertext == nil {
 		sec.Ciphertext = []byte{}
 	}
@@ -342,12 +389,12 @@ func envSize(s quotaState) int {
 }
 
 // auditFields are the names of the fields an audit entry lists, in order.
-var auditFields = [...]string{"value", "description", "env_name", "file_path", "enabled"}
+var auditFields = [...]string{"value", "description", "env_name", "file_path", "enabled", "templates", "refresh"}
 
 // changedFields lists the audit fields whose flag is set, nil when none.
-func changedFields(value, description, envName, filePath, enabled bool) []string {
+func changedFields(value, description, envName, filePath, enabled bool, templates ...bool) []string {
 	var f []string
-	for i, set := range []bool{value, description, envName, filePath, enabled} {
+	for i, set := range append([]bool{value, description, envName, filePath, enabled}, templates...) {
 		if set {
 			f = append(f, auditFields[i])
 		}
@@ -358,14 +405,14 @@ func changedFields(value, description, envName, filePath, enabled bool) []string
 // createFields lists what an audit entry for creating s records: the value,
 // and each of description, env_name and file_path that is set.
 func createFields(s store.Secret) []string {
-	return changedFields(true, s.Description != "", s.EnvName != "", s.FilePath != "", false)
+	return changedFields(true, s.Description != "", s.EnvName != "", s.FilePath != "", false, len(s.Templates) > 0, s.Refresh != "")
 }
 
 // updateFields lists the fields p sets: "value" when it carries a new
 // ciphertext, then each non-nil metadata field. It is nil when p changes
 // nothing.
 func updateFields(p store.UpdateSecretParams) []string {
-	return changedFields(p.Ciphertext != nil, p.Description != nil, p.EnvName != nil, p.FilePath != nil, p.Enabled != nil)
+	return changedFields(p.Ciphertext != nil, p.Description != nil, p.EnvName != nil, p.FilePath != nil, p.Enabled != nil, p.Templates != nil, p.Refresh != nil)
 }
 
 // storedTime returns t as both backends store it: in UTC, truncated to the

@@ -322,6 +322,13 @@ func testSecretUpdate(t *testing.T, s store.Store) {
 			want := sec
 			tt.want(&want)
 			want.UpdatedAt = later
+			if p.Ciphertext != nil {
+				// A new value gets a new value token.
+				if got.ValueRev == "" || got.ValueRev == sec.ValueRev {
+					t.Errorf("value token after a value update: %q (was %q), want a new one", got.ValueRev, sec.ValueRev)
+				}
+				want.ValueRev = got.ValueRev
+			}
 			if diff := cmp.Diff(meta(want), got); diff != "" {
 				t.Errorf("UpdateSecret result mismatch (-want +got):\n%s", diff)
 			}

@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Apps", appTests},
 		{"Parameters", parameterTests},
 		{"BuildSecrets", buildSecretTests},
+		{"Manifest", manifestTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
@@ -113,6 +114,7 @@ func newSecret(owner uuid.UUID, name string) store.Secret {
 		ValueSize:  10,
 		Ciphertext: []byte("ciphertext of " + name),
 		KeyID:      "k1",
+		ValueRev:   "rev of " + name,
 		CreatedAt:  base,
 	}
 }
