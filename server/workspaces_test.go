@@ -58,33 +58,10 @@ func mustSucceed(t *testing.T, c *sdk.Client, b sdk.WorkspaceBuild) string {
 }
 
 // agentToken reads the coder_agent's token from the workspace's sealed
-// state (the only place it exists in the clear).
+// state.
 func agentToken(t *testing.T, s *servertest.Server, workspaceID [16]byte) string {
 	t.Helper()
-	pt, _, err := s.Crypt.GetWorkspaceState(context.Background(), workspaceID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st struct {
-		Resources []struct {
-			Type      string `json:"type"`
-			Instances []struct {
-				Attributes struct {
-					Token string `json:"token"`
-				} `json:"attributes"`
-			} `json:"instances"`
-		} `json:"resources"`
-	}
-	if err := json.Unmarshal(pt, &st); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range st.Resources {
-		if r.Type == "coder_agent" && len(r.Instances) > 0 {
-			return r.Instances[0].Attributes.Token
-		}
-	}
-	t.Fatal("no coder_agent in the state")
-	return ""
+	return s.AgentToken(t, workspaceID)
 }
 
 // stateOutputs opens a workspace's sealed state and returns its outputs.

@@ -5,6 +5,7 @@ package servertest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -287,4 +288,35 @@ func Values(ctx context.Context, cs *cryptstore.Store, ownerID uuid.UUID) ([]sto
 		}
 	}
 	return rows, nil
+}
+
+// AgentToken reads the coder_agent's token from the workspace's sealed
+// state (the only place it exists in the clear), for tests that act as the
+// workspace's agent.
+func (s *Server) AgentToken(t testing.TB, workspaceID uuid.UUID) string {
+	t.Helper()
+	pt, _, err := s.Crypt.GetWorkspaceState(context.Background(), workspaceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct {
+		Resources []struct {
+			Type      string `json:"type"`
+			Instances []struct {
+				Attributes struct {
+					Token string `json:"token"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(pt, &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range st.Resources {
+		if r.Type == "coder_agent" && len(r.Instances) > 0 {
+			return r.Instances[0].Attributes.Token
+		}
+	}
+	t.Fatal("no coder_agent in the state")
+	return ""
 }

@@ -126,6 +126,50 @@ func TestDashboardWorkspacesInBrowser(t *testing.T) {
 	}
 	b.checkPage("workspaces-built")
 
+	// Restart needed: the workspace's agent (acted here through its API:
+	// this template's agent never runs) applies its manifest; a changed
+	// secret then marks the workspace on the page, with the secret named,
+	// and a restart clears the mark.
+	ackManifest := func() {
+		t.Helper()
+		ag := sdk.New(s.URL)
+		ag.SessionToken = s.AgentToken(t, ws.ID)
+		m, err := ag.AgentManifest(ctx)
+		if err != nil {
+			t.Fatalf("the agent's manifest: %v", err)
+		}
+		if err := ag.PostManifestApplied(ctx, sdk.AgentManifestAppliedRequest{AgentID: m.AgentID, Revision: m.Revision, Home: "/home/dev"}); err != nil {
+			t.Fatalf("report the applied manifest: %v", err)
+		}
+	}
+	ackManifest()
+	newValue := canary(t)
+	if _, err := s.Admin.UpdateSecret(ctx, sdk.Me, "deploy", sdk.UpdateSecretRequest{Value: ptr(sdk.SecretValue(newValue))}); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := s.Admin.Workspace(ctx, sdk.Me, "dev"); err != nil || !w.RestartNeeded || strings.Join(w.RestartNeededSecrets, ",") != "deploy" {
+		t.Fatalf("after the update, through the API: restart_needed %v %v (%v), want true [deploy]", w.RestartNeeded, w.RestartNeededSecrets, err)
+	}
+	b.open("/workspaces")
+	b.wait("the restart-needed mark", `document.querySelector('tr[data-workspace="dev"] [data-badge="restart-needed"]') !== null`)
+	if row := b.text(`tr[data-workspace="dev"]`); !strings.Contains(row, "restart needed") || !strings.Contains(row, "deploy") {
+		t.Fatalf("dev's row after the update: %q, want the mark naming deploy", row)
+	}
+	b.screenshot("workspaces-restart-needed")
+	eval[bool](b, `(() => { document.body.dataset.build = ""; return true; })()`)
+	b.click(`button[data-action="restart"][data-name="dev"]`)
+	b.wait("the restart to end", `document.body.dataset.build === "succeeded" || document.body.dataset.build === "failed"`)
+	number += 2
+	ackManifest()
+	if w, err := s.Admin.Workspace(ctx, sdk.Me, "dev"); err != nil || w.RestartNeeded || w.LatestBuild.BuildNumber != number {
+		t.Fatalf("after the restart, through the API: restart_needed %v, build #%d (%v), want false, #%d", w.RestartNeeded, w.LatestBuild.BuildNumber, err, number)
+	}
+	b.open("/workspaces")
+	b.wait("the workspaces page", `document.body.dataset.loaded === "workspaces"`)
+	if eval[bool](b, `document.querySelector('tr[data-workspace="dev"] [data-badge="restart-needed"]') !== null`) {
+		t.Fatal("the restart-needed mark is still shown after the restart")
+	}
+
 	// A build started elsewhere (here through the API, as the CLI does)
 	// and going when the page loads: the page follows it too. The closed
 	// gate holds the build in its apply stage until the page shows it.
@@ -155,5 +199,7 @@ func TestDashboardWorkspacesInBrowser(t *testing.T) {
 		t.Fatalf("the pages reported problems:\n%s", strings.Join(p, "\n"))
 	}
 	b.close()
-	b.assertNowhere(value)
+	b.assertNowhere(value, newValue)
 }
+
+func ptr[T any](v T) *T { return &v }
