@@ -171,7 +171,7 @@ func TestAgentBinariesForEveryPlatform(t *testing.T) {
 	if strings.Contains(string(out), "checksum") {
 		t.Fatalf("the linux/arm64 bootstrap refused the server's binary:\n%s", out)
 	}
-	found, _ := filepath.Glob(filepath.Join(tmp, "coder-agent.*", "coder"))
+	found, _ := filepath.Glob(filepath.Join(tmp, "coder-agent.*", "coder-"+sums["coder-linux-arm64"]))
 	if len(found) != 1 || fileDigest(t, found[0]) != sums["coder-linux-arm64"] {
 		t.Fatalf("the bootstrap left %v, want the verified linux/arm64 binary", found)
 	}

@@ -148,7 +148,7 @@ func TestBootstrapScript(t *testing.T) {
 			if _, err := os.Stat(marker); err == nil {
 				t.Errorf("the binary of the other server ran: got its mark, want none")
 			}
-			fixedBinary := filepath.Join(tmp, fixed, "coder")
+			fixedBinary := filepath.Join(tmp, fixed, "coder-"+want)
 			_, err = os.Lstat(fixedBinary)
 			switch {
 			case tt.wantUsed && tt.wantErr != "checksum" && err != nil:

@@ -93,7 +93,7 @@ func agentScripts(accessURL string, bins map[string]AgentBinary) map[string]stri
 // it against the binary's SHA-256, and runs `coder agent`.
 // The token comes from CODER_AGENT_TOKEN, set by the template.
 //
-// The binary goes into $CODER_AGENT_BINARY_DIR or $TMPDIR/coder-agent.<uid>
+// The binary goes, named coder-<its SHA-256>, into $CODER_AGENT_BINARY_DIR or $TMPDIR/coder-agent.<uid>
 // only if that folder is not a symlink, belongs to the user and no one else
 // may write to it (another local user could otherwise swap the binary
 // between download and start); else into a new folder from mktemp -d.
@@ -144,10 +144,13 @@ if [ "$GOT" != "$BINARY_SHA256" ]; then
   exit 1
 fi
 chmod 0700 "$TMP_BINARY"
-mv -f "$TMP_BINARY" "$BINARY_DIR/coder"
+# Named by its checksum: an agent of another server (another binary)
+# bootstrapping at the same time in this folder cannot replace what this
+# one checked before it runs.
+mv -f "$TMP_BINARY" "$BINARY_DIR/coder-$BINARY_SHA256"
 trap - EXIT
 export CODER_AGENT_URL="$ACCESS_URL"
-exec "$BINARY_DIR/coder" agent
+exec "$BINARY_DIR/coder-$BINARY_SHA256" agent
 `, accessURL, bin.SHA256, bin.File, bin.File)
 }
 
