@@ -250,20 +250,7 @@ func TestTLSWorkspaceEndToEnd(t *testing.T) {
 	srv := clitest.StartServer(t, "sqlite", "--tls-address", "127.0.0.1:0",
 		"--tls-cert-file", cert, "--tls-key-file", key, "--tls-ca-file", ca.File)
 	base := tlsURL(t, srv)
-	u := clitest.NewUser(t)
-	u.Env = append(u.Env, "CODER_TLS_CA_FILE="+ca.File)
-	u.MustSh(t, "", `coder login "$URL" --first-user-username alice --first-user-email alice@example.com --first-user-password correct-horse-battery`, []string{"URL=" + base}, nil)
-	c := u.Client(t)
-	hc, err := sdk.NewHTTPClient(ca.File)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.HTTPClient = hc
-	me, err := c.User(context.Background(), sdk.Me)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &workspaceEnv{srv: srv, u: u, c: c, me: me}
+	e := tlsWorkspaceEnv(t, srv, ca, base)
 	value := canary(t)
 	e.sh(t, `coder templates push local -d "$TEMPLATE"`, "TEMPLATE="+localTemplate(t))
 	e.sh(t, `echo -n "$V" | coder secret create api-key --env API_KEY`, "V="+value)
@@ -296,23 +283,10 @@ func TestTLSRelayBetweenProcesses(t *testing.T) {
 	s1 := clitest.StartServer(t, "postgres", tlsArgs...)
 	s2 := clitest.StartSecondServerIn(t, s1, t.TempDir(), tlsArgs...)
 	url1, url2 := tlsURL(t, s1), tlsURL(t, s2)
-	u1, u2 := clitest.NewUser(t), clitest.NewUser(t)
-	for _, u := range []*clitest.User{u1, u2} {
-		u.Env = append(u.Env, "CODER_TLS_CA_FILE="+ca.File)
-	}
-	u1.MustSh(t, "", `coder login "$URL" --first-user-username alice --first-user-email alice@example.com --first-user-password correct-horse-battery`, []string{"URL=" + url1}, nil)
+	e := tlsWorkspaceEnv(t, s1, ca, url1)
+	u2 := clitest.NewUser(t)
+	u2.Env = append(u2.Env, "CODER_TLS_CA_FILE="+ca.File)
 	u2.MustSh(t, "", `coder login "$URL" --username alice --password correct-horse-battery`, []string{"URL=" + url2}, nil)
-	c := u1.Client(t)
-	hc, err := sdk.NewHTTPClient(ca.File)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.HTTPClient = hc
-	me, err := c.User(context.Background(), sdk.Me)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &workspaceEnv{srv: s1, u: u1, c: c, me: me}
 	value := canary(t)
 	e.sh(t, `coder templates push local -d "$TEMPLATE"`, "TEMPLATE="+localTemplate(t))
 	e.sh(t, `echo -n "$V" | coder secret create api-key --env API_KEY`, "V="+value)
@@ -334,4 +308,25 @@ func TestTLSRelayBetweenProcesses(t *testing.T) {
 			t.Fatal("a server log holds the secret value")
 		}
 	}
+}
+
+// tlsWorkspaceEnv logs a new user in to srv at its HTTPS URL base as its
+// first user, alice, trusting ca (through $CODER_TLS_CA_FILE for the CLI),
+// and returns the workspace test environment of that user.
+func tlsWorkspaceEnv(t *testing.T, srv *clitest.Server, ca *testCA, base string) *workspaceEnv {
+	t.Helper()
+	u := clitest.NewUser(t)
+	u.Env = append(u.Env, "CODER_TLS_CA_FILE="+ca.File)
+	u.MustSh(t, "", `coder login "$URL" --first-user-username alice --first-user-email alice@example.com --first-user-password correct-horse-battery`, []string{"URL=" + base}, nil)
+	c := u.Client(t)
+	hc, err := sdk.NewHTTPClient(ca.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.HTTPClient = hc
+	me, err := c.User(context.Background(), sdk.Me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &workspaceEnv{srv: srv, u: u, c: c, me: me}
 }
