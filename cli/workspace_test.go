@@ -41,6 +41,11 @@ func newWorkspaceEnv(t *testing.T, backend string) *workspaceEnv {
 	u := clitest.NewUser(t)
 	login(t, srv, u)
 	e := &workspaceEnv{srv: srv, u: u, c: u.Client(t)}
+	t.Cleanup(func() {
+		if t.Failed() {
+			e.logDiagnostics(t)
+		}
+	})
 	me, err := e.c.User(context.Background(), sdk.Me)
 	if err != nil {
 		t.Fatal(err)
@@ -48,6 +53,18 @@ func newWorkspaceEnv(t *testing.T, backend string) *workspaceEnv {
 	e.me = me
 	e.sh(t, `coder templates push local -d "$TEMPLATE"`, "TEMPLATE="+localTemplate(t))
 	return e
+}
+
+// logDiagnostics logs, for a failed test, the end of the server's log
+// and of each workspace agent's log (neither holds a secret value: the
+// tests check that).
+func (e *workspaceEnv) logDiagnostics(t *testing.T) {
+	t.Logf("the server's log (end):\n%s", tail(e.srv.Output.String(), 80))
+	logs, _ := filepath.Glob(filepath.Join(e.srv.DataDir, "workspaces", "*", "*", ".coder-agent.log"))
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		t.Logf("the agent log %s (end):\n%s", l, tail(string(b), 40))
+	}
 }
 
 func requireTerraform(t *testing.T) {
