@@ -65,6 +65,19 @@ func (e *workspaceEnv) logDiagnostics(t *testing.T) {
 		b, _ := os.ReadFile(l)
 		t.Logf("the agent log %s (end):\n%s", l, tail(string(b), 40))
 	}
+	// The processes working in the data folder (a bootstrap or agent
+	// that hangs shows here), with their state.
+	entries, _ := os.ReadDir("/proc")
+	for _, en := range entries {
+		cwd, err := os.Readlink(filepath.Join("/proc", en.Name(), "cwd"))
+		if err != nil || !strings.HasPrefix(cwd, e.srv.DataDir) {
+			continue
+		}
+		cmd, _ := os.ReadFile(filepath.Join("/proc", en.Name(), "cmdline"))
+		stat, _ := os.ReadFile(filepath.Join("/proc", en.Name(), "stat"))
+		wchan, _ := os.ReadFile(filepath.Join("/proc", en.Name(), "wchan"))
+		t.Logf("process %s in %s: %q stat %q wchan %q", en.Name(), cwd, strings.ReplaceAll(string(cmd), "\x00", " "), tail(string(stat), 1)[:min(60, len(stat))], wchan)
+	}
 }
 
 func requireTerraform(t *testing.T) {

@@ -99,10 +99,22 @@ resource "terraform_data" "agent" {
         for _ in $(seq 1 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
         kill -s KILL -- "-$old" 2>/dev/null || true
       fi
+      # The agent runs in a session of its own (setsid), which outlives the
+      # build: the build's process group is killed when Terraform ends. It
+      # marks .coder-agent.started once in its session, and this waits for
+      # that, so a build that ends at once cannot kill it on its way there.
+      rm -f .coder-agent.started
       env -i HOME="$WORKSPACE_HOME" USER="$(id -un)" SHELL=/bin/bash PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
         CODER_AGENT_TOKEN="$AGENT_TOKEN" CODER_TLS_CA_FILE="$TLS_CA_FILE" \
-        setsid sh -c "$INIT_SCRIPT" > "$WORKSPACE_HOME/.coder-agent.log" 2>&1 < /dev/null &
+        setsid sh -c ': > "$0"; exec sh -c "$1"' "$WORKSPACE_HOME/.coder-agent.started" "$INIT_SCRIPT" \
+        > "$WORKSPACE_HOME/.coder-agent.log" 2>&1 < /dev/null &
       echo $! > "$WORKSPACE_HOME/.coder-agent.pid"
+      i=0
+      until [ -e .coder-agent.started ]; do
+        i=$((i+1))
+        if [ "$i" -gt 600 ]; then echo "the agent did not start within 60s" >&2; exit 1; fi
+        sleep 0.1
+      done
     EOT
     environment = {
       WORKSPACE_HOME = local.home
