@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -25,30 +24,11 @@ import (
 // state: the bootstrap script exactly as a template gets it.
 func initScript(t *testing.T, s *servertest.Server, workspaceID [16]byte) string {
 	t.Helper()
-	pt, _, err := s.Crypt.GetWorkspaceState(context.Background(), workspaceID)
-	if err != nil {
-		t.Fatal(err)
+	script := s.AgentAttribute(t, workspaceID, "init_script")
+	if script == "" {
+		t.Fatal("no coder_agent init_script in the state")
 	}
-	var st struct {
-		Resources []struct {
-			Type      string `json:"type"`
-			Instances []struct {
-				Attributes struct {
-					InitScript string `json:"init_script"`
-				} `json:"attributes"`
-			} `json:"instances"`
-		} `json:"resources"`
-	}
-	if err := json.Unmarshal(pt, &st); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range st.Resources {
-		if r.Type == "coder_agent" && len(r.Instances) > 0 && r.Instances[0].Attributes.InitScript != "" {
-			return r.Instances[0].Attributes.InitScript
-		}
-	}
-	t.Fatal("no coder_agent init_script in the state")
-	return ""
+	return script
 }
 
 func fileDigest(t *testing.T, path string) string {

@@ -295,6 +295,13 @@ func Values(ctx context.Context, cs *cryptstore.Store, ownerID uuid.UUID) ([]sto
 // workspace's agent.
 func (s *Server) AgentToken(t testing.TB, workspaceID uuid.UUID) string {
 	t.Helper()
+	return s.AgentAttribute(t, workspaceID, "token")
+}
+
+// AgentAttribute reads a string attribute (token, init_script...) of the
+// first coder_agent in the workspace's sealed state.
+func (s *Server) AgentAttribute(t testing.TB, workspaceID uuid.UUID, name string) string {
+	t.Helper()
 	pt, _, err := s.Crypt.GetWorkspaceState(context.Background(), workspaceID)
 	if err != nil {
 		t.Fatal(err)
@@ -303,9 +310,7 @@ func (s *Server) AgentToken(t testing.TB, workspaceID uuid.UUID) string {
 		Resources []struct {
 			Type      string `json:"type"`
 			Instances []struct {
-				Attributes struct {
-					Token string `json:"token"`
-				} `json:"attributes"`
+				Attributes map[string]any `json:"attributes"`
 			} `json:"instances"`
 		} `json:"resources"`
 	}
@@ -314,7 +319,8 @@ func (s *Server) AgentToken(t testing.TB, workspaceID uuid.UUID) string {
 	}
 	for _, r := range st.Resources {
 		if r.Type == "coder_agent" && len(r.Instances) > 0 {
-			return r.Instances[0].Attributes.Token
+			v, _ := r.Instances[0].Attributes[name].(string)
+			return v
 		}
 	}
 	t.Fatal("no coder_agent in the state")
