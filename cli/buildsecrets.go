@@ -85,6 +85,11 @@ func parseSecretSpec(s string) (secretSpec, error) {
 		}
 		return sp, nil
 	}
+	// Without a known suffix, what follows an "=" may be a value typed on
+	// the command line by mistake: it is not echoed.
+	if i := strings.IndexByte(s, '='); i >= 0 {
+		return secretSpec{}, fmt.Errorf("--secret %q (the text after \"=\" is not shown): say where the secret lands: NAME:env=ENV_NAME, NAME:file=PATH, NAME:ephemeral or NAME:remove; a value is never given on the command line: pipe it on stdin or use --secrets-file", printableArg(s[:i+1]))
+	}
 	return secretSpec{}, fmt.Errorf("--secret %q: say where the secret lands: NAME:env=ENV_NAME, NAME:file=PATH, NAME:ephemeral or NAME:remove", printableArg(s))
 }
 

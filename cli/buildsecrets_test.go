@@ -66,6 +66,13 @@ func TestParseSecretSpec(t *testing.T) {
 			t.Errorf("parseSecretSpec(%q): got %v, want an error containing %q", in, err, want)
 		}
 	}
+	// A value typed on the command line by mistake is not echoed.
+	for _, in := range []string{"tok=canary-4f1e9b", "tok:envy=canary-4f1e9b", "tok:remove=canary-4f1e9b", "a=b:c=canary-4f1e9b"} {
+		_, err := parseSecretSpec(in)
+		if err == nil || strings.Contains(err.Error(), "canary-4f1e9b") || !strings.Contains(err.Error(), "stdin") {
+			t.Errorf("parseSecretSpec(%q): got %v, want an error without the text after = that points to stdin", in, err)
+		}
+	}
 }
 
 func FuzzParseSecretSpec(f *testing.F) {
