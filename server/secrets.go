@@ -118,7 +118,7 @@ func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request) {
 	for _, row := range rows {
 		out = append(out, toSDKSecret(row))
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeSecretsJSON(w, http.StatusOK, nil, out)
 }
 
 func (s *Server) getSecret(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +132,8 @@ func (s *Server) getSecret(w http.ResponseWriter, r *http.Request) {
 		s.writeSecretError(w, r, name, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toSDKSecret(row))
+	out := toSDKSecret(row)
+	writeSecretsJSON(w, http.StatusOK, &out, nil)
 }
 
 func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
@@ -211,7 +212,8 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 	if before.Refresh == sdk.RefreshLive || row.Refresh == sdk.RefreshLive {
 		s.pushLive(me)
 	}
-	writeJSON(w, http.StatusOK, toSDKSecret(row))
+	out := toSDKSecret(row)
+	writeSecretsJSON(w, http.StatusOK, &out, nil)
 }
 
 func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request) {
