@@ -57,6 +57,10 @@ type serverOptions struct {
 	limits              sdk.Limits
 	// provisionerWorkers is how many builds this process runs at once.
 	provisionerWorkers int
+	// proxyTrustedHeaders and proxyTrustedOrigins are
+	// --proxy-trusted-headers and --proxy-trusted-origins (proxytrust.go).
+	proxyTrustedHeaders []string
+	proxyTrustedOrigins []string
 	// global holds --tls-ca-file: the CA that local workspaces' agents
 	// trust for this server's certificate.
 	global *globalOptions
@@ -182,6 +186,8 @@ re-encrypts every value sealed by an older key.`,
 	f.BoolVarP(&o.verbose, "verbose", "v", o.envBool("CODER_VERBOSE", false), "Log every request (debug level) ($CODER_VERBOSE)")
 	f.BoolVar(&o.logJSON, "log-json", o.envBool("CODER_LOG_JSON", false), "Write logs as JSON ($CODER_LOG_JSON)")
 	f.BoolVar(&o.disableFileDelivery, "disable-user-secret-file-delivery", o.envBool("CODER_DISABLE_USER_SECRET_FILE_DELIVERY", false), "Never write secrets to files in workspaces: file targets are refused, secrets with both targets get the environment variable only, file-only ones are not delivered ($CODER_DISABLE_USER_SECRET_FILE_DELIVERY)")
+	f.StringSliceVar(&o.proxyTrustedHeaders, "proxy-trusted-headers", envList("CODER_PROXY_TRUSTED_HEADERS"), "Headers that give a request's client address when it comes from a --proxy-trusted-origins proxy, first present wins: X-Forwarded-For, X-Real-IP, True-Client-IP, CF-Connecting-IP... (failed logins are throttled per client address) ($CODER_PROXY_TRUSTED_HEADERS, comma separated)")
+	f.StringSliceVar(&o.proxyTrustedOrigins, "proxy-trusted-origins", envList("CODER_PROXY_TRUSTED_ORIGINS"), "Addresses or CIDR ranges of the reverse proxies whose --proxy-trusted-headers are believed; from any other peer they are ignored ($CODER_PROXY_TRUSTED_ORIGINS, comma separated)")
 	f.StringVar(&o.configFile, "config", envDefault("CODER_CONFIG_FILE", ""), "YAML file of settings: each key a flag's name (http-address: 0.0.0.0:3000), a list for a repeatable flag; a flag or its environment variable outranks it ($CODER_CONFIG_FILE)")
 	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
 		if o.envErr != nil {
@@ -249,6 +255,10 @@ func (o *serverOptions) serve(ctx context.Context) error {
 	}
 	if o.limits.MaxSecrets <= 0 || o.limits.MaxTotalValueBytes <= 0 || o.limits.MaxEnvValueBytes <= 0 {
 		return errors.New("the per-user secret limits must be positive")
+	}
+	proxyTrust, err := parseProxyTrust(o.proxyTrustedHeaders, o.proxyTrustedOrigins)
+	if err != nil {
+		return err
 	}
 	if o.provisionerWorkers == 0 {
 		o.provisionerWorkers = defaultProvisionerWorkers()
@@ -406,6 +416,7 @@ func (o *serverOptions) serve(ctx context.Context) error {
 		TerraformExtraEnv: extraEnv,
 
 		DisableUserSecretFileDelivery: o.disableFileDelivery,
+		ProxyTrust:                    proxyTrust,
 	})
 	if err != nil {
 		return fmt.Errorf("start server: %w", err)

@@ -3,9 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -46,25 +44,6 @@ func (s *Server) setupLogins() error {
 	return nil
 }
 
-// clientAddress is the address a request came from: the TCP peer (behind a
-// reverse proxy, the proxy), an IPv6 address as its /64.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	a = a.Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
-}
-
 // accountKey is the throttle key of a username: usernames are compared
 // case-insensitively.
 func accountKey(username string) string { return strings.ToLower(username) }
@@ -89,7 +68,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 		writeError(w, http.StatusBadRequest, "Username and password are required.")
 		return "", false
 	}
-	addr, account := clientAddress(r), accountKey(req.Username)
+	addr, account := s.clientAddress(r), accountKey(req.Username)
 	if wait := max(s.addressLogins.Wait(addr), s.accountLogins.Wait(account)); wait > 0 {
 		s.tooManyLogins(w, req.Username, addr, wait)
 		return "", false

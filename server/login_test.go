@@ -2,13 +2,16 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server"
 	"github.com/usersecrets/coder/server/servertest"
 )
 
@@ -159,4 +162,59 @@ func TestLoginFailureLogged(t *testing.T) {
 	if strings.Contains(logs, password) {
 		t.Errorf("the log holds the password:\n%s", logs)
 	}
+}
+
+// TestLoginThrottleBehindProxy checks --proxy-trusted-headers and
+// --proxy-trusted-origins: behind a trusted proxy the per-address throttle
+// counts the address the proxy names, so one client's guesses do not lock
+// out the others that share the proxy; without that trust (the default) the
+// headers are ignored, so a client cannot dodge the throttle by sending a
+// new X-Forwarded-For each time.
+func TestLoginThrottleBehindProxy(t *testing.T) {
+	spray := func(t *testing.T, s *servertest.Server, xff func(i int) string, n int) []int {
+		var codes []int
+		for i := range n {
+			body := jsonBody(t, sdk.LoginRequest{Username: "spray" + string(rune('a'+i%26)) + strings.Repeat("x", i/26), Password: "guess"})
+			req, err := http.NewRequest("POST", s.URL.String()+"/api/v2/users/login", strings.NewReader(string(body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", xff(i))
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			codes = append(codes, res.StatusCode)
+		}
+		return codes
+	}
+	t.Run("trusted", func(t *testing.T) {
+		s := servertest.New(t, servertest.Backends()[0], servertest.Options{ProxyTrust: server.ProxyTrust{
+			Headers: []string{"X-Forwarded-For"},
+			Origins: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("10.0.0.0/8")},
+		}})
+		// One client behind two proxies (the inner one, 10.1.2.3, is
+		// trusted too); a spoofed left-most entry changes nothing.
+		codes := spray(t, s, func(i int) string { return fmt.Sprintf("198.51.100.%d, 203.0.113.9, 10.1.2.3", i) }, 21)
+		if codes[19] != http.StatusUnauthorized || codes[20] != http.StatusTooManyRequests {
+			t.Fatalf("one client's 20th and 21st failures: got %v, want 401 then 429", codes[19:])
+		}
+		// Another client behind the same proxy is not throttled.
+		if got := spray(t, s, func(int) string { return "203.0.113.10" }, 1); got[0] != http.StatusUnauthorized {
+			t.Fatalf("another client behind the proxy: got %d, want 401", got[0])
+		}
+		// The first client still waits.
+		if got := spray(t, s, func(int) string { return "203.0.113.9" }, 1); got[0] != http.StatusTooManyRequests {
+			t.Fatalf("the throttled client again: got %d, want 429", got[0])
+		}
+	})
+	t.Run("untrusted", func(t *testing.T) {
+		s := servertest.New(t, servertest.Backends()[0], servertest.Options{})
+		codes := spray(t, s, func(i int) string { return fmt.Sprintf("203.0.113.%d", i) }, 21)
+		if codes[19] != http.StatusUnauthorized || codes[20] != http.StatusTooManyRequests {
+			t.Fatalf("a new X-Forwarded-For at each guess, no trusted proxy: got %v, want 401 then 429", codes[19:])
+		}
+	})
 }

@@ -73,6 +73,10 @@ type Options struct {
 	// server --disable-user-secret-file-delivery: file targets are refused
 	// on create and update and never delivered (placement.Policy).
 	DisableUserSecretFileDelivery bool
+	// ProxyTrust names the reverse proxies whose headers give a
+	// request's client address (failed-login throttling per address);
+	// empty: the TCP peer is the client.
+	ProxyTrust ProxyTrust
 	// PasswordCost is the bcrypt work factor; 0 means DefaultPasswordCost.
 	// Tests lower it to bcrypt.MinCost.
 	PasswordCost int

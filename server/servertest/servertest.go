@@ -122,6 +122,8 @@ type Options struct {
 	DisableUserSecretFileDelivery bool
 	// AgentBinariesDir is server.Options.AgentBinariesDir.
 	AgentBinariesDir string
+	// ProxyTrust is server.Options.ProxyTrust.
+	ProxyTrust server.ProxyTrust
 	// OpenAPI validates every request and answer against
 	// docs/openapi.json (NewOpenAPIValidator); the test fails for each one
 	// that does not validate.
@@ -191,6 +193,7 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		AccessURL:    u,
 
 		DisableUserSecretFileDelivery: o.DisableUserSecretFileDelivery,
+		ProxyTrust:                    o.ProxyTrust,
 		AgentBinariesDir:              o.AgentBinariesDir,
 	}
 	if o.Terraform {
