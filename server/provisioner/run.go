@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
-	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
@@ -203,19 +202,17 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 	}); err != nil {
 		return prior, nil, err
 	}
+	// One `terraform apply` plans and applies: a separate plan would start
+	// Terraform and every provider once more for the same result (nothing
+	// reads the plan file between the two). Its output is logged under the
+	// plan stage up to the plan's summary, then under apply (applyLog).
 	destroy := j.build.Transition == sdk.TransitionDelete
-	planArgs := []string{"plan", "-input=false", "-no-color", "-out=build.tfplan"}
+	applyArgs := []string{"apply", "-input=false", "-no-color", "-auto-approve"}
 	if destroy {
-		planArgs = append(planArgs, "-destroy")
+		applyArgs = append(applyArgs, "-destroy")
 	}
-	if err := j.terraform(ctx, "plan", planArgs, func(tf *tfexec.Terraform) error {
-		_, err := tf.Plan(ctx, tfexec.Out("build.tfplan"), tfexec.Destroy(destroy))
-		return err
-	}); err != nil {
-		return prior, nil, err
-	}
-	if err := j.terraform(ctx, "apply", []string{"apply", "-input=false", "-no-color", "-auto-approve", "build.tfplan"}, func(tf *tfexec.Terraform) error {
-		return tf.Apply(ctx, tfexec.DirOrPlan("build.tfplan"))
+	if err := j.terraform(ctx, stagePlanApply, applyArgs, func(tf *tfexec.Terraform) error {
+		return tf.Apply(ctx, tfexec.Destroy(destroy))
 	}); err != nil {
 		return readState(), nil, err
 	}
@@ -223,9 +220,11 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 	if destroy {
 		return state, nil, nil
 	}
-	show, err := j.show(ctx)
+	// The state file Terraform just wrote holds what `terraform show -json`
+	// would print of it; reading it saves a run of Terraform.
+	show, err := readStateFile(state)
 	if err != nil {
-		return state, nil, fmt.Errorf("read the applied state: %w", err)
+		return state, nil, err
 	}
 	agents, err = parseAgents(show, j.build, time.Now().UTC())
 	if err != nil {
@@ -361,7 +360,11 @@ func (j *job) newTerraform() (*tfexec.Terraform, error) {
 // its redacted output, stdout and stderr, line by line to the log under
 // stage.
 func (j *job) terraform(ctx context.Context, stage string, display []string, run func(*tfexec.Terraform) error) error {
-	j.log(stage, "info", "$ terraform "+strings.Join(display, " "))
+	first := stage
+	if stage == stagePlanApply {
+		first = "plan"
+	}
+	j.log(first, "info", "$ terraform "+strings.Join(display, " "))
 	lw := j.newLogWriter(stage)
 	j.tf.SetStdout(lw)
 	j.tf.SetStderr(lw)
@@ -390,16 +393,6 @@ func summarize(tail []string) string {
 		tail = tail[len(tail)-5:]
 	}
 	return strings.TrimSpace(strings.Join(tail, "\n"))
-}
-
-// show reads the applied state (`terraform show -json`, never logged: it
-// holds sensitive values).
-func (j *job) show(ctx context.Context) (*tfjson.State, error) {
-	st, err := j.tf.Show(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("terraform show: %s", j.redactor.String(err.Error()))
-	}
-	return st, nil
 }
 
 // log appends a line; lines are stored in batches.
