@@ -9,12 +9,14 @@ import (
 	"github.com/usersecrets/coder/server/servertest"
 )
 
-// TestBuildRunsTerraformTwice: a build runs `terraform init` and one
-// `terraform apply` that plans and applies (no separate plan, no show: the
-// applied state is read from the state file), and its log still has the
-// init, plan and apply stages, the plan's summary under plan and the
-// changes under apply. The agent and its env are recorded from the state
-// file (the manifest carries them). Start, stop and start again.
+// TestBuildRunsTerraformTwice: the first build of a template version runs
+// `terraform init` and one `terraform apply` that plans and applies (no
+// separate plan, no show: the applied state is read from the state file);
+// later builds of the version in the same server process reuse that init
+// and run Terraform once. The log still has the init, plan and apply
+// stages, the plan's summary under plan and the changes under apply. The
+// agent and its env are recorded from the state file (the manifest carries
+// them). Start, stop and start again.
 func TestBuildRunsTerraformTwice(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
 		s := servertest.New(t, b, servertest.Options{Terraform: true})
@@ -41,6 +43,7 @@ func TestBuildRunsTerraformTwice(t *testing.T) {
 			mustSucceed(t, c, bld)
 			var commands []string
 			stageOf := map[string]string{}
+			reused := false
 			var all strings.Builder
 			if err := c.BuildLogs(ctx, bld.ID, func(l sdk.BuildLog) {
 				all.WriteString(l.Stage + ": " + l.Output + "\n")
@@ -49,6 +52,8 @@ func TestBuildRunsTerraformTwice(t *testing.T) {
 					commands = append(commands, l.Stage+": "+strings.Fields(out)[2])
 				}
 				switch {
+				case l.Stage == "init" && strings.Contains(out, "are reused (no terraform init)"):
+					reused = true
 				case strings.HasPrefix(out, "Plan: "):
 					stageOf["summary"] = l.Stage
 				case strings.Contains(out, ": Creating...") || strings.Contains(out, ": Destroying..."):
@@ -60,6 +65,12 @@ func TestBuildRunsTerraformTwice(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := "init: init,plan: apply"
+			if i > 0 {
+				want = "plan: apply"
+			}
+			if reused != (i > 0) {
+				t.Errorf("build #%d %s: init reused %v, want %v", bld.BuildNumber, bld.Transition, reused, i > 0)
+			}
 			if got := strings.Join(commands, ","); got != want {
 				t.Errorf("build #%d %s ran terraform %q (stage: command), want %q\n%s", bld.BuildNumber, bld.Transition, got, want, all.String())
 			}

@@ -197,10 +197,18 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 		}
 		return prior, nil, fmt.Errorf("terraform version: %s", j.redactor.String(err.Error()))
 	}
-	if err := j.terraform(ctx, "init", []string{"init", "-input=false", "-no-color"}, func(tf *tfexec.Terraform) error {
-		return tf.Init(ctx)
-	}); err != nil {
-		return prior, nil, err
+	// An earlier build of this version in this process ran init: its
+	// result is copied (initcache.go).
+	versionID := j.version.ID.String()
+	if p.reuseInit(versionID, dir) {
+		j.log("init", "info", fmt.Sprintf("Terraform is initialized: the providers and modules of an earlier build of template version %d are reused (no terraform init).", j.version.Number))
+	} else {
+		if err := j.terraform(ctx, "init", []string{"init", "-input=false", "-no-color"}, func(tf *tfexec.Terraform) error {
+			return tf.Init(ctx)
+		}); err != nil {
+			return prior, nil, err
+		}
+		p.keepInit(versionID, dir)
 	}
 	// One `terraform apply` plans and applies: a separate plan would start
 	// Terraform and every provider once more for the same result (nothing
