@@ -47,6 +47,14 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 		case ws.Deleted:
 			writeError(w, http.StatusForbidden, "The agent's workspace was deleted.")
 			return
+		case latest.ID != a.BuildID && latest.Transition == sdk.TransitionStart &&
+			(latest.Status == sdk.BuildPending || latest.Status == sdk.BuildRunning):
+			// The token of an earlier build (a coder_agent keeps its token)
+			// whose workspace is starting again: the start build records
+			// the agent when it ends. 401, as for a token not recorded yet,
+			// so that the agent asks again soon rather than backs off.
+			writeError(w, http.StatusUnauthorized, "The workspace is starting: the agent is recorded when its build finishes.")
+			return
 		case latest.ID != a.BuildID:
 			writeError(w, http.StatusForbidden, "This agent does not belong to the workspace's latest build.")
 			return

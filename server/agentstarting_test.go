@@ -1,0 +1,87 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/server/servertest"
+)
+
+// TestAgentTokenWhileStarting: the agent of an earlier build (a coder_agent
+// keeps its token) asking while a start build runs gets 401, as a token not
+// recorded yet does, so that it asks again soon instead of backing off; it
+// gets its manifest once the build is recorded. While a stop build runs it
+// gets 403, as before: nothing is coming.
+func TestAgentTokenWhileStarting(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		s := servertest.New(t, b, servertest.Options{Terraform: true})
+		ctx := context.Background()
+		pushTemplate(t, s.Admin, "gated", "testdata/gated")
+		c := s.NewMember(t, "gail")
+		ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "dev", Template: "gated"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustSucceed(t, c, ws.LatestBuild)
+		agent := sdk.New(s.URL)
+		agent.SessionToken = agentToken(t, s, ws.ID)
+		if _, err := agent.AgentManifest(ctx); err != nil {
+			t.Fatalf("manifest of the started workspace: %v", err)
+		}
+		hold := filepath.Join(s.DataDir, "workspaces", "hold")
+		if err := os.MkdirAll(filepath.Dir(hold), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range []string{sdk.TransitionStop, sdk.TransitionStart} {
+			if err := os.WriteFile(hold, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			bld, err := c.CreateBuild(ctx, sdk.Me, "dev", tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for {
+				got, err := c.Build(ctx, bld.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Status == sdk.BuildRunning {
+					break
+				}
+				if got.Status != sdk.BuildPending || time.Now().After(deadline) {
+					t.Fatalf("%s build: status %s, want it running", tr, got.Status)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			_, err = agent.AgentManifest(ctx)
+			want := http.StatusForbidden
+			if tr == sdk.TransitionStart {
+				want = http.StatusUnauthorized
+				if err == nil || !strings.Contains(err.Error(), "The workspace is starting") {
+					t.Errorf("manifest while the start build runs: %v, want the starting message", err)
+				}
+			}
+			if sdk.StatusCode(err) != want {
+				t.Errorf("manifest while the %s build runs: %v, want %d", tr, err, want)
+			}
+			if err := os.Remove(hold); err != nil {
+				t.Fatal(err)
+			}
+			mustSucceed(t, c, bld)
+		}
+		m, err := agent.AgentManifest(ctx)
+		if err != nil {
+			t.Fatalf("manifest after the start build: %v", err)
+		}
+		if latest, _ := c.Workspace(ctx, sdk.Me, "dev"); m.BuildID != latest.LatestBuild.ID {
+			t.Errorf("manifest of build %s, want the latest %s", m.BuildID, latest.LatestBuild.ID)
+		}
+	})
+}
