@@ -33,7 +33,11 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 		}
 		// One query: the agent, its workspace, the latest build and the
 		// owner (the manifest's user).
-		auth, err := s.ws.GetAgentAuth(r.Context(), agenttoken.Hash(token))
+		hash := agenttoken.Hash(token)
+		auth, err := s.ws.GetAgentAuth(r.Context(), hash)
+		if done, ok := s.pendingAgent(hash, auth, err); ok && s.holdAgent(r, done) {
+			auth, err = s.ws.GetAgentAuth(r.Context(), hash)
+		}
 		if errors.Is(err, store.ErrNotFound) {
 			writeError(w, http.StatusUnauthorized, "The agent token is not known. It is recorded when the workspace's build finishes.")
 			return

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,10 +13,10 @@ import (
 )
 
 // TestAgentTokenWhileStarting: the agent of an earlier build (a coder_agent
-// keeps its token) asking while a start build runs gets 401, as a token not
-// recorded yet does, so that it asks again soon instead of backing off; it
-// gets its manifest once the build is recorded. While a stop build runs it
-// gets 403, as before: nothing is coming.
+// keeps its token) asking while a start build of its workspace runs in
+// this process is held, not refused, and gets the new build's manifest as
+// soon as that build is recorded. While a stop build runs it gets 403 at
+// once, as before: nothing is coming.
 func TestAgentTokenWhileStarting(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
 		s := servertest.New(t, b, servertest.Options{Terraform: true})
@@ -60,21 +59,39 @@ func TestAgentTokenWhileStarting(t *testing.T) {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
-			_, err = agent.AgentManifest(ctx)
-			want := http.StatusForbidden
-			if tr == sdk.TransitionStart {
-				want = http.StatusUnauthorized
-				if err == nil || !strings.Contains(err.Error(), "The workspace is starting") {
-					t.Errorf("manifest while the start build runs: %v, want the starting message", err)
-				}
+			type answer struct {
+				m   sdk.AgentManifest
+				err error
 			}
-			if sdk.StatusCode(err) != want {
-				t.Errorf("manifest while the %s build runs: %v, want %d", tr, err, want)
+			answered := make(chan answer, 1)
+			go func() {
+				m, err := agent.AgentManifest(ctx)
+				answered <- answer{m, err}
+			}()
+			if tr == sdk.TransitionStop {
+				got := <-answered
+				if sdk.StatusCode(got.err) != http.StatusForbidden {
+					t.Errorf("manifest while the stop build runs: %v, want 403", got.err)
+				}
+			} else {
+				// Still unanswered while the build is held running.
+				time.Sleep(300 * time.Millisecond)
+				select {
+				case got := <-answered:
+					t.Fatalf("manifest answered while the start build runs: %v", got.err)
+				default:
+				}
 			}
 			if err := os.Remove(hold); err != nil {
 				t.Fatal(err)
 			}
 			mustSucceed(t, c, bld)
+			if tr == sdk.TransitionStart {
+				got := <-answered
+				if got.err != nil || got.m.BuildID != bld.ID {
+					t.Fatalf("held manifest: build %s, %v; want the start build %s", got.m.BuildID, got.err, bld.ID)
+				}
+			}
 		}
 		m, err := agent.AgentManifest(ctx)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/buildenv"
 	"github.com/usersecrets/coder/sdk/placement"
 	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/sdk/templatearchive"
@@ -35,6 +36,9 @@ type job struct {
 	env      []string
 	tf       *tfexec.Terraform
 
+	// running is what the agent API waits on (pending.go).
+	running *runningJob
+
 	// resources are the applied state's resources (parseResources).
 	resources []store.WorkspaceResource
 
@@ -49,6 +53,8 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 	logger.Info("build started")
 	j := &job{p: p, build: b}
 	started := time.Now()
+	j.running = p.register(b.ID)
+	defer p.unregister(b.ID, j.running)
 
 	hbCtx, stopHB := context.WithCancel(ctx)
 	defer stopHB()
@@ -162,6 +168,11 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 		return nil, nil, fmt.Errorf("protect the build folder: %w", err)
 	}
 	j.dir = dir
+	if j.build.Transition == sdk.TransitionStart {
+		name := filepath.Join(dir, agentTokenHashesFile)
+		j.running.hashFile.Store(&name)
+		j.env = append(j.env, buildenv.AgentTokenHashes+"="+name)
+	}
 	if err := templatearchive.Extract(j.version.Archive, dir); err != nil {
 		return nil, nil, fmt.Errorf("extract the template: %w", err)
 	}
