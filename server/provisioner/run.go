@@ -224,7 +224,7 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 	// One `terraform apply` plans and applies: a separate plan would start
 	// Terraform and every provider once more for the same result (nothing
 	// reads the plan file between the two). Its output is logged under the
-	// plan stage up to the plan's summary, then under apply (applyLog).
+	// plan stage up to the plan's summary, then under apply (stagePlanApply).
 	destroy := j.build.Transition == sdk.TransitionDelete
 	applyArgs := []string{"apply", "-input=false", "-no-color", "-auto-approve"}
 	if destroy {
