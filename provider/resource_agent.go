@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"net/url"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -401,7 +402,25 @@ func (r *agentResource) Create(ctx context.Context, req resource.CreateRequest, 
 		}
 	}
 	m.InitScript = types.StringValue(r.initScript(m))
+	if r.data != nil {
+		announceToken(r.data.getenv(buildenv.AgentTokenHashes), m.Token.ValueString())
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// announceToken appends the token's hash to the server's file (see
+// buildenv.AgentTokenHashes) when the build names one. It only spares the
+// agent a few refused requests, so a failure is not the build's.
+func announceToken(file, token string) {
+	if file == "" {
+		return
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return
+	}
+	_, _ = f.WriteString(buildenv.AgentTokenHash(token) + "\n")
+	_ = f.Close()
 }
 
 // Read implements resource.Resource. The token never changes; init_script

@@ -33,7 +33,11 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 		}
 		// One query: the agent, its workspace, the latest build and the
 		// owner (the manifest's user).
-		auth, err := s.ws.GetAgentAuth(r.Context(), agenttoken.Hash(token))
+		hash := agenttoken.Hash(token)
+		auth, err := s.ws.GetAgentAuth(r.Context(), hash)
+		if done, ok := s.pendingAgent(hash, auth, err); ok && s.holdAgent(r, done) {
+			auth, err = s.ws.GetAgentAuth(r.Context(), hash)
+		}
 		if errors.Is(err, store.ErrNotFound) {
 			writeError(w, http.StatusUnauthorized, "The agent token is not known. It is recorded when the workspace's build finishes.")
 			return
@@ -46,6 +50,14 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 		switch {
 		case ws.Deleted:
 			writeError(w, http.StatusForbidden, "The agent's workspace was deleted.")
+			return
+		case latest.ID != a.BuildID && latest.Transition == sdk.TransitionStart &&
+			(latest.Status == sdk.BuildPending || latest.Status == sdk.BuildRunning):
+			// The token of an earlier build (a coder_agent keeps its token)
+			// whose workspace is starting again: the start build records
+			// the agent when it ends. 401, as for a token not recorded yet,
+			// so that the agent asks again soon rather than backs off.
+			writeError(w, http.StatusUnauthorized, "The workspace is starting: the agent is recorded when its build finishes.")
 			return
 		case latest.ID != a.BuildID:
 			writeError(w, http.StatusForbidden, "This agent does not belong to the workspace's latest build.")

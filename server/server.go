@@ -90,15 +90,18 @@ type RelayAuthenticator = agentconn.RelayAuthenticator
 
 // Server serves the REST API.
 type Server struct {
-	opts   Options
-	store  store.Store
-	ws     store.WorkspaceStore
-	prov   *provisioner.Provisioner
-	agents *agentconn.Hub
-	runCtx context.Context
-	logger *slog.Logger
-	now    func() time.Time
-	mux    *http.ServeMux
+	opts  Options
+	store store.Store
+	ws    store.WorkspaceStore
+	prov  *provisioner.Provisioner
+	// agentHolds bounds the agent requests held until a build ends
+	// (agentpending.go).
+	agentHolds chan struct{}
+	agents     *agentconn.Hub
+	runCtx     context.Context
+	logger     *slog.Logger
+	now        func() time.Time
+	mux        *http.ServeMux
 	// patterns are the routes registered on mux (Routes).
 	patterns []string
 	// agentBins are the agent binaries by platform, found and checksummed
@@ -146,10 +149,11 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		o.Limits = sdk.DefaultLimits
 	}
 	s := &Server{
-		opts:   o,
-		store:  o.Store,
-		logger: o.Logger,
-		now:    o.Now,
+		opts:       o,
+		store:      o.Store,
+		logger:     o.Logger,
+		now:        o.Now,
+		agentHolds: make(chan struct{}, maxAgentHolds),
 	}
 	if o.RelayURL != "" && o.RelayAuth == nil {
 		return nil, errors.New("relaying between server processes needs RelayAuth")

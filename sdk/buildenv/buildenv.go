@@ -22,6 +22,18 @@ const (
 // "<os>_<arch>".
 func AgentScript(platform string) string { return AgentScriptPrefix + platform }
 
+// AgentTokenHashes names a file of the build's private folder to which
+// the provider appends, one a line, AgentTokenHash of each agent token it
+// makes, as it makes it: the server then holds the new agent's first
+// requests until the build records it, instead of refusing them. Our
+// addition (v2 has no such variable); without it the provider writes
+// nothing.
+const AgentTokenHashes = "CODER_BUILD_AGENT_TOKEN_HASHES"
+
+// AgentTokenHash is how a token is written to the AgentTokenHashes file:
+// the lower-case hex of its SHA-256 (never the token).
+func AgentTokenHash(token string) string { return hashHex(token) }
+
 // The build, its workspace and its template.
 const (
 	BuildID = "CODER_WORKSPACE_BUILD_ID"

@@ -47,3 +47,21 @@ func FuzzParseAppsAndResources(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadStateFile feeds arbitrary bytes to the state file reader: an
+// error or a state whose agents, apps and resources read without a panic.
+func FuzzReadStateFile(f *testing.F) {
+	f.Add(stateFileOutput)
+	f.Add(`{"version":4,"resources":[{"mode":"managed","type":"coder_agent","name":"a","instances":[{"index_key":0,"attributes":{"token":1}}]}]}`)
+	f.Fuzz(func(t *testing.T, file string) {
+		st, err := readStateFile([]byte(file))
+		if err != nil {
+			return
+		}
+		b := store.WorkspaceBuild{ID: uuid.New()}
+		if agents, err := parseAgents(st, b, time.Now()); err == nil {
+			_ = parseApps(st, agents)
+		}
+		_, _ = parseResources(st, b, func(s string) string { return s })
+	})
+}

@@ -28,13 +28,49 @@ type logWriter struct {
 	emitf func(line string, at time.Time)
 }
 
+// stagePlanApply is the stage of a `terraform apply` that plans too: its
+// lines go under "plan" up to the plan's summary (planEnded), then under
+// "apply".
+const stagePlanApply = "plan+apply"
+
+// planEnd says where a line of `terraform apply` output stands against
+// the end of its plan: summary is the plan's last line ("Plan: 1 to add,
+// ...", "No changes. ..."); applying is a line of the apply itself (a
+// change starting), which ends the plan should Terraform print no summary.
+func planEnd(line string) (summary, applying bool) {
+	l := strings.TrimSpace(line)
+	if strings.HasPrefix(l, "Plan: ") || strings.HasPrefix(l, "No changes.") {
+		return true, false
+	}
+	for _, s := range []string{": Creating...", ": Destroying...", ": Modifying..."} {
+		if strings.Contains(l, s) {
+			return false, true
+		}
+	}
+	return false, false
+}
+
 func (j *job) newLogWriter(stage string) *logWriter {
 	w := &logWriter{}
 	if stage == "init" {
 		w.noise = &lockNoise{}
 	}
+	split := stage == stagePlanApply
+	if split {
+		stage = "plan"
+	}
 	w.emitf = func(line string, at time.Time) {
+		summary, applying := false, false
+		if split {
+			summary, applying = planEnd(line)
+		}
+		if applying {
+			stage, split = "apply", false
+		}
 		j.logAt(at, stage, "info", line)
+		if summary {
+			stage, split = "apply", false
+		}
 		if strings.TrimSpace(line) != "" {
 			w.tail = append(w.tail, line)
 			if len(w.tail) > 20 {

@@ -105,6 +105,9 @@ type Provisioner struct {
 	// "<os>_<arch>" to the agent bootstrap script.
 	mirror       *tfmirror.Mirror
 	agentScripts map[string]string
+	// running maps the id of each build this process runs to its
+	// *runningJob (pending.go).
+	running sync.Map
 	// started holds Start's ctx once the workers run (the server's
 	// readiness).
 	started atomic.Pointer[context.Context]

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-exec/tfexec"
-	tfjson "github.com/hashicorp/terraform-json"
 
 	"github.com/usersecrets/coder/provider/tfmirror"
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/buildenv"
 	"github.com/usersecrets/coder/sdk/placement"
 	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/sdk/templatearchive"
@@ -36,6 +36,9 @@ type job struct {
 	env      []string
 	tf       *tfexec.Terraform
 
+	// running is what the agent API waits on (pending.go).
+	running *runningJob
+
 	// resources are the applied state's resources (parseResources).
 	resources []store.WorkspaceResource
 
@@ -50,6 +53,8 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 	logger.Info("build started")
 	j := &job{p: p, build: b}
 	started := time.Now()
+	j.running = p.register(b.ID)
+	defer p.unregister(b.ID, j.running)
 
 	hbCtx, stopHB := context.WithCancel(ctx)
 	defer stopHB()
@@ -163,6 +168,11 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 		return nil, nil, fmt.Errorf("protect the build folder: %w", err)
 	}
 	j.dir = dir
+	if j.build.Transition == sdk.TransitionStart {
+		name := filepath.Join(dir, agentTokenHashesFile)
+		j.running.hashFile.Store(&name)
+		j.env = append(j.env, buildenv.AgentTokenHashes+"="+name)
+	}
 	if err := templatearchive.Extract(j.version.Archive, dir); err != nil {
 		return nil, nil, fmt.Errorf("extract the template: %w", err)
 	}
@@ -198,24 +208,30 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 		}
 		return prior, nil, fmt.Errorf("terraform version: %s", j.redactor.String(err.Error()))
 	}
-	if err := j.terraform(ctx, "init", []string{"init", "-input=false", "-no-color"}, func(tf *tfexec.Terraform) error {
-		return tf.Init(ctx)
-	}); err != nil {
-		return prior, nil, err
+	// An earlier build of this version in this process ran init: its
+	// result is copied (initcache.go).
+	versionID := j.version.ID.String()
+	if p.reuseInit(versionID, dir) {
+		j.log("init", "info", fmt.Sprintf("Terraform is initialized: the providers and modules of an earlier build of template version %d are reused (no terraform init).", j.version.Number))
+	} else {
+		if err := j.terraform(ctx, "init", []string{"init", "-input=false", "-no-color"}, func(tf *tfexec.Terraform) error {
+			return tf.Init(ctx)
+		}); err != nil {
+			return prior, nil, err
+		}
+		p.keepInit(versionID, dir)
 	}
+	// One `terraform apply` plans and applies: a separate plan would start
+	// Terraform and every provider once more for the same result (nothing
+	// reads the plan file between the two). Its output is logged under the
+	// plan stage up to the plan's summary, then under apply (stagePlanApply).
 	destroy := j.build.Transition == sdk.TransitionDelete
-	planArgs := []string{"plan", "-input=false", "-no-color", "-out=build.tfplan"}
+	applyArgs := []string{"apply", "-input=false", "-no-color", "-auto-approve"}
 	if destroy {
-		planArgs = append(planArgs, "-destroy")
+		applyArgs = append(applyArgs, "-destroy")
 	}
-	if err := j.terraform(ctx, "plan", planArgs, func(tf *tfexec.Terraform) error {
-		_, err := tf.Plan(ctx, tfexec.Out("build.tfplan"), tfexec.Destroy(destroy))
-		return err
-	}); err != nil {
-		return prior, nil, err
-	}
-	if err := j.terraform(ctx, "apply", []string{"apply", "-input=false", "-no-color", "-auto-approve", "build.tfplan"}, func(tf *tfexec.Terraform) error {
-		return tf.Apply(ctx, tfexec.DirOrPlan("build.tfplan"))
+	if err := j.terraform(ctx, stagePlanApply, applyArgs, func(tf *tfexec.Terraform) error {
+		return tf.Apply(ctx, tfexec.Destroy(destroy))
 	}); err != nil {
 		return readState(), nil, err
 	}
@@ -223,9 +239,11 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 	if destroy {
 		return state, nil, nil
 	}
-	show, err := j.show(ctx)
+	// The state file Terraform just wrote holds what `terraform show -json`
+	// would print of it; reading it saves a run of Terraform.
+	show, err := readStateFile(state)
 	if err != nil {
-		return state, nil, fmt.Errorf("read the applied state: %w", err)
+		return state, nil, err
 	}
 	agents, err = parseAgents(show, j.build, time.Now().UTC())
 	if err != nil {
@@ -361,7 +379,11 @@ func (j *job) newTerraform() (*tfexec.Terraform, error) {
 // its redacted output, stdout and stderr, line by line to the log under
 // stage.
 func (j *job) terraform(ctx context.Context, stage string, display []string, run func(*tfexec.Terraform) error) error {
-	j.log(stage, "info", "$ terraform "+strings.Join(display, " "))
+	first := stage
+	if stage == stagePlanApply {
+		first = "plan"
+	}
+	j.log(first, "info", "$ terraform "+strings.Join(display, " "))
 	lw := j.newLogWriter(stage)
 	j.tf.SetStdout(lw)
 	j.tf.SetStderr(lw)
@@ -390,16 +412,6 @@ func summarize(tail []string) string {
 		tail = tail[len(tail)-5:]
 	}
 	return strings.TrimSpace(strings.Join(tail, "\n"))
-}
-
-// show reads the applied state (`terraform show -json`, never logged: it
-// holds sensitive values).
-func (j *job) show(ctx context.Context) (*tfjson.State, error) {
-	st, err := j.tf.Show(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("terraform show: %s", j.redactor.String(err.Error()))
-	}
-	return st, nil
 }
 
 // log appends a line; lines are stored in batches.

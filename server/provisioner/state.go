@@ -1,6 +1,7 @@
 package provisioner
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -200,4 +201,92 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// stateFile is the part of Terraform's state file (format version 4, that
+// of Terraform 0.12 and later and of OpenTofu) the build reads.
+type stateFile struct {
+	Version   int `json:"version"`
+	Resources []struct {
+		Module    string `json:"module"`
+		Mode      string `json:"mode"`
+		Type      string `json:"type"`
+		Name      string `json:"name"`
+		Provider  string `json:"provider"`
+		Instances []struct {
+			IndexKey      any            `json:"index_key"`
+			SchemaVersion uint64         `json:"schema_version"`
+			Deposed       string         `json:"deposed"`
+			Attributes    map[string]any `json:"attributes"`
+		} `json:"instances"`
+	} `json:"resources"`
+}
+
+// readStateFile reads the managed resources of the state file Terraform
+// wrote (terraform.tfstate) in the form `terraform show -json` gives them,
+// without running Terraform once more: every resource in the root module,
+// its address with its module path and index key. Deposed objects (left
+// over by a failed create-before-destroy) are not part of the state's
+// resources, as in show. Data sources are left out: nothing reads them.
+func readStateFile(b []byte) (*tfjson.State, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber() // as terraform-exec reads show's output
+	var f stateFile
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("read the state file: %w", err)
+	}
+	if f.Version != 4 {
+		return nil, fmt.Errorf("read the state file: format version %d, not 4", f.Version)
+	}
+	root := &tfjson.StateModule{}
+	for _, r := range f.Resources {
+		if r.Mode != string(tfjson.ManagedResourceMode) {
+			continue
+		}
+		base := r.Type + "." + r.Name
+		if r.Module != "" {
+			base = r.Module + "." + base
+		}
+		for _, in := range r.Instances {
+			if in.Deposed != "" {
+				continue
+			}
+			addr := base
+			switch k := in.IndexKey.(type) {
+			case nil:
+			case json.Number:
+				addr += "[" + k.String() + "]"
+			case string:
+				q, err := json.Marshal(k)
+				if err != nil {
+					return nil, err
+				}
+				addr += "[" + string(q) + "]"
+			default:
+				return nil, fmt.Errorf("read the state file: %s has an index key of type %T", base, k)
+			}
+			attrs := in.Attributes
+			if attrs == nil {
+				attrs = map[string]any{}
+			}
+			root.Resources = append(root.Resources, &tfjson.StateResource{
+				Address: addr, Mode: tfjson.ManagedResourceMode, Type: r.Type, Name: r.Name,
+				Index: in.IndexKey, ProviderName: providerName(r.Provider), SchemaVersion: in.SchemaVersion,
+				AttributeValues: attrs,
+			})
+		}
+	}
+	return &tfjson.State{Values: &tfjson.StateValues{RootModule: root}}, nil
+}
+
+// providerName turns a state file's provider reference,
+// provider["registry.terraform.io/coder/coder"] (with a module path or an
+// alias around it), into the source address show gives.
+func providerName(ref string) string {
+	if _, rest, ok := strings.Cut(ref, `provider["`); ok {
+		if name, _, ok := strings.Cut(rest, `"]`); ok {
+			return name
+		}
+	}
+	return ref
 }

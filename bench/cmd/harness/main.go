@@ -65,6 +65,7 @@ type config struct {
 	secrets                   int
 	pgbenchSecs               int
 	keep, smoke               bool
+	buildsOnly                bool // -only builds: the build figures alone
 	progress                  io.Writer
 }
 
@@ -106,12 +107,20 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.creates, "creates", 10, "workspaces created at once in the concurrent-create figure")
 	fs.IntVar(&cfg.secrets, "secrets", 50, "secrets of the user (listed, and in the manifest)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder (server logs, data) and say where it is")
+	only := fs.String("only", "", `"builds": measure the build figures alone (no PostgreSQL server, no loads)`)
 	fs.BoolVar(&cfg.smoke, "smoke", false, "make every figure tiny: one run, short loads, few clients (to check that the harness works)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch *only {
+	case "":
+	case "builds":
+		cfg.buildsOnly = true
+	default:
+		return nil, fmt.Errorf("-only %q: the only choice is \"builds\"", *only)
 	}
 	if cfg.smoke {
 		set := map[string]bool{}

@@ -62,6 +62,45 @@ func measure(ctx context.Context, cfg *config) (res *results, err error) {
 	res.tools = strings.Join([]string{toolVersion(ctx, cfg.coder, "version"),
 		toolVersion(ctx, cfg.terraform, "version"), toolVersion(ctx, cfg.pgbench, "--version")}, ", ")
 
+	var srvLite *coderServer
+	if cfg.buildsOnly {
+		cfg.logf("starting a coder server on SQLite")
+		if srvLite, err = startCoderServer(ctx, cfg, tmp, "sqlite", ""); err != nil {
+			return nil, err
+		}
+		defer srvLite.stop()
+		defer killAgents(filepath.Join(srvLite.dataDir, "workspaces"))
+		defer killAgents(filepath.Join(tmp, "bare-workspaces"))
+		cfg.logf("%s: %d secrets", srvLite.name, cfg.secrets)
+		if _, err = seedSecrets(ctx, srvLite, cfg.secrets); err != nil {
+			return nil, err
+		}
+		if _, err := srvLite.coder(ctx, cfg, "templates", "push", "local", "-d", cfg.localTemplate, "-y"); err != nil {
+			return nil, err
+		}
+		res.loadAt = loadAvg()
+	} else if srvLite, err = measureLoads(ctx, cfg, res, tmp); err != nil {
+		return nil, err
+	} else {
+		defer srvLite.stop()
+		defer killAgents(filepath.Join(srvLite.dataDir, "workspaces"))
+		defer killAgents(filepath.Join(tmp, "bare-workspaces"))
+	}
+
+	for i := range cfg.runs {
+		if err := buildRun(ctx, cfg, res, srvLite, tmp, i); err != nil {
+			return nil, err
+		}
+	}
+	res.ended = time.Now().UTC()
+	res.loadAfter = loadAvg()
+	return res, nil
+}
+
+// measureLoads runs the HTTP loads and their limits (PostgreSQL, pgbench,
+// the hello server) and returns the SQLite server, left running for the
+// build figures.
+func measureLoads(ctx context.Context, cfg *config, res *results, tmp string) (_ *coderServer, err error) {
 	cfg.logf("starting PostgreSQL")
 	pg, err := startPostgres(ctx, cfg.root)
 	if err != nil {
@@ -98,9 +137,12 @@ func measure(ctx context.Context, cfg *config) (res *results, err error) {
 	if err != nil {
 		return nil, err
 	}
-	defer srvLite.stop()
-	defer killAgents(filepath.Join(srvLite.dataDir, "workspaces"))
-	defer killAgents(filepath.Join(tmp, "bare-workspaces"))
+	// The caller stops the SQLite server, which runs the build figures.
+	defer func() {
+		if err != nil {
+			srvLite.stop()
+		}
+	}()
 
 	tokenDir := filepath.Join(tmp, "tokens")
 	if err := os.MkdirAll(tokenDir, 0o700); err != nil {
@@ -174,15 +216,8 @@ func measure(ctx context.Context, cfg *config) (res *results, err error) {
 	}
 	res.helloHWM = hst["VmHWM"]
 	res.loadAt = loadAvg()
+	return srvLite, nil
 
-	for i := range cfg.runs {
-		if err := buildRun(ctx, cfg, res, srvLite, tmp, i); err != nil {
-			return nil, err
-		}
-	}
-	res.ended = time.Now().UTC()
-	res.loadAfter = loadAvg()
-	return res, nil
 }
 
 // seedSecrets gives the server's user n secrets with an environment
@@ -472,15 +507,17 @@ func (r *results) report(cfg *config) string {
 	row := func(name, measured, limit string, ratio float64, target string) {
 		fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s |\n", name, measured, limit, ratio, target)
 	}
-	pgb := fmt.Sprintf("`pgbench -S`, %d clients: %.0f tps", cfg.clients, median(r.pgbench))
-	row(fmt.Sprintf("GET one secret over HTTP, PostgreSQL, %d clients", cfg.clients), loadCell(r.getOne), pgb,
-		median(ratios(field(r.getOne, rps), r.pgbench)), "≥ 0.35")
-	row(fmt.Sprintf("list of %d", cfg.secrets), loadCell(r.list), "same", median(ratios(field(r.list, rps), r.pgbench)), "≥ 0.15")
-	hello := "Go net/http hello, same body: " + loadCell(r.hello)
-	row(fmt.Sprintf("agent manifest fetch, %d secrets, %d connections, PostgreSQL", cfg.secrets, cfg.conns), loadCell(r.manifestPG), hello,
-		median(ratios(field(r.manifestPG, rps), field(r.hello, rps))), "≥ 5,000 req/s and p99 ≤ 200 ms (≥ 0.15)")
-	row("the same on SQLite", fmt.Sprintf("%s, at most %d open database files", loadCell(r.manifestLite), r.liteDBFiles), "same",
-		median(ratios(field(r.manifestLite, rps), field(r.hello, rps))), "no timeouts, p99 ≤ 400 ms")
+	if !cfg.buildsOnly {
+		pgb := fmt.Sprintf("`pgbench -S`, %d clients: %.0f tps", cfg.clients, median(r.pgbench))
+		row(fmt.Sprintf("GET one secret over HTTP, PostgreSQL, %d clients", cfg.clients), loadCell(r.getOne), pgb,
+			median(ratios(field(r.getOne, rps), r.pgbench)), "≥ 0.35")
+		row(fmt.Sprintf("list of %d", cfg.secrets), loadCell(r.list), "same", median(ratios(field(r.list, rps), r.pgbench)), "≥ 0.15")
+		hello := "Go net/http hello, same body: " + loadCell(r.hello)
+		row(fmt.Sprintf("agent manifest fetch, %d secrets, %d connections, PostgreSQL", cfg.secrets, cfg.conns), loadCell(r.manifestPG), hello,
+			median(ratios(field(r.manifestPG, rps), field(r.hello, rps))), "≥ 5,000 req/s and p99 ≤ 200 ms (≥ 0.15)")
+		row("the same on SQLite", fmt.Sprintf("%s, at most %d open database files", loadCell(r.manifestLite), r.liteDBFiles), "same",
+			median(ratios(field(r.manifestLite, rps), field(r.hello, rps))), "no timeouts, p99 ≤ 400 ms")
+	}
 	bare := "bare `terraform init && apply`: " + secs(median(r.bare))
 	row("`coder create` until the build is done, local template", secs(median(r.build)), bare, median(ratios(r.build, r.bare)), "≤ 1.3")
 	row("create until the agent is ready", secs(median(r.agent)), "same", median(ratios(r.agent, r.bare)), "≤ 1.5")
@@ -491,16 +528,19 @@ func (r *results) report(cfg *config) string {
 	row(fmt.Sprintf("%d concurrent creates (until the builds are done)", cfg.creates), secs(median(r.creates)),
 		fmt.Sprintf("%d bare init+apply in parallel: %s", cfg.creates, secs(median(r.bareCreates))),
 		median(ratios(r.creates, r.bareCreates)), "≤ 1.2")
-	mib := func(kb int) string { return fmt.Sprintf("%.0f MiB", float64(kb)/1024) }
-	row(fmt.Sprintf("server RSS after the %d-connection load (SQLite)", cfg.conns), "VmHWM "+mib(r.liteHWM)+", VmRSS "+mib(r.liteRSS),
-		"hello server's VmHWM: "+mib(r.helloHWM), float64(r.liteHWM)/float64(max(1, r.helloHWM)), "≤ 100 MiB")
-
+	if !cfg.buildsOnly {
+		mib := func(kb int) string { return fmt.Sprintf("%.0f MiB", float64(kb)/1024) }
+		row(fmt.Sprintf("server RSS after the %d-connection load (SQLite)", cfg.conns), "VmHWM "+mib(r.liteHWM)+", VmRSS "+mib(r.liteRSS),
+			"hello server's VmHWM: "+mib(r.helloHWM), float64(r.liteHWM)/float64(max(1, r.helloHWM)), "≤ 100 MiB")
+	}
 	b.WriteString("\nEach run (measured, then limit):\n\n")
 	lr := func(x loadResult) string { return fmt.Sprintf("%.0f req/s p99 %s", x.rps, ms(x.p99)) }
 	tps := func(x float64) string { return fmt.Sprintf("%.0f tps", x) }
-	fmt.Fprintf(&b, "- GET one: %s; pgbench -S: %s\n", runsOf(r.getOne, lr), runsOf(r.pgbench, tps))
-	fmt.Fprintf(&b, "- list: %s\n", runsOf(r.list, lr))
-	fmt.Fprintf(&b, "- manifest PostgreSQL: %s; SQLite: %s; hello: %s\n", runsOf(r.manifestPG, lr), runsOf(r.manifestLite, lr), runsOf(r.hello, lr))
+	if !cfg.buildsOnly {
+		fmt.Fprintf(&b, "- GET one: %s; pgbench -S: %s\n", runsOf(r.getOne, lr), runsOf(r.pgbench, tps))
+		fmt.Fprintf(&b, "- list: %s\n", runsOf(r.list, lr))
+		fmt.Fprintf(&b, "- manifest PostgreSQL: %s; SQLite: %s; hello: %s\n", runsOf(r.manifestPG, lr), runsOf(r.manifestLite, lr), runsOf(r.hello, lr))
+	}
 	fmt.Fprintf(&b, "- create until built: %s; until the agent is ready: %s; bare init+apply: %s\n", runsOf(r.build, secs), runsOf(r.agent, secs), runsOf(r.bare, secs))
 	fmt.Fprintf(&b, "- first ssh: %s; ssh to a ready agent: %s\n", runsOf(r.sshFirst, secs), runsOf(r.sshReady, secs))
 	fmt.Fprintf(&b, "- restart: %s; bare stop + start: %s\n", runsOf(r.restart, secs), runsOf(r.bareRestart, secs))
