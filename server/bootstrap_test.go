@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/usersecrets/coder/cli/clitest"
@@ -59,7 +60,9 @@ func TestBootstrapScript(t *testing.T) {
 	want := fileDigest(t, clitest.Binary(t))
 
 	// A server that hands out another binary: a script that leaves a mark.
+	var fakeFetches atomic.Int32
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fakeFetches.Add(1)
 		_, _ = w.Write([]byte("#!/bin/sh\ntouch \"$MARKER\"\n"))
 	}))
 	t.Cleanup(fake.Close)
@@ -77,6 +80,7 @@ func TestBootstrapScript(t *testing.T) {
 		wantUsed bool   // the binary lands in $TMPDIR/coder-agent.<uid>
 		wantErr  string // in stderr
 		root     bool   // needs root (chown to another user)
+		noFetch  bool   // the script downloads nothing
 	}{
 		{name: "fresh", script: script, wantUsed: true, wantErr: "CODER_AGENT_TOKEN is not set"},
 		{name: "own private folder reused", script: script, wantUsed: true, wantErr: "CODER_AGENT_TOKEN is not set", prepare: func(t *testing.T, tmp string) {
@@ -99,6 +103,28 @@ func TestBootstrapScript(t *testing.T) {
 			}
 		}},
 		{name: "binary with another checksum", script: fakeScript, wantUsed: true, wantErr: "checksum"},
+		// A binary verified before is checked again and run without a
+		// download (the fake server is never asked)...
+		{name: "verified binary reused", script: fakeScript, wantUsed: true, wantErr: "CODER_AGENT_TOKEN is not set", noFetch: true, prepare: func(t *testing.T, tmp string) {
+			mkdir(t, filepath.Join(tmp, fixed), 0o700)
+			copyFile(t, clitest.Binary(t), filepath.Join(tmp, fixed, "coder-"+want), 0o700)
+		}},
+		// ...but not one that was changed since: that one is fetched again
+		// (and this server's is refused).
+		{name: "changed cached binary fetched again", script: fakeScript, wantUsed: true, wantErr: "checksum", prepare: func(t *testing.T, tmp string) {
+			mkdir(t, filepath.Join(tmp, fixed), 0o700)
+			if err := os.WriteFile(filepath.Join(tmp, fixed, "coder-"+want), []byte("#!/bin/sh\ntouch \"$MARKER\"\n"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		// ...nor a symlink named like it.
+		{name: "cached binary a symlink", script: fakeScript, wantUsed: true, wantErr: "checksum", prepare: func(t *testing.T, tmp string) {
+			mkdir(t, filepath.Join(tmp, fixed), 0o700)
+			copyFile(t, clitest.Binary(t), filepath.Join(tmp, "real"), 0o700)
+			if err := os.Symlink(filepath.Join(tmp, "real"), filepath.Join(tmp, fixed, "coder-"+want)); err != nil {
+				t.Fatal(err)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,7 +144,14 @@ func TestBootstrapScript(t *testing.T) {
 			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + tmp, "TMPDIR=" + tmp, "MARKER=" + marker}
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
+			fetchesBefore := fakeFetches.Load()
 			err := cmd.Run()
+			if tt.noFetch && fakeFetches.Load() != fetchesBefore {
+				t.Errorf("the script downloaded the binary again, want the verified one reused")
+			}
+			if tt.script == fakeScript && !tt.noFetch && fakeFetches.Load() == fetchesBefore {
+				t.Errorf("the script downloaded nothing, want a download")
+			}
 			if err == nil {
 				t.Fatalf("bootstrap: got exit 0, want a failure (no agent token, or a bad binary)")
 			}
@@ -172,6 +205,17 @@ func mkdir(t *testing.T, dir string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 	if err := os.Chmod(dir, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func copyFile(t *testing.T, from, to string, mode os.FileMode) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, mode); err != nil {
 		t.Fatal(err)
 	}
 }

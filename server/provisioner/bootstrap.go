@@ -96,7 +96,9 @@ func agentScripts(accessURL string, bins map[string]AgentBinary) map[string]stri
 // The binary goes, named coder-<its SHA-256>, into $CODER_AGENT_BINARY_DIR or $TMPDIR/coder-agent.<uid>
 // only if that folder is not a symlink, belongs to the user and no one else
 // may write to it (another local user could otherwise swap the binary
-// between download and start); else into a new folder from mktemp -d.
+// between download and start); else into a new folder from mktemp -d. A
+// binary already there under that name, a file of this user's, is checked
+// again and run without a download (a restart fetches nothing).
 func agentScript(accessURL string, bin AgentBinary) string {
 	return fmt.Sprintf(`#!/bin/sh
 # Fetches the coder binary from the server, checks its SHA-256 and runs the
@@ -116,6 +118,28 @@ if ! private "$BINARY_DIR"; then
   echo "warning: $BINARY_DIR is not a folder only this user can write to; using a new one" >&2
   BINARY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/coder-agent.XXXXXXXX")
 fi
+# sha256_of FILE prints FILE's SHA-256.
+sha256_of() {
+  if command -v sha256sum >/dev/null 2>&1; then
+    sha256sum "$1" | cut -d' ' -f1
+  elif command -v shasum >/dev/null 2>&1; then
+    shasum -a 256 "$1" | cut -d' ' -f1
+  elif command -v openssl >/dev/null 2>&1; then
+    openssl dgst -sha256 -r "$1" | cut -d' ' -f1
+  else
+    echo "error: the agent bootstrap needs sha256sum, shasum or openssl to check the agent binary" >&2
+    exit 1
+  fi
+}
+export CODER_AGENT_URL="$ACCESS_URL"
+# A binary this user verified before, in this private folder, is checked
+# again and run without a download.
+CACHED="$BINARY_DIR/coder-$BINARY_SHA256"
+if [ -f "$CACHED" ] && [ ! -L "$CACHED" ] && [ -O "$CACHED" ] && [ "$(sha256_of "$CACHED")" = "$BINARY_SHA256" ]; then
+  exec "$CACHED" agent
+fi
+# Not one this user verified (changed since, or a link): fetched again.
+rm -f "$CACHED" 2>/dev/null || true
 TMP_BINARY="$BINARY_DIR/coder.$$"
 trap 'rm -f "$TMP_BINARY"' EXIT
 # $CODER_TLS_CA_FILE, if the workspace sets it, is the certificate
@@ -129,16 +153,7 @@ else
   echo "error: the agent bootstrap needs curl or wget" >&2
   exit 1
 fi
-if command -v sha256sum >/dev/null 2>&1; then
-  GOT=$(sha256sum "$TMP_BINARY" | cut -d' ' -f1)
-elif command -v shasum >/dev/null 2>&1; then
-  GOT=$(shasum -a 256 "$TMP_BINARY" | cut -d' ' -f1)
-elif command -v openssl >/dev/null 2>&1; then
-  GOT=$(openssl dgst -sha256 -r "$TMP_BINARY" | cut -d' ' -f1)
-else
-  echo "error: the agent bootstrap needs sha256sum, shasum or openssl to check the agent binary" >&2
-  exit 1
-fi
+GOT=$(sha256_of "$TMP_BINARY")
 if [ "$GOT" != "$BINARY_SHA256" ]; then
   echo "error: the downloaded agent binary's SHA-256 checksum is $GOT, want $BINARY_SHA256; not running it" >&2
   exit 1
@@ -147,10 +162,9 @@ chmod 0700 "$TMP_BINARY"
 # Named by its checksum: an agent of another server (another binary)
 # bootstrapping at the same time in this folder cannot replace what this
 # one checked before it runs.
-mv -f "$TMP_BINARY" "$BINARY_DIR/coder-$BINARY_SHA256"
+mv -f "$TMP_BINARY" "$CACHED"
 trap - EXIT
-export CODER_AGENT_URL="$ACCESS_URL"
-exec "$BINARY_DIR/coder-$BINARY_SHA256" agent
+exec "$CACHED" agent
 `, accessURL, bin.SHA256, bin.File, bin.File)
 }
 
