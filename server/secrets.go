@@ -168,9 +168,7 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("secret created", "user", me.Username, "secret", row.Name, "secret_id", row.ID,
 		"env_target", row.EnvName != "", "file_target", row.FilePath != "", "enabled", row.Enabled)
-	if row.Refresh == sdk.RefreshLive {
-		s.pushLive(me)
-	}
+	s.pushAfterSecretChange(r.Context(), me, store.Secret{}, row)
 	writeJSON(w, http.StatusCreated, toSDKSecret(row))
 }
 
@@ -208,9 +206,7 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("secret updated", "user", me.Username, "secret", row.Name, "secret_id", row.ID,
 		"value_changed", req.Value != nil)
-	if before.Refresh == sdk.RefreshLive || row.Refresh == sdk.RefreshLive {
-		s.pushLive(me)
-	}
+	s.pushAfterSecretChange(r.Context(), me, before, row)
 	writeJSON(w, http.StatusOK, toSDKSecret(row))
 }
 
@@ -226,8 +222,6 @@ func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger.Info("secret deleted", "user", me.Username, "secret", name)
-	if before.Refresh == sdk.RefreshLive {
-		s.pushLive(me)
-	}
+	s.pushAfterSecretChange(r.Context(), me, before, store.Secret{})
 	w.WriteHeader(http.StatusNoContent)
 }
