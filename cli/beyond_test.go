@@ -516,6 +516,28 @@ func TestWorkspaceLiveRefresh(t *testing.T) {
 	for _, backend := range clitest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			e := newWorkspaceEnv(t, backend)
+			// The local template with a coder_script that declares a
+			// post-refresh command.
+			tmpl := t.TempDir()
+			src, err := os.ReadFile(filepath.Join(localTemplate(t), "main.tf"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			refresh := `
+resource "coder_script" "reload" {
+  agent_id     = coder_agent.main.id
+  display_name = "Reload"
+  run_on_start = true
+  script       = <<-EOT
+    # coder:on-secret-refresh: printf '%s|%s\n' "$CODER_REFRESHED_SECRETS" "$CODER_REFRESHED_FILES" >> "$HOME/refreshed.names"
+    echo reload ready
+  EOT
+}
+`
+			if err := os.WriteFile(filepath.Join(tmpl, "main.tf"), append(src, refresh...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			e.sh(t, `coder templates push local -d "$TEMPLATE" -y`, "TEMPLATE="+tmpl)
 			v1, v2, v3, tok1, tok2 := canary(t), canary(t), canary(t), canary(t), canary(t)
 			env := []string{"V1=" + v1, "V2=" + v2, "V3=" + v3, "T1=" + tok1, "T2=" + tok2}
 			e.sh(t, `echo -n "$V1" | coder secret create cfg --file '~/.config/app/cfg'`, env...)
@@ -551,6 +573,15 @@ func TestWorkspaceLiveRefresh(t *testing.T) {
 			}
 			ino, _ := inodeOf(t, livePath)
 			home := e.home("live")
+			names := func(ws string) string {
+				b, _ := os.ReadFile(filepath.Join(e.home(ws), "refreshed.names"))
+				return string(b)
+			}
+			for _, ws := range []string{"live", "plain"} {
+				if got := names(ws); got != "" {
+					t.Fatalf("%s: the post-refresh command ran at the first start: %q", ws, got)
+				}
+			}
 			e.ssh(t, "live", `setsid sh -c 'while :; do printf %s "$APP_TOK" > "$HOME/tok.tmp" && mv "$HOME/tok.tmp" "$HOME/tok.out"; sleep 0.1; done' >/dev/null 2>&1 < /dev/null & echo $! > "$HOME/tok.pid"`)
 			t.Cleanup(func() {
 				if b, err := os.ReadFile(filepath.Join(home, "tok.pid")); err == nil {
@@ -568,6 +599,18 @@ func TestWorkspaceLiveRefresh(t *testing.T) {
 			}
 			e.waitRestartNeeded(t, "live", nil)
 			e.waitRestartNeeded(t, "plain", []string{"cfg"})
+			// The post-refresh command ran with the refreshed name and path.
+			wantNames := "cfg|" + livePath + "\n"
+			deadline := time.Now().Add(30 * time.Second)
+			for names("live") != wantNames {
+				if time.Now().After(deadline) {
+					t.Fatalf("the post-refresh command's marker: %q, want %q", names("live"), wantNames)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if got := names("plain"); got != "" {
+				t.Fatalf("plain: the post-refresh command ran without a live refresh: %q", got)
+			}
 			if b, _ := os.ReadFile(plainPath); string(b) != v1 {
 				t.Fatal("the workspace without live refresh does not keep the old file until a restart")
 			}
