@@ -73,6 +73,9 @@ type Options struct {
 	// OnFilesApplied, if set, is told how many file secrets each manifest
 	// wrote and how many failed (the agent's metrics).
 	OnFilesApplied func(written, failed int)
+	// RefreshCommandTimeout bounds each post-refresh command (see
+	// refreshcmd.go). Default 60s.
+	RefreshCommandTimeout time.Duration
 }
 
 // Agent is one workspace agent. Make it with New and start it with Run.
@@ -91,9 +94,43 @@ type Agent struct {
 	// applyMu serializes writing the files of a manifest (fetched or
 	// pushed).
 	applyMu sync.Mutex
+	// refreshMu runs the post-refresh commands of one push at a time.
+	refreshMu sync.Mutex
 
 	mu       sync.RWMutex
 	manifest *sdk.AgentManifest
+
+	// onDisk is, per secret, the path and value its file was last written
+	// with (under applyMu): what tells a live refresh that changed a file
+	// from one that rewrote the same bytes.
+	onDisk map[string]diskFile
+}
+
+// diskFile is what a secret's file was last written with.
+type diskFile struct {
+	path  string
+	value string
+}
+
+// remember records what res wrote for secrets; it returns the files that
+// now hold another value or path than before.
+func (a *Agent) remember(secrets []sdk.WorkspaceSecret, written []secretfiles.Written) []refreshed {
+	if a.onDisk == nil {
+		a.onDisk = map[string]diskFile{}
+	}
+	byName := map[string]sdk.WorkspaceSecret{}
+	for _, s := range secrets {
+		byName[s.Name] = s
+	}
+	var changed []refreshed
+	for _, w := range written {
+		now := diskFile{path: w.Path, value: byName[w.Secret].Value.Reveal()}
+		if was, ok := a.onDisk[w.Secret]; !ok || was != now {
+			changed = append(changed, refreshed{secret: w.Secret, path: w.Path})
+		}
+		a.onDisk[w.Secret] = now
+	}
+	return changed
 }
 
 // New returns an agent; nothing happens until Run.
@@ -344,6 +381,7 @@ func (a *Agent) apply(ctx context.Context, m sdk.AgentManifest) {
 	defer a.applyMu.Unlock()
 	a.redactor.add(m.Secrets)
 	res := a.files.Apply(ctx, m.Secrets)
+	a.remember(m.Secrets, res.Written)
 	stale := a.trackWritten(m.WorkspaceID, a.files.Plan(m.Secrets), res)
 	for _, f := range stale {
 		a.log.Warn("a file written for a secret is no longer targeted by any secret; it is left in place", "path", f.Path, "secret", f.Secret)

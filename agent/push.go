@@ -52,13 +52,19 @@ func (a *Agent) handleStream(ctx context.Context, stream net.Conn) {
 		a.log.Warn("a pushed manifest for another agent; ignoring it")
 		return
 	}
-	a.applyPush(ctx, m)
+	scripts, changed := a.applyPush(ctx, m)
 	_, _ = io.WriteString(stream, sdk.AgentPushAck)
+	_ = stream.Close()
+	// After the ack: the server does not wait for the commands.
+	a.refreshMu.Lock()
+	defer a.refreshMu.Unlock()
+	a.runRefreshCommands(ctx, scripts, changed)
 }
 
 // applyPush writes the live file secrets of a pushed manifest and reports
-// its revision as applied.
-func (a *Agent) applyPush(ctx context.Context, m sdk.AgentManifest) {
+// its revision as applied. It returns the current manifest's scripts and
+// the files whose value or path changed (for the post-refresh commands).
+func (a *Agent) applyPush(ctx context.Context, m sdk.AgentManifest) ([]sdk.AgentScript, []refreshed) {
 	a.applyMu.Lock()
 	defer a.applyMu.Unlock()
 	var live []sdk.WorkspaceSecret
@@ -94,6 +100,7 @@ func (a *Agent) applyPush(ctx context.Context, m sdk.AgentManifest) {
 		}
 	}
 	res := a.files.Apply(ctx, write)
+	changed := a.remember(write, res.Written)
 	if a.o.OnFilesApplied != nil {
 		a.o.OnFilesApplied(len(res.Written), len(res.Failed))
 	}
@@ -107,4 +114,5 @@ func (a *Agent) applyPush(ctx context.Context, m sdk.AgentManifest) {
 	if m.Revision != "" {
 		a.reports.manifestApplied(sdk.AgentManifestAppliedRequest{AgentID: m.AgentID, Revision: m.Revision, StaleFiles: stale, Home: a.home})
 	}
+	return cur.Scripts, changed
 }

@@ -122,6 +122,13 @@ func (a *Agent) runLogged(ctx context.Context, s sdk.AgentScript, phase scriptPh
 // script that outlives its timeout is stopped with what it started and
 // fails with errScriptTimeout.
 func (a *Agent) runScript(ctx context.Context, s sdk.AgentScript) error {
+	return a.runScriptWith(ctx, s, nil, true)
+}
+
+// runScriptWith is runScript with extra environment variables (after the
+// session's) and, when shebang is false, the default shell whatever the
+// script's first line (a post-refresh command).
+func (a *Agent) runScriptWith(ctx context.Context, s sdk.AgentScript, extra []string, shebang bool) error {
 	dir, err := os.MkdirTemp("", "coder-agent-script-")
 	if err != nil {
 		return fmt.Errorf("create script directory: %w", err)
@@ -142,9 +149,13 @@ func (a *Agent) runScript(ctx context.Context, s sdk.AgentScript) error {
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(s.TimeoutSeconds)*time.Second)
 		defer cancel()
 	}
-	name, args := scriptCommand(file, s.Script)
+	text := s.Script
+	if !shebang {
+		text = ""
+	}
+	name, args := scriptCommand(file, text)
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = a.SessionEnv()
+	cmd.Env = append(a.SessionEnv(), extra...)
 	cmd.Dir = a.workDir()
 	// Lines are masked over the stream (a value may span lines), then cut
 	// to size, queued and written to the log file.

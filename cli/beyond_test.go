@@ -503,3 +503,168 @@ func TestLiveRefresh(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkspaceLiveRefresh: a workspace created with --secret-refresh live
+// gets a default (restart) file-only secret's update on disk within 2 s,
+// in place (same inode, mode kept), and is not flagged for it, while a
+// running shell keeps the old value of an env secret and the workspace is
+// flagged for that one; a workspace without it keeps the old file and is
+// flagged. Turning it on through the CLI pushes the pending file at once;
+// turning it off through the API brings the guide's behaviour back. No
+// value reaches the CLI's output, the server's log or the agents' logs.
+func TestWorkspaceLiveRefresh(t *testing.T) {
+	for _, backend := range clitest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			e := newWorkspaceEnv(t, backend)
+			// The local template with a coder_script that declares a
+			// post-refresh command.
+			tmpl := t.TempDir()
+			src, err := os.ReadFile(filepath.Join(localTemplate(t), "main.tf"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			refresh := `
+resource "coder_script" "reload" {
+  agent_id     = coder_agent.main.id
+  display_name = "Reload"
+  run_on_start = true
+  script       = <<-EOT
+    # coder:on-secret-refresh: printf '%s|%s\n' "$CODER_REFRESHED_SECRETS" "$CODER_REFRESHED_FILES" >> "$HOME/refreshed.names"
+    echo reload ready
+  EOT
+}
+`
+			if err := os.WriteFile(filepath.Join(tmpl, "main.tf"), append(src, refresh...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			e.sh(t, `coder templates push local -d "$TEMPLATE" -y`, "TEMPLATE="+tmpl)
+			v1, v2, v3, tok1, tok2 := canary(t), canary(t), canary(t), canary(t), canary(t)
+			env := []string{"V1=" + v1, "V2=" + v2, "V3=" + v3, "T1=" + tok1, "T2=" + tok2}
+			e.sh(t, `echo -n "$V1" | coder secret create cfg --file '~/.config/app/cfg'`, env...)
+			e.sh(t, `echo -n "$T1" | coder secret create tok --env APP_TOK`, env...)
+			out := e.sh(t, `coder create live --template local -y --secret-refresh live`)
+			if !strings.Contains(out, "environment variable values still need a restart") {
+				t.Fatalf("coder create --secret-refresh live does not say env values need a restart:\n%s", out)
+			}
+			e.sh(t, `coder create plain --template local -y`)
+			for _, ws := range []string{"live", "plain"} {
+				e.waitReady(t, ws)
+				e.waitRestartNeeded(t, ws, nil)
+			}
+			if w := e.workspaceNow(t, "live"); w.SecretRefresh != sdk.RefreshLive {
+				t.Fatalf("live: secret_refresh %q, want live", w.SecretRefresh)
+			}
+			if w := e.workspaceNow(t, "plain"); w.SecretRefresh != sdk.RefreshRestart {
+				t.Fatalf("plain: secret_refresh %q, want restart", w.SecretRefresh)
+			}
+			var list []sdk.Workspace
+			if err := json.Unmarshal([]byte(e.sh(t, `coder list -o json`)), &list); err != nil || len(list) != 2 || list[0].SecretRefresh != sdk.RefreshLive || list[1].SecretRefresh != sdk.RefreshRestart {
+				t.Fatalf("coder list -o json: %v, %+v", err, list)
+			}
+			if out := e.sh(t, `coder show live`); !strings.Contains(out, "Secret refresh:") || !strings.Contains(out, "live (file-only secrets rewritten in place") {
+				t.Fatalf("coder show live does not show the secret refresh mode:\n%s", out)
+			}
+			livePath := filepath.Join(e.home("live"), ".config", "app", "cfg")
+			plainPath := filepath.Join(e.home("plain"), ".config", "app", "cfg")
+			waitContent(t, livePath, v1, time.Second)
+			waitContent(t, plainPath, v1, time.Second)
+			if err := os.Chmod(livePath, 0o640); err != nil {
+				t.Fatal(err)
+			}
+			ino, _ := inodeOf(t, livePath)
+			home := e.home("live")
+			names := func(ws string) string {
+				b, _ := os.ReadFile(filepath.Join(e.home(ws), "refreshed.names"))
+				return string(b)
+			}
+			for _, ws := range []string{"live", "plain"} {
+				if got := names(ws); got != "" {
+					t.Fatalf("%s: the post-refresh command ran at the first start: %q", ws, got)
+				}
+			}
+			e.ssh(t, "live", `setsid sh -c 'while :; do printf %s "$APP_TOK" > "$HOME/tok.tmp" && mv "$HOME/tok.tmp" "$HOME/tok.out"; sleep 0.1; done' >/dev/null 2>&1 < /dev/null & echo $! > "$HOME/tok.pid"`)
+			t.Cleanup(func() {
+				if b, err := os.ReadFile(filepath.Join(home, "tok.pid")); err == nil {
+					var pid int
+					fmt.Sscan(strings.TrimSpace(string(b)), &pid)
+					killGroup(pid)
+				}
+			})
+
+			e.sh(t, `echo -n "$V2" | coder secret update cfg`, env...)
+			took := waitContent(t, livePath, v2, 2*time.Second)
+			t.Logf("the live workspace's file changed %s after the update returned", took)
+			if got, mode := inodeOf(t, livePath); got != ino || mode != 0o640 {
+				t.Fatalf("after the refresh: inode %d (was %d), mode %#o (want 0640)", got, ino, mode)
+			}
+			e.waitRestartNeeded(t, "live", nil)
+			e.waitRestartNeeded(t, "plain", []string{"cfg"})
+			// The post-refresh command ran with the refreshed name and path.
+			wantNames := "cfg|" + livePath + "\n"
+			deadline := time.Now().Add(30 * time.Second)
+			for names("live") != wantNames {
+				if time.Now().After(deadline) {
+					t.Fatalf("the post-refresh command's marker: %q, want %q", names("live"), wantNames)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if got := names("plain"); got != "" {
+				t.Fatalf("plain: the post-refresh command ran without a live refresh: %q", got)
+			}
+			if b, _ := os.ReadFile(plainPath); string(b) != v1 {
+				t.Fatal("the workspace without live refresh does not keep the old file until a restart")
+			}
+
+			e.sh(t, `echo -n "$T2" | coder secret update tok`, env...)
+			e.waitRestartNeeded(t, "live", []string{"tok"})
+			e.wantEnv(t, "live", "APP_TOK", tok1)
+			if b, _ := os.ReadFile(filepath.Join(home, "tok.out")); string(b) != tok1 {
+				t.Fatal("the running shell does not keep the old env value")
+			}
+
+			// The CLI turns it on: the pending file arrives at once.
+			plainIno, _ := inodeOf(t, plainPath)
+			out = e.sh(t, `coder secret-refresh plain live`)
+			if !strings.Contains(out, "environment variable values still need a restart") {
+				t.Fatalf("coder secret-refresh plain live:\n%s", out)
+			}
+			waitContent(t, plainPath, v2, 2*time.Second)
+			if got, _ := inodeOf(t, plainPath); got != plainIno {
+				t.Fatal("turning live refresh on did not rewrite the file in place")
+			}
+			e.waitRestartNeeded(t, "plain", []string{"tok"})
+
+			// The API turns it off for the other: the guide's behaviour.
+			restart := sdk.RefreshRestart
+			w, err := e.c.UpdateWorkspace(context.Background(), sdk.Me, "live", sdk.UpdateWorkspaceRequest{SecretRefresh: &restart})
+			if err != nil || w.SecretRefresh != sdk.RefreshRestart {
+				t.Fatalf("PATCH secret_refresh restart: %v, %q", err, w.SecretRefresh)
+			}
+			if out := e.sh(t, `coder secret-refresh live`); !strings.Contains(out, "secret refresh: restart") {
+				t.Fatalf("coder secret-refresh live:\n%s", out)
+			}
+			e.sh(t, `echo -n "$V3" | coder secret update cfg`, env...)
+			waitContent(t, plainPath, v3, 2*time.Second)
+			e.waitRestartNeeded(t, "live", []string{"cfg", "tok"})
+			if b, _ := os.ReadFile(livePath); string(b) != v2 {
+				t.Fatal("a workspace turned back to restart had its file refreshed live")
+			}
+			e.restart(t, "live")
+			waitContent(t, livePath, v3, 2*time.Second)
+			e.waitRestartNeeded(t, "live", nil)
+
+			texts := append([]string{e.srv.Output.String()}, e.outputs...)
+			for _, ws := range []string{"live", "plain"} {
+				b, _ := os.ReadFile(filepath.Join(e.home(ws), ".coder-agent.log"))
+				texts = append(texts, string(b))
+			}
+			for _, text := range texts {
+				for _, v := range []string{v1, v2, v3, tok1, tok2} {
+					if strings.Contains(text, v) {
+						t.Fatal("a secret value reached the output or a log")
+					}
+				}
+			}
+		})
+	}
+}

@@ -132,6 +132,7 @@ func NewRootCommand() *cobra.Command {
 		newCmdUpdate(g, runRestart),
 		newCmdList(g, runList),
 		newCmdShow(g, runShow),
+		newCmdSecretRefresh(g, runSecretRefresh),
 		withSubcommands(newCmdOpen(),
 			newCmdOpenApp(g, runOpenApp),
 		),

@@ -77,6 +77,11 @@ func runShow(ctx context.Context, o *showOptions) error {
 		fmt.Fprintf(tw, "Secrets:\t%s; `coder restart %s` applies them\n", restartNeeded(ws.RestartNeededSecrets), ws.Name)
 	}
 	fmt.Fprintf(tw, "Template:\t%s\n", ws.TemplateName)
+	if ws.SecretRefresh == sdk.RefreshLive {
+		fmt.Fprintf(tw, "Secret refresh:\tlive (file-only secrets rewritten in place; env values need a restart)\n")
+	} else {
+		fmt.Fprintf(tw, "Secret refresh:\trestart (changes apply at the next start)\n")
+	}
 	when := b.CreatedAt
 	if b.CompletedAt != nil {
 		when = *b.CompletedAt

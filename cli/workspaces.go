@@ -43,6 +43,8 @@ type createOptions struct {
 	params  parameterFlags
 	preset  string
 	secrets buildSecretFlags
+	// secretRefresh is the workspace's secret refresh mode.
+	secretRefresh string
 }
 
 func newCmdCreate(g *globalOptions, runF func(context.Context, *createOptions) error) *cobra.Command {
@@ -65,6 +67,9 @@ without a value, elsewhere a required one without a value is an error.`,
 			if err := sdk.ValidateWorkspaceName(o.name); err != nil {
 				return err
 			}
+			if err := sdk.ValidateRefresh(o.secretRefresh); err != nil {
+				return fmt.Errorf("--secret-%w", err)
+			}
 			return runF(cmd.Context(), o)
 		},
 		ValidArgsFunction: noCompletion,
@@ -72,6 +77,7 @@ without a value, elsewhere a required one without a value is an error.`,
 	cmd.Flags().StringVarP(&o.template, "template", "t", "", "Template to create the workspace from")
 	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "Do not ask for confirmation")
 	cmd.Flags().StringVar(&o.preset, "preset", "", "A coder_workspace_preset of the template whose parameter values apply (default: the template's default preset; \"none\" for none)")
+	cmd.Flags().StringVar(&o.secretRefresh, "secret-refresh", sdk.RefreshRestart, "restart: secret changes reach the workspace at its next start; live: the file of every file-only secret is rewritten in place when it changes (env values still need a restart)")
 	o.params.add(cmd)
 	o.build.add(cmd, true)
 	o.secrets.add(cmd)
@@ -123,7 +129,7 @@ func runCreate(ctx context.Context, o *createOptions) error {
 	if !o.yes && o.isTerminal() && !o.confirm(fmt.Sprintf("Create workspace %q from template %q?", o.name, o.template)) {
 		return errors.New("not created: the creation was not confirmed")
 	}
-	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: o.name, Template: o.template, Parameters: params, Preset: o.preset, Secrets: secrets})
+	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: o.name, Template: o.template, Parameters: params, Preset: o.preset, Secrets: secrets, SecretRefresh: o.secretRefresh})
 	if err != nil {
 		return didYouMean(fmt.Errorf("create workspace %q: %w", o.name, err), o.template, templateNames(ctx, c))
 	}
@@ -131,6 +137,69 @@ func runCreate(ctx context.Context, o *createOptions) error {
 		return err
 	}
 	fmt.Fprintf(o.out, "Workspace %q created from template %q and running. Open a shell with: coder ssh %s\n", ws.Name, ws.TemplateName, ws.Name)
+	if ws.SecretRefresh == sdk.RefreshLive {
+		fmt.Fprintln(o.out, liveWorkspaceNote)
+	}
+	return nil
+}
+
+// liveWorkspaceNote is what the CLI says of a workspace that refreshes
+// secret files live.
+const liveWorkspaceNote = "Secret refresh: live. Files of secrets with only a file target are rewritten in place within seconds of a change; environment variable values still need a restart (coder restart)."
+
+// secretRefreshOptions are what `coder secret-refresh` was given.
+type secretRefreshOptions struct {
+	streams
+	client    func(context.Context) (*sdk.Client, error)
+	workspace string
+	// mode is "" to print the current mode.
+	mode string
+}
+
+func newCmdSecretRefresh(g *globalOptions, runF func(context.Context, *secretRefreshOptions) error) *cobra.Command {
+	o := &secretRefreshOptions{client: g.client}
+	cmd := &cobra.Command{
+		Use:   "secret-refresh WORKSPACE [restart|live]",
+		Short: "Show or set how secret changes reach a running workspace (restart: at its next start; live: file-only secrets rewritten in place)",
+		Long: `Show or set a workspace's secret refresh mode. restart (the default) applies
+secret changes at the next start. live rewrites, in place, the file of every
+secret the workspace receives as a file only (no --env target) within seconds
+of a change, as if the secret had --refresh live; turning it on for a running
+workspace pushes what is pending at once. Environment variable values still
+change only at the next start.`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.streams = streamsOf(cmd)
+			o.workspace = args[0]
+			if len(args) == 2 {
+				o.mode = args[1]
+				if o.mode != sdk.RefreshRestart && o.mode != sdk.RefreshLive {
+					return fmt.Errorf("the mode must be %q or %q, not %q", sdk.RefreshRestart, sdk.RefreshLive, o.mode)
+				}
+			}
+			return runF(cmd.Context(), o)
+		},
+		ValidArgsFunction: g.completeWorkspaces,
+	}
+	return cmd
+}
+
+func runSecretRefresh(ctx context.Context, o *secretRefreshOptions) error {
+	c, ws, err := openWorkspace(ctx, o.client, o.workspace)
+	if err != nil {
+		return err
+	}
+	if o.mode != "" {
+		mode := o.mode
+		if ws, err = c.UpdateWorkspace(ctx, sdk.Me, ws.Name, sdk.UpdateWorkspaceRequest{SecretRefresh: &mode}); err != nil {
+			return fmt.Errorf("set the secret refresh of %q: %w", o.workspace, err)
+		}
+	}
+	if ws.SecretRefresh == sdk.RefreshLive {
+		fmt.Fprintf(o.out, "Workspace %q: %s\n", ws.Name, liveWorkspaceNote)
+		return nil
+	}
+	fmt.Fprintf(o.out, "Workspace %q: secret refresh: restart. Secret changes apply at the next start (coder restart %s).\n", ws.Name, ws.Name)
 	return nil
 }
 

@@ -82,6 +82,13 @@ func (c *Client) Workspace(ctx context.Context, user, name string) (Workspace, e
 	return out, c.do(ctx, http.MethodGet, workspacePath(user, name), nil, http.StatusOK, &out)
 }
 
+// UpdateWorkspace changes a workspace's settings (its secret refresh
+// mode).
+func (c *Client) UpdateWorkspace(ctx context.Context, user, name string, req UpdateWorkspaceRequest) (Workspace, error) {
+	var out Workspace
+	return out, c.do(ctx, http.MethodPatch, workspacePath(user, name), req, http.StatusOK, &out)
+}
+
 // CreateBuild queues a start, stop or delete build of a workspace.
 func (c *Client) CreateBuild(ctx context.Context, user, workspace, transition string) (WorkspaceBuild, error) {
 	return c.CreateBuildWith(ctx, user, workspace, CreateBuildRequest{Transition: transition})

@@ -83,6 +83,19 @@ type Workspace struct {
 	// StaleFiles are files the agent wrote for secrets that no current
 	// secret targets (never null); nothing deletes them.
 	StaleFiles []StaleFile `json:"stale_files"`
+	// SecretRefresh is RefreshRestart (the guide's behaviour) or
+	// RefreshLive: the agent then rewrites in place the file of every
+	// secret it receives as a file only (no env target) as soon as the
+	// secret changes, as if the secret had --refresh live.
+	SecretRefresh string `json:"secret_refresh"`
+}
+
+// UpdateWorkspaceRequest is the body of PATCH
+// /api/v2/users/{user}/workspaces/{workspace}: a field that is absent is
+// unchanged.
+type UpdateWorkspaceRequest struct {
+	// SecretRefresh: RefreshRestart or RefreshLive (see Workspace).
+	SecretRefresh *string `json:"secret_refresh,omitempty"`
 }
 
 // WorkspaceBuild is one run of the provisioner for a workspace.
@@ -116,6 +129,9 @@ type CreateWorkspaceRequest struct {
 	Preset     string           `json:"preset,omitempty"`
 	// Secrets are build secrets for the first build (see BuildSecret).
 	Secrets []BuildSecret `json:"secrets,omitempty"`
+	// SecretRefresh: RefreshRestart (default) or RefreshLive (see
+	// Workspace).
+	SecretRefresh string `json:"secret_refresh,omitempty"`
 }
 
 // CreateBuildRequest is the body of POST /api/v2/workspaces/{id}/builds.

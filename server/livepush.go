@@ -36,11 +36,37 @@ func (s *Server) pushLive(owner store.User) {
 	}()
 }
 
-// liveFileOnly says whether a delivered secret is refreshed live: its
-// refresh mode is live and its only target a file (an env value applies
-// at the next start only, so a secret with one still needs a restart).
-func liveFileOnly(r store.Secret) bool {
-	return r.Refresh == sdk.RefreshLive && r.FilePath != "" && r.EnvName == ""
+// liveFileOnly says whether a delivered secret is refreshed live in ws:
+// its refresh mode or the workspace's is live, and its only target a file
+// (an env value applies at the next start only, so a secret with one
+// still needs a restart).
+func liveFileOnly(r store.Secret, ws store.Workspace) bool {
+	return (r.Refresh == sdk.RefreshLive || ws.SecretRefresh == sdk.RefreshLive) && r.FilePath != "" && r.EnvName == ""
+}
+
+// pushAfterSecretChange pushes when a secret write may change what a
+// running workspace refreshes live: the secret is or was live, or it is
+// or was file-only and one of the owner's workspaces refreshes live.
+func (s *Server) pushAfterSecretChange(ctx context.Context, owner store.User, before, after store.Secret) {
+	if before.Refresh == sdk.RefreshLive || after.Refresh == sdk.RefreshLive {
+		s.pushLive(owner)
+		return
+	}
+	fileOnly := func(r store.Secret) bool { return r.FilePath != "" && r.EnvName == "" }
+	if !fileOnly(before) && !fileOnly(after) {
+		return
+	}
+	list, err := s.ws.ListWorkspaces(ctx, owner.ID)
+	if err != nil {
+		s.logger.Warn("list workspaces for a live push", "user", owner.Username, "error", err)
+		return
+	}
+	for _, ws := range list {
+		if ws.SecretRefresh == sdk.RefreshLive {
+			s.pushLive(owner)
+			return
+		}
+	}
 }
 
 // withLive is applied with each live file-only secret of now in the state
@@ -73,17 +99,20 @@ func (s *Server) pushLiveNow(ctx context.Context, owner store.User) error {
 	if err != nil {
 		return err
 	}
-	live := map[string]bool{}
-	for _, r := range rows {
-		if liveFileOnly(r) {
-			live[r.Name] = true
-		}
-	}
 	list, err := s.ws.ListWorkspaces(ctx, owner.ID)
 	if err != nil {
 		return err
 	}
 	for _, ws := range list {
+		live := map[string]bool{}
+		for _, r := range rows {
+			if liveFileOnly(r, ws) {
+				live[r.Name] = true
+			}
+		}
+		if len(live) == 0 {
+			continue
+		}
 		b, err := s.ws.GetLatestBuild(ctx, ws.ID)
 		if err != nil {
 			return err
@@ -135,6 +164,9 @@ func (s *Server) pushAgent(ctx context.Context, a store.WorkspaceAgent, ws store
 	secrets := []sdk.WorkspaceSecret{}
 	for _, sec := range m.Secrets {
 		if live[sec.Name] {
+			// The agent rewrites what is marked live (a secret's own
+			// mode, or the workspace's).
+			sec.Refresh = sdk.RefreshLive
 			secrets = append(secrets, sec)
 		}
 	}

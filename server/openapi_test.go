@@ -209,6 +209,13 @@ func TestOpenAPITraffic(t *testing.T) {
 	must("workspaces", err)
 	_, err = c.Workspace(ctx, sdk.Me, "dev")
 	must("workspace", err)
+	live := sdk.RefreshLive
+	if got, err := c.UpdateWorkspace(ctx, sdk.Me, "dev", sdk.UpdateWorkspaceRequest{SecretRefresh: &live}); err != nil || got.SecretRefresh != sdk.RefreshLive {
+		t.Errorf("update workspace: %v, secret_refresh %q", err, got.SecretRefresh)
+	}
+	if _, err := c.UpdateWorkspace(ctx, sdk.Me, "dev", sdk.UpdateWorkspaceRequest{}); sdk.StatusCode(err) != http.StatusBadRequest {
+		t.Errorf("an empty workspace update: %v, want 400", err)
+	}
 	_, err = c.WorkspaceDetail(ctx, sdk.Me, "dev")
 	must("resources", err)
 	_, err = c.WorkspaceAgent(ctx, sdk.Me, "dev")

@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v2/users/{user}/workspaces", s.auth(s.listWorkspaces))
 	m.Handle("POST /api/v2/users/{user}/workspaces", s.needProvisioner(s.auth(s.createWorkspace)))
 	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}", s.auth(s.getWorkspace))
+	m.Handle("PATCH /api/v2/users/{user}/workspaces/{workspace}", s.auth(s.updateWorkspace))
 	m.Handle("POST /api/v2/users/{user}/workspaces/{workspace}/builds", s.needProvisioner(s.auth(s.createBuild)))
 	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/agent", s.auth(s.getWorkspaceAgent))
 	m.Handle("GET /api/v2/users/{user}/workspaces/{workspace}/agent/logs", s.auth(s.getWorkspaceAgentLogs))

@@ -169,9 +169,7 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("secret created", "user", me.Username, "secret", row.Name, "secret_id", row.ID,
 		"env_target", row.EnvName != "", "file_target", row.FilePath != "", "enabled", row.Enabled)
-	if row.Refresh == sdk.RefreshLive {
-		s.pushLive(me)
-	}
+	s.pushAfterSecretChange(r.Context(), me, store.Secret{}, row)
 	writeJSON(w, http.StatusCreated, toSDKSecret(row))
 }
 
@@ -209,9 +207,7 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	s.logger.Info("secret updated", "user", me.Username, "secret", row.Name, "secret_id", row.ID,
 		"value_changed", req.Value != nil)
-	if before.Refresh == sdk.RefreshLive || row.Refresh == sdk.RefreshLive {
-		s.pushLive(me)
-	}
+	s.pushAfterSecretChange(r.Context(), me, before, row)
 	out := toSDKSecret(row)
 	writeSecretsJSON(w, http.StatusOK, &out, nil)
 }
@@ -228,8 +224,6 @@ func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.logger.Info("secret deleted", "user", me.Username, "secret", name)
-	if before.Refresh == sdk.RefreshLive {
-		s.pushLive(me)
-	}
+	s.pushAfterSecretChange(r.Context(), me, before, store.Secret{})
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -26,7 +26,7 @@ func (s *Server) toSDKWorkspace(r *http.Request, w store.Workspace, owner store.
 	out := sdk.Workspace{
 		ID: w.ID, Name: w.Name, OwnerID: w.OwnerID, OwnerName: owner.Username,
 		TemplateID: t.ID, TemplateName: t.Name, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
-		LatestBuild: toSDKBuild(b),
+		LatestBuild: toSDKBuild(b), SecretRefresh: sdkRefresh(w.SecretRefresh),
 	}
 	if err := s.workspaceSecretState(r.Context(), &out, b, w.OwnerID); err != nil {
 		return sdk.Workspace{}, err
@@ -128,6 +128,9 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
 	if req.Template == "" {
 		vals = append(vals, sdk.ValidationError{Field: "template", Detail: "template is required"})
 	}
+	if err := sdk.ValidateRefresh(req.SecretRefresh); err != nil {
+		vals = append(vals, sdk.ValidationError{Field: "secret_refresh", Detail: "secret_" + err.Error()})
+	}
 	if len(vals) > 0 {
 		writeError(w, http.StatusBadRequest, "Invalid workspace: "+vals[0].Detail+".", vals...)
 		return
@@ -163,6 +166,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request) {
 	now := s.now().UTC()
 	ws, _, err := s.ws.InsertWorkspace(r.Context(), store.Workspace{
 		ID: uuid.New(), Name: req.Name, OwnerID: me.ID, TemplateID: t.ID, CreatedAt: now, UpdatedAt: now,
+		SecretRefresh: storedRefresh(req.SecretRefresh),
 	}, store.WorkspaceBuild{
 		ID: uuid.New(), Transition: sdk.TransitionStart, Status: sdk.BuildPending,
 		TemplateVersionID: t.ActiveVersionID, InitiatorID: me.ID, CreatedAt: now, Parameters: params,
@@ -232,6 +236,48 @@ func (s *Server) getWorkspace(w http.ResponseWriter, r *http.Request) {
 	me, ws, ok := s.lookupWorkspace(w, r)
 	if !ok {
 		return
+	}
+	out, err := s.toSDKWorkspace(r, ws, me)
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// updateWorkspace changes a workspace's settings: its secret refresh mode.
+// Turning live refresh on for a running workspace pushes at once what is
+// pending for its file-only secrets (see pushLive).
+func (s *Server) updateWorkspace(w http.ResponseWriter, r *http.Request) {
+	me, ws, ok := s.lookupWorkspace(w, r)
+	if !ok {
+		return
+	}
+	var req sdk.UpdateWorkspaceRequest
+	if !readJSON(w, r, &req) {
+		return
+	}
+	if req.SecretRefresh == nil {
+		writeError(w, http.StatusBadRequest, "Nothing to update: give secret_refresh.", sdk.ValidationError{Field: "secret_refresh", Detail: "required"})
+		return
+	}
+	if err := sdk.ValidateRefresh(*req.SecretRefresh); err != nil || *req.SecretRefresh == "" {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("Invalid update: secret_refresh must be %q or %q.", sdk.RefreshRestart, sdk.RefreshLive),
+			sdk.ValidationError{Field: "secret_refresh", Detail: "invalid"})
+		return
+	}
+	ws, err := s.ws.SetWorkspaceSecretRefresh(r.Context(), ws.ID, storedRefresh(*req.SecretRefresh), s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("Workspace %q not found.", r.PathValue("workspace")))
+		return
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return
+	}
+	s.logger.Info("workspace secret refresh set", "user", me.Username, "workspace", ws.Name, "secret_refresh", sdkRefresh(ws.SecretRefresh))
+	if ws.SecretRefresh == sdk.RefreshLive {
+		s.pushLive(me)
 	}
 	out, err := s.toSDKWorkspace(r, ws, me)
 	if err != nil {

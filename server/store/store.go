@@ -304,8 +304,12 @@ type Workspace struct {
 	Deleted         bool
 	StateCiphertext []byte
 	StateKeyID      string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// SecretRefresh is sdk.RefreshLive for a workspace whose agent
+	// rewrites the file of every file-only secret in place when it
+	// changes (issue 16), "" for the guide's behaviour.
+	SecretRefresh string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // WorkspaceBuild is one provisioner run; it is also the job that workers
@@ -452,6 +456,10 @@ type WorkspaceStore interface {
 	// GetWorkspaceByOwnerAndName finds a live workspace.
 	GetWorkspaceByOwnerAndName(ctx context.Context, ownerID uuid.UUID, name string) (Workspace, error)
 	ListWorkspaces(ctx context.Context, ownerID uuid.UUID) ([]Workspace, error) // live ones, by name
+	// SetWorkspaceSecretRefresh sets a live workspace's SecretRefresh
+	// (sdk.RefreshLive or "") and its UpdatedAt (now) and returns it;
+	// ErrNotFound for an unknown or deleted workspace.
+	SetWorkspaceSecretRefresh(ctx context.Context, id uuid.UUID, refresh string, now time.Time) (Workspace, error)
 	// GetWorkspaceState returns the sealed state and its key id (nil and ""
 	// when no build recorded one), deleted workspaces too; ErrNotFound for
 	// an unknown workspace.

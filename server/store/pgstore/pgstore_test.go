@@ -187,7 +187,7 @@ func TestWorkspaceMetadataNeverReadsState(t *testing.T) {
 	w, _ := storetest.WorkspaceWithState(t, s)
 	limited := limitedStore(t, s, dbURL, []string{
 		`GRANT SELECT, INSERT, UPDATE, DELETE ON users, templates, template_versions, workspace_builds TO %s`,
-		`GRANT SELECT (id, name, owner_id, template_id, deleted, created_at, updated_at, state_key_id) ON workspaces TO %s`,
+		`GRANT SELECT (id, name, owner_id, template_id, deleted, created_at, updated_at, state_key_id, secret_refresh) ON workspaces TO %s`,
 	})
 	ctx := t.Context()
 	storetest.CheckReads(t, storetest.WorkspaceMetadataCalls(ctx, limited, w), storetest.WorkspaceStateCalls(ctx, limited, w), "permission denied")

@@ -43,7 +43,7 @@ func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentA
 	dest := []any{&a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,
 		&a.Env, &a.Scripts, &a.LifecycleState, nullTimeCol{&a.FirstConnected}, nullTimeCol{&a.LastConnected},
 		timeCol{&a.CreatedAt}, &a.ConfigCiphertext, &configKeyID, &a.Apps}
-	dest = append(dest, &w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt})
+	dest = append(dest, &w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt}, &w.SecretRefresh)
 	dest = append(dest, &lb.ID, &lb.WorkspaceID, &lb.BuildNumber, &lb.Transition, &lb.Status, &lb.TemplateVersionID, &lb.InitiatorID,
 		&lb.Error, &lb.WorkerID, timeCol{&lb.CreatedAt}, nullTimeCol{&lb.StartedAt}, nullTimeCol{&lb.CompletedAt}, nullTimeCol{&lb.HeartbeatAt})
 	dest = append(dest, &u.ID, &u.Username, &u.Email, &u.Name, &u.HashedPassword, &u.Role, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})

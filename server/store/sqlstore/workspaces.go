@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -11,7 +12,7 @@ import (
 
 // workspaceColumns never includes the sealed state (see store.Workspace).
 const (
-	workspaceColumns      = `id, name, owner_id, template_id, deleted, created_at, updated_at`
+	workspaceColumns      = `id, name, owner_id, template_id, deleted, created_at, updated_at, secret_refresh`
 	workspaceStateColumns = workspaceColumns + `, state_ciphertext, state_key_id`
 )
 
@@ -29,8 +30,8 @@ func (s *Store) InsertWorkspace(ctx context.Context, w store.Workspace, first st
 	first.WorkspaceID, first.BuildNumber = w.ID, 1
 	first = newBuild(first)
 	err := s.write(ctx, func(c conn) error {
-		if _, err := c.exec(ctx, `INSERT INTO workspaces (`+workspaceColumns+`) VALUES (?, ?, ?, ?, false, ?, ?)`,
-			w.ID, w.Name, w.OwnerID, w.TemplateID, w.CreatedAt, w.UpdatedAt); err != nil {
+		if _, err := c.exec(ctx, `INSERT INTO workspaces (`+workspaceColumns+`) VALUES (?, ?, ?, ?, false, ?, ?, ?)`,
+			w.ID, w.Name, w.OwnerID, w.TemplateID, w.CreatedAt, w.UpdatedAt, w.SecretRefresh); err != nil {
 			return err
 		}
 		return insertBuild(ctx, c, first)
@@ -56,6 +57,24 @@ func (s *Store) ListWorkspaces(ctx context.Context, ownerID uuid.UUID) (_ []stor
 	defer wrap(&err, "list workspaces")
 	return all(ctx, s.read(), scanWorkspaceMeta,
 		`SELECT `+workspaceColumns+` FROM workspaces WHERE owner_id = ? AND deleted = false ORDER BY name, id`, ownerID)
+}
+
+func (s *Store) SetWorkspaceSecretRefresh(ctx context.Context, id uuid.UUID, refresh string, now time.Time) (_ store.Workspace, err error) {
+	defer wrap(&err, "set workspace secret refresh")
+	now = storedTimeOrNow(now)
+	var w store.Workspace
+	err = s.write(ctx, func(c conn) error {
+		n, err := c.exec(ctx, `UPDATE workspaces SET secret_refresh = ?, updated_at = ? WHERE id = ? AND deleted = false`, refresh, now, id)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return store.ErrNotFound
+		}
+		w, err = one(ctx, c, scanWorkspaceMeta, `SELECT `+workspaceColumns+` FROM workspaces WHERE id = ?`, id)
+		return err
+	})
+	return w, err
 }
 
 func (s *Store) GetWorkspaceState(ctx context.Context, id uuid.UUID) (_ []byte, _ string, err error) {
@@ -95,7 +114,7 @@ func scanWorkspaceState(r Row) (store.Workspace, error) { return scanWorkspace(r
 func scanWorkspace(row Row, withState bool) (store.Workspace, error) {
 	var w store.Workspace
 	var keyID *string
-	dest := []any{&w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt}}
+	dest := []any{&w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt}, &w.SecretRefresh}
 	if withState {
 		dest = append(dest, &w.StateCiphertext, &keyID)
 	}

@@ -25,6 +25,54 @@ var workspaceTests = []test{
 	{"StateNotInGetOrList", testWorkspaceStateNotInGetOrList},
 	{"DeleteFreesName", testWorkspaceDeleteFreesName},
 	{"DeleteUserCascades", testWorkspaceDeleteUserCascades},
+	{"SecretRefresh", testWorkspaceSecretRefresh},
+}
+
+// testWorkspaceSecretRefresh: a workspace's secret refresh mode is kept at
+// insert, changed by SetWorkspaceSecretRefresh (with its updated_at) and
+// read back by every getter; an unknown workspace is ErrNotFound.
+func testWorkspaceSecretRefresh(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	w, b := f.newWorkspace("live", time.Minute)
+	w.SecretRefresh = sdk.RefreshLive
+	got, _, err := s.InsertWorkspace(ctx, w, b)
+	if err != nil {
+		t.Fatalf("InsertWorkspace: %v", err)
+	}
+	if got.SecretRefresh != sdk.RefreshLive || getWorkspace(t, s, w.ID).SecretRefresh != sdk.RefreshLive {
+		t.Fatalf("SecretRefresh after insert: got %q, want %q", getWorkspace(t, s, w.ID).SecretRefresh, sdk.RefreshLive)
+	}
+	other, _ := f.create(t, s, "plain", 2*time.Minute)
+	if other.SecretRefresh != "" {
+		t.Fatalf("default SecretRefresh: got %q, want \"\"", other.SecretRefresh)
+	}
+	at := base.Add(time.Hour)
+	set, err := s.SetWorkspaceSecretRefresh(ctx, other.ID, sdk.RefreshLive, at)
+	if err != nil {
+		t.Fatalf("SetWorkspaceSecretRefresh: %v", err)
+	}
+	if set.SecretRefresh != sdk.RefreshLive || !set.UpdatedAt.Equal(stored(at)) {
+		t.Errorf("SetWorkspaceSecretRefresh: got %q at %v, want %q at %v", set.SecretRefresh, set.UpdatedAt, sdk.RefreshLive, stored(at))
+	}
+	list, err := s.ListWorkspaces(ctx, f.owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range list {
+		if x.SecretRefresh != sdk.RefreshLive {
+			t.Errorf("ListWorkspaces: %s has SecretRefresh %q, want %q", x.Name, x.SecretRefresh, sdk.RefreshLive)
+		}
+	}
+	if _, err := s.SetWorkspaceSecretRefresh(ctx, other.ID, "", at); err != nil {
+		t.Fatal(err)
+	}
+	byName, err := s.GetWorkspaceByOwnerAndName(ctx, f.owner.ID, "plain")
+	if err != nil || byName.SecretRefresh != "" {
+		t.Errorf("after turning it off: got %q, %v, want \"\"", byName.SecretRefresh, err)
+	}
+	_, err = s.SetWorkspaceSecretRefresh(ctx, uuid.New(), sdk.RefreshLive, at)
+	wantErrIs(t, "SetWorkspaceSecretRefresh of an unknown workspace", err, store.ErrNotFound)
 }
 
 // fixture is a user and a template with one version.
