@@ -118,7 +118,11 @@ func (s *Server) pushAgent(ctx context.Context, a store.WorkspaceAgent, ws store
 	if err := json.Unmarshal(ap.Delivered, &was); err != nil {
 		return err
 	}
-	m, now, err := s.buildManifest(ctx, a, ws, owner)
+	t, err := s.ws.GetTemplateByID(ctx, ws.TemplateID)
+	if err != nil {
+		return err
+	}
+	m, now, err := s.buildManifest(ctx, a, ws, owner, t.Name)
 	if err != nil {
 		return err
 	}
