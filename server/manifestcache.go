@@ -139,10 +139,3 @@ func (c *manifestCache) dropLocked(e *cachedManifest) {
 		clear(e.body)
 	}
 }
-
-// len is the number of cached manifests and their bytes.
-func (c *manifestCache) len() (int, int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lru.Len(), c.bytes
-}
