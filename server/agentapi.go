@@ -19,6 +19,7 @@ const (
 	ctxAgent ctxKey = iota + 100
 	ctxAgentWorkspace
 	ctxAgentOwner
+	ctxAgentAuth
 )
 
 // agentAuth admits an agent token only while its agent belongs to the
@@ -49,6 +50,7 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 		a, ws, latest := auth.Agent, auth.Workspace, auth.LatestBuild
 		switch {
 		case ws.Deleted:
+			s.mcache.drop(a.ID)
 			writeError(w, http.StatusForbidden, "The agent's workspace was deleted.")
 			return
 		case latest.ID != a.BuildID && latest.Transition == sdk.TransitionStart &&
@@ -60,15 +62,18 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 			writeError(w, http.StatusUnauthorized, "The workspace is starting: the agent is recorded when its build finishes.")
 			return
 		case latest.ID != a.BuildID:
+			s.mcache.drop(a.ID)
 			writeError(w, http.StatusForbidden, "This agent does not belong to the workspace's latest build.")
 			return
 		case latest.Transition != sdk.TransitionStart || latest.Status != sdk.BuildSucceeded:
+			s.mcache.drop(a.ID)
 			writeError(w, http.StatusForbidden, "The workspace is not started.")
 			return
 		}
 		ctx := context.WithValue(r.Context(), ctxAgent, a)
 		ctx = context.WithValue(ctx, ctxAgentWorkspace, ws)
 		ctx = context.WithValue(ctx, ctxAgentOwner, auth.Owner)
+		ctx = context.WithValue(ctx, ctxAgentAuth, &auth)
 		next(w, r.WithContext(ctx))
 	})
 }
@@ -79,22 +84,33 @@ func agentFrom(ctx context.Context) (store.WorkspaceAgent, store.Workspace) {
 
 // manifest builds what an agent gets: its template env and scripts, and
 // the owner's secrets that reach the workspace and the build's secrets
-// (placement.Merge), as stored now. It records the manifest's revision
-// for the agent.
-func (s *Server) manifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace, owner store.User) (sdk.AgentManifest, error) {
-	m, set, err := s.buildManifest(ctx, a, ws, owner)
+// (placement.Merge), as stored now, as its JSON body. It records the
+// manifest's revision for the agent unless the agent's previous manifest
+// in this process had that revision already (recorded then).
+func (s *Server) manifest(ctx context.Context, auth *store.AgentAuth) ([]byte, string, int, error) {
+	a, ws := auth.Agent, auth.Workspace
+	m, set, err := s.buildManifest(ctx, a, ws, auth.Owner, auth.TemplateName)
 	if err != nil {
-		return m, err
+		return nil, "", 0, err
 	}
 	var rec []byte
 	m.Revision, rec = revisionOf(set)
-	return m, s.ws.RecordManifestRevision(ctx, a.ID, m.Revision, rec, s.now())
+	if prev, ok := s.mcache.previous(a.ID); !ok || prev != m.Revision {
+		if err := s.ws.RecordManifestRevision(ctx, a.ID, m.Revision, rec, s.now()); err != nil {
+			return nil, "", 0, err
+		}
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	return body, m.Revision, len(m.Secrets), nil
 }
 
 // buildManifest is the manifest, without its revision, and what it
 // delivers: the revision covers what placement.Delivered lets through, a
 // secret whose value does not open included (a restart does not mend it).
-func (s *Server) buildManifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace, owner store.User) (sdk.AgentManifest, []deliveredSecret, error) {
+func (s *Server) buildManifest(ctx context.Context, a store.WorkspaceAgent, ws store.Workspace, owner store.User, template string) (sdk.AgentManifest, []deliveredSecret, error) {
 	// A config that does not open (its row or the keys were altered) fails
 	// alone: the manifest says so and still carries the secrets.
 	var problems []string
@@ -126,11 +142,7 @@ func (s *Server) buildManifest(ctx context.Context, a store.WorkspaceAgent, ws s
 	// the others are delivered, the agent's build's secrets beating the
 	// owner's user secrets per target, under the deployment's policy
 	// (placement.Merge).
-	t, err := s.ws.GetTemplateByID(ctx, ws.TemplateID)
-	if err != nil {
-		return m, nil, err
-	}
-	d, err := s.delivery(ctx, ws.OwnerID, a.BuildID, t.Name)
+	d, err := s.delivery(ctx, ws.OwnerID, a.BuildID, template)
 	if err != nil {
 		return m, nil, err
 	}
@@ -138,19 +150,38 @@ func (s *Server) buildManifest(ctx context.Context, a store.WorkspaceAgent, ws s
 	if d.Secrets != nil {
 		m.Secrets = d.Secrets
 	}
-	return m, deliveredSet(s.policy(), d.Rows, t.Name), nil
+	return m, deliveredSet(s.policy(), d.Rows, template), nil
 }
 
+// agentManifest serves the agent's manifest from memory while it is
+// current (manifestcache.go), else builds and caches it.
 func (s *Server) agentManifest(w http.ResponseWriter, r *http.Request) {
-	a, ws := agentFrom(r.Context())
-	owner := r.Context().Value(ctxAgentOwner).(store.User)
-	m, err := s.manifest(r.Context(), a, ws, owner)
+	auth := r.Context().Value(ctxAgentAuth).(*store.AgentAuth)
+	a, ws := auth.Agent, auth.Workspace
+	k := manifestKey{agentID: a.ID, buildID: a.BuildID, workspace: ws.Name, owner: auth.Owner.Username,
+		template: auth.TemplateName, policy: s.policy(), secretsGeneration: auth.SecretsGeneration}
+	if e := s.mcache.get(k); e != nil {
+		defer s.mcache.release(e)
+		s.logger.Debug("agent fetched its manifest", "agent_id", a.ID, "workspace", ws.Name, "secrets", e.secrets, "cached", true)
+		writeBody(w, e.body)
+		return
+	}
+	body, rev, n, err := s.manifest(r.Context(), auth)
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
 	}
-	s.logger.Info("agent fetched its manifest", "agent_id", a.ID, "workspace", ws.Name, "secrets", len(m.Secrets))
-	writeJSON(w, http.StatusOK, m)
+	s.logger.Info("agent fetched its manifest", "agent_id", a.ID, "workspace", ws.Name, "secrets", n)
+	writeBody(w, body)
+	s.mcache.put(k, body, rev, n)
+}
+
+// writeBody answers 200 with a JSON body as writeJSON would.
+func writeBody(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
 }
 
 func (s *Server) agentLifecycle(w http.ResponseWriter, r *http.Request) {

@@ -72,3 +72,38 @@ func BenchmarkList50Secrets(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAgentManifest fetches an agent's manifest (50 user secrets,
+// each with an env target, 48-byte values) with its agent token, nothing
+// changing in between: what every agent does at start and on reconnect.
+func BenchmarkAgentManifest(b *testing.B) {
+	for _, be := range servertest.Backends() {
+		b.Run(be.Name, func(b *testing.B) {
+			s := servertest.New(b, be, servertest.Options{Terraform: true})
+			ctx := context.Background()
+			pushTemplate(b, s.Admin, "plain", "testdata/plain")
+			c := s.NewMember(b, "bench")
+			value := sdk.SecretValue("a-secret-value-of-a-typical-size-0123456789abcdef")
+			for i := 0; i < 50; i++ {
+				if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: fmt.Sprintf("secret-%02d", i), Value: value, EnvName: fmt.Sprintf("S_%02d", i)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "dev", Template: "plain"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			mustSucceed(b, c, ws.LatestBuild)
+			agent := sdk.New(s.URL)
+			agent.SessionToken = agentToken(b, s, ws.ID)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m, err := agent.AgentManifest(ctx)
+				if err != nil || len(m.Secrets) != 50 {
+					b.Fatalf("manifest: %d secrets, %v", len(m.Secrets), err)
+				}
+			}
+		})
+	}
+}

@@ -147,7 +147,11 @@ func (s *Server) pushAgent(ctx context.Context, a store.WorkspaceAgent, ws store
 	if err := json.Unmarshal(ap.Delivered, &was); err != nil {
 		return err
 	}
-	m, now, err := s.buildManifest(ctx, a, ws, owner)
+	t, err := s.ws.GetTemplateByID(ctx, ws.TemplateID)
+	if err != nil {
+		return err
+	}
+	m, now, err := s.buildManifest(ctx, a, ws, owner, t.Name)
 	if err != nil {
 		return err
 	}
@@ -159,6 +163,9 @@ func (s *Server) pushAgent(ctx context.Context, a store.WorkspaceAgent, ws store
 	if err := s.ws.RecordManifestRevision(ctx, a.ID, rev, rec, s.now()); err != nil {
 		return err
 	}
+	// The agent's last fetched revision, which the manifest cache compares
+	// with before recording, is no longer the recorded one.
+	s.mcache.drop(a.ID)
 	m.Revision = rev
 	// Only the live secrets travel: nothing else is applied from a push.
 	secrets := []sdk.WorkspaceSecret{}

@@ -114,6 +114,8 @@ type Server struct {
 	// pushMu serializes live file pushes (livepush.go), so an agent gets
 	// them in the order the changes were made.
 	pushMu sync.Mutex
+	// mcache holds the agents' manifests (manifestcache.go).
+	mcache *manifestCache
 
 	// dummy is a bcrypt hash of the configured cost that a login for an
 	// unknown username is checked against, so that it costs what a wrong
@@ -149,6 +151,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		o.Limits = sdk.DefaultLimits
 	}
 	s := &Server{
+		mcache:     newManifestCache(manifestCacheEntries, manifestCacheBytes),
 		opts:       o,
 		store:      o.Store,
 		logger:     o.Logger,

@@ -22,7 +22,7 @@ import (
 	"github.com/usersecrets/coder/server/store/pgtest"
 )
 
-func pushTemplate(t *testing.T, c *sdk.Client, name, dir string) sdk.Template {
+func pushTemplate(t testing.TB, c *sdk.Client, name, dir string) sdk.Template {
 	t.Helper()
 	archive, err := templatearchive.Pack(dir)
 	if err != nil {
@@ -36,7 +36,7 @@ func pushTemplate(t *testing.T, c *sdk.Client, name, dir string) sdk.Template {
 }
 
 // finish follows a build to its end and returns it with its log.
-func finish(t *testing.T, c *sdk.Client, b sdk.WorkspaceBuild) (sdk.WorkspaceBuild, string) {
+func finish(t testing.TB, c *sdk.Client, b sdk.WorkspaceBuild) (sdk.WorkspaceBuild, string) {
 	t.Helper()
 	var log strings.Builder
 	done, err := c.FollowBuildLogs(context.Background(), b.ID, func(l sdk.BuildLog) {
@@ -48,7 +48,7 @@ func finish(t *testing.T, c *sdk.Client, b sdk.WorkspaceBuild) (sdk.WorkspaceBui
 	return done, log.String()
 }
 
-func mustSucceed(t *testing.T, c *sdk.Client, b sdk.WorkspaceBuild) string {
+func mustSucceed(t testing.TB, c *sdk.Client, b sdk.WorkspaceBuild) string {
 	t.Helper()
 	done, log := finish(t, c, b)
 	if done.Status != sdk.BuildSucceeded {
@@ -59,7 +59,7 @@ func mustSucceed(t *testing.T, c *sdk.Client, b sdk.WorkspaceBuild) string {
 
 // agentToken reads the coder_agent's token from the workspace's sealed
 // state.
-func agentToken(t *testing.T, s *servertest.Server, workspaceID [16]byte) string {
+func agentToken(t testing.TB, s *servertest.Server, workspaceID [16]byte) string {
 	t.Helper()
 	return s.AgentToken(t, workspaceID)
 }

@@ -117,6 +117,9 @@ type Options struct {
 	// (several servers on one database); RawKeys must then be given too.
 	Store   store.Store
 	RawKeys [][]byte
+	// WrapStore, when set, wraps the backend's fresh store (e.g. to count
+	// its calls); Server.Store is then the wrapper.
+	WrapStore func(store.Store) store.Store
 	// DisableUserSecretFileDelivery runs the server with
 	// --disable-user-secret-file-delivery.
 	DisableUserSecretFileDelivery bool
@@ -164,6 +167,9 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		st = o.Store
 	} else {
 		st, where = b.Open(t)
+		if o.WrapStore != nil {
+			st = o.WrapStore(st)
+		}
 	}
 	if raw == nil {
 		key, err := secretcrypt.GenerateKey()

@@ -30,7 +30,7 @@ func (s *Store) GetAPIKeyWithUser(ctx context.Context, id string) (store.APIKey,
 
 // GetAgentAuth returns the newest agent recorded with hash (as
 // GetAgentByTokenHash and scanAgent, whose columns it repeats), its workspace, the workspace's latest build and
-// the owner, in one query: the agent API's one round trip before its
+// the owner, its template's name and the owner's secrets generation, in one query: the agent API's one round trip before its
 // handler's own. store.ErrNotFound if no agent has hash.
 func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentAuth, err error) {
 	defer fail(&ret, &err, "get agent auth")
@@ -46,13 +46,15 @@ func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentA
 	dest = append(dest, &w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt}, &w.SecretRefresh)
 	dest = append(dest, &lb.ID, &lb.WorkspaceID, &lb.BuildNumber, &lb.Transition, &lb.Status, &lb.TemplateVersionID, &lb.InitiatorID,
 		&lb.Error, &lb.WorkerID, timeCol{&lb.CreatedAt}, nullTimeCol{&lb.StartedAt}, nullTimeCol{&lb.CompletedAt}, nullTimeCol{&lb.HeartbeatAt})
-	dest = append(dest, &u.ID, &u.Username, &u.Email, &u.Name, &u.HashedPassword, &u.Role, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+	dest = append(dest, &u.ID, &u.Username, &u.Email, &u.Name, &u.HashedPassword, &u.Role, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt},
+		&r.TemplateName, &r.SecretsGeneration)
 	err = s.read().row(ctx, dest, `SELECT `+qualify("a", agentColumns)+`, `+qualify("w", workspaceColumns)+`, `+
-		qualify("lb", buildColumns)+`, `+qualify("u", userColumns)+`
+		qualify("lb", buildColumns)+`, `+qualify("u", userColumns)+`, t.name, u.secrets_generation
 		FROM workspace_agents a
 		JOIN workspace_builds b ON b.id = a.build_id
 		JOIN workspaces w ON w.id = a.workspace_id
 		JOIN users u ON u.id = w.owner_id
+		JOIN templates t ON t.id = w.template_id
 		JOIN workspace_builds lb ON lb.workspace_id = w.id
 			AND lb.build_number = (SELECT MAX(build_number) FROM workspace_builds WHERE workspace_id = w.id)
 		WHERE a.token_hash = ?

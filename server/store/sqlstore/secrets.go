@@ -203,6 +203,9 @@ func applyUpdate(cur store.Secret, p store.UpdateSecretParams, updatedAt time.Ti
 func (s *Store) DeleteSecret(ctx context.Context, ownerID uuid.UUID, name string, actorID uuid.UUID) (err error) {
 	defer wrap(&err, "delete secret")
 	return s.write(ctx, func(c conn) error {
+		if err := s.lockOwner(ctx, c, ownerID); err != nil {
+			return err
+		}
 		var id uuid.UUID
 		if err := c.row(ctx, []any{&id}, `DELETE FROM secrets WHERE owner_id = ? AND name = ? RETURNING id`,
 			ownerID, name); err != nil {
@@ -237,12 +240,23 @@ func getSecretMeta(ctx context.Context, c conn, ownerID uuid.UUID, name string) 
 }
 
 // lockOwner locks the owner's user row for the rest of the transaction
-// (store.ErrNotFound if there is none). FOR NO KEY UPDATE, unlike FOR
-// UPDATE, does not block the foreign key checks of unrelated inserts (API
-// keys) that refer to the user.
+// (store.ErrNotFound if there is none) and bumps the owner's secrets
+// generation (store.AgentAuth.SecretsGeneration): every write to a user's
+// secrets calls it first, so a committed change to them is a new
+// generation, in the same transaction. On PostgreSQL an UPDATE of a
+// column that no key refers to takes the same lock as SELECT ... FOR NO
+// KEY UPDATE, which does not block the foreign key checks of unrelated
+// inserts (API keys) that refer to the user.
 func (s *Store) lockOwner(ctx context.Context, c conn, ownerID uuid.UUID) (err error) {
 	defer wrap(&err, "owner")
-	return c.exists(ctx, `SELECT 1 FROM users WHERE id = ?`+s.d.RowLock, ownerID)
+	n, err := c.exec(ctx, `UPDATE users SET secrets_generation = secrets_generation + 1 WHERE id = ?`, ownerID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
 }
 
 // checkSecretConflicts returns a *store.ConflictError if another secret of

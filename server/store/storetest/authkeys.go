@@ -81,6 +81,64 @@ func testAPIKeyWithUserDeleted(t *testing.T, s store.Store) {
 
 var agentAuthTests = []test{
 	{"SameAsSeparateLookups", testAgentAuth},
+	{"SecretsGeneration", testSecretsGeneration},
+}
+
+// testSecretsGeneration: every committed write to the owner's secrets
+// (create, update, rename, delete, import) gives GetAgentAuth a greater
+// SecretsGeneration; a refused write, a read and another owner's write do
+// not change it.
+func testSecretsGeneration(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	other := newFixture(t, s)
+	hash := []byte("generation token")
+	_, b1 := f.create(t, s, "gen", 0)
+	finish(t, s, b1.ID, sdk.BuildSucceeded, nil, "", []store.WorkspaceAgent{newAgent(b1, "main", hash)})
+	gen := func() int64 {
+		t.Helper()
+		got, err := s.GetAgentAuth(ctx, hash)
+		if err != nil {
+			t.Fatalf("GetAgentAuth: %v", err)
+		}
+		return got.SecretsGeneration
+	}
+	last := gen()
+	step := func(what string, err error, changes bool) {
+		t.Helper()
+		now := gen()
+		switch {
+		case changes && err != nil:
+			t.Fatalf("%s: %v", what, err)
+		case changes && now <= last:
+			t.Errorf("%s: generation %d, want more than %d", what, now, last)
+		case !changes && now != last:
+			t.Errorf("%s: generation %d, want it unchanged (%d)", what, now, last)
+		}
+		last = now
+	}
+	sec := store.Secret{OwnerID: f.owner.ID, Name: "a", EnvName: "A", Enabled: true, ValueSize: 1, Ciphertext: []byte("c"), KeyID: "k1"}
+	created, err := s.InsertSecret(ctx, store.InsertSecretParams{Secret: sec})
+	step("create", err, true)
+	_, err = s.InsertSecret(ctx, store.InsertSecretParams{Secret: sec})
+	step("refused create (name taken)", nil, false)
+	if err == nil {
+		t.Errorf("a second secret named a was accepted")
+	}
+	_, err = s.GetSecret(ctx, f.owner.ID, "a")
+	step("read", err, false)
+	env := "B"
+	_, err = s.UpdateSecret(ctx, store.UpdateSecretParams{OwnerID: f.owner.ID, Name: "a", EnvName: &env})
+	step("update of the env target", err, true)
+	step("rename", s.RenameSecret(ctx, created.ID, "a2"), true)
+	_, err = s.InsertSecrets(ctx, store.InsertSecretsParams{OwnerID: f.owner.ID, Secrets: []store.Secret{{Name: "b", FilePath: "~/b", Enabled: true, ValueSize: 1, Ciphertext: []byte("c"), KeyID: "k1"}}})
+	step("import", err, true)
+	_, err = s.InsertSecret(ctx, store.InsertSecretParams{Secret: store.Secret{OwnerID: other.owner.ID, Name: "a", EnvName: "A", Enabled: true, ValueSize: 1, Ciphertext: []byte("c"), KeyID: "k1"}})
+	if err != nil {
+		t.Fatalf("another owner's create: %v", err)
+	}
+	step("another owner's create", nil, false)
+	step("delete", s.DeleteSecret(ctx, f.owner.ID, "a2", f.owner.ID), true)
 }
 
 // testAgentAuth: the one-query GetAgentAuth returns exactly what the
@@ -115,7 +173,11 @@ func testAgentAuth(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatalf("%s: GetUserByID: %v", step, err)
 		}
-		want := store.AgentAuth{Agent: a, Workspace: w, LatestBuild: lb, Owner: u}
+		tm, err := s.GetTemplateByID(ctx, w.TemplateID)
+		if err != nil {
+			t.Fatalf("%s: GetTemplateByID: %v", step, err)
+		}
+		want := store.AgentAuth{Agent: a, Workspace: w, LatestBuild: lb, Owner: u, TemplateName: tm.Name, SecretsGeneration: got.SecretsGeneration}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("%s: GetAgentAuth differs from the separate lookups (-want +got):\n%s", step, diff)
 		}
