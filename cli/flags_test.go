@@ -278,21 +278,25 @@ func TestBuildCommandFlags(t *testing.T) {
 	t.Run("create", func(t *testing.T) {
 		newCmd := func(runF func(context.Context, *createOptions) error) *cobra.Command { return newCmdCreate(g, runF) }
 		p := mustParse(t, newCmd, "", "dev", "-t", "local")
-		want := createOptions{name: "dev", template: "local", build: buildFlags{waitAgent: 2 * time.Minute}}
+		want := createOptions{secretRefresh: sdk.RefreshRestart, name: "dev", template: "local", build: buildFlags{waitAgent: 2 * time.Minute}}
 		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}, parameterFlags{}, buildSecretFlags{}), ignoreIO); diff != "" {
 			t.Fatalf("options (-want +got):\n%s", diff)
 		}
 		p = mustParse(t, newCmd, "", "dev", "--template", "local", "-y", "--verbose", "--wait-agent", "0")
-		want = createOptions{name: "dev", template: "local", yes: true, build: buildFlags{verbose: true}}
+		want = createOptions{secretRefresh: sdk.RefreshRestart, name: "dev", template: "local", yes: true, build: buildFlags{verbose: true}}
 		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}, parameterFlags{}, buildSecretFlags{}), ignoreIO); diff != "" {
 			t.Fatalf("options (-want +got):\n%s", diff)
 		}
 		p = mustParse(t, newCmd, "", "dev", "-t", "local", "--secret", "a:env=A", "--secret", "a:ephemeral", "--secrets-file", "build.env")
-		want = createOptions{name: "dev", template: "local", build: buildFlags{waitAgent: 2 * time.Minute},
+		want = createOptions{secretRefresh: sdk.RefreshRestart, name: "dev", template: "local", build: buildFlags{waitAgent: 2 * time.Minute},
 			secrets: buildSecretFlags{specs: []string{"a:env=A", "a:ephemeral"}, file: "build.env"}}
 		if diff := cmp.Diff(want, *p.opts, cmp.AllowUnexported(createOptions{}, buildFlags{}, parameterFlags{}, buildSecretFlags{}), ignoreIO); diff != "" {
 			t.Fatalf("options with build secrets (-want +got):\n%s", diff)
 		}
+		if p := mustParse(t, newCmd, "", "dev", "-t", "local", "--secret-refresh", "live"); p.opts.secretRefresh != sdk.RefreshLive {
+			t.Fatalf("--secret-refresh live: got %q", p.opts.secretRefresh)
+		}
+		wantError(t, parse(t, newCmd, "", "dev", "-t", "local", "--secret-refresh", "sometimes"), "--secret-refresh")
 		wantError(t, parse(t, newCmd, "", "dev"), "--template is required (list templates with `coder templates list`)")
 		wantError(t, parse(t, newCmd, "", "Bad_Name", "-t", "local"), "workspace name")
 		wantError(t, parse(t, newCmd, "", "dev", "-t", "local", "--wait-agent", "soon"), `invalid argument "soon" for "--wait-agent"`)
