@@ -86,10 +86,18 @@ type ctxKey int
 const (
 	ctxUser ctxKey = iota
 	ctxKeyID
+	ctxSecretsGen
 )
 
 func userFrom(ctx context.Context) store.User { return ctx.Value(ctxUser).(store.User) }
 func keyIDFrom(ctx context.Context) string    { return ctx.Value(ctxKeyID).(string) }
+
+// secretsGenFrom is the caller's secrets generation, read with their token
+// by auth; false outside auth.
+func secretsGenFrom(ctx context.Context) (int64, bool) {
+	g, ok := ctx.Value(ctxSecretsGen).(int64)
+	return g, ok
+}
 
 // auth requires a valid session or API token in the Coder-Session-Token
 // header, or the dashboard's session cookie (see websession.go: a request
@@ -111,7 +119,7 @@ func (s *Server) auth(next http.HandlerFunc) http.Handler {
 			writeError(w, http.StatusUnauthorized, "You are not logged in: send a session token in the "+sdk.SessionTokenHeader+" header (run `coder login`).")
 			return
 		}
-		key, u, status, msg, err := s.checkToken(r.Context(), token)
+		a, status, msg, err := s.checkToken(r.Context(), token)
 		if err != nil {
 			s.writeInternal(w, r, err)
 			return
@@ -120,35 +128,38 @@ func (s *Server) auth(next http.HandlerFunc) http.Handler {
 			writeError(w, status, msg)
 			return
 		}
-		ctx := context.WithValue(r.Context(), ctxUser, u)
-		ctx = context.WithValue(ctx, ctxKeyID, key.ID)
+		ctx := context.WithValue(r.Context(), ctxUser, a.User)
+		ctx = context.WithValue(ctx, ctxKeyID, a.Key.ID)
+		ctx = context.WithValue(ctx, ctxSecretsGen, a.SecretsGeneration)
 		next(w, r.WithContext(ctx))
 	})
 }
 
-// checkToken looks a session or API token up. A token that does not let
-// its bearer in gives a status and a message; err is an internal error.
-func (s *Server) checkToken(ctx context.Context, token string) (store.APIKey, store.User, int, string, error) {
+// checkToken looks a session or API token up, in the database on every
+// request (no cache: a logout or a deleted token is refused on the very
+// next request in every process). A token that does not let its bearer in
+// gives a status and a message; err is an internal error.
+func (s *Server) checkToken(ctx context.Context, token string) (store.APIKeyAuth, int, string, error) {
 	id, secret, ok := strings.Cut(token, "-")
 	if !ok || len(id) != tokenIDLen || len(secret) != tokenSecretLen {
-		return store.APIKey{}, store.User{}, http.StatusUnauthorized, "The session token is malformed. Log in again with `coder login`.", nil
+		return store.APIKeyAuth{}, http.StatusUnauthorized, "The session token is malformed. Log in again with `coder login`.", nil
 	}
-	// One query for the key and its user: a key's user cannot be
-	// missing (deleting a user deletes their keys).
-	key, u, err := s.store.GetAPIKeyWithUser(ctx, id)
+	// One query for the key, its user and the user's secrets generation:
+	// a key's user cannot be missing (deleting a user deletes their keys).
+	a, err := s.store.GetAPIKeyAuth(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.APIKey{}, store.User{}, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.", nil
+		return store.APIKeyAuth{}, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.", nil
 	}
 	if err != nil {
-		return store.APIKey{}, store.User{}, 0, "", err
+		return store.APIKeyAuth{}, 0, "", err
 	}
-	if subtle.ConstantTimeCompare(key.HashedSecret, hashSecret(secret)) != 1 {
-		return store.APIKey{}, store.User{}, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.", nil
+	if subtle.ConstantTimeCompare(a.Key.HashedSecret, hashSecret(secret)) != 1 {
+		return store.APIKeyAuth{}, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.", nil
 	}
-	if !s.now().Before(key.ExpiresAt) {
-		return store.APIKey{}, store.User{}, http.StatusUnauthorized, "The session token has expired. Log in again with `coder login`.", nil
+	if !s.now().Before(a.Key.ExpiresAt) {
+		return store.APIKeyAuth{}, http.StatusUnauthorized, "The session token has expired. Log in again with `coder login`.", nil
 	}
-	return key, u, 0, "", nil
+	return a, 0, "", nil
 }
 
 // isSelf reports whether the {user} path segment names the caller: "me",

@@ -30,10 +30,29 @@ var securityHeaders = [][2]string{
 }
 
 func setSecurityHeaders(h http.Header) {
-	for _, kv := range securityHeaders {
-		h.Set(kv[0], kv[1])
+	for _, kv := range securityHeaderValues {
+		h[kv.key] = kv.values
 	}
 }
+
+// securityHeaderValues is securityHeaders as header map entries, made once:
+// every response shares the value slices, which are never changed in place
+// (a handler's Set replaces one; an Add appends beyond its capacity of 1,
+// so into a new array).
+var securityHeaderValues = func() []struct {
+	key    string
+	values []string
+} {
+	out := make([]struct {
+		key    string
+		values []string
+	}, len(securityHeaders))
+	for i, kv := range securityHeaders {
+		out[i].key = http.CanonicalHeaderKey(kv[0])
+		out[i].values = []string{kv[1]}[:1:1]
+	}
+	return out
+}()
 
 // Listener wraps ln for http.Server.Serve so that the errors net/http
 // answers by itself, before any handler runs (a header past MaxHeaderBytes:

@@ -109,16 +109,16 @@ func (s *Server) listSecrets(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	rows, err := s.store.ListSecrets(r.Context(), me.ID)
+	meta, out, err := s.secretMetaOf(r.Context(), me.ID)
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
 	}
-	out := make([]sdk.Secret, 0, len(rows))
-	for _, row := range rows {
-		out = append(out, toSDKSecret(row))
+	if meta == nil {
+		writeSecretsJSON(w, http.StatusOK, nil, out)
+		return
 	}
-	writeSecretsJSON(w, http.StatusOK, nil, out)
+	writeCachedJSON(w, meta.list, "")
 }
 
 func (s *Server) getSecret(w http.ResponseWriter, r *http.Request) {
@@ -127,13 +127,27 @@ func (s *Server) getSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := sdk.NormalizeSecretName(r.PathValue("name"))
-	row, err := s.store.GetSecret(r.Context(), me.ID, name)
+	meta, list, err := s.secretMetaOf(r.Context(), me.ID)
 	if err != nil {
 		s.writeSecretError(w, r, name, err)
 		return
 	}
-	out := toSDKSecret(row)
-	writeSecretsJSON(w, http.StatusOK, &out, nil)
+	if meta == nil {
+		for i := range list {
+			if list[i].Name == name {
+				writeSecretsJSON(w, http.StatusOK, &list[i], nil)
+				return
+			}
+		}
+		s.writeSecretError(w, r, name, store.ErrNotFound)
+		return
+	}
+	at, ok := meta.one[name]
+	if !ok {
+		s.writeSecretError(w, r, name, store.ErrNotFound)
+		return
+	}
+	writeCachedJSON(w, meta.list[at[0]:at[1]], "\n")
 }
 
 func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {

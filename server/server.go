@@ -116,6 +116,8 @@ type Server struct {
 	pushMu sync.Mutex
 	// mcache holds the agents' manifests (manifestcache.go).
 	mcache *manifestCache
+	// metaCache holds the users' secret metadata (secretmetacache.go).
+	metaCache *secretMetaCache
 
 	// dummy is a bcrypt hash of the configured cost that a login for an
 	// unknown username is checked against, so that it costs what a wrong
@@ -152,6 +154,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{
 		mcache:     newManifestCache(manifestCacheEntries, manifestCacheBytes),
+		metaCache:  newSecretMetaCache(secretMetaCacheEntries, secretMetaCacheBytes),
 		opts:       o,
 		store:      o.Store,
 		logger:     o.Logger,
@@ -234,7 +237,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		took := s.now().Sub(start)
 		s.metrics.observeRequest(r, sw.status, took)
-		s.logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", took)
+		if s.logger.Enabled(r.Context(), slog.LevelDebug) {
+			s.logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", took)
+		}
 	}()
 	s.mux.ServeHTTP(sw, r)
 }

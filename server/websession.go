@@ -127,7 +127,7 @@ func (s *Server) cookieSignedIn(r *http.Request) bool {
 	if err != nil || c.Value == "" {
 		return false
 	}
-	_, _, _, msg, err := s.checkToken(r.Context(), c.Value)
+	_, _, msg, err := s.checkToken(r.Context(), c.Value)
 	return err == nil && msg == ""
 }
 

@@ -84,6 +84,16 @@ type APIKey struct {
 	CreatedAt    time.Time
 }
 
+// APIKeyAuth is what authenticating a session or API token reads: the key,
+// expired or not, its user and the user's secrets generation (as
+// AgentAuth.SecretsGeneration: what the server's cache of the user's secret
+// metadata is checked against).
+type APIKeyAuth struct {
+	Key               APIKey
+	User              User
+	SecretsGeneration int64
+}
+
 // Secret is a stored secret's metadata. Ciphertext and KeyID are filled only
 // by the methods that say they return the value.
 type Secret struct {
@@ -222,9 +232,10 @@ type Store interface {
 	// API keys (session and API tokens).
 	InsertAPIKey(ctx context.Context, k APIKey) error
 	GetAPIKey(ctx context.Context, id string) (APIKey, error)
-	// GetAPIKeyWithUser returns the key with id and its user in one
-	// query (authentication's one round trip); ErrNotFound if no key.
-	GetAPIKeyWithUser(ctx context.Context, id string) (APIKey, User, error)
+	// GetAPIKeyAuth returns the key with id, its user and the user's
+	// secrets generation in one query (authentication's one round trip);
+	// ErrNotFound if no key.
+	GetAPIKeyAuth(ctx context.Context, id string) (APIKeyAuth, error)
 	DeleteAPIKey(ctx context.Context, id string) error
 
 	// Secrets. GetSecret and ListSecrets return metadata only (no

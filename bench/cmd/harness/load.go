@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -43,17 +44,19 @@ type loadResult struct {
 
 // runLoad runs spec and returns what it measured. It asserts nothing about
 // timing: slow answers and timeouts are figures, not failures.
+//
+// Each client is one raw HTTP/1.1 keep-alive connection writing a request
+// built once and reading the answer with a bufio.Reader: the load
+// generator shares the machine with the server it measures, and Go's
+// net/http client (two goroutines per connection, a context and a header
+// map per request) cost about as much CPU per request as the server's
+// answer, which pgbench's C client, the limit of the GET figures, does not.
 func runLoad(ctx context.Context, spec loadSpec) loadResult {
-	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: spec.timeout, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        spec.conns,
-		MaxIdleConnsPerHost: spec.conns,
-		MaxConnsPerHost:     spec.conns,
-		IdleConnTimeout:     time.Minute,
-		DisableCompression:  true,
+	u, err := url.Parse(spec.url)
+	if err != nil || u.Scheme != "http" {
+		return loadResult{errors: 1}
 	}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr}
+	req := rawRequest(u, spec.header)
 
 	start := time.Now()
 	counted := start.Add(spec.warmup)
@@ -69,18 +72,20 @@ func runLoad(ctx context.Context, spec loadSpec) loadResult {
 		wg.Add(1)
 		go func(t *tally) {
 			defer wg.Done()
+			c := &rawClient{addr: u.Host, req: req, timeout: spec.timeout}
+			defer c.close()
 			for ctx.Err() == nil {
 				begin := time.Now()
 				if !begin.Before(end) {
 					return
 				}
-				n, err := oneRequest(ctx, hc, spec)
+				n, err := c.get(begin)
 				done := time.Now()
 				// A request started in the counted window counts: its
 				// failure always, its answer if it came within the window.
 				switch {
 				case begin.Before(counted):
-				case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+				case isTimeout(err):
 					t.timeouts++
 				case err != nil:
 					t.errors++
@@ -111,34 +116,158 @@ func runLoad(ctx context.Context, spec loadSpec) loadResult {
 
 func isTimeout(err error) bool {
 	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
-// oneRequest sends one GET and reads the whole answer; any status but 200
-// is an error.
-func oneRequest(ctx context.Context, hc *http.Client, spec loadSpec) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, spec.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, spec.url, nil)
+// rawRequest is the bytes of a GET of u with header, sent as is on every
+// request of a connection.
+func rawRequest(u *url.URL, header http.Header) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: coder-bench\r\n", u.RequestURI(), u.Host)
+	for k, vs := range header {
+		for _, v := range vs {
+			fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+		}
+	}
+	b.WriteString("\r\n")
+	return b.Bytes()
+}
+
+// rawClient is one keep-alive connection, dialled on first use and again
+// after any error or a "Connection: close".
+type rawClient struct {
+	addr    string
+	req     []byte
+	timeout time.Duration
+	conn    net.Conn
+	br      *bufio.Reader
+}
+
+func (c *rawClient) close() {
+	if c.conn != nil {
+		_ = c.conn.Close()
+		c.conn = nil
+	}
+}
+
+// get sends the request and reads the whole answer, within c.timeout of
+// begin; any status but 200 is an error. It returns the body's size.
+func (c *rawClient) get(begin time.Time) (int, error) {
+	deadline := begin.Add(c.timeout)
+	if c.conn == nil {
+		conn, err := net.DialTimeout("tcp", c.addr, c.timeout)
+		if err != nil {
+			return 0, err
+		}
+		c.conn = conn
+		if c.br == nil {
+			c.br = bufio.NewReaderSize(conn, 16<<10)
+		} else {
+			c.br.Reset(conn)
+		}
+	}
+	n, keep, err := c.roundTrip(deadline)
+	if err != nil || !keep {
+		c.close()
+	}
+	return n, err
+}
+
+func (c *rawClient) roundTrip(deadline time.Time) (n int, keep bool, err error) {
+	if err := c.conn.SetDeadline(deadline); err != nil {
+		return 0, false, err
+	}
+	if _, err := c.conn.Write(c.req); err != nil {
+		return 0, false, err
+	}
+	line, err := c.line()
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	for k, v := range spec.header {
-		req.Header[k] = v
+	proto, rest, _ := strings.Cut(line, " ")
+	code, _, _ := strings.Cut(rest, " ")
+	if !strings.HasPrefix(proto, "HTTP/1.") || len(code) != 3 {
+		return 0, false, fmt.Errorf("bad status line %q", line)
 	}
-	res, err := hc.Do(req)
+	length, chunked := -1, false
+	keep = proto == "HTTP/1.1"
+	for {
+		line, err := c.line()
+		if err != nil {
+			return 0, false, err
+		}
+		if line == "" {
+			break
+		}
+		k, v, _ := strings.Cut(line, ":")
+		v = strings.TrimSpace(v)
+		switch {
+		case strings.EqualFold(k, "Content-Length"):
+			if length, err = strconv.Atoi(v); err != nil || length < 0 {
+				return 0, false, fmt.Errorf("bad Content-Length %q", v)
+			}
+		case strings.EqualFold(k, "Transfer-Encoding"):
+			chunked = strings.EqualFold(v, "chunked")
+		case strings.EqualFold(k, "Connection"):
+			keep = keep && !strings.EqualFold(v, "close")
+		}
+	}
+	switch {
+	case chunked:
+		n, err = c.chunks()
+	case length >= 0:
+		n, err = c.br.Discard(length)
+	default:
+		var m int64
+		m, err = io.Copy(io.Discard, c.br)
+		n, keep = int(m), false
+	}
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	n, err := io.Copy(io.Discard, res.Body)
-	_ = res.Body.Close()
+	if code != "200" {
+		return 0, keep, fmt.Errorf("status %s", code)
+	}
+	return n, keep, nil
+}
+
+// line reads one header line without its CRLF.
+func (c *rawClient) line() (string, error) {
+	b, err := c.br.ReadSlice('\n')
 	if err != nil {
-		return 0, err
+		return "", err
 	}
-	if res.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("status %d", res.StatusCode)
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// chunks reads a chunked body and its trailers and returns its size.
+func (c *rawClient) chunks() (int, error) {
+	total := 0
+	for {
+		line, err := c.line()
+		if err != nil {
+			return 0, err
+		}
+		size, _, _ := strings.Cut(line, ";")
+		n, err := strconv.ParseInt(strings.TrimSpace(size), 16, 32)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad chunk size %q", line)
+		}
+		if n == 0 {
+			for {
+				if line, err = c.line(); err != nil || line == "" {
+					return total, err
+				}
+			}
+		}
+		if _, err := c.br.Discard(int(n)); err != nil {
+			return 0, err
+		}
+		total += int(n)
+		if line, err = c.line(); err != nil || line != "" {
+			return 0, fmt.Errorf("bad chunk end")
+		}
 	}
-	return int(n), nil
 }
 
 func quantile(sorted []time.Duration, q float64) time.Duration {

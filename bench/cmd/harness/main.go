@@ -66,6 +66,7 @@ type config struct {
 	pgbenchSecs               int
 	keep, smoke               bool
 	buildsOnly                bool // -only builds: the build figures alone
+	loadsOnly                 bool // -only loads: the HTTP loads and their limits alone
 	progress                  io.Writer
 }
 
@@ -107,7 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.creates, "creates", 10, "workspaces created at once in the concurrent-create figure")
 	fs.IntVar(&cfg.secrets, "secrets", 50, "secrets of the user (listed, and in the manifest)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder (server logs, data) and say where it is")
-	only := fs.String("only", "", `"builds": measure the build figures alone (no PostgreSQL server, no loads)`)
+	only := fs.String("only", "", `"builds": measure the build figures alone (no PostgreSQL server, no loads); "loads": the HTTP loads and their limits alone (no builds)`)
 	fs.BoolVar(&cfg.smoke, "smoke", false, "make every figure tiny: one run, short loads, few clients (to check that the harness works)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -119,8 +120,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	case "":
 	case "builds":
 		cfg.buildsOnly = true
+	case "loads":
+		cfg.loadsOnly = true
 	default:
-		return nil, fmt.Errorf("-only %q: the only choice is \"builds\"", *only)
+		return nil, fmt.Errorf("-only %q: the choices are \"builds\" and \"loads\"", *only)
 	}
 	if cfg.smoke {
 		set := map[string]bool{}

@@ -29,10 +29,11 @@ func testAPIKeyWithUser(t *testing.T, s store.Store) {
 		}
 	}
 	for id, u := range keys {
-		k, gotU, err := s.GetAPIKeyWithUser(ctx, id)
+		got, err := s.GetAPIKeyAuth(ctx, id)
 		if err != nil {
-			t.Fatalf("GetAPIKeyWithUser(%s): %v", id, err)
+			t.Fatalf("GetAPIKeyAuth(%s): %v", id, err)
 		}
+		k, gotU := got.Key, got.User
 		wantK := store.APIKey{ID: id, HashedSecret: []byte("hash-" + id), UserID: u.ID, Kind: "session", ExpiresAt: stored(base.Add(time.Hour)), CreatedAt: stored(base)}
 		if diff := cmp.Diff(wantK, k); diff != "" {
 			t.Errorf("key %s mismatch (-want +got):\n%s", id, diff)
@@ -45,18 +46,18 @@ func testAPIKeyWithUser(t *testing.T, s store.Store) {
 			t.Fatalf("GetAPIKey: %v", err)
 		}
 		if diff := cmp.Diff(plain, k); diff != "" {
-			t.Errorf("GetAPIKeyWithUser and GetAPIKey disagree (-GetAPIKey +WithUser):\n%s", diff)
+			t.Errorf("GetAPIKeyAuth and GetAPIKey disagree (-GetAPIKey +GetAPIKeyAuth):\n%s", diff)
 		}
 	}
-	_, _, err := s.GetAPIKeyWithUser(ctx, "nosuchkey0")
-	wantErrIs(t, "GetAPIKeyWithUser unknown", err, store.ErrNotFound)
+	_, err := s.GetAPIKeyAuth(ctx, "nosuchkey0")
+	wantErrIs(t, "GetAPIKeyAuth unknown", err, store.ErrNotFound)
 	if err := s.DeleteAPIKey(ctx, "alicekey01"); err != nil {
 		t.Fatalf("DeleteAPIKey: %v", err)
 	}
-	_, _, err = s.GetAPIKeyWithUser(ctx, "alicekey01")
-	wantErrIs(t, "GetAPIKeyWithUser after delete", err, store.ErrNotFound)
-	if _, _, err := s.GetAPIKeyWithUser(ctx, "bobkey0001"); err != nil {
-		t.Errorf("GetAPIKeyWithUser of the other key: %v", err)
+	_, err = s.GetAPIKeyAuth(ctx, "alicekey01")
+	wantErrIs(t, "GetAPIKeyAuth after delete", err, store.ErrNotFound)
+	if _, err := s.GetAPIKeyAuth(ctx, "bobkey0001"); err != nil {
+		t.Errorf("GetAPIKeyAuth of the other key: %v", err)
 	}
 }
 
@@ -75,8 +76,8 @@ func testAPIKeyWithUserDeleted(t *testing.T, s store.Store) {
 	if err := d.DeleteUser(ctx, u.ID); err != nil {
 		t.Fatalf("DeleteUser: %v", err)
 	}
-	_, _, err := s.GetAPIKeyWithUser(ctx, k.ID)
-	wantErrIs(t, "GetAPIKeyWithUser of a deleted user's key", err, store.ErrNotFound)
+	_, err := s.GetAPIKeyAuth(ctx, k.ID)
+	wantErrIs(t, "GetAPIKeyAuth of a deleted user's key", err, store.ErrNotFound)
 }
 
 var agentAuthTests = []test{
@@ -87,7 +88,8 @@ var agentAuthTests = []test{
 // testSecretsGeneration: every committed write to the owner's secrets
 // (create, update, rename, delete, import) gives GetAgentAuth a greater
 // SecretsGeneration; a refused write, a read and another owner's write do
-// not change it.
+// not change it. GetAPIKeyAuth reads the same generation for the owner's
+// token.
 func testSecretsGeneration(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
@@ -95,11 +97,22 @@ func testSecretsGeneration(t *testing.T, s store.Store) {
 	hash := []byte("generation token")
 	_, b1 := f.create(t, s, "gen", 0)
 	finish(t, s, b1.ID, sdk.BuildSucceeded, nil, "", []store.WorkspaceAgent{newAgent(b1, "main", hash)})
+	key := store.APIKey{ID: "genkey0001", HashedSecret: []byte("h"), UserID: f.owner.ID, Kind: "session", ExpiresAt: base.Add(time.Hour), CreatedAt: base}
+	if err := s.InsertAPIKey(ctx, key); err != nil {
+		t.Fatalf("InsertAPIKey: %v", err)
+	}
 	gen := func() int64 {
 		t.Helper()
 		got, err := s.GetAgentAuth(ctx, hash)
 		if err != nil {
 			t.Fatalf("GetAgentAuth: %v", err)
+		}
+		k, err := s.GetAPIKeyAuth(ctx, key.ID)
+		if err != nil {
+			t.Fatalf("GetAPIKeyAuth: %v", err)
+		}
+		if k.SecretsGeneration != got.SecretsGeneration {
+			t.Errorf("GetAPIKeyAuth's generation %d, GetAgentAuth's %d", k.SecretsGeneration, got.SecretsGeneration)
 		}
 		return got.SecretsGeneration
 	}
