@@ -2,6 +2,7 @@ package provisioner
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -13,20 +14,39 @@ import (
 // pieces of this size.
 const maxLogLine = 4 << 20
 
-// logWriter takes a command's stdout and stderr (terraform-exec writes
-// each from its own goroutine, whole lines at a time) and appends them to
-// the build log under one stage, line by line. Values are masked over the
-// stream: Terraform word-wraps messages that quote a value, which then
-// spans lines. The lock file notes of init are dropped after masking.
+// logWriter takes a command's stdout (Write) and stderr (Stderr) and
+// appends them to the build log under one stage, line by line. Values are
+// masked over each stream: Terraform word-wraps messages that quote a
+// value, which then spans lines. terraform-exec writes each stream from its
+// own goroutine, whole lines at a time, so the lines of one stream can come
+// between those of the other: each has its own masking stream, or a line of
+// stdout between two lines of a wrapped error on stderr would hide the
+// value from the match. The lock file notes of init are dropped after
+// masking.
 type logWriter struct {
-	mu    sync.Mutex
-	buf   []byte
-	rs    *redact.Stream[time.Time]
-	noise *lockNoise
-	tail  []string // the last non-blank lines, for the error message
-	last  time.Time
-	emitf func(line string, at time.Time)
+	mu     sync.Mutex
+	out    logStream
+	err    logStream
+	noise  *lockNoise
+	tail   []string // the last non-blank lines, for the error message
+	last   time.Time
+	emitf  func(line string, at time.Time)
+	stderr stderrWriter
 }
+
+// logStream is one stream's partial line and masking.
+type logStream struct {
+	buf []byte
+	rs  *redact.Stream[time.Time]
+}
+
+// stderrWriter is the io.Writer of a logWriter's stderr.
+type stderrWriter struct{ w *logWriter }
+
+func (e stderrWriter) Write(p []byte) (int, error) { return e.w.write(&e.w.err, p) }
+
+// Stderr is the writer of the command's stderr.
+func (w *logWriter) Stderr() io.Writer { return w.stderr }
 
 // stagePlanApply is the stage of a `terraform apply` that plans too: its
 // lines go under "plan" up to the plan's summary (planEnded), then under
@@ -78,7 +98,7 @@ func (j *job) newLogWriter(stage string) *logWriter {
 			}
 		}
 	}
-	w.rs = redact.NewStream(j.redactor, func(line string, at time.Time) {
+	emit := func(line string, at time.Time) {
 		w.last = at
 		if w.noise == nil {
 			w.emitf(line, at)
@@ -87,43 +107,53 @@ func (j *job) newLogWriter(stage string) *logWriter {
 		for _, l := range w.noise.line(line) {
 			w.emitf(l, at)
 		}
-	})
+	}
+	w.out.rs = redact.NewStream(j.redactor, emit)
+	w.err.rs = redact.NewStream(j.redactor, emit)
+	w.stderr = stderrWriter{w}
 	return w
 }
 
-// Write implements io.Writer.
-func (w *logWriter) Write(p []byte) (int, error) {
+// Write implements io.Writer: the command's stdout.
+func (w *logWriter) Write(p []byte) (int, error) { return w.write(&w.out, p) }
+
+func (w *logWriter) write(st *logStream, p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.buf = append(w.buf, p...)
+	st.buf = append(st.buf, p...)
 	for {
-		i := bytes.IndexByte(w.buf, '\n')
+		i := bytes.IndexByte(st.buf, '\n')
 		if i < 0 {
-			if len(w.buf) >= maxLogLine {
-				w.line(w.buf[:maxLogLine])
-				w.buf = append(w.buf[:0], w.buf[maxLogLine:]...)
+			if len(st.buf) >= maxLogLine {
+				st.line(st.buf[:maxLogLine])
+				st.buf = append(st.buf[:0], st.buf[maxLogLine:]...)
 				continue
 			}
 			return len(p), nil
 		}
-		w.line(w.buf[:i])
-		w.buf = w.buf[i+1:]
+		st.line(st.buf[:i])
+		st.buf = st.buf[i+1:]
 	}
 }
 
-func (w *logWriter) line(b []byte) {
-	w.rs.Line(string(bytes.TrimSuffix(b, []byte{'\r'})), time.Now().UTC())
+func (st *logStream) line(b []byte) {
+	st.rs.Line(string(bytes.TrimSuffix(b, []byte{'\r'})), time.Now().UTC())
+}
+
+func (st *logStream) close() {
+	if len(st.buf) > 0 {
+		st.line(st.buf)
+		st.buf = nil
+	}
+	st.rs.Close()
 }
 
 // close logs what is left and returns the last lines.
 func (w *logWriter) close() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.buf) > 0 {
-		w.line(w.buf)
-		w.buf = nil
-	}
-	w.rs.Close()
+	w.out.close()
+	w.err.close()
 	if w.noise != nil {
 		for _, l := range w.noise.flush() {
 			w.emitf(l, w.last)

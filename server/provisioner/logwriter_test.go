@@ -60,3 +60,29 @@ func TestLogWriterDropsLockNotesOfInit(t *testing.T) {
 		t.Errorf("log lines (-want +got):\n%s", diff)
 	}
 }
+
+// TestLogWriterStreamsMaskedApart: a value Terraform wraps over two lines
+// of stderr is masked although a line of stdout came between them (each
+// stream is written from its own goroutine).
+func TestLogWriterStreamsMaskedApart(t *testing.T) {
+	t.Parallel()
+	const value = "alpha-one bravo-two charlie-three delta-four"
+	j := &job{p: &Provisioner{}, redactor: redact.New([]sdk.SecretValue{sdk.SecretValue(value)})}
+	w := j.newLogWriter("plan")
+	fmt.Fprint(w.Stderr(), "Error: cannot convert \"alpha-one bravo-two\n")
+	fmt.Fprint(w, "data.coder_workspace.me: Reading...\n")
+	fmt.Fprint(w.Stderr(), "charlie-three delta-four\" to number\n")
+	fmt.Fprint(w, "data.coder_workspace.me: Read complete\n")
+	w.close()
+	got := strings.Join(outputs(j.logs), "\n")
+	for _, word := range strings.Fields(value) {
+		if strings.Contains(got, word) {
+			t.Errorf("word %q of the value is in the log:\n%s", word, got)
+		}
+	}
+	for _, want := range []string{"Reading...", "Read complete", "to number", "Error: cannot convert"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the log lost %q:\n%s", want, got)
+		}
+	}
+}

@@ -66,14 +66,18 @@ func (p *Provisioner) PlanVersion(ctx context.Context, archive []byte, vars map[
 	if j.tf, err = j.newTerraform(); err != nil {
 		return VersionPlan{}, fmt.Errorf("prepare terraform: %w", err)
 	}
-	var out strings.Builder
+	// One buffer per stream: terraform-exec writes each from its own
+	// goroutine, and a value wrapped over lines of one is masked only when
+	// no line of the other comes between them.
+	var out, errOut strings.Builder
 	j.tf.SetStdout(&out)
-	j.tf.SetStderr(&out)
+	j.tf.SetStderr(&errOut)
 	fail := func(cmd string, err error) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		lines := strings.Split(j.redactor.String(out.String()), "\n")
+		lines := append(strings.Split(j.redactor.String(out.String()), "\n"),
+			strings.Split(j.redactor.String(errOut.String()), "\n")...)
 		msg := summarize(lines)
 		if msg == "" {
 			msg = j.redactor.String(err.Error())
@@ -84,6 +88,7 @@ func (p *Provisioner) PlanVersion(ctx context.Context, archive []byte, vars map[
 		return VersionPlan{}, fail("init", err)
 	}
 	out.Reset()
+	errOut.Reset()
 	if _, err := j.tf.Plan(ctx, tfexec.Out("import.tfplan")); err != nil {
 		return VersionPlan{}, fail("plan", err)
 	}

@@ -386,7 +386,7 @@ func (j *job) terraform(ctx context.Context, stage string, display []string, run
 	j.log(first, "info", "$ terraform "+strings.Join(display, " "))
 	lw := j.newLogWriter(stage)
 	j.tf.SetStdout(lw)
-	j.tf.SetStderr(lw)
+	j.tf.SetStderr(lw.Stderr())
 	err := run(j.tf)
 	j.tf.SetStdout(nil)
 	j.tf.SetStderr(nil)
