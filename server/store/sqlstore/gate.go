@@ -52,6 +52,7 @@ type gatedDB struct {
 	// waits and waited count the reads and transactions that found no
 	// reader or slot free, and how long they waited (the pool's waits).
 	waits, waited atomic.Int64
+	queued        atomic.Int64 // reads waiting for a reader now
 }
 
 // job is a read for a reader: fn runs on its goroutine, then done closes.
@@ -89,6 +90,8 @@ func (d *gatedDB) send(ctx context.Context, j *job) error {
 	}
 	start := time.Now()
 	defer d.recordWait(start)
+	d.queued.Add(1)
+	defer d.queued.Add(-1)
 	select {
 	case d.jobs <- j:
 		return nil
