@@ -225,6 +225,7 @@ func runServer(ctx context.Context, o *serverOptions) error {
 
 func (o *serverOptions) serve(ctx context.Context) error {
 	logger := o.logger()
+	startMemoryLimit(ctx, logger)
 	if o.postgresURL == "" {
 		o.postgresURL = os.Getenv("CODER_PG_CONNECTION_URL")
 	}

@@ -11,8 +11,10 @@ import (
 // agent connections), and SQLite spent its time opening files and fighting
 // over the WAL index instead of answering. One connection writes at a time
 // (the store queues writes itself); readers run in parallel in WAL mode but
-// are CPU-bound, so a few per CPU suffice: requests beyond that wait in
-// database/sql's queue, honouring their context.
+// are CPU-bound, so a few per CPU suffice: requests beyond that wait at
+// the store's gate (sqlstore.GatedSQLDB), first come first served,
+// honouring their context: one connection is the writer's, the others
+// the readers'.
 func maxConns() int { return min(max(4, 2*runtime.NumCPU()), 32) }
 
 // capPool applies maxConns and keeps that many connections open, idle or

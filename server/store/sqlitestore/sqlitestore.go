@@ -59,7 +59,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}
 	capPool(db)
-	s, err := sqlstore.Open(ctx, db, sqlstore.SQLDB(db), dialect)
+	s, err := sqlstore.Open(ctx, db, sqlstore.GatedSQLDB(db, maxConns()), dialect)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store: %w", err)
 	}

@@ -29,6 +29,20 @@ func (s *Store) GetAPIKeyAuth(ctx context.Context, id string) (store.APIKeyAuth,
 	return a, nil
 }
 
+// agentAuthQuery is GetAgentAuth's query, built once (it runs on every
+// agent request).
+var agentAuthQuery = `SELECT ` + qualify("a", agentColumns) + `, ` + qualify("w", workspaceColumns) + `, ` +
+	qualify("lb", buildColumns) + `, ` + qualify("u", userColumns) + `, t.name, u.secrets_generation
+	FROM workspace_agents a
+	JOIN workspace_builds b ON b.id = a.build_id
+	JOIN workspaces w ON w.id = a.workspace_id
+	JOIN users u ON u.id = w.owner_id
+	JOIN templates t ON t.id = w.template_id
+	JOIN workspace_builds lb ON lb.workspace_id = w.id
+		AND lb.build_number = (SELECT MAX(build_number) FROM workspace_builds WHERE workspace_id = w.id)
+	WHERE a.token_hash = ?
+	ORDER BY a.created_at DESC, b.build_number DESC, a.id DESC LIMIT 1`
+
 // GetAgentAuth returns the newest agent recorded with hash (as
 // GetAgentByTokenHash and scanAgent, whose columns it repeats), its workspace, the workspace's latest build and
 // the owner, its template's name and the owner's secrets generation, in one query: the agent API's one round trip before its
@@ -41,25 +55,16 @@ func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentA
 	)
 	w, lb, u := &r.Workspace, &r.LatestBuild, &r.Owner
 	a := &r.Agent
-	dest := []any{&a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,
+	dest := make([]any, 0, 64)
+	dest = append(dest, &a.ID, &a.BuildID, &a.WorkspaceID, &a.Name, &a.TokenHash, &a.OS, &a.Arch, &a.Directory, &a.MOTDFile,
 		&a.Env, &a.Scripts, &a.LifecycleState, nullTimeCol{&a.FirstConnected}, nullTimeCol{&a.LastConnected},
-		timeCol{&a.CreatedAt}, &a.ConfigCiphertext, &configKeyID, &a.Apps}
+		timeCol{&a.CreatedAt}, &a.ConfigCiphertext, &configKeyID, &a.Apps)
 	dest = append(dest, &w.ID, &w.Name, &w.OwnerID, &w.TemplateID, &w.Deleted, timeCol{&w.CreatedAt}, timeCol{&w.UpdatedAt}, &w.SecretRefresh)
 	dest = append(dest, &lb.ID, &lb.WorkspaceID, &lb.BuildNumber, &lb.Transition, &lb.Status, &lb.TemplateVersionID, &lb.InitiatorID,
 		&lb.Error, &lb.WorkerID, timeCol{&lb.CreatedAt}, nullTimeCol{&lb.StartedAt}, nullTimeCol{&lb.CompletedAt}, nullTimeCol{&lb.HeartbeatAt})
 	dest = append(dest, &u.ID, &u.Username, &u.Email, &u.Name, &u.HashedPassword, &u.Role, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt},
 		&r.TemplateName, &r.SecretsGeneration)
-	err = s.read().row(ctx, dest, `SELECT `+qualify("a", agentColumns)+`, `+qualify("w", workspaceColumns)+`, `+
-		qualify("lb", buildColumns)+`, `+qualify("u", userColumns)+`, t.name, u.secrets_generation
-		FROM workspace_agents a
-		JOIN workspace_builds b ON b.id = a.build_id
-		JOIN workspaces w ON w.id = a.workspace_id
-		JOIN users u ON u.id = w.owner_id
-		JOIN templates t ON t.id = w.template_id
-		JOIN workspace_builds lb ON lb.workspace_id = w.id
-			AND lb.build_number = (SELECT MAX(build_number) FROM workspace_builds WHERE workspace_id = w.id)
-		WHERE a.token_hash = ?
-		ORDER BY a.created_at DESC, b.build_number DESC, a.id DESC LIMIT 1`, nonNilBytes(hash))
+	err = s.read().row(ctx, dest, agentAuthQuery, nonNilBytes(hash))
 	if err != nil {
 		return store.AgentAuth{}, err
 	}

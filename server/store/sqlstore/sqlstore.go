@@ -231,15 +231,20 @@ type conn struct {
 	q Querier
 }
 
-func (c conn) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	n, err := c.q.Exec(ctx, c.s.sql(query), c.s.args(args)...)
+func (c conn) exec(ctx context.Context, query string, args ...any) (n int64, err error) {
+	query, args = c.s.sql(query), c.s.args(args)
+	err = c.on(ctx, func(q Querier) error {
+		n, err = q.Exec(ctx, query, args...)
+		return err
+	})
 	return n, c.s.mapErr(err)
 }
 
 // row runs a query that returns at most one row and scans it into dest;
 // no row is store.ErrNotFound.
 func (c conn) row(ctx context.Context, dest []any, query string, args ...any) error {
-	return c.s.mapErr(c.q.QueryRow(ctx, c.s.sql(query), c.s.args(args)...).Scan(dest...))
+	query, args = c.s.sql(query), c.s.args(args)
+	return c.s.mapErr(c.on(ctx, func(q Querier) error { return q.QueryRow(ctx, query, args...).Scan(dest...) }))
 }
 
 // insert inserts into table one row of values for the comma-separated cols.
@@ -271,10 +276,18 @@ func (s *Store) write(ctx context.Context, fn func(c conn) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	ended := false
+	defer func() {
+		if !ended { // fn panicked: free the connection and the write lock
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
 	if err := fn(conn{s, tx}); err != nil {
+		ended = true
 		_ = tx.Rollback(ctx)
 		return err
 	}
+	ended = true
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", s.mapErr(err))
 	}
@@ -458,7 +471,12 @@ func qualify(table, cols string) string {
 // one runs query on c and scans its one row with scan; no row is
 // store.ErrNotFound.
 func one[T any](ctx context.Context, c conn, scan func(Row) (T, error), query string, args ...any) (T, error) {
-	v, err := scan(c.q.QueryRow(ctx, c.s.sql(query), c.s.args(args)...))
+	query, args = c.s.sql(query), c.s.args(args)
+	var v T
+	err := c.on(ctx, func(q Querier) (err error) {
+		v, err = scan(q.QueryRow(ctx, query, args...))
+		return err
+	})
 	if err != nil {
 		var zero T
 		return zero, c.s.mapErr(err)
@@ -467,21 +485,28 @@ func one[T any](ctx context.Context, c conn, scan func(Row) (T, error), query st
 }
 
 // all runs query on c and scans every row with scan.
-func all[T any](ctx context.Context, c conn, scan func(Row) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := c.q.Query(ctx, c.s.sql(query), c.s.args(args)...)
+func all[T any](ctx context.Context, c conn, scan func(Row) (T, error), query string, args ...any) (out []T, err error) {
+	query, args = c.s.sql(query), c.s.args(args)
+	err = c.on(ctx, func(q Querier) error {
+		rows, err := q.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out = []T{}
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return nil, c.s.mapErr(err)
 	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, c.s.mapErr(err)
-		}
-		out = append(out, v)
-	}
-	return out, c.s.mapErr(rows.Err())
+	return out, nil
 }
 
 // wrap prefixes *err, if set, with what failed.
