@@ -112,8 +112,9 @@ type initLock struct {
 }
 
 // lockInit waits until no other build of the version runs init, and
-// returns the unlock. waited says whether there was one to wait for.
-func (p *Provisioner) lockInit(ctx context.Context, versionID string) (unlock func(), waited bool, err error) {
+// returns the unlock. waited says whether there was one to wait for;
+// onWait, if set, is called before the wait.
+func (p *Provisioner) lockInit(ctx context.Context, versionID string, onWait func()) (unlock func(), waited bool, err error) {
 	l := &p.inits
 	if _, ok := l.uncached.Load(versionID); ok {
 		return func() {}, false, nil
@@ -141,6 +142,9 @@ func (p *Provisioner) lockInit(ctx context.Context, versionID string) (unlock fu
 	case e.ch <- struct{}{}:
 	default:
 		waited = true
+		if onWait != nil {
+			onWait()
+		}
 		select {
 		case e.ch <- struct{}{}:
 		case <-ctx.Done():

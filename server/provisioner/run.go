@@ -256,7 +256,9 @@ func (j *job) initialize(ctx context.Context, destroy bool) (reused bool, err er
 	versionID := j.version.ID.String()
 	reused = p.reuseInit(versionID, j.dir)
 	if !reused {
-		unlock, waited, err := p.lockInit(ctx, versionID)
+		unlock, waited, err := p.lockInit(ctx, versionID, func() {
+			j.log("init", "info", fmt.Sprintf("Waiting for another build of template version %d to finish terraform init, to reuse it.", j.version.Number))
+		})
 		if err != nil {
 			return false, err
 		}

@@ -63,29 +63,30 @@ func TestWatchBuild(t *testing.T) {
 func TestLockInit(t *testing.T) {
 	p := &Provisioner{}
 	ctx := context.Background()
-	unlock, waited, err := p.lockInit(ctx, "v1")
+	unlock, waited, err := p.lockInit(ctx, "v1", nil)
 	if err != nil || waited {
 		t.Fatalf("first lock: waited %v, error %v", waited, err)
 	}
-	unlockOther, waited, err := p.lockInit(ctx, "v2")
+	unlockOther, waited, err := p.lockInit(ctx, "v2", nil)
 	if err != nil || waited {
 		t.Fatalf("another version: waited %v, error %v", waited, err)
 	}
 	unlockOther()
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, waited, err := p.lockInit(canceled, "v1"); err == nil || !waited {
+	if _, waited, err := p.lockInit(canceled, "v1", nil); err == nil || !waited {
 		t.Fatalf("canceled wait: waited %v, error %v", waited, err)
 	}
 	var unlocked atomic.Bool
 	got := make(chan bool)
 	go func() {
-		u, _, err := p.lockInit(ctx, "v1")
+		u, _, err := p.lockInit(ctx, "v1", nil)
 		if err != nil {
 			t.Error(err)
 		}
-		got <- unlocked.Load()
+		after := unlocked.Load()
 		u()
+		got <- after
 	}()
 	// Once the second lock waits (its reference is counted), let it go.
 	for {
@@ -109,8 +110,8 @@ func TestLockInit(t *testing.T) {
 		t.Fatalf("%d init locks left after every unlock", n)
 	}
 	p.inits.uncached.Store("v3", true)
-	u1, _, _ := p.lockInit(ctx, "v3")
-	u2, waited, err := p.lockInit(ctx, "v3")
+	u1, _, _ := p.lockInit(ctx, "v3", nil)
+	u2, waited, err := p.lockInit(ctx, "v3", nil)
 	if err != nil || waited {
 		t.Fatalf("a version never cached: waited %v, error %v", waited, err)
 	}
