@@ -114,11 +114,12 @@ func (o *serverOptions) envBool(name string, def bool) bool {
 // Terraform process with its providers.
 const maxProvisionerWorkers = 256
 
-// defaultProvisionerWorkers is --provisioner-workers' default: 4 per CPU.
+// defaultProvisionerWorkers is --provisioner-workers' default: 8 per CPU.
 // A build mostly waits (Terraform starting its provider plugins, the
 // template's own commands), so 10 creates at once on 2 cores finish
-// sooner with 8 workers than with 2.
-func defaultProvisionerWorkers() int { return 4 * runtime.NumCPU() }
+// sooner with 16 workers than with 8 (which leaves 2 queued until the
+// first ones end).
+func defaultProvisionerWorkers() int { return 8 * runtime.NumCPU() }
 
 // agentBinariesDir is --agent-binaries-dir, or agents/ beside this binary
 // (bin/agents/ for bin/coder: where make build cross-compiles them).
@@ -176,7 +177,7 @@ re-encrypts every value sealed by an older key.`,
 	f.IntVar(&o.limits.MaxTotalValueBytes, "max-secret-bytes-per-user", o.envInt("CODER_MAX_SECRET_BYTES_PER_USER", o.limits.MaxTotalValueBytes), "Total size of one user's secret values, in bytes ($CODER_MAX_SECRET_BYTES_PER_USER)")
 	f.IntVar(&o.limits.MaxEnvValueBytes, "max-env-secret-bytes-per-user", o.envInt("CODER_MAX_ENV_SECRET_BYTES_PER_USER", o.limits.MaxEnvValueBytes), "Total size of one user's secret values that have an environment variable target, in bytes ($CODER_MAX_ENV_SECRET_BYTES_PER_USER)")
 	f.StringVar(&o.relayURL, "relay-url", envDefault("CODER_RELAY_URL", ""), "URL other server processes on the same PostgreSQL reach this one at, to relay sessions to agents connected here (default http://<http-address>; only with --postgres-url) ($CODER_RELAY_URL)")
-	f.IntVar(&o.provisionerWorkers, "provisioner-workers", o.envInt("CODER_PROVISIONER_WORKERS", 0), "How many workspace builds this server process runs at once; default: 4 per CPU ($CODER_PROVISIONER_WORKERS)")
+	f.IntVar(&o.provisionerWorkers, "provisioner-workers", o.envInt("CODER_PROVISIONER_WORKERS", 0), "How many workspace builds this server process runs at once; default: 8 per CPU ($CODER_PROVISIONER_WORKERS)")
 	f.StringVar(&o.tlsAddress, "tls-address", envDefault("CODER_TLS_ADDRESS", ""), "Address the HTTPS API listens on (default: off); with --http-address too, HTTP answers with a redirect to HTTPS ($CODER_TLS_ADDRESS)")
 	f.StringSliceVar(&o.tlsCertFiles, "tls-cert-file", envList("CODER_TLS_CERT_FILE"), "PEM certificate (chain) for --tls-address; repeat for several, each with its --tls-key-file in the same order ($CODER_TLS_CERT_FILE, comma separated)")
 	f.StringSliceVar(&o.tlsKeyFiles, "tls-key-file", envList("CODER_TLS_KEY_FILE"), "PEM private key of the --tls-cert-file of the same position ($CODER_TLS_KEY_FILE, comma separated)")

@@ -18,14 +18,14 @@ import (
 
 // TestProvisionerWorkersFlag: --provisioner-workers and
 // $CODER_PROVISIONER_WORKERS set the provisioner's workers, 0 (the default)
-// means 4 per CPU, and a count out of range stops the start.
+// means 8 per CPU, and a count out of range stops the start.
 func TestProvisionerWorkersFlag(t *testing.T) {
 	newCmd := func(runF func(context.Context, *serverOptions) error) *cobra.Command {
 		return newCmdServer(&globalOptions{}, runF)
 	}
 	cleanEnv(t)
 	if p := mustParse(t, newCmd, ""); p.opts.provisionerWorkers != 0 {
-		t.Errorf("default: got %d, want 0 (4 per CPU at start)", p.opts.provisionerWorkers)
+		t.Errorf("default: got %d, want 0 (8 per CPU at start)", p.opts.provisionerWorkers)
 	}
 	t.Setenv("CODER_PROVISIONER_WORKERS", "5")
 	if p := mustParse(t, newCmd, ""); p.opts.provisionerWorkers != 5 {
@@ -47,14 +47,14 @@ func TestProvisionerWorkersFlag(t *testing.T) {
 	}
 
 	// A real start: the provisioner runs the workers asked for, and by
-	// default 4 per CPU. Without terraform the server runs no provisioner.
+	// default 8 per CPU. Without terraform the server runs no provisioner.
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Skip("no terraform on PATH: the server would start no provisioner")
 	}
 	for _, tt := range []struct {
 		flag int
 		want int
-	}{{3, 3}, {0, 4 * runtime.NumCPU()}} {
+	}{{3, 3}, {0, 8 * runtime.NumCPU()}} {
 		var log syncBuffer
 		o := serverOptions{
 			streams:            streams{out: &bytes.Buffer{}, errOut: &log},

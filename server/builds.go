@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -168,6 +169,9 @@ func (s *Server) cancelBuild(w http.ResponseWriter, r *http.Request) {
 		s.writeInternal(w, r, err)
 		return
 	}
+	// A pending build is canceled at once: its followers need not wait
+	// for their next poll.
+	s.prov.NotifyBuild(b.ID)
 	s.logger.Info("build cancel requested", "user", userFrom(r.Context()).Username, "build_id", b.ID, "status", got.Status)
 	writeJSON(w, http.StatusOK, toSDKBuild(got))
 }
@@ -226,28 +230,50 @@ func (s *Server) buildLogs(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	ctx := r.Context()
 	for {
-		// Read the status before the lines: lines written before the
-		// build ended are then all visible once it has.
-		cur, err := s.ws.GetBuild(ctx, b.ID)
-		if err != nil {
-			return
-		}
-		logs, err := s.ws.ListBuildLogs(ctx, b.ID, after)
-		if err != nil {
-			return
-		}
-		for _, l := range logs {
-			_ = enc.Encode(sdk.BuildLog{ID: l.ID, CreatedAt: l.CreatedAt, Stage: l.Stage, Level: l.Level, Output: l.Output})
-			after = l.ID
-		}
+		// Watched before the reads: a change between them and the wait
+		// wakes it. This process's builds wake it at once; the poll
+		// sees those of other server processes.
+		changed, release := s.prov.WatchBuild(b.ID)
+		more := s.writeBuildLogs(ctx, enc, b.ID, &after, follow)
 		_ = rc.Flush()
-		if !follow || toSDKBuild(cur).Done() {
+		if !more {
+			release()
 			return
 		}
+		t := time.NewTimer(buildLogPoll)
 		select {
 		case <-ctx.Done():
+		case <-changed:
+		case <-t.C:
+		}
+		t.Stop()
+		release()
+		if ctx.Err() != nil {
 			return
-		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// buildLogPoll is how often a follower reads a build that no change of
+// this process announced (one run by another server process).
+const buildLogPoll = 250 * time.Millisecond
+
+// writeBuildLogs writes the build's lines after *after and reports whether
+// a follower should wait for more (the build has not ended).
+func (s *Server) writeBuildLogs(ctx context.Context, enc *json.Encoder, id uuid.UUID, after *int64, follow bool) bool {
+	// Read the status before the lines: lines written before the build
+	// ended are then all visible once it has.
+	cur, err := s.ws.GetBuild(ctx, id)
+	if err != nil {
+		return false
+	}
+	logs, err := s.ws.ListBuildLogs(ctx, id, *after)
+	if err != nil {
+		return false
+	}
+	for _, l := range logs {
+		_ = enc.Encode(sdk.BuildLog{ID: l.ID, CreatedAt: l.CreatedAt, Stage: l.Stage, Level: l.Level, Output: l.Output})
+		*after = l.ID
+	}
+	return follow && !toSDKBuild(cur).Done()
 }

@@ -1,6 +1,7 @@
 package provisioner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/usersecrets/coder/provider/tfmirror"
@@ -62,32 +64,95 @@ func (p *Provisioner) reuseInit(versionID, dir string) bool {
 }
 
 // keepInit stores dir's init for later builds of the version (best
-// effort: a failure only costs them an init).
-func (p *Provisioner) keepInit(versionID, dir string) {
+// effort: a failure only costs them an init). It reports false when the
+// version's init is never cached (a backend).
+func (p *Provisioner) keepInit(versionID, dir string) bool {
 	if _, err := os.Lstat(filepath.Join(dir, ".terraform", "terraform.tfstate")); err == nil {
-		return
+		return false
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".terraform")); err != nil {
-		return
+		return true
 	}
 	tmp, err := os.MkdirTemp(p.dir, ".init-tmp-")
 	if err != nil {
-		return
+		return true
 	}
 	defer os.RemoveAll(tmp)
 	if err := copyTree(filepath.Join(dir, ".terraform"), filepath.Join(tmp, ".terraform")); err != nil {
 		p.o.Logger.Warn("keep the init for later builds", "error", err)
-		return
+		return true
 	}
 	if err := copyFile(filepath.Join(dir, tfmirror.LockFileName), filepath.Join(tmp, tfmirror.LockFileName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return
+		return true
 	}
-	// Two builds of one version may finish init at once: the first rename
-	// wins, the other finds the entry there and drops its copy.
+	// Should an entry be there already, the rename fails and the copy is
+	// dropped.
 	if err := os.Rename(tmp, p.initCacheDir(versionID)); err != nil {
-		return
+		return true
 	}
 	p.evictInits()
+	return true
+}
+
+// One init at a time per version: builds of a version that start together
+// would otherwise each run init, the cache being filled only once the
+// first one's ends. The others wait for it and then copy its result; when
+// it failed (nothing is kept of a failed init) or the version is never
+// cached, the next one runs its own init.
+type initLocks struct {
+	mu sync.Mutex
+	m  map[string]*initLock
+	// uncached holds the versions whose init keepInit declined.
+	uncached sync.Map
+}
+
+type initLock struct {
+	ch   chan struct{} // holds a value while a build of the version runs init
+	refs int
+}
+
+// lockInit waits until no other build of the version runs init, and
+// returns the unlock. waited says whether there was one to wait for;
+// onWait, if set, is called before the wait.
+func (p *Provisioner) lockInit(ctx context.Context, versionID string, onWait func()) (unlock func(), waited bool, err error) {
+	l := &p.inits
+	if _, ok := l.uncached.Load(versionID); ok {
+		return func() {}, false, nil
+	}
+	l.mu.Lock()
+	if l.m == nil {
+		l.m = make(map[string]*initLock)
+	}
+	e := l.m[versionID]
+	if e == nil {
+		e = &initLock{ch: make(chan struct{}, 1)}
+		l.m[versionID] = e
+	}
+	e.refs++
+	l.mu.Unlock()
+	release := func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		e.refs--
+		if e.refs == 0 {
+			delete(l.m, versionID)
+		}
+	}
+	select {
+	case e.ch <- struct{}{}:
+	default:
+		waited = true
+		if onWait != nil {
+			onWait()
+		}
+		select {
+		case e.ch <- struct{}{}:
+		case <-ctx.Done():
+			release()
+			return nil, true, ctx.Err()
+		}
+	}
+	return func() { <-e.ch; release() }, waited, nil
 }
 
 // evictInits keeps the initCacheEntries most recently used entries.

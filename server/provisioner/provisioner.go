@@ -108,6 +108,10 @@ type Provisioner struct {
 	// running maps the id of each build this process runs to its
 	// *runningJob (pending.go).
 	running sync.Map
+	// watches wake the followers of a build's log (watch.go).
+	watches watches
+	// inits lets one build of a version run init at a time (initcache.go).
+	inits initLocks
 	// started holds Start's ctx once the workers run (the server's
 	// readiness).
 	started atomic.Pointer[context.Context]
@@ -293,6 +297,9 @@ func (p *Provisioner) work(ctx context.Context) {
 				}
 				break
 			}
+			// Wake holds one signal: builds queued at once may have
+			// sent more than one, so another idle worker looks too.
+			p.Wake()
 			p.run(ctx, b)
 		}
 		select {

@@ -100,6 +100,7 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 		logger.Error("record build result", "error", err)
 		return
 	}
+	p.NotifyBuild(b.ID)
 	logger.Info("build finished", "status", params.Status)
 	if p.o.OnBuildDone != nil {
 		p.o.OnBuildDone(b.Transition, params.Status, time.Since(started))
@@ -200,32 +201,20 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 	if j.tf, err = j.newTerraform(); err != nil {
 		return nil, nil, fmt.Errorf("prepare terraform: %w", err)
 	}
-	// terraform-exec asks for the version before its first command; asked
-	// now, its answer stays out of the log.
-	if _, _, err := j.tf.Version(ctx, false); err != nil {
-		if ctx.Err() != nil {
-			return prior, nil, ctx.Err()
-		}
-		return prior, nil, fmt.Errorf("terraform version: %s", j.redactor.String(err.Error()))
-	}
+	destroy := j.build.Transition == sdk.TransitionDelete
 	// An earlier build of this version in this process ran init: its
 	// result is copied (initcache.go).
-	versionID := j.version.ID.String()
-	if p.reuseInit(versionID, dir) {
+	reused, err := j.initialize(ctx, destroy)
+	if err != nil {
+		return prior, nil, err
+	}
+	if reused {
 		j.log("init", "info", fmt.Sprintf("Terraform is initialized: the providers and modules of an earlier build of template version %d are reused (no terraform init).", j.version.Number))
-	} else {
-		if err := j.terraform(ctx, "init", []string{"init", "-input=false", "-no-color"}, func(tf *tfexec.Terraform) error {
-			return tf.Init(ctx)
-		}); err != nil {
-			return prior, nil, err
-		}
-		p.keepInit(versionID, dir)
 	}
 	// One `terraform apply` plans and applies: a separate plan would start
 	// Terraform and every provider once more for the same result (nothing
 	// reads the plan file between the two). Its output is logged under the
 	// plan stage up to the plan's summary, then under apply (stagePlanApply).
-	destroy := j.build.Transition == sdk.TransitionDelete
 	applyArgs := []string{"apply", "-input=false", "-no-color", "-auto-approve"}
 	if destroy {
 		applyArgs = append(applyArgs, "-destroy")
@@ -257,6 +246,51 @@ func (j *job) execute(ctx context.Context) (state []byte, agents []store.Workspa
 	}
 	j.log("apply", "info", fmt.Sprintf("Recorded %d agent(s).", len(agents)))
 	return state, agents, nil
+}
+
+// initialize copies the version's cached init into the job's folder, or
+// runs terraform init (one build of a version at a time; see lockInit),
+// and reports whether the cache served.
+func (j *job) initialize(ctx context.Context, destroy bool) (reused bool, err error) {
+	p := j.p
+	versionID := j.version.ID.String()
+	reused = p.reuseInit(versionID, j.dir)
+	if !reused {
+		unlock, waited, err := p.lockInit(ctx, versionID, func() {
+			j.log("init", "info", fmt.Sprintf("Waiting for another build of template version %d to finish terraform init, to reuse it.", j.version.Number))
+		})
+		if err != nil {
+			return false, err
+		}
+		defer unlock()
+		if waited {
+			reused = p.reuseInit(versionID, j.dir)
+		}
+	}
+	// terraform-exec asks for the version before init and before an apply
+	// with -destroy; asked first, its answer stays out of the log. A build
+	// whose init is reused applies without it: a build of this process
+	// asked the same binary already.
+	if !reused || destroy {
+		if _, _, err := j.tf.Version(ctx, false); err != nil {
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			return false, fmt.Errorf("terraform version: %s", j.redactor.String(err.Error()))
+		}
+	}
+	if reused {
+		return true, nil
+	}
+	if err := j.terraform(ctx, "init", []string{"init", "-input=false", "-no-color"}, func(tf *tfexec.Terraform) error {
+		return tf.Init(ctx)
+	}); err != nil {
+		return false, err
+	}
+	if !p.keepInit(versionID, j.dir) {
+		p.inits.uncached.Store(versionID, true)
+	}
+	return false, nil
 }
 
 // load reads the build's workspace, owner, template and secrets, and builds
@@ -440,7 +474,9 @@ func (j *job) flushLogs(ctx context.Context) {
 	}
 	if err := j.p.ws.InsertBuildLogs(ctx, batch); err != nil {
 		j.p.o.Logger.Error("store build logs", "build_id", j.build.ID, "error", err)
+		return
 	}
+	j.p.NotifyBuild(j.build.ID)
 }
 
 // startLogFlusher flushes logs every half second while a stage runs, so

@@ -113,6 +113,9 @@ type Options struct {
 	// $TF_ACC_TERRAFORM_PATH) and the real coder binary as the provider
 	// and the agent.
 	Terraform bool
+	// ProvisionerWorkers is server.Options.ProvisionerWorkers (0: the
+	// provisioner's default).
+	ProvisionerWorkers int
 	// Store, when set, is used instead of a fresh one from the backend
 	// (several servers on one database); RawKeys must then be given too.
 	Store   store.Store
@@ -210,6 +213,7 @@ func New(t testing.TB, b Backend, o Options) *Server {
 		opts.BaseEnv = clitest.BaseEnv(t.TempDir())
 		opts.TerraformExtraEnv = []string{"TF_VAR_coder_workspaces_dir=" + filepath.Join(dataDir, "workspaces")}
 		opts.SingleProcess = o.Store == nil && b.Name == "sqlite"
+		opts.ProvisionerWorkers = o.ProvisionerWorkers
 	}
 	srv, err := server.New(context.Background(), opts)
 	if err != nil {
