@@ -219,3 +219,77 @@ func copyFile(t *testing.T, from, to string, mode os.FileMode) {
 		t.Fatal(err)
 	}
 }
+
+// TestBootstrapSkipsHashOfCheckedBinary: a binary the script verified and
+// stamped is run at the next start without hashing it again (a stand-in
+// sha256sum that leaves a mark is never called); the same binary rewritten
+// with the same bytes (a new change time) is hashed again.
+func TestBootstrapSkipsHashOfCheckedBinary(t *testing.T) {
+	if _, err := exec.LookPath("stat"); err != nil {
+		t.Skip("SKIPPING: no stat, the script always hashes")
+	}
+	s := servertest.New(t, servertest.Backends()[0], servertest.Options{Terraform: true})
+	ctx := context.Background()
+	pushTemplate(t, s.Admin, "plain", "testdata/plain")
+	c := s.NewMember(t, "bea")
+	ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "dev", Template: "plain"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSucceed(t, c, ws.LatestBuild)
+	script := initScript(t, s, ws.ID)
+	want := fileDigest(t, clitest.Binary(t))
+
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "bootstrap.sh")
+	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A sha256sum that marks each call and prints a wrong sum.
+	fakeBin := filepath.Join(tmp, "fakebin")
+	mkdir(t, fakeBin, 0o700)
+	hashed := filepath.Join(tmp, "hashed")
+	if err := os.WriteFile(filepath.Join(fakeBin, "sha256sum"), []byte("#!/bin/sh\ntouch \""+hashed+"\"\necho 00  \"$1\"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	run := func(path string) string {
+		t.Helper()
+		cmd := exec.Command("sh", file)
+		cmd.Env = []string{"PATH=" + path, "HOME=" + tmp, "TMPDIR=" + tmp}
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		_ = cmd.Run()
+		return stderr.String()
+	}
+	// First start: downloaded, verified with the real sha256sum, stamped.
+	if out := run(os.Getenv("PATH")); !strings.Contains(out, "CODER_AGENT_TOKEN is not set") {
+		t.Fatalf("first start: got %q, want the agent to run (and stop: no token)", out)
+	}
+	cached := filepath.Join(tmp, "coder-agent."+strconv.Itoa(os.Getuid()), "coder-"+want)
+	if got := fileDigest(t, cached); got != want {
+		t.Fatalf("cached binary: sha256 %s, want %s", got, want)
+	}
+	// Second start: the stamp matches, nothing is hashed.
+	if out := run(fakeBin + ":" + os.Getenv("PATH")); !strings.Contains(out, "CODER_AGENT_TOKEN is not set") {
+		t.Fatalf("second start: got %q, want the agent to run", out)
+	}
+	if _, err := os.Stat(hashed); err == nil {
+		t.Fatal("the second start hashed the stamped binary again, want it run at once")
+	}
+	// The same bytes written again: a new change time, so it is hashed
+	// (here by the stand-in, whose wrong sum makes the script refuse it).
+	data, err := os.ReadFile(cached)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cached, data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out := run(fakeBin + ":" + os.Getenv("PATH"))
+	if _, err := os.Stat(hashed); err != nil {
+		t.Fatalf("a rewritten binary was run without hashing it (stderr %q)", out)
+	}
+	if !strings.Contains(out, "checksum") {
+		t.Errorf("a rewritten binary whose hash does not match: got %q, want a checksum refusal", out)
+	}
+}

@@ -97,8 +97,11 @@ func agentScripts(accessURL string, bins map[string]AgentBinary) map[string]stri
 // only if that folder is not a symlink, belongs to the user and no one else
 // may write to it (another local user could otherwise swap the binary
 // between download and start); else into a new folder from mktemp -d. A
-// binary already there under that name, a file of this user's, is checked
-// again and run without a download (a restart fetches nothing).
+// binary already there under that name, a file of this user's, is run
+// without a download (a restart fetches nothing), and without hashing it
+// again when the stamp written at its verification (inode, size, change
+// time to the nanosecond) still matches: hashing the 50 MB binary was most
+// of an agent's start.
 func agentScript(accessURL string, bin AgentBinary) string {
 	return fmt.Sprintf(`#!/bin/sh
 # Fetches the coder binary from the server, checks its SHA-256 and runs the
@@ -132,14 +135,30 @@ sha256_of() {
   fi
 }
 export CODER_AGENT_URL="$ACCESS_URL"
-# A binary this user verified before, in this private folder, is checked
-# again and run without a download.
+# stamp FILE prints FILE's inode, size and change time to the nanosecond
+# (GNU or busybox stat), or nothing. No write, chmod, touch or rename of the
+# file keeps its change time: only root can set that back.
+stamp() {
+  stat -c '%%i %%s %%z' "$1" 2>/dev/null || true
+}
+# A binary this user verified before, in this private folder, is run
+# without a download: without hashing it again when it has the stamp
+# written when it was verified (the same file, not changed since), after
+# checking it again otherwise.
 CACHED="$BINARY_DIR/coder-$BINARY_SHA256"
-if [ -f "$CACHED" ] && [ ! -L "$CACHED" ] && [ -O "$CACHED" ] && [ "$(sha256_of "$CACHED")" = "$BINARY_SHA256" ]; then
-  exec "$CACHED" agent
+STAMP="$BINARY_DIR/.checked-$BINARY_SHA256"
+if [ -f "$CACHED" ] && [ ! -L "$CACHED" ] && [ -O "$CACHED" ]; then
+  NOW=$(stamp "$CACHED")
+  if [ -n "$NOW" ] && [ -f "$STAMP" ] && [ ! -L "$STAMP" ] && [ -O "$STAMP" ] && [ "$(cat "$STAMP")" = "$NOW" ]; then
+    exec "$CACHED" agent
+  fi
+  if [ "$(sha256_of "$CACHED")" = "$BINARY_SHA256" ]; then
+    if [ -n "$NOW" ]; then printf '%%s\n' "$NOW" > "$STAMP.$$" && mv -f "$STAMP.$$" "$STAMP" || rm -f "$STAMP.$$"; fi
+    exec "$CACHED" agent
+  fi
 fi
 # Not one this user verified (changed since, or a link): fetched again.
-rm -f "$CACHED" 2>/dev/null || true
+rm -f "$CACHED" "$STAMP" 2>/dev/null || true
 TMP_BINARY="$BINARY_DIR/coder.$$"
 trap 'rm -f "$TMP_BINARY"' EXIT
 # $CODER_TLS_CA_FILE, if the workspace sets it, is the certificate
@@ -164,6 +183,8 @@ chmod 0700 "$TMP_BINARY"
 # one checked before it runs.
 mv -f "$TMP_BINARY" "$CACHED"
 trap - EXIT
+NOW=$(stamp "$CACHED")
+if [ -n "$NOW" ]; then printf '%%s\n' "$NOW" > "$STAMP.$$" && mv -f "$STAMP.$$" "$STAMP" || rm -f "$STAMP.$$"; fi
 exec "$CACHED" agent
 `, accessURL, bin.SHA256, bin.File, bin.File)
 }
