@@ -22,8 +22,12 @@ resource "coder_agent" "main" {
   arch = "amd64"
 }
 
+# Replaced at every transition, so that its local-exec runs (and holds) in
+# every build: a change of input alone is an in-place update, which runs no
+# provisioner.
 resource "terraform_data" "gate" {
-  input = data.coder_workspace.me.start_count
+  input            = data.coder_workspace.me.start_count
+  triggers_replace = data.coder_workspace.me.start_count
 
   provisioner "local-exec" {
     command = <<-EOT
