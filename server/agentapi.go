@@ -15,12 +15,43 @@ import (
 	"github.com/usersecrets/coder/server/store"
 )
 
-const (
-	ctxAgent ctxKey = iota + 100
-	ctxAgentWorkspace
-	ctxAgentOwner
-	ctxAgentAuth
-)
+const ctxAgentRequest ctxKey = 100
+
+// agentRequest is what agentAuth admitted, in the request's context (one
+// value: every copy of the record in a context or a frame cost memory).
+type agentRequest struct {
+	auth   *store.AgentAuth
+	opener sealedAgentAuth // set while auth.Agent's config is still sealed
+}
+
+// opened returns the admitted record with the agent's config opened
+// (once, on first use; a request is served on one goroutine).
+func (q *agentRequest) opened() *store.AgentAuth {
+	if q.opener != nil {
+		q.opener.OpenAgentConfig(&q.auth.Agent)
+		q.opener = nil
+	}
+	return q.auth
+}
+
+// sealedAgentAuth is the encryption decorator's (store/cryptstore) agent
+// lookup that leaves the agent's config sealed until OpenAgentConfig: a
+// manifest served from memory does not read it.
+type sealedAgentAuth interface {
+	GetAgentAuthSealed(ctx context.Context, hash []byte) (*store.AgentAuth, error)
+	OpenAgentConfig(a *store.WorkspaceAgent)
+}
+
+// getAgentAuth looks the token's hash up, its config sealed if the store
+// can leave it so (opener is then what opens it).
+func (s *Server) getAgentAuth(ctx context.Context, hash []byte) (auth *store.AgentAuth, opener sealedAgentAuth, err error) {
+	if sa, ok := s.ws.(sealedAgentAuth); ok {
+		auth, err = sa.GetAgentAuthSealed(ctx, hash)
+		return auth, sa, err
+	}
+	auth, err = s.ws.GetAgentAuth(ctx, hash)
+	return auth, nil, err
+}
 
 // agentAuth admits an agent token only while its agent belongs to the
 // latest build of its workspace and that build started the workspace.
@@ -35,9 +66,9 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 		// One query: the agent, its workspace, the latest build and the
 		// owner (the manifest's user).
 		hash := agenttoken.Hash(token)
-		auth, err := s.ws.GetAgentAuth(r.Context(), hash)
+		auth, opener, err := s.getAgentAuth(r.Context(), hash)
 		if done, ok := s.pendingAgent(hash, auth, err); ok && s.holdAgent(r, done) {
-			auth, err = s.ws.GetAgentAuth(r.Context(), hash)
+			auth, opener, err = s.getAgentAuth(r.Context(), hash)
 		}
 		if errors.Is(err, store.ErrNotFound) {
 			writeError(w, http.StatusUnauthorized, "The agent token is not known. It is recorded when the workspace's build finishes.")
@@ -47,7 +78,7 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 			s.writeInternal(w, r, err)
 			return
 		}
-		a, ws, latest := auth.Agent, auth.Workspace, auth.LatestBuild
+		a, ws, latest := &auth.Agent, &auth.Workspace, &auth.LatestBuild
 		switch {
 		case ws.Deleted:
 			s.mcache.drop(a.ID)
@@ -70,16 +101,16 @@ func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 			writeError(w, http.StatusForbidden, "The workspace is not started.")
 			return
 		}
-		ctx := context.WithValue(r.Context(), ctxAgent, a)
-		ctx = context.WithValue(ctx, ctxAgentWorkspace, ws)
-		ctx = context.WithValue(ctx, ctxAgentOwner, auth.Owner)
-		ctx = context.WithValue(ctx, ctxAgentAuth, &auth)
-		next(w, r.WithContext(ctx))
+		q := &agentRequest{auth: auth, opener: opener}
+		next(w, r.WithContext(context.WithValue(r.Context(), ctxAgentRequest, q)))
 	})
 }
 
+// agentFrom returns the admitted agent, its config opened, and its
+// workspace.
 func agentFrom(ctx context.Context) (store.WorkspaceAgent, store.Workspace) {
-	return ctx.Value(ctxAgent).(store.WorkspaceAgent), ctx.Value(ctxAgentWorkspace).(store.Workspace)
+	auth := ctx.Value(ctxAgentRequest).(*agentRequest).opened()
+	return auth.Agent, auth.Workspace
 }
 
 // manifest builds what an agent gets: its template env and scripts, and
@@ -156,8 +187,9 @@ func (s *Server) buildManifest(ctx context.Context, a store.WorkspaceAgent, ws s
 // agentManifest serves the agent's manifest from memory while it is
 // current (manifestcache.go), else builds and caches it.
 func (s *Server) agentManifest(w http.ResponseWriter, r *http.Request) {
-	auth := r.Context().Value(ctxAgentAuth).(*store.AgentAuth)
-	a, ws := auth.Agent, auth.Workspace
+	q := r.Context().Value(ctxAgentRequest).(*agentRequest)
+	a, ws := &q.auth.Agent, &q.auth.Workspace
+	auth := q.auth
 	k := manifestKey{agentID: a.ID, buildID: a.BuildID, workspace: ws.Name, owner: auth.Owner.Username,
 		template: auth.TemplateName, policy: s.policy(), secretsGeneration: auth.SecretsGeneration}
 	if e := s.mcache.get(k); e != nil {
@@ -166,7 +198,7 @@ func (s *Server) agentManifest(w http.ResponseWriter, r *http.Request) {
 		writeBody(w, e.body)
 		return
 	}
-	body, rev, n, err := s.manifest(r.Context(), auth)
+	body, rev, n, err := s.manifest(r.Context(), q.opened())
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return

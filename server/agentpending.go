@@ -28,7 +28,7 @@ const (
 // pendingAgent returns what to wait on for an agent request that the
 // store refused (lookup's result): a start build of this process that
 // will record it.
-func (s *Server) pendingAgent(hash []byte, auth store.AgentAuth, err error) (<-chan struct{}, bool) {
+func (s *Server) pendingAgent(hash []byte, auth *store.AgentAuth, err error) (<-chan struct{}, bool) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return s.prov.PendingToken(hash)

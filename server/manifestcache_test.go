@@ -13,6 +13,7 @@ import (
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/servertest"
 	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/store/cryptstore"
 )
 
 // countingStore counts the store calls of a manifest fetch.
@@ -21,9 +22,22 @@ type countingStore struct {
 	auth, secrets, buildSecrets, record atomic.Int64
 }
 
-func (c *countingStore) GetAgentAuth(ctx context.Context, hash []byte) (store.AgentAuth, error) {
+func (c *countingStore) GetAgentAuth(ctx context.Context, hash []byte) (*store.AgentAuth, error) {
 	c.auth.Add(1)
 	return c.Store.GetAgentAuth(ctx, hash)
+}
+
+// openCounter is the encryption decorator counting the openings of an
+// agent's sealed config (the server's agent API leaves it sealed until a
+// request reads it).
+type openCounter struct {
+	*cryptstore.Store
+	opens atomic.Int64
+}
+
+func (c *openCounter) OpenAgentConfig(a *store.WorkspaceAgent) {
+	c.opens.Add(1)
+	c.Store.OpenAgentConfig(a)
 }
 
 func (c *countingStore) ListSecretsWithValues(ctx context.Context, owner uuid.UUID) ([]store.Secret, error) {
@@ -56,9 +70,13 @@ func (c *countingStore) counts() [4]int64 {
 func TestManifestCache(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
 		var cnt *countingStore
+		var sealed *openCounter
 		a := servertest.New(t, b, servertest.Options{Terraform: true, WrapStore: func(st store.Store) store.Store {
 			cnt = &countingStore{Store: st}
 			return cnt
+		}, WrapSealed: func(cs *cryptstore.Store) store.Store {
+			sealed = &openCounter{Store: cs}
+			return sealed
 		}})
 		// The other server's calls are not counted.
 		shared := cnt.Store
@@ -115,14 +133,21 @@ func TestManifestCache(t *testing.T) {
 		}
 		m0 := fetch("first fetch", map[string]sdk.WorkspaceSecret{"k": env("K", v1)})
 
-		// A cache hit: one store call, no write, the same manifest.
-		before := cnt.counts()
+		// A cache hit: one store call, no write, the same manifest, and
+		// the agent's sealed config is not opened.
+		if sealed.opens.Load() == 0 {
+			t.Fatal("the first fetch opened no agent config: the server does not use the sealed lookup")
+		}
+		before, opens := cnt.counts(), sealed.opens.Load()
 		hit, err := agents["this server"].AgentManifest(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := cnt.counts(); got != [4]int64{before[0] + 1, before[1], before[2], before[3]} {
 			t.Fatalf("a cache hit made (auth, secrets, build secrets, revision records) %v → %v, want one auth query only", before, got)
+		}
+		if got := sealed.opens.Load(); got != opens {
+			t.Fatalf("a cache hit opened the agent's config (%d → %d openings)", opens, got)
 		}
 		if hit.Revision != m0.Revision {
 			t.Fatalf("a cache hit has another revision")

@@ -123,6 +123,9 @@ type Options struct {
 	// WrapStore, when set, wraps the backend's fresh store (e.g. to count
 	// its calls); Server.Store is then the wrapper.
 	WrapStore func(store.Store) store.Store
+	// WrapSealed, when set, wraps the encryption decorator the server is
+	// given (cryptstore, above WrapStore's wrapper).
+	WrapSealed func(*cryptstore.Store) store.Store
 	// DisableUserSecretFileDelivery runs the server with
 	// --disable-user-secret-file-delivery.
 	DisableUserSecretFileDelivery bool
@@ -191,8 +194,12 @@ func New(t testing.TB, b Backend, o Options) *Server {
 	// bootstrap script.
 	hs := httptest.NewUnstartedServer(nil)
 	u, _ := url.Parse("http://" + hs.Listener.Addr().String())
+	var served store.Store = cs
+	if o.WrapSealed != nil {
+		served = o.WrapSealed(cs)
+	}
 	opts := server.Options{
-		Store:        cs,
+		Store:        served,
 		RelayAuth:    cs,
 		Logger:       logger,
 		Limits:       o.Limits,

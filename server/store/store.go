@@ -520,7 +520,10 @@ type WorkspaceStore interface {
 	GetAgentByTokenHash(ctx context.Context, hash []byte) (WorkspaceAgent, error)
 	// GetAgentAuth returns that agent with its workspace, the workspace's
 	// latest build and its owner, in one query; ErrNotFound if no agent.
-	GetAgentAuth(ctx context.Context, hash []byte) (AgentAuth, error)
+	// The record is about a kilobyte: a pointer, so that the agent API's
+	// frames do not each hold a copy (they grew every request goroutine's
+	// stack past 8 KiB).
+	GetAgentAuth(ctx context.Context, hash []byte) (*AgentAuth, error)
 	ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]WorkspaceAgent, error) // by name
 	// UpdateAgentLifecycle sets LifecycleState; ErrNotFound for an
 	// unknown agent.

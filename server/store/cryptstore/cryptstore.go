@@ -239,7 +239,8 @@ func (s *Store) GetAgentByTokenHash(ctx context.Context, hash []byte) (store.Wor
 	if err != nil {
 		return a, err
 	}
-	return s.openAgentConfig(a), nil
+	s.openAgentConfig(&a)
+	return a, nil
 }
 
 func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]store.WorkspaceAgent, error) {
@@ -248,7 +249,7 @@ func (s *Store) ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]sto
 		return nil, err
 	}
 	for i := range agents {
-		agents[i] = s.openAgentConfig(agents[i])
+		s.openAgentConfig(&agents[i])
 	}
 	return agents, nil
 }
@@ -280,12 +281,14 @@ func (s *Store) sealAgentConfig(a store.WorkspaceAgent) (store.WorkspaceAgent, e
 	return a, nil
 }
 
-// openAgentConfig returns a with its config opened from ConfigCiphertext,
-// or empty and ConfigErr set. A row recorded before agents were sealed (no
-// ConfigKeyID; Rotate seals those at start) is returned as it is.
-func (s *Store) openAgentConfig(a store.WorkspaceAgent) store.WorkspaceAgent {
+// openAgentConfig opens a's config from ConfigCiphertext in place, or
+// leaves it empty with ConfigErr set. A row recorded before agents were
+// sealed (no ConfigKeyID; Rotate seals those at start) is left as it is.
+// It takes a pointer: the record is a few hundred bytes, and it runs on
+// every agent request's stack.
+func (s *Store) openAgentConfig(a *store.WorkspaceAgent) {
 	if a.ConfigKeyID == "" {
-		return a
+		return
 	}
 	ct := a.ConfigCiphertext
 	a.ConfigCiphertext = nil
@@ -293,16 +296,15 @@ func (s *Store) openAgentConfig(a store.WorkspaceAgent) store.WorkspaceAgent {
 	pt, err := s.keys.Open(ct, a.ConfigKeyID, secretcrypt.AgentConfigAAD(a.ID))
 	if err != nil {
 		a.ConfigErr = fmt.Errorf("open the config of agent %s: %w", a.ID, err)
-		return a
+		return
 	}
 	var c agentConfig
 	if err := json.Unmarshal(pt, &c); err != nil {
 		a.ConfigErr = fmt.Errorf("decode the config of agent %s: %w", a.ID, errors.New("not valid JSON"))
-		return a
+		return
 	}
 	a.Directory, a.MOTDFile = c.Directory, c.MOTDFile
 	a.Env, a.Scripts, a.Apps = nilIfNull(c.Env), nilIfNull(c.Scripts), nilIfNull(c.Apps)
-	return a
 }
 
 func nilIfNull(m json.RawMessage) []byte {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,25 @@ func checkPlaintext(t *testing.T, cs *cryptstore.Store, w world) {
 		!bytes.Contains(a.Apps, []byte(w.inApp)) {
 		t.Errorf("agent through the decorator: got err %v, config err %v, directory matches %v, env holds the value %v; want them all",
 			err, a.ConfigErr, a.Directory == w.agent.Directory, bytes.Contains(a.Env, []byte(w.inEnv)))
+	}
+	// GetAgentAuth opens the config; GetAgentAuthSealed leaves it sealed
+	// (no config field, the ciphertext kept) until OpenAgentConfig, which
+	// then gives the same agent.
+	auth, err := cs.GetAgentAuth(ctx, w.agent.TokenHash)
+	if err != nil || auth.Agent.ConfigErr != nil || auth.Agent.Directory != w.agent.Directory || !bytes.Contains(auth.Agent.Env, []byte(w.inEnv)) {
+		t.Errorf("GetAgentAuth through the decorator: got err %v, config err %v, directory matches %v; want the opened config", err, auth.Agent.ConfigErr, auth.Agent.Directory == w.agent.Directory)
+	}
+	sealed, err := cs.GetAgentAuthSealed(ctx, w.agent.TokenHash)
+	if err != nil {
+		t.Fatalf("GetAgentAuthSealed: %v", err)
+	}
+	if sa := sealed.Agent; sa.ConfigKeyID == "" || len(sa.ConfigCiphertext) == 0 || sa.Directory != "" || sa.Env != nil || sa.Apps != nil ||
+		bytes.Contains(sa.ConfigCiphertext, []byte(w.inEnv)) {
+		t.Errorf("GetAgentAuthSealed: key id %q, %d ciphertext bytes, directory %q, env %d bytes; want the config sealed", sa.ConfigKeyID, len(sa.ConfigCiphertext), sa.Directory, len(sa.Env))
+	}
+	cs.OpenAgentConfig(&sealed.Agent)
+	if auth != nil && !reflect.DeepEqual(*sealed, *auth) {
+		t.Errorf("GetAgentAuthSealed then OpenAgentConfig differs from GetAgentAuth")
 	}
 	agents, err := cs.ListAgentsByBuild(ctx, w.build.ID)
 	if err != nil || len(agents) != 1 || agents[0].Directory != w.agent.Directory {

@@ -47,10 +47,10 @@ var agentAuthQuery = `SELECT ` + qualify("a", agentColumns) + `, ` + qualify("w"
 // GetAgentByTokenHash and scanAgent, whose columns it repeats), its workspace, the workspace's latest build and
 // the owner, its template's name and the owner's secrets generation, in one query: the agent API's one round trip before its
 // handler's own. store.ErrNotFound if no agent has hash.
-func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentAuth, err error) {
+func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret *store.AgentAuth, err error) {
 	defer fail(&ret, &err, "get agent auth")
 	var (
-		r           store.AgentAuth
+		r           = new(store.AgentAuth)
 		configKeyID *string
 	)
 	w, lb, u := &r.Workspace, &r.LatestBuild, &r.Owner
@@ -66,7 +66,7 @@ func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret store.AgentA
 		&r.TemplateName, &r.SecretsGeneration)
 	err = s.read().row(ctx, dest, agentAuthQuery, nonNilBytes(hash))
 	if err != nil {
-		return store.AgentAuth{}, err
+		return nil, err
 	}
 	a.TokenHash, a.Env, a.Scripts, a.Apps = nilIfEmpty(a.TokenHash), nilIfEmpty(a.Env), nilIfEmpty(a.Scripts), nilIfEmpty(a.Apps)
 	a.ConfigCiphertext, a.ConfigKeyID = nilIfEmpty(a.ConfigCiphertext), str(configKeyID)

@@ -114,7 +114,7 @@ func (d *gatedDB) run(ctx context.Context, fn func(q Querier) error) error {
 	if err := d.send(ctx, j); err != nil {
 		return err
 	}
-	<-j.done // fn honours ctx: database/sql ends its statement when ctx does
+	<-j.done // fn starts no statement once ctx has ended (stmtQuerier)
 	if j.panic != nil {
 		panic(j.panic)
 	}

@@ -312,3 +312,46 @@ func TestGateKeepsStatements(t *testing.T) {
 		t.Error("a query that does not prepare: no error")
 	}
 }
+
+// TestGateStartedReadRunsToItsEnd: a reader's statement is not bound to
+// its caller's cancellation once it has started (so database/sql and the
+// driver start no watcher goroutine for it): a long count whose context
+// ends while it runs still returns its whole result; a statement asked
+// for after the end does not start.
+func TestGateStartedReadRunsToItsEnd(t *testing.T) {
+	d, _ := gatedFile(t, 2)
+	const n = 500_000 // 100 ms or more of SQLite's work
+	ctx, cancel := context.WithCancel(t.Context())
+	var got int64
+	var after error
+	err := d.run(ctx, func(q Querier) error {
+		time.AfterFunc(5*time.Millisecond, cancel)
+		err := q.QueryRow(ctx, `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM c WHERE i < $1) SELECT count(*) FROM c`, n).Scan(&got)
+		after = q.QueryRow(ctx, `SELECT 1`).Scan(new(int))
+		return err
+	})
+	if ctx.Err() == nil {
+		t.Fatal("the count ended before its context: make it longer")
+	}
+	if err != nil || got != n {
+		t.Fatalf("count: got %d, %v; want %d", got, err, n)
+	}
+	if !errors.Is(after, context.Canceled) {
+		t.Fatalf("a statement after the cancel: %v, want context.Canceled", after)
+	}
+	for name, call := range map[string]func(context.Context, Querier) error{
+		"Exec": func(ctx context.Context, q Querier) error {
+			_, err := q.Exec(ctx, `INSERT INTO t (n) VALUES (1)`)
+			return err
+		},
+		"Query": func(ctx context.Context, q Querier) error { _, err := q.Query(ctx, `SELECT n FROM t`); return err },
+	} {
+		if err := call(ctx, d.stmts); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s after the cancel: %v, want context.Canceled", name, err)
+		}
+	}
+	var rows int
+	if err := d.run(t.Context(), func(q Querier) error { return q.QueryRow(t.Context(), `SELECT count(*) FROM t`).Scan(&rows) }); err != nil || rows != 0 {
+		t.Fatalf("rows in t: %d, %v; the cancelled insert ran", rows, err)
+	}
+}

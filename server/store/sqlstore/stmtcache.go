@@ -16,6 +16,15 @@ const maxCachedStmts = 512
 // time it runs there. Without it SQLite parsed and planned every query
 // again (half the CPU of a cached agent manifest went to parsing the
 // admission query).
+//
+// A statement starts only while its caller's context is live, and once
+// started runs to its end: it is given the context without its
+// cancellation (unhook). A cancellable context costs two goroutines per
+// statement, database/sql's watcher of the rows and the driver's, which
+// interrupts SQLite; under 1,000 agent connections they were a third of
+// the server's goroutines. The store's reads are point lookups and
+// bounded lists, and in WAL mode a reader never waits for the writer, so
+// a read that its caller gave up on ends within moments anyway.
 type stmtQuerier struct {
 	db *sql.DB
 	mu *sync.Mutex
@@ -49,7 +58,20 @@ func (q stmtQuerier) stmt(ctx context.Context, query string) (*sql.Stmt, error) 
 	return st, nil
 }
 
+// unhook returns ctx without its cancellation, or ctx's error when it has
+// ended already.
+func unhook(ctx context.Context) (context.Context, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
 func (q stmtQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	ctx, err := unhook(ctx)
+	if err != nil {
+		return 0, err
+	}
 	st, err := q.stmt(ctx, query)
 	if err != nil {
 		return 0, err
@@ -67,6 +89,10 @@ func (q stmtQuerier) Exec(ctx context.Context, query string, args ...any) (int64
 }
 
 func (q stmtQuerier) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	ctx, err := unhook(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := q.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -84,6 +110,10 @@ func (q stmtQuerier) Query(ctx context.Context, query string, args ...any) (Rows
 }
 
 func (q stmtQuerier) QueryRow(ctx context.Context, query string, args ...any) Row {
+	ctx, err := unhook(ctx)
+	if err != nil {
+		return errRow{err}
+	}
 	st, err := q.stmt(ctx, query)
 	switch {
 	case err != nil:

@@ -191,7 +191,7 @@ func testAgentAuth(t *testing.T, s store.Store) {
 			t.Fatalf("%s: GetTemplateByID: %v", step, err)
 		}
 		want := store.AgentAuth{Agent: a, Workspace: w, LatestBuild: lb, Owner: u, TemplateName: tm.Name, SecretsGeneration: got.SecretsGeneration}
-		if diff := cmp.Diff(want, got); diff != "" {
+		if diff := cmp.Diff(want, *got); diff != "" {
 			t.Errorf("%s: GetAgentAuth differs from the separate lookups (-want +got):\n%s", step, diff)
 		}
 		if got.Owner.ID != f.owner.ID {
