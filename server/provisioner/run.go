@@ -44,6 +44,11 @@ type job struct {
 
 	logMu sync.Mutex
 	logs  []store.BuildLog
+	// flushMu makes the batches' inserts one after the other: two at once
+	// (the half-second flusher's and a full batch's) can commit out of
+	// their ids' order, and a follower that read the later batch first
+	// (after = its last id) never sees the earlier one.
+	flushMu sync.Mutex
 }
 
 // run runs one claimed build to its end and records the result. It never
@@ -465,6 +470,8 @@ func (j *job) logAt(at time.Time, stage, level, output string) {
 }
 
 func (j *job) flushLogs(ctx context.Context) {
+	j.flushMu.Lock()
+	defer j.flushMu.Unlock()
 	j.logMu.Lock()
 	batch := j.logs
 	j.logs = nil
@@ -493,7 +500,9 @@ func (j *job) startLogFlusher(ctx context.Context) func() {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				j.flushLogs(ctx)
+				// An insert under way when the flusher stops ends anyway: its
+				// batch has left j.logs, so a canceled insert lost its lines.
+				j.flushLogs(context.WithoutCancel(ctx))
 			}
 		}
 	}()
