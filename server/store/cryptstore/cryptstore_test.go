@@ -151,7 +151,7 @@ func checkPlaintext(t *testing.T, cs *cryptstore.Store, w world) {
 	}
 	if sa := sealed.Agent; sa.ConfigKeyID == "" || len(sa.ConfigCiphertext) == 0 || sa.Directory != "" || sa.Env != nil || sa.Apps != nil ||
 		bytes.Contains(sa.ConfigCiphertext, []byte(w.inEnv)) {
-		t.Errorf("GetAgentAuthSealed: key id %q, %d ciphertext bytes, directory %q, env %d bytes; want the config sealed", sa.ConfigKeyID, len(sa.ConfigCiphertext), sa.Directory, len(sa.Env))
+		t.Errorf("GetAgentAuthSealed: key id set %v, %d ciphertext bytes, directory %d bytes, env %d bytes; want the config sealed", sa.ConfigKeyID != "", len(sa.ConfigCiphertext), len(sa.Directory), len(sa.Env))
 	}
 	cs.OpenAgentConfig(&sealed.Agent)
 	if auth != nil && !reflect.DeepEqual(*sealed, *auth) {

@@ -17,7 +17,7 @@ const maxCachedStmts = 512
 // again (half the CPU of a cached agent manifest went to parsing the
 // admission query).
 //
-// A statement starts only while its caller's context is live, and once
+// A read (Query, QueryRow) starts only while its caller's context is live, and once
 // started runs to its end: it is given the context without its
 // cancellation (unhook). A cancellable context costs two goroutines per
 // statement, database/sql's watcher of the rows and the driver's, which
@@ -67,11 +67,10 @@ func unhook(ctx context.Context) (context.Context, error) {
 	return context.WithoutCancel(ctx), nil
 }
 
+// Exec keeps its context's cancellation: a write outside a transaction
+// may wait for the writer's lock, and the driver ends that wait when the
+// context ends (database/sql starts no watcher for an Exec).
 func (q stmtQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	ctx, err := unhook(ctx)
-	if err != nil {
-		return 0, err
-	}
 	st, err := q.stmt(ctx, query)
 	if err != nil {
 		return 0, err
