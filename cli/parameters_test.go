@@ -12,6 +12,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/usersecrets/coder/cli/clitest"
+	"github.com/usersecrets/coder/sdk/redact"
 )
 
 // prompt is what a terminal session waits for (each text in turn) before
@@ -118,7 +119,7 @@ func TestTemplateParameters(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = e.sh(t, `coder create dev -t params -y --verbose --preset big --rich-parameter-file "$F" --parameter disk=25`, "F="+file)
-	if !strings.Contains(out, `params region=us disk=25 repo=https://example.com/a.git gpu=false tools=["git","vim"] note=[] prefix=zone- password=********`) {
+	if !strings.Contains(printed(out), `params region=us disk=25 repo=https://example.com/a.git gpu=false tools=["git","vim"] note=[] prefix=zone- password=********`) {
 		t.Errorf("create output: got\n%s\nwant the build to print the values", out)
 	}
 
@@ -142,7 +143,7 @@ func TestTemplateParameters(t *testing.T) {
 	// restart --parameter changes a mutable value and keeps the rest; an
 	// immutable change is refused.
 	out = e.sh(t, `coder restart dev -y --verbose --parameter disk=30`)
-	if !strings.Contains(out, "params region=us disk=30 repo=https://example.com/a.git") {
+	if !strings.Contains(printed(out), "params region=us disk=30 repo=https://example.com/a.git") {
 		t.Errorf("restart output: got\n%s\nwant disk=30 and the other values kept", out)
 	}
 	r = e.u.Sh(t, "", `coder update dev -y --parameter repo=https://example.com/b.git`, nil, nil)
@@ -158,7 +159,7 @@ func TestTemplateParameters(t *testing.T) {
 	}
 	e.sh(t, `coder stop dev`)
 	out = e.sh(t, `coder start dev --verbose --parameter disk=35`)
-	if !strings.Contains(out, "params region=us disk=35 repo=https://example.com/a.git") {
+	if !strings.Contains(printed(out), "params region=us disk=35 repo=https://example.com/a.git") {
 		t.Errorf("start --parameter output: got\n%s\nwant disk=35 and the other values kept", out)
 	}
 
@@ -169,7 +170,7 @@ func TestTemplateParameters(t *testing.T) {
 	}
 	e.sh(t, `coder templates push presets -d "$DIR" -y`, "DIR="+presets)
 	r = e.u.Sh(t, "", `coder create sized -t presets -y --verbose`, nil, nil)
-	if r.ExitCode != 0 || !strings.Contains(r.Stderr, `Using the template's default preset "medium"`) || !strings.Contains(r.Stdout, "presets size=medium") {
+	if r.ExitCode != 0 || !strings.Contains(r.Stderr, `Using the template's default preset "medium"`) || !strings.Contains(printed(r.Stdout), "presets size=medium") {
 		t.Errorf("create with a default preset: exit %d, stdout:\n%s\nstderr:\n%s", r.ExitCode, r.Stdout, r.Stderr)
 	}
 
@@ -186,7 +187,7 @@ func TestTemplateParameters(t *testing.T) {
 		{[]string{"[y/N]"}, "y"},
 	}
 	tty, code := onTerminalAnswers(t, e.u, answers, "create", "tty", "-t", "params", "--verbose")
-	if code != 0 || !strings.Contains(tty, `params region=us disk=12 repo=https://example.com/tty.git gpu=true tools=["git"] note=[typed]`) {
+	if code != 0 || !strings.Contains(printed(tty), `params region=us disk=12 repo=https://example.com/tty.git gpu=true tools=["git"] note=[typed]`) {
 		t.Errorf("create on a terminal: exit %d, output:\n%s", code, tty)
 	}
 	// coder update on a terminal asks for a parameter the new version
@@ -210,7 +211,7 @@ func TestTemplateParameters(t *testing.T) {
 		{[]string{"[y/N]"}, "y"},
 	}
 	tty, code = onTerminalAnswers(t, e.u, answers, "update", "sized", "--verbose")
-	if code != 0 || !strings.Contains(tty, "color=teal") || !strings.Contains(tty, "presets size=medium") {
+	if code != 0 || !strings.Contains(printed(tty), "color=teal") || !strings.Contains(printed(tty), "presets size=medium") {
 		t.Errorf("update on a terminal: exit %d, output:\n%s", code, tty)
 	}
 	for _, o := range e.outputs {
@@ -221,4 +222,12 @@ func TestTemplateParameters(t *testing.T) {
 	if strings.Contains(tty, password) {
 		t.Error("the sensitive variable's value was printed on the terminal")
 	}
+}
+
+// printed is a build's output as its provisioners' commands printed it:
+// Terraform prints what it has read of a command's output as a line of its
+// own after 100 ms without a byte, so on a busy machine one line of the
+// command's output can show over several.
+func printed(out string) string {
+	return redact.JoinProvisionerOutput(strings.ReplaceAll(out, "\r\n", "\n"))
 }

@@ -190,17 +190,17 @@ func TestBuildParameters(t *testing.T) {
 		}
 		log := mustSucceed(t, c, ws.LatestBuild)
 		want := `params region=us disk=40 repo=https://example.com/r.git gpu=false tools=["git","make"] note=[first] prefix=zone- password=` + sdk.Redacted
-		if !strings.Contains(log, want) {
+		if !strings.Contains(printed(log), want) {
 			t.Errorf("first build log: got\n%s\nwant a line %q", log, want)
 		}
-		if strings.Contains(log, password) {
+		if strings.Contains(printed(log), password) {
 			t.Error("the sensitive variable's value is in the build log")
 		}
 
 		// Restart: stop, then start with the same values but the ephemeral one.
 		mustSucceed(t, c, mustBuild(t, c, "dev", sdk.CreateBuildRequest{Transition: sdk.TransitionStop}))
 		log = mustSucceed(t, c, mustBuild(t, c, "dev", sdk.CreateBuildRequest{Transition: sdk.TransitionStart}))
-		if !strings.Contains(log, "params region=us disk=40 repo=https://example.com/r.git") || !strings.Contains(log, "note=[]") {
+		if !strings.Contains(printed(log), "params region=us disk=40 repo=https://example.com/r.git") || !strings.Contains(printed(log), "note=[]") {
 			t.Errorf("restart build log: got\n%s\nwant the first values and an empty note", log)
 		}
 
@@ -224,7 +224,7 @@ func TestBuildParameters(t *testing.T) {
 		b2 := mustBuild(t, c, "dev", sdk.CreateBuildRequest{Transition: sdk.TransitionStart,
 			Parameters: []sdk.BuildParameter{{Name: "disk", Value: "45"}, {Name: "region", Value: "eu"}}})
 		log = mustSucceed(t, c, b2)
-		if !strings.Contains(log, "params region=eu disk=45 repo=https://example.com/r.git") {
+		if !strings.Contains(printed(log), "params region=eu disk=45 repo=https://example.com/r.git") {
 			t.Errorf("update build log: got\n%s\nwant the new values", log)
 		}
 		got, err := c.BuildParameters(ctx, b2.ID)
@@ -322,12 +322,12 @@ func TestDefaultPreset(t *testing.T) {
 			if err != nil {
 				t.Fatalf("create %s: %v", tc.ws, err)
 			}
-			if log := mustSucceed(t, c, ws.LatestBuild); !strings.Contains(log, tc.want) {
+			if log := mustSucceed(t, c, ws.LatestBuild); !strings.Contains(printed(log), tc.want) {
 				t.Errorf("create with preset %q: got log\n%s\nwant a line %q", tc.preset, log, tc.want)
 			}
 		}
 		mustSucceed(t, c, mustBuild(t, c, "no-preset", sdk.CreateBuildRequest{Transition: sdk.TransitionStop}))
-		if log := mustSucceed(t, c, mustBuild(t, c, "no-preset", sdk.CreateBuildRequest{Transition: sdk.TransitionStart})); !strings.Contains(log, "presets size=small") {
+		if log := mustSucceed(t, c, mustBuild(t, c, "no-preset", sdk.CreateBuildRequest{Transition: sdk.TransitionStart})); !strings.Contains(printed(log), "presets size=small") {
 			t.Errorf("restart of a workspace created without a preset: got log\n%s\nwant its first value, size=small", log)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/usersecrets/coder/sdk"
+	"github.com/usersecrets/coder/sdk/redact"
 	"github.com/usersecrets/coder/server/servertest"
 	"github.com/usersecrets/coder/server/store/pgtest"
 )
@@ -117,7 +118,7 @@ func TestShortValueKeptFromTerraform(t *testing.T) {
 			t.Fatal(err)
 		}
 		log := mustSucceed(t, c, ws.LatestBuild)
-		if !strings.Contains(log, "pin=[] env=[]") {
+		if !strings.Contains(printed(log), "pin=[] env=[]") {
 			t.Errorf("build log: got no line %q, want it (the value kept from Terraform)", "pin=[] env=[]")
 		}
 		if !strings.Contains(log, "Secret value withheld from Terraform") {
@@ -245,5 +246,47 @@ func TestAgentConfigSealedAtRest(t *testing.T) {
 		}
 		mustSucceed(t, c, del)
 		check("after the workspace is deleted")
+	})
+}
+
+// TestBuildMasksSplitProvisionerOutput runs a real build whose local-exec
+// writes a secret value in two parts: Terraform prints them as two lines.
+// Each part is masked, the lines keep their prefix, and the value reaches
+// neither the log, read as the command printed it, nor the server log nor
+// the database.
+func TestBuildMasksSplitProvisionerOutput(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
+		s := servertest.New(t, b, servertest.Options{Terraform: true})
+		ctx := context.Background()
+		pushTemplate(t, s.Admin, "splitexec", "testdata/splitexec")
+		c := s.NewMember(t, "sven")
+		value := canary(t)
+		if _, err := c.CreateSecret(ctx, sdk.Me, sdk.CreateSecretRequest{Name: "canary", Value: sdk.SecretValue(value), EnvName: "CANARY"}); err != nil {
+			t.Fatal(err)
+		}
+		ws, err := c.CreateWorkspace(ctx, sdk.Me, sdk.CreateWorkspaceRequest{Name: "dev", Template: "splitexec"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := mustSucceed(t, c, ws.LatestBuild)
+		// The search cannot fail: both parts are there, masked, each on a
+		// line of its own after the resource's prefix.
+		const prefix = "terraform_data.print (local-exec): "
+		if !strings.Contains(log, prefix+"value="+sdk.Redacted+"\n") || !strings.Contains(log, prefix+sdk.Redacted+" end") {
+			t.Errorf("build log: got no two masked parts after %q, want them; log (parts of the value replaced):\n%s", prefix, strings.NewReplacer(value[:11], "<part 1>", value[11:], "<part 2>").Replace(log))
+		}
+		raw := rawDatabase(t, s, b)
+		for _, p := range []struct{ name, data string }{
+			{"the build log", log},
+			{"the build log, its parts joined", redact.JoinProvisionerOutput(log)},
+			{"the server log", s.Logs.String()},
+			{"the database", string(raw)},
+		} {
+			for _, part := range []string{value, value[:11], value[11:]} {
+				if strings.Contains(p.data, part) {
+					t.Errorf("%q of the value found in %s", part, p.name)
+				}
+			}
+		}
 	})
 }

@@ -66,3 +66,56 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+// FuzzProvisionerSplit prints a value as Terraform prints a provisioner's
+// output that came in parts: cut at two places, each part on a line of its
+// own after the resource's prefix. Neither String nor a Stream may let the
+// value through, and a Stream hands out every line once.
+func FuzzProvisionerSplit(f *testing.F) {
+	f.Add("s3cr3t-token", "terraform_data.build[0]", "the token is ", uint8(3), uint8(7))
+	f.Add("correct horse battery staple", `null_resource.x["a (local-exec): b"]`, "", uint8(8), uint8(8))
+	f.Add("aaaaaaaa", "a", "a", uint8(1), uint8(200))
+	f.Add("12345 6789", "a.b", "n=", uint8(5), uint8(6))
+	f.Fuzz(func(t *testing.T, value, address, before string, cut1, cut2 uint8) {
+		if !redact.Maskable(value) || !utf8.ValidString(value) || strings.ContainsAny(value, "*\x00\r\n") ||
+			strings.ContainsAny(address+before, "\r\n") || address == "" {
+			return
+		}
+		r := redact.New([]sdk.SecretValue{sdk.SecretValue(value)})
+		a, b := min(int(cut1), len(value)), min(int(cut2), len(value))
+		if a > b {
+			a, b = b, a
+		}
+		prefix := address + " (local-exec): "
+		lines := []string{prefix + before + value[:a], prefix + value[a:b], prefix + value[b:] + " done"}
+		text := strings.Join(lines, "\n")
+		if got := r.String(text); strings.Contains(redact.JoinProvisionerOutput(got), value) {
+			t.Fatalf("String let the value through: %q", got)
+		}
+		var out []string
+		s := redact.NewStream(r, func(line string, i int) {
+			if i != len(out) {
+				t.Fatalf("Stream handed out line %d as line %d", i, len(out))
+			}
+			out = append(out, line)
+		})
+		for i, l := range lines {
+			s.Line(l, i)
+		}
+		s.Close()
+		if len(out) != len(lines) {
+			t.Fatalf("Stream: got %d lines out, want %d", len(out), len(lines))
+		}
+		joined := strings.Join(out, "\n")
+		if strings.Contains(redact.JoinProvisionerOutput(joined), value) {
+			t.Fatalf("Stream let the value through: %q", joined)
+		}
+		// The prefixes are kept, unless a value that shares characters
+		// with them matched across the line breaks as white space.
+		for i, l := range out {
+			if !strings.ContainsAny(prefix, value) && !strings.HasPrefix(l, prefix) {
+				t.Fatalf("line %d lost its address: %q", i, l)
+			}
+		}
+	})
+}

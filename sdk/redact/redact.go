@@ -130,9 +130,29 @@ type unit struct {
 // scan finds the values in text: each whole one, and each start of a value
 // that runs to the end of text.
 func (r *Redactor) scan(text string) ([]span, []partial) {
+	raw := rawUnits(text)
+	full, parts := r.scanView(raw)
+	if joints := provisionerJoints(text, true); joints != nil {
+		units, cut := joinedUnits(text, joints)
+		f, p := r.scanView(units)
+		for _, sp := range f {
+			full = append(full, cutJoints(sp, joints)...)
+		}
+		for _, pt := range p {
+			pt.matched -= jointBytes(span{pt.start, pt.start + pt.matched}, joints)
+			parts = append(parts, pt)
+		}
+		if cut != nil {
+			parts = append(parts, *cut)
+		}
+	}
+	return full, parts
+}
+
+// scanView finds the values in one view of the text.
+func (r *Redactor) scanView(view []unit) ([]span, []partial) {
 	var full []span
 	var parts []partial
-	view := rawUnits(text)
 	for level := 0; ; level++ {
 		// A "|" after a line break is read both ways: as the border of a
 		// Terraform diagnostic (part of the gap) and as a character of
@@ -164,6 +184,140 @@ func (r *Redactor) scan(text string) ([]span, []partial) {
 		view = next
 	}
 	return full, parts
+}
+
+// Terraform reads the output of a provisioner's command (local-exec,
+// remote-exec) byte by byte and prints what it has read as a line of its
+// own, "<address> (local-exec): <text>", whenever no byte has come for
+// 100 ms: a command that writes a line in two parts, or a busy machine,
+// splits one line of the command's output anywhere, in a value too. So the
+// text is also read with each such continuation joined to the line before
+// it: a line break followed by the same prefix as the line before stands
+// for nothing (a joint). Masks found in that view leave the joints out.
+var provisionerMarks = []string{" (local-exec): ", " (remote-exec): "}
+
+// provisionerPrefix returns the "<address> (local-exec): " that begins
+// line, indentation included, or "".
+func provisionerPrefix(line string) string {
+	end := -1
+	for _, m := range provisionerMarks {
+		if i := strings.Index(line, m); i > 0 && (end < 0 || i+len(m) < end) {
+			end = i + len(m)
+		}
+	}
+	if end < 0 {
+		return ""
+	}
+	return line[:end]
+}
+
+// provisionerJoints returns the joints of text in order: each line break
+// before a line with the same provisioner prefix as the line before it,
+// with that prefix. With open, the line break that ends text after a
+// provisioner's line is a joint too (the next line may go on with it).
+func provisionerJoints(text string, open bool) []span {
+	var joints []span
+	prev := ""
+	for start := 0; start < len(text); {
+		end := strings.IndexByte(text[start:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += start
+		}
+		p := provisionerPrefix(text[start:end])
+		if p != "" && p == prev {
+			joints = append(joints, span{start - 1, start + len(p)})
+		}
+		if open && p != "" && end == len(text)-1 {
+			joints = append(joints, span{end, end + 1})
+		}
+		prev = p
+		start = end + 1
+	}
+	return joints
+}
+
+// joinedUnits is the text character by character with the joints left
+// out. Characters are read across a joint: Terraform cuts between bytes,
+// so a joint may fall inside a character. A character whose first bytes
+// end the text is left out and returned as the partial it may begin (at
+// the end of a Stream's text the next line may bring the rest).
+func joinedUnits(text string, joints []span) ([]unit, *partial) {
+	buf := make([]byte, 0, len(text))
+	pos := make([]int, 0, len(text)) // the offset in text of each byte of buf
+	prev := 0
+	for _, j := range joints {
+		for i := prev; i < j.start; i++ {
+			buf, pos = append(buf, text[i]), append(pos, i)
+		}
+		prev = j.end
+	}
+	for i := prev; i < len(text); i++ {
+		buf, pos = append(buf, text[i]), append(pos, i)
+	}
+	out := make([]unit, 0, len(buf))
+	for i := 0; i < len(buf); {
+		if !utf8.FullRune(buf[i:]) {
+			return out, &partial{pos[i], len(buf) - i}
+		}
+		c, size := utf8.DecodeRune(buf[i:])
+		if c == utf8.RuneError && size == 1 {
+			c = -1
+		}
+		out = append(out, unit{c, pos[i], pos[i+size-1] + 1})
+		i += size
+	}
+	return out, nil
+}
+
+// cutJoints returns sp without the joints in it.
+func cutJoints(sp span, joints []span) []span {
+	var out []span
+	for _, j := range joints {
+		if j.end <= sp.start || j.start >= sp.end {
+			continue
+		}
+		if j.start > sp.start {
+			out = append(out, span{sp.start, j.start})
+		}
+		sp.start = j.end
+	}
+	if sp.start < sp.end {
+		out = append(out, sp)
+	}
+	return out
+}
+
+// jointBytes returns how many bytes of sp the joints take.
+func jointBytes(sp span, joints []span) int {
+	n := 0
+	for _, j := range joints {
+		if lo, hi := max(sp.start, j.start), min(sp.end, j.end); lo < hi {
+			n += hi - lo
+		}
+	}
+	return n
+}
+
+// JoinProvisionerOutput returns text with each line of a provisioner's
+// output that Terraform split (see provisionerMarks) joined to the line
+// before it: what the provisioner's command printed, as masking reads it.
+// Lines of one command's output cannot be told from the parts of one line,
+// so real line breaks in it are joined too.
+func JoinProvisionerOutput(text string) string {
+	joints := provisionerJoints(text, false)
+	if joints == nil {
+		return text
+	}
+	var b strings.Builder
+	prev := 0
+	for _, j := range joints {
+		b.WriteString(text[prev:j.start])
+		prev = j.end
+	}
+	b.WriteString(text[prev:])
+	return b.String()
 }
 
 // canonical is how a value is compared: its characters, every run of white

@@ -258,3 +258,56 @@ func TestBars(t *testing.T) {
 		}
 	}
 }
+
+// TestProvisionerOutputSplit checks a value that Terraform printed over
+// several lines of a provisioner's output (it prints what it has read of
+// the command's output as a line whenever no byte came for 100 ms, so one
+// line of the command's output is cut anywhere) is masked in every part,
+// by String and by a Stream, each line keeping its prefix.
+func TestProvisionerOutputSplit(t *testing.T) {
+	t.Parallel()
+	const value = "s3cr3t-token"
+	r := redact.New([]sdk.SecretValue{value, sdk.SecretValue(phrase)})
+	pre := `terraform_data.build["a b"] (local-exec): `
+	for cut := 1; cut < len(value); cut++ {
+		lines := []string{pre + "the token is " + value[:cut], pre + value[cut:] + " (from a file)", "terraform_data.build: Creation complete"}
+		want := []string{pre + "the token is ********", pre + "******** (from a file)", lines[2]}
+		if got := r.String(strings.Join(lines, "\n")); got != strings.Join(want, "\n") {
+			t.Errorf("String, cut at %d: got\n%s\nwant\n%s", cut, got, strings.Join(want, "\n"))
+		}
+		var got []string
+		s := redact.NewStream(r, func(line string, _ int) { got = append(got, line) })
+		for i, l := range lines {
+			s.Line(l, i)
+		}
+		s.Close()
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Stream, cut at %d: -want +got:\n%s", cut, diff)
+		}
+	}
+	// Three parts, indented as the CLI shows a build log, one cut at a
+	// space of the value; remote-exec output too.
+	for _, p := range []string{"    null_resource.x (remote-exec): ", "  module.m.terraform_data.y[0] (local-exec): "} {
+		in := p + "alpha bravo ch\n" + p + "arlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar\n" + p + " papa quebec."
+		want := p + "********\n" + p + "********\n" + p + "********."
+		if got := r.String(in); got != want {
+			t.Errorf("three parts: got\n%s\nwant\n%s", got, want)
+		}
+	}
+	// The lines of two resources are not one line of output: nothing
+	// joins them, and a line without a prefix ends one.
+	for _, in := range []string{
+		"a.x (local-exec): s3cr3t\na.y (local-exec): -token",
+		"a.x (local-exec): s3cr3t\n-token",
+	} {
+		if got := r.String(in); got != in {
+			t.Errorf("String(%q) = %q, want it unchanged", in, got)
+		}
+		if got := redact.JoinProvisionerOutput(in); got != in {
+			t.Errorf("JoinProvisionerOutput(%q) = %q, want it unchanged", in, got)
+		}
+	}
+	if got, want := redact.JoinProvisionerOutput(pre+"pr\n"+pre+"esets size=medium\nnext\n"), pre+"presets size=medium\nnext\n"; got != want {
+		t.Errorf("JoinProvisionerOutput: got %q, want %q", got, want)
+	}
+}
