@@ -43,20 +43,7 @@ func FuzzRedact(f *testing.F) {
 			t.Fatalf("String let the value through")
 		}
 		lines := strings.Split(text, "\n")
-		var out []string
-		s := redact.NewStream(r, func(line string, i int) {
-			if i != len(out) {
-				t.Fatalf("Stream handed out line %d as line %d", i, len(out))
-			}
-			out = append(out, line)
-		})
-		for i, l := range lines {
-			s.Line(l, i)
-		}
-		s.Close()
-		if len(out) != len(lines) {
-			t.Fatalf("Stream: got %d lines out, want %d", len(out), len(lines))
-		}
+		out := streamed(t, r, lines)
 		joined := strings.Join(out, "\n")
 		if strings.Contains(joined, value) {
 			t.Fatalf("Stream let the value through")
@@ -92,20 +79,7 @@ func FuzzProvisionerSplit(f *testing.F) {
 		if got := r.String(text); strings.Contains(redact.JoinProvisionerOutput(got), value) {
 			t.Fatalf("String let the value through: %q", got)
 		}
-		var out []string
-		s := redact.NewStream(r, func(line string, i int) {
-			if i != len(out) {
-				t.Fatalf("Stream handed out line %d as line %d", i, len(out))
-			}
-			out = append(out, line)
-		})
-		for i, l := range lines {
-			s.Line(l, i)
-		}
-		s.Close()
-		if len(out) != len(lines) {
-			t.Fatalf("Stream: got %d lines out, want %d", len(out), len(lines))
-		}
+		out := streamed(t, r, lines)
 		joined := strings.Join(out, "\n")
 		if strings.Contains(redact.JoinProvisionerOutput(joined), value) {
 			t.Fatalf("Stream let the value through: %q", joined)
@@ -118,4 +92,25 @@ func FuzzProvisionerSplit(f *testing.F) {
 			}
 		}
 	})
+}
+
+// streamed masks lines through a Stream and checks it hands out every
+// line once, in order.
+func streamed(t *testing.T, r *redact.Redactor, lines []string) []string {
+	t.Helper()
+	var out []string
+	s := redact.NewStream(r, func(line string, i int) {
+		if i != len(out) {
+			t.Fatalf("Stream handed out line %d as line %d", i, len(out))
+		}
+		out = append(out, line)
+	})
+	for i, l := range lines {
+		s.Line(l, i)
+	}
+	s.Close()
+	if len(out) != len(lines) {
+		t.Fatalf("Stream: got %d lines out, want %d", len(out), len(lines))
+	}
+	return out
 }
