@@ -54,56 +54,84 @@ func (s *Server) getAgentAuth(ctx context.Context, hash []byte) (auth *store.Age
 }
 
 // agentAuth admits an agent token only while its agent belongs to the
-// latest build of its workspace and that build started the workspace.
-// Anything else gets 401 or 403, and no secret.
+// latest build of its workspace and that build started the workspace
+// (admitAgent), with the whole record in the request's context.
 func (s *Server) agentAuth(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token := r.Header.Get(sdk.AgentTokenHeader)
-		if token == "" {
-			writeError(w, http.StatusUnauthorized, "An agent token is required in the "+sdk.AgentTokenHeader+" header.")
+		hash, ok := agentTokenHash(w, r)
+		if !ok {
 			return
 		}
 		// One query: the agent, its workspace, the latest build and the
 		// owner (the manifest's user).
-		hash := agenttoken.Hash(token)
-		auth, opener, err := s.getAgentAuth(r.Context(), hash)
-		if done, ok := s.pendingAgent(hash, auth, err); ok && s.holdAgent(r, done) {
-			auth, opener, err = s.getAgentAuth(r.Context(), hash)
-		}
-		if errors.Is(err, store.ErrNotFound) {
-			writeError(w, http.StatusUnauthorized, "The agent token is not known. It is recorded when the workspace's build finishes.")
+		q, ok := admitAgent(s, w, r, hash, func() (*agentRequest, *store.AgentAdmission, error) {
+			auth, opener, err := s.getAgentAuth(r.Context(), hash)
+			if err != nil {
+				return nil, nil, err
+			}
+			adm := auth.Admission()
+			return &agentRequest{auth: auth, opener: opener}, &adm, nil
+		})
+		if !ok {
 			return
 		}
-		if err != nil {
-			s.writeInternal(w, r, err)
-			return
-		}
-		a, ws, latest := &auth.Agent, &auth.Workspace, &auth.LatestBuild
-		switch {
-		case ws.Deleted:
-			s.mcache.drop(a.ID)
-			writeError(w, http.StatusForbidden, "The agent's workspace was deleted.")
-			return
-		case latest.ID != a.BuildID && latest.Transition == sdk.TransitionStart &&
-			(latest.Status == sdk.BuildPending || latest.Status == sdk.BuildRunning):
-			// The token of an earlier build (a coder_agent keeps its token)
-			// whose workspace is starting again: the start build records
-			// the agent when it ends. 401, as for a token not recorded yet,
-			// so that the agent asks again soon rather than backs off.
-			writeError(w, http.StatusUnauthorized, "The workspace is starting: the agent is recorded when its build finishes.")
-			return
-		case latest.ID != a.BuildID:
-			s.mcache.drop(a.ID)
-			writeError(w, http.StatusForbidden, "This agent does not belong to the workspace's latest build.")
-			return
-		case latest.Transition != sdk.TransitionStart || latest.Status != sdk.BuildSucceeded:
-			s.mcache.drop(a.ID)
-			writeError(w, http.StatusForbidden, "The workspace is not started.")
-			return
-		}
-		q := &agentRequest{auth: auth, opener: opener}
 		next(w, r.WithContext(context.WithValue(r.Context(), ctxAgentRequest, q)))
 	})
+}
+
+// agentTokenHash is the hash of the request's agent token; without one it
+// answers 401.
+func agentTokenHash(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	token := r.Header.Get(sdk.AgentTokenHeader)
+	if token == "" {
+		writeError(w, http.StatusUnauthorized, "An agent token is required in the "+sdk.AgentTokenHeader+" header.")
+		return nil, false
+	}
+	return agenttoken.Hash(token), true
+}
+
+// admitAgent looks the token's hash up with lookup (again after holding a
+// token whose build is being recorded, agentpending.go) and returns what
+// it read if the agent belongs to the latest build of its workspace and
+// that build started the workspace. Anything else gets 401 or 403, and no
+// secret.
+func admitAgent[T any](s *Server, w http.ResponseWriter, r *http.Request, hash []byte, lookup func() (T, *store.AgentAdmission, error)) (T, bool) {
+	v, adm, err := lookup()
+	if done, ok := s.pendingAgent(hash, adm, err); ok && s.holdAgent(r, done) {
+		v, adm, err = lookup()
+	}
+	var zero T
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusUnauthorized, "The agent token is not known. It is recorded when the workspace's build finishes.")
+		return zero, false
+	}
+	if err != nil {
+		s.writeInternal(w, r, err)
+		return zero, false
+	}
+	switch {
+	case adm.WorkspaceDeleted:
+		s.mcache.drop(adm.AgentID)
+		writeError(w, http.StatusForbidden, "The agent's workspace was deleted.")
+		return zero, false
+	case adm.LatestBuildID != adm.BuildID && adm.LatestTransition == sdk.TransitionStart &&
+		(adm.LatestStatus == sdk.BuildPending || adm.LatestStatus == sdk.BuildRunning):
+		// The token of an earlier build (a coder_agent keeps its token)
+		// whose workspace is starting again: the start build records
+		// the agent when it ends. 401, as for a token not recorded yet,
+		// so that the agent asks again soon rather than backs off.
+		writeError(w, http.StatusUnauthorized, "The workspace is starting: the agent is recorded when its build finishes.")
+		return zero, false
+	case adm.LatestBuildID != adm.BuildID:
+		s.mcache.drop(adm.AgentID)
+		writeError(w, http.StatusForbidden, "This agent does not belong to the workspace's latest build.")
+		return zero, false
+	case adm.LatestTransition != sdk.TransitionStart || adm.LatestStatus != sdk.BuildSucceeded:
+		s.mcache.drop(adm.AgentID)
+		writeError(w, http.StatusForbidden, "The workspace is not started.")
+		return zero, false
+	}
+	return v, true
 }
 
 // agentFrom returns the admitted agent, its config opened, and its
@@ -185,27 +213,55 @@ func (s *Server) buildManifest(ctx context.Context, a store.WorkspaceAgent, ws s
 }
 
 // agentManifest serves the agent's manifest from memory while it is
-// current (manifestcache.go), else builds and caches it.
+// current (manifestcache.go), else builds and caches it. It admits the
+// token with the narrower admission query, which is all a cache hit
+// reads; a miss reads the whole record and admits it again (it may have
+// changed in between).
 func (s *Server) agentManifest(w http.ResponseWriter, r *http.Request) {
-	q := r.Context().Value(ctxAgentRequest).(*agentRequest)
-	a, ws := &q.auth.Agent, &q.auth.Workspace
-	auth := q.auth
-	k := manifestKey{agentID: a.ID, buildID: a.BuildID, workspace: ws.Name, owner: auth.Owner.Username,
-		template: auth.TemplateName, policy: s.policy(), secretsGeneration: auth.SecretsGeneration}
-	if e := s.mcache.get(k); e != nil {
+	hash, ok := agentTokenHash(w, r)
+	if !ok {
+		return
+	}
+	adm, ok := admitAgent(s, w, r, hash, func() (*store.AgentAdmission, *store.AgentAdmission, error) {
+		adm, err := s.ws.GetAgentAdmission(r.Context(), hash)
+		return adm, adm, err
+	})
+	if !ok {
+		return
+	}
+	if e := s.mcache.get(s.manifestKey(adm)); e != nil {
 		defer s.mcache.release(e)
-		s.logger.Debug("agent fetched its manifest", "agent_id", a.ID, "workspace", ws.Name, "secrets", e.secrets, "cached", true)
+		s.logger.Debug("agent fetched its manifest", "agent_id", adm.AgentID, "workspace", adm.WorkspaceName, "secrets", e.secrets, "cached", true)
 		writeBody(w, e.body)
 		return
 	}
+	q, ok := admitAgent(s, w, r, hash, func() (*agentRequest, *store.AgentAdmission, error) {
+		auth, opener, err := s.getAgentAuth(r.Context(), hash)
+		if err != nil {
+			return nil, nil, err
+		}
+		adm = new(store.AgentAdmission)
+		*adm = auth.Admission()
+		return &agentRequest{auth: auth, opener: opener}, adm, nil
+	})
+	if !ok {
+		return
+	}
+	k := s.manifestKey(adm)
 	body, rev, n, err := s.manifest(r.Context(), q.opened())
 	if err != nil {
 		s.writeInternal(w, r, err)
 		return
 	}
-	s.logger.Info("agent fetched its manifest", "agent_id", a.ID, "workspace", ws.Name, "secrets", n)
+	s.logger.Info("agent fetched its manifest", "agent_id", adm.AgentID, "workspace", adm.WorkspaceName, "secrets", n)
 	writeBody(w, body)
 	s.mcache.put(k, body, rev, n)
+}
+
+// manifestKey is what the admitted agent's manifest is built from now.
+func (s *Server) manifestKey(adm *store.AgentAdmission) manifestKey {
+	return manifestKey{agentID: adm.AgentID, buildID: adm.BuildID, workspace: adm.WorkspaceName, owner: adm.OwnerName,
+		template: adm.TemplateName, policy: s.policy(), secretsGeneration: adm.SecretsGeneration}
 }
 
 // writeBody answers 200 with a JSON body as writeJSON would.

@@ -28,18 +28,17 @@ const (
 // pendingAgent returns what to wait on for an agent request that the
 // store refused (lookup's result): a start build of this process that
 // will record it.
-func (s *Server) pendingAgent(hash []byte, auth *store.AgentAuth, err error) (<-chan struct{}, bool) {
+func (s *Server) pendingAgent(hash []byte, adm *store.AgentAdmission, err error) (<-chan struct{}, bool) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return s.prov.PendingToken(hash)
 	case err != nil:
 		return nil, false
 	}
-	latest := auth.LatestBuild
-	if latest.ID == auth.Agent.BuildID || latest.Transition != sdk.TransitionStart || latest.Status != sdk.BuildRunning || auth.Workspace.Deleted {
+	if adm.LatestBuildID == adm.BuildID || adm.LatestTransition != sdk.TransitionStart || adm.LatestStatus != sdk.BuildRunning || adm.WorkspaceDeleted {
 		return nil, false
 	}
-	return s.prov.BuildDone(latest.ID)
+	return s.prov.BuildDone(adm.LatestBuildID)
 }
 
 // holdAgent waits for done and reports whether it came (the caller then

@@ -20,6 +20,12 @@ import (
 type countingStore struct {
 	store.Store
 	auth, secrets, buildSecrets, record atomic.Int64
+	admission                          atomic.Int64
+}
+
+func (c *countingStore) GetAgentAdmission(ctx context.Context, hash []byte) (*store.AgentAdmission, error) {
+	c.admission.Add(1)
+	return c.Store.GetAgentAdmission(ctx, hash)
 }
 
 func (c *countingStore) GetAgentAuth(ctx context.Context, hash []byte) (*store.AgentAuth, error) {
@@ -55,18 +61,19 @@ func (c *countingStore) RecordManifestRevision(ctx context.Context, agentID uuid
 	return c.Store.RecordManifestRevision(ctx, agentID, revision, delivered, at)
 }
 
-func (c *countingStore) counts() [4]int64 {
-	return [4]int64{c.auth.Load(), c.secrets.Load(), c.buildSecrets.Load(), c.record.Load()}
+func (c *countingStore) counts() [5]int64 {
+	return [5]int64{c.admission.Load(), c.auth.Load(), c.secrets.Load(), c.buildSecrets.Load(), c.record.Load()}
 }
 
 // TestManifestCache: the manifest is served from memory while nothing it
-// was built from changed (a fetch is then one store call, no write), and
-// every kind of change is in the very next manifest, through this server
-// and through a second server process on the same database (on SQLite the
-// same store: one process per file): a value update, an env and a file
-// target change, a rename, disable and enable, template scoping, a create,
-// a delete, a new build (with a build secret); a stop is 403 as before. The
-// revision is recorded once per change.
+// was built from changed (a fetch is then one store call, the narrow
+// admission query, and no write), and every kind of change is in the very
+// next manifest, through this server and through a second server process
+// on the same database (on SQLite the same store: one process per file): a
+// value update, an env and a file target change, a rename, disable and
+// enable, template scoping, a create, a delete, a new build (with a build
+// secret); a stop is 403 as before. The revision is recorded once per
+// change.
 func TestManifestCache(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
 		var cnt *countingStore
@@ -133,7 +140,7 @@ func TestManifestCache(t *testing.T) {
 		}
 		m0 := fetch("first fetch", map[string]sdk.WorkspaceSecret{"k": env("K", v1)})
 
-		// A cache hit: one store call, no write, the same manifest, and
+		// A cache hit: one store call (the admission query), no write, the same manifest, and
 		// the agent's sealed config is not opened.
 		if sealed.opens.Load() == 0 {
 			t.Fatal("the first fetch opened no agent config: the server does not use the sealed lookup")
@@ -143,8 +150,8 @@ func TestManifestCache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := cnt.counts(); got != [4]int64{before[0] + 1, before[1], before[2], before[3]} {
-			t.Fatalf("a cache hit made (auth, secrets, build secrets, revision records) %v → %v, want one auth query only", before, got)
+		if got := cnt.counts(); got != [5]int64{before[0] + 1, before[1], before[2], before[3], before[4]} {
+			t.Fatalf("a cache hit made (admission, whole auth record, secrets, build secrets, revision records) %v → %v, want one admission query only", before, got)
 		}
 		if got := sealed.opens.Load(); got != opens {
 			t.Fatalf("a cache hit opened the agent's config (%d → %d openings)", opens, got)
@@ -159,9 +166,13 @@ func TestManifestCache(t *testing.T) {
 				t.Fatalf("update %s: %v", name, err)
 			}
 		}
-		recordsBefore := cnt.record.Load()
+		recordsBefore, missBefore := cnt.record.Load(), cnt.counts()
 		update("k", sdk.UpdateSecretRequest{Value: ptr(sdk.SecretValue(v2))})
 		m1 := fetch("value update", map[string]sdk.WorkspaceSecret{"k": env("K", v2)})
+		// A miss: the admission query, then the whole record.
+		if got := cnt.counts(); got[0]-missBefore[0] != 1 || got[1]-missBefore[1] != 1 {
+			t.Fatalf("the fetch after a change made %d admission and %d whole-record queries on this server, want 1 and 1", got[0]-missBefore[0], got[1]-missBefore[1])
+		}
 		if m1.Revision == m0.Revision {
 			t.Fatal("a value update kept the revision")
 		}

@@ -47,7 +47,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/v2/workspacebuilds/{build}/secrets", s.auth(s.getBuildSecrets))
 	m.Handle("GET /api/v2/deployment/user-secrets/capabilities", s.auth(s.secretCapabilities))
 	m.Handle("GET /api/v2/templateversions/{version}/parameters", s.auth(s.getTemplateVersionInfo))
-	m.Handle("GET /api/v2/workspaceagents/me/manifest", s.manifestFetch(s.agentAuth(s.agentManifest)))
+	m.Handle("GET /api/v2/workspaceagents/me/manifest", s.manifestFetch(http.HandlerFunc(s.agentManifest)))
 	m.Handle("POST /api/v2/workspaceagents/me/lifecycle", s.agentAuth(s.agentLifecycle))
 	m.Handle("POST /api/v2/workspaceagents/me/manifest/applied", s.agentAuth(s.agentManifestApplied))
 	m.Handle("POST /api/v2/workspaceagents/me/logs", s.agentAuth(s.agentLogs))

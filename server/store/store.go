@@ -524,6 +524,9 @@ type WorkspaceStore interface {
 	// frames do not each hold a copy (they grew every request goroutine's
 	// stack past 8 KiB).
 	GetAgentAuth(ctx context.Context, hash []byte) (*AgentAuth, error)
+	// GetAgentAdmission returns GetAgentAuth's record's Admission, read
+	// alone (a narrower query); ErrNotFound if no agent has hash.
+	GetAgentAdmission(ctx context.Context, hash []byte) (*AgentAdmission, error)
 	ListAgentsByBuild(ctx context.Context, buildID uuid.UUID) ([]WorkspaceAgent, error) // by name
 	// UpdateAgentLifecycle sets LifecycleState; ErrNotFound for an
 	// unknown agent.

@@ -73,3 +73,28 @@ func (s *Store) GetAgentAuth(ctx context.Context, hash []byte) (ret *store.Agent
 	u.HashedPassword = nilIfEmpty(u.HashedPassword)
 	return r, nil
 }
+
+// agentAdmissionQuery is GetAgentAdmission's: the newest agent with the
+// hash first (as GetAgentByTokenHash orders them), then its workspace's
+// latest build by its key, ten columns in all. Written so that both
+// dialects run it (no LATERAL in SQLite).
+const agentAdmissionQuery = `SELECT a.id, a.build_id, w.name, w.deleted, lb.id, lb.transition, lb.status, u.username, t.name, u.secrets_generation
+	FROM (SELECT a.id, a.build_id, a.workspace_id FROM workspace_agents a JOIN workspace_builds b ON b.id = a.build_id
+		WHERE a.token_hash = ? ORDER BY a.created_at DESC, b.build_number DESC, a.id DESC LIMIT 1) a
+	JOIN workspaces w ON w.id = a.workspace_id
+	JOIN users u ON u.id = w.owner_id
+	JOIN templates t ON t.id = w.template_id
+	JOIN workspace_builds lb ON lb.id = (SELECT id FROM workspace_builds WHERE workspace_id = w.id ORDER BY build_number DESC LIMIT 1)`
+
+// GetAgentAdmission returns what GetAgentAuth's record's Admission would,
+// in one narrower query; store.ErrNotFound if no agent has hash.
+func (s *Store) GetAgentAdmission(ctx context.Context, hash []byte) (ret *store.AgentAdmission, err error) {
+	defer fail(&ret, &err, "get agent admission")
+	r := new(store.AgentAdmission)
+	err = s.read().row(ctx, []any{&r.AgentID, &r.BuildID, &r.WorkspaceName, &r.WorkspaceDeleted, &r.LatestBuildID,
+		&r.LatestTransition, &r.LatestStatus, &r.OwnerName, &r.TemplateName, &r.SecretsGeneration}, agentAdmissionQuery, nonNilBytes(hash))
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}

@@ -156,7 +156,8 @@ func testSecretsGeneration(t *testing.T, s store.Store) {
 
 // testAgentAuth: the one-query GetAgentAuth returns exactly what the
 // separate lookups of the agent API return (the newest agent with the
-// hash, its workspace, the latest build, the owner) at each step of a
+// hash, its workspace, the latest build, the owner), and the narrower
+// GetAgentAdmission that record's Admission, at each step of a
 // workspace's life: started, stop queued, stopped, started again with the
 // same token, deleted. An unknown hash is ErrNotFound.
 func testAgentAuth(t *testing.T, s store.Store) {
@@ -197,9 +198,20 @@ func testAgentAuth(t *testing.T, s store.Store) {
 		if got.Owner.ID != f.owner.ID {
 			t.Errorf("%s: owner %v, want the workspace's (%v)", step, got.Owner.ID, f.owner.ID)
 		}
+		// The narrower admission query reads the same.
+		adm, err := s.GetAgentAdmission(ctx, hash)
+		if err != nil {
+			t.Fatalf("%s: GetAgentAdmission: %v", step, err)
+		}
+		if diff := cmp.Diff(got.Admission(), *adm); diff != "" {
+			t.Errorf("%s: GetAgentAdmission differs from GetAgentAuth's record (-want +got):\n%s", step, diff)
+		}
 	}
 	if _, err := s.GetAgentAuth(ctx, hash); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("GetAgentAuth before any agent: got %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetAgentAdmission(ctx, hash); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetAgentAdmission before any agent: got %v, want ErrNotFound", err)
 	}
 
 	// Another owner's workspace with another token: never mixed in.
