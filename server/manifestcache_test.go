@@ -20,7 +20,7 @@ import (
 type countingStore struct {
 	store.Store
 	auth, secrets, buildSecrets, record atomic.Int64
-	admission                          atomic.Int64
+	admission                           atomic.Int64
 }
 
 func (c *countingStore) GetAgentAdmission(ctx context.Context, hash []byte) (*store.AgentAdmission, error) {

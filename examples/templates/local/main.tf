@@ -88,6 +88,13 @@ resource "terraform_data" "agent" {
   provisioner "local-exec" {
     command = <<-EOT
       set -eu
+      # kill -0 also succeeds for a zombie (a process that ended and that
+      # its new parent has not reaped yet, which a container's first
+      # process may do late or never): ps tells one from a live process.
+      running() {
+        kill -0 "$1" 2>/dev/null || return 1
+        case "$(ps -o stat= -p "$1" 2>/dev/null)" in Z*) return 1 ;; esac
+      }
       mkdir -p "$WORKSPACE_HOME"
       chmod 700 "$WORKSPACE_HOME"
       cd "$WORKSPACE_HOME"
@@ -96,7 +103,7 @@ resource "terraform_data" "agent" {
       if [ -f .coder-agent.pid ]; then
         old=$(cat .coder-agent.pid)
         kill -s TERM -- "-$old" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 1 50); do running "$old" || break; sleep 0.1; done
         kill -s KILL -- "-$old" 2>/dev/null || true
       fi
       # The agent runs in a session of its own (setsid), which outlives the
@@ -127,12 +134,19 @@ resource "terraform_data" "agent" {
   provisioner "local-exec" {
     when    = destroy
     command = <<-EOT
+      # kill -0 also succeeds for a zombie (a process that ended and that
+      # its new parent has not reaped yet, which a container's first
+      # process may do late or never): ps tells one from a live process.
+      running() {
+        kill -0 "$1" 2>/dev/null || return 1
+        case "$(ps -o stat= -p "$1" 2>/dev/null)" in Z*) return 1 ;; esac
+      }
       # The agent leads its own process group (setsid): signal the group,
       # with the POSIX form of kill that every sh accepts.
       if [ -f "$PIDFILE" ]; then
         pid=$(cat "$PIDFILE")
         kill -s TERM -- "-$pid" 2>/dev/null || kill -s TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        for _ in $(seq 1 50); do running "$pid" || break; sleep 0.1; done
         kill -s KILL -- "-$pid" 2>/dev/null || true
         rm -f "$PIDFILE"
       fi
