@@ -140,20 +140,25 @@ func followBuild(ctx context.Context, c *sdk.Client, b sdk.WorkspaceBuild, w io.
 
 // waitAgent shows the agent connecting (timed from the build's end) and
 // its startup scripts running. An agent that does not connect within the
-// wait is a warning, not an error: the build itself succeeded.
+// wait is a warning, not an error: the build itself succeeded. The server
+// holds each request until the agent's state changes
+// (sdk.Client.WaitWorkspaceAgent), so a change is seen as it happens.
 func waitAgent(ctx context.Context, c *sdk.Client, o followOptions, w io.Writer, since time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, o.waitAgent)
 	defer cancel()
 	clock := &stageClock{w: w, verbose: o.verbose}
-	tick := time.NewTicker(agentPollInterval)
-	defer tick.Stop()
-	stage := ""
+	stage, key := "", ""
 	for {
-		a, err := c.WorkspaceAgent(ctx, sdk.Me, o.workspace)
+		wait := agentWaitHold
+		if d, ok := ctx.Deadline(); ok {
+			wait = min(wait, time.Until(d))
+		}
+		a, err := c.WaitWorkspaceAgent(ctx, sdk.Me, o.workspace, key, wait)
 		if sdk.StatusCode(err) == 404 && stage == "" {
 			return nil // the template has no agent: nothing to wait for
 		}
 		if err == nil {
+			key = a.StateKey
 			if stage == "" {
 				stage = "agent"
 				clock.begin("agent", since)
@@ -173,18 +178,33 @@ func waitAgent(ctx context.Context, c *sdk.Client, o followOptions, w io.Writer,
 				return nil
 			}
 		}
+		// An error (the server restarting, a network blip) is retried
+		// after a pause, until the wait ends.
+		if err == nil && ctx.Err() == nil {
+			continue
+		}
+		key = ""
+		t := time.NewTimer(agentRetryPause)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			clock.fail()
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				fmt.Fprintf(w, "Warning: the agent of %q is not ready after %s; see `coder show %s`.\n", o.workspace, o.waitAgent, o.workspace)
 				return nil
 			}
 			return errInterrupted{o.workspace}
-		case <-tick.C:
+		case <-t.C:
 		}
 	}
 }
+
+// agentWaitHold is how long one request of waitAgent may be held by the
+// server; agentRetryPause is the pause after a failed one.
+const (
+	agentWaitHold   = 10 * time.Second
+	agentRetryPause = 250 * time.Millisecond
+)
 
 // indent prefixes every line of s.
 func indent(s, prefix string) string {

@@ -99,10 +99,10 @@ func runSSH(ctx context.Context, o *sshOptions) error {
 	return sshSession(o.streams, conn, o.workspace, o.command, o.app, o.tty)
 }
 
-// agentPollInterval is how often the CLI asks for the agent's status
-// while it waits for the agent (coder ssh, coder create/start). Each ask is
-// two small requests for the caller's own workspace; a short interval
-// means the session or the "ready" line follows the agent within 50 ms.
+// agentPollInterval is how often `coder ssh` asks for the workspace while
+// its start build runs (two small requests for the caller's own
+// workspace). Once the build is done it waits on the agent's state, which
+// the server answers as it changes (sdk.Client.WaitWorkspaceAgent).
 const agentPollInterval = 50 * time.Millisecond
 
 // waitForAgent waits until the workspace's agent is connected and its
@@ -117,7 +117,7 @@ func waitForAgent(parent context.Context, errOut io.Writer, c *sdk.Client, name 
 	defer cancel()
 	tick := time.NewTicker(agentPollInterval)
 	defer tick.Stop()
-	said := false
+	said, key := false, ""
 	for {
 		w, err := c.Workspace(ctx, sdk.Me, name)
 		if err != nil {
@@ -128,8 +128,17 @@ func waitForAgent(parent context.Context, errOut io.Writer, c *sdk.Client, name 
 			return fmt.Errorf("workspace %q is not running (%s): start it with `coder start %s`", name, workspaceStatus(b), name)
 		}
 		if b.Status == sdk.BuildSucceeded {
-			a, err := c.WorkspaceAgent(ctx, sdk.Me, name)
+			// Held by the server until the agent's state changes (at once
+			// the first time, key being empty).
+			wait := agentWaitHold
+			if d, ok := ctx.Deadline(); ok {
+				wait = min(wait, time.Until(d))
+			}
+			a, err := c.WaitWorkspaceAgent(ctx, sdk.Me, name, key, wait)
 			if err != nil {
+				if ctx.Err() != nil && parent.Err() == nil {
+					return fmt.Errorf("the agent of workspace %q did not become ready within %v (its log is in the workspace)", name, limit)
+				}
 				return err
 			}
 			// Connected and past its startup scripts (a later state than
@@ -141,10 +150,18 @@ func waitForAgent(parent context.Context, errOut io.Writer, c *sdk.Client, name 
 				}
 				return nil
 			}
+			first := key == ""
+			key = a.StateKey
+			if !first {
+				continue // the state changed, or the hold ended: ask again
+			}
 		}
 		if !said {
 			fmt.Fprintln(errOut, "Waiting for the workspace's agent to connect and run its startup scripts...")
 			said = true
+		}
+		if key != "" {
+			continue // the next ask is held by the server
 		}
 		select {
 		case <-ctx.Done():

@@ -165,4 +165,8 @@ type WorkspaceAgent struct {
 	LifecycleState string     `json:"lifecycle_state"`
 	Connected      bool       `json:"connected"`
 	LastSeenAt     *time.Time `json:"last_seen_at,omitempty"`
+	// StateKey changes whenever the agent (a new build's), its connection
+	// or its lifecycle state does: give it to WaitWorkspaceAgent to wait
+	// for the next change.
+	StateKey string `json:"state_key"`
 }

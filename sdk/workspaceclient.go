@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -197,6 +199,27 @@ func (c *Client) WorkspaceAgent(ctx context.Context, user, workspace string) (Wo
 	var out WorkspaceAgent
 	return out, c.do(ctx, http.MethodGet, workspacePath(user, workspace)+"/agent", nil, http.StatusOK, &out)
 }
+
+// WaitWorkspaceAgent returns the agent of the workspace's latest build
+// once its StateKey differs from changedFrom, or, unchanged, after wait (at
+// most MaxAgentWait): the server holds the request until then, and answers
+// a change it made itself at once. An empty changedFrom answers at once.
+func (c *Client) WaitWorkspaceAgent(ctx context.Context, user, workspace, changedFrom string, wait time.Duration) (WorkspaceAgent, error) {
+	q := url.Values{}
+	if changedFrom != "" {
+		q.Set("changed_from", changedFrom)
+		q.Set("wait_ms", strconv.FormatInt(min(max(wait, time.Millisecond), MaxAgentWait).Milliseconds(), 10))
+	}
+	p := workspacePath(user, workspace) + "/agent"
+	if len(q) > 0 {
+		p += "?" + q.Encode()
+	}
+	var out WorkspaceAgent
+	return out, c.do(ctx, http.MethodGet, p, nil, http.StatusOK, &out)
+}
+
+// MaxAgentWait is the longest wait_ms the agent route takes.
+const MaxAgentWait = time.Minute
 
 // WorkspaceAgentLogs returns the startup script logs the agent uploaded.
 func (c *Client) WorkspaceAgentLogs(ctx context.Context, user, workspace string) ([]AgentLog, error) {

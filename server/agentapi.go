@@ -292,6 +292,7 @@ func (s *Server) agentLifecycle(w http.ResponseWriter, r *http.Request) {
 		s.writeInternal(w, r, err)
 		return
 	}
+	s.agentWake.Notify(a.ID)
 	s.logger.Info("agent lifecycle", "agent_id", a.ID, "workspace", ws.Name, "state", req.State)
 	w.WriteHeader(http.StatusNoContent)
 }

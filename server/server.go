@@ -16,6 +16,7 @@ import (
 	"github.com/usersecrets/coder/server/loginthrottle"
 	"github.com/usersecrets/coder/server/provisioner"
 	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/wake"
 )
 
 // Options configure a Server.
@@ -98,10 +99,13 @@ type Server struct {
 	// (agentpending.go).
 	agentHolds chan struct{}
 	agents     *agentconn.Hub
-	runCtx     context.Context
-	logger     *slog.Logger
-	now        func() time.Time
-	mux        *http.ServeMux
+	// agentWake wakes the held agent requests of its owner (by agent id)
+	// when this process records a change of the agent's state.
+	agentWake wake.Set
+	runCtx    context.Context
+	logger    *slog.Logger
+	now       func() time.Time
+	mux       *http.ServeMux
 	// patterns are the routes registered on mux (Routes).
 	patterns []string
 	// agentBins are the agent binaries by platform, found and checksummed
@@ -177,6 +181,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		RelayClient: o.RelayClient,
 		BaseContext: func() context.Context { return s.baseCtx(nil) },
 		Now:         s.now,
+		OnChange:    s.agentWake.Notify,
 	})
 	s.setupMetrics()
 	if _, err := s.renameUnreachableSecrets(ctx); err != nil {

@@ -44,6 +44,9 @@ type Options struct {
 	BaseContext func() context.Context
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OnChange, if set, is called with the agent's id once its connection
+	// to this process is recorded, and once its end is. It must not block.
+	OnChange func(agentID uuid.UUID)
 }
 
 // Hub holds the agents connected to this process.
@@ -144,16 +147,18 @@ func (h *Hub) Serve(ctx context.Context, id uuid.UUID, workspace string, nc net.
 	}
 	h.set(id, sess)
 	h.registerRelay(ctx, id)
-	defer func() {
+	forget := sync.OnceFunc(func() {
 		h.remove(id, sess)
 		if h.get(id) == nil {
 			h.unregisterRelay(context.WithoutCancel(ctx), id)
 		}
-	}()
+	})
+	defer forget()
 	if err := h.o.Store.UpdateAgentConnection(ctx, id, h.o.Now().UTC()); err != nil {
 		h.o.Logger.Warn("record agent connection", "agent_id", id, "error", err)
 	}
 	h.o.Logger.Info("agent connected", "agent_id", id, "workspace", workspace)
+	h.changed(id)
 	select {
 	case <-sess.CloseChan():
 	case <-ctx.Done():
@@ -161,6 +166,15 @@ func (h *Hub) Serve(ctx context.Context, id uuid.UUID, workspace string, nc net.
 	}
 	_ = h.o.Store.UpdateAgentConnection(context.WithoutCancel(ctx), id, h.o.Now().UTC())
 	h.o.Logger.Info("agent disconnected", "agent_id", id, "workspace", workspace)
+	// Forgotten first, so that a woken reader sees the agent gone.
+	forget()
+	h.changed(id)
+}
+
+func (h *Hub) changed(id uuid.UUID) {
+	if h.o.OnChange != nil {
+		h.o.OnChange(id)
+	}
 }
 
 // Pipe copies both ways until either side ends, then closes both.

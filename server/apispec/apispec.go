@@ -127,7 +127,12 @@ func Ops() []Op {
 		{Method: "GET", Path: "/api/v2/users/{user}/workspaces/{workspace}", tag: "Workspaces", auth: session, summary: "A workspace.", responses: ok(200, sdk.Workspace{})},
 		{Method: "PATCH", Path: "/api/v2/users/{user}/workspaces/{workspace}", tag: "Workspaces", auth: session, summary: "Change a workspace's settings: secret_refresh (restart or live). Turning live on pushes pending file-only secrets to the running agent at once.", request: sdk.UpdateWorkspaceRequest{}, responses: ok(200, sdk.Workspace{})},
 		{Method: "POST", Path: "/api/v2/users/{user}/workspaces/{workspace}/builds", tag: "Workspaces", auth: session, summary: "Queue a start, stop or delete build. 503 without Terraform.", request: sdk.CreateBuildRequest{}, responses: ok(201, sdk.WorkspaceBuild{})},
-		{Method: "GET", Path: "/api/v2/users/{user}/workspaces/{workspace}/agent", tag: "Workspaces", auth: session, summary: "The agent of the latest build.", responses: ok(200, sdk.WorkspaceAgent{})},
+		{Method: "GET", Path: "/api/v2/users/{user}/workspaces/{workspace}/agent", tag: "Workspaces", auth: session, summary: "The agent of the latest build; with changed_from, held until its state_key differs.",
+			query: []param{
+				{name: "changed_from", typ: "string", desc: "the state_key of an earlier answer: answer once the agent, its connection or its lifecycle state changed"},
+				{name: "wait_ms", typ: "integer", desc: "with changed_from, answer unchanged after this many milliseconds (1 to 60000; default 60000)"},
+			},
+			responses: ok(200, sdk.WorkspaceAgent{})},
 		{Method: "GET", Path: "/api/v2/users/{user}/workspaces/{workspace}/agent/logs", tag: "Workspaces", auth: session, summary: "The startup script lines the agent uploaded.", responses: ok(200, []sdk.AgentLog{})},
 		{Method: "GET", Path: "/api/v2/users/{user}/workspaces/{workspace}/ssh", tag: "Workspaces", auth: session, websocket: true, summary: "A byte stream to the agent's SSH server (websocket); 409 when the workspace is not running, 502 when its agent is not connected.", responses: switching},
 		{Method: "GET", Path: "/api/v2/users/{user}/workspaces/{workspace}/resources", tag: "Workspaces", auth: session, summary: "What the latest build recorded: resources, agents, apps, parameters, secrets received.", responses: ok(200, sdk.WorkspaceDetail{})},

@@ -30,6 +30,7 @@ import (
 	"github.com/usersecrets/coder/sdk/placement"
 	"github.com/usersecrets/coder/server/dirlock"
 	"github.com/usersecrets/coder/server/store"
+	"github.com/usersecrets/coder/server/wake"
 )
 
 // Options configure a Provisioner.
@@ -109,7 +110,7 @@ type Provisioner struct {
 	// *runningJob (pending.go).
 	running sync.Map
 	// watches wake the followers of a build's log (watch.go).
-	watches watches
+	watches wake.Set
 	// inits lets one build of a version run init at a time (initcache.go).
 	inits initLocks
 	// started holds Start's ctx once the workers run (the server's
