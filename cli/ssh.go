@@ -99,78 +99,80 @@ func runSSH(ctx context.Context, o *sshOptions) error {
 	return sshSession(o.streams, conn, o.workspace, o.command, o.app, o.tty)
 }
 
-// agentPollInterval is how often `coder ssh` asks for the workspace while
-// its start build runs (two small requests for the caller's own
-// workspace). Once the build is done it waits on the agent's state, which
-// the server answers as it changes (sdk.Client.WaitWorkspaceAgent).
-const agentPollInterval = 50 * time.Millisecond
-
 // waitForAgent waits until the workspace's agent is connected and its
 // startup scripts have run, so that a session opened right after `coder
 // create` or `coder start` sees the started workspace. It says on stderr
-// that it waits.
+// that it waits. Nothing is polled: a start build still running is
+// followed to its end (the server holds its log stream open), and the
+// agent's state is asked with the last answer's key, which the server holds
+// until the state changes (sdk.Client.WaitWorkspaceAgent); every answer is
+// followed by a fresh look at the workspace, so a stop or a failed build
+// ends the wait.
 func waitForAgent(parent context.Context, errOut io.Writer, c *sdk.Client, name string, limit time.Duration) error {
 	if limit <= 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(parent, limit)
 	defer cancel()
-	tick := time.NewTicker(agentPollInterval)
-	defer tick.Stop()
-	said, key := false, ""
+	// failed is what a request that ended with err means: the wait's end
+	// (or the caller's) if it came, else err itself.
+	failed := func(err error) error {
+		switch {
+		case parent.Err() != nil:
+			return parent.Err()
+		case ctx.Err() != nil:
+			return fmt.Errorf("the agent of workspace %q did not become ready within %v (its log is in the workspace)", name, limit)
+		}
+		return err
+	}
+	said := false
+	say := func() {
+		if !said {
+			fmt.Fprintln(errOut, "Waiting for the workspace's agent to connect and run its startup scripts...")
+			said = true
+		}
+	}
+	key := ""
 	for {
 		w, err := c.Workspace(ctx, sdk.Me, name)
 		if err != nil {
-			return err
+			return failed(err)
 		}
 		b := w.LatestBuild
 		if b.Transition != sdk.TransitionStart || b.Status == sdk.BuildFailed || b.Status == sdk.BuildCanceled {
 			return fmt.Errorf("workspace %q is not running (%s): start it with `coder start %s`", name, workspaceStatus(b), name)
 		}
-		if b.Status == sdk.BuildSucceeded {
-			// Held by the server until the agent's state changes (at once
-			// the first time, key being empty).
-			wait := agentWaitHold
-			if d, ok := ctx.Deadline(); ok {
-				wait = min(wait, time.Until(d))
+		if b.Status != sdk.BuildSucceeded {
+			say()
+			if _, err := c.FollowBuildLogs(ctx, b.ID, func(sdk.BuildLog) {}); err != nil {
+				return failed(err)
 			}
-			a, err := c.WaitWorkspaceAgent(ctx, sdk.Me, name, key, wait)
-			if err != nil {
-				if ctx.Err() != nil && parent.Err() == nil {
-					return fmt.Errorf("the agent of workspace %q did not become ready within %v (its log is in the workspace)", name, limit)
-				}
-				return err
-			}
-			// Connected and past its startup scripts (a later state than
-			// ready, reported by a stopping agent of an earlier build,
-			// does not hold a live connection back).
-			if a.Connected && a.LifecycleState != sdk.LifecycleCreated && a.LifecycleState != sdk.LifecycleStarting {
-				if a.LifecycleState == sdk.LifecycleStartError {
-					fmt.Fprintln(errOut, "Warning: a startup script of the workspace failed; the workspace may be incomplete.")
-				}
-				return nil
-			}
-			first := key == ""
-			key = a.StateKey
-			if !first {
-				continue // the state changed, or the hold ended: ask again
-			}
+			key = "" // a new build's agent: ask at once
+			continue
 		}
-		if !said {
-			fmt.Fprintln(errOut, "Waiting for the workspace's agent to connect and run its startup scripts...")
-			said = true
+		wait := agentWaitHold
+		if d, ok := ctx.Deadline(); ok {
+			wait = min(wait, time.Until(d))
 		}
-		if key != "" {
-			continue // the next ask is held by the server
+		a, err := c.WaitWorkspaceAgent(ctx, sdk.Me, name, key, wait)
+		if sdk.StatusCode(err) == 404 && key != "" && ctx.Err() == nil {
+			key = "" // a new build began during the wait: look again
+			continue
 		}
-		select {
-		case <-ctx.Done():
-			if parent.Err() != nil {
-				return parent.Err()
+		if err != nil {
+			return failed(err)
+		}
+		// Connected and past its startup scripts (a later state than
+		// ready, reported by a stopping agent of an earlier build, does
+		// not hold a live connection back).
+		if a.Connected && a.LifecycleState != sdk.LifecycleCreated && a.LifecycleState != sdk.LifecycleStarting {
+			if a.LifecycleState == sdk.LifecycleStartError {
+				fmt.Fprintln(errOut, "Warning: a startup script of the workspace failed; the workspace may be incomplete.")
 			}
-			return fmt.Errorf("the agent of workspace %q did not become ready within %v (its log is in the workspace)", name, limit)
-		case <-tick.C:
+			return nil
 		}
+		say()
+		key = a.StateKey
 	}
 }
 
