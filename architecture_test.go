@@ -36,8 +36,9 @@ var importRules = map[string][]string{
 	"server/agenttoken":  {},
 	"server/agentconn":   {"server/store", "sdk"},
 	"server/provisioner": {"server/provisioner", "server/store",
-		"server/agenttoken", "sdk/templatearchive", "server/dirlock", "provider/tfmirror", "sdk"},
+		"server/agenttoken", "sdk/templatearchive", "server/dirlock", "server/wake", "provider/tfmirror", "sdk"},
 	"server/dirlock":       {},
+	"server/wake":          {},
 	"server/loginthrottle": {},
 	"server/web":           {},
 	"cli":                  {""}, // everything
