@@ -19,11 +19,7 @@ import (
 func TestWorkspaceAgentWait(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
 		a := servertest.New(t, b, servertest.Options{Terraform: true, OpenAPI: true})
-		shared := a.Store
-		if b.Name == "postgres" {
-			shared = openShared(t, a.Where)
-		}
-		other := servertest.New(t, b, servertest.Options{Store: shared, RawKeys: a.RawKeys})
+		other := otherProcess(t, b, a, a.Store, servertest.Options{})
 		ctx := context.Background()
 		pushTemplate(t, a.Admin, "plain", "testdata/plain")
 		c := a.NewMember(t, "wren")

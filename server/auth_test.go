@@ -10,7 +10,6 @@ import (
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/servertest"
-	"github.com/usersecrets/coder/server/store"
 )
 
 // TestAuthOneQuery: authentication finds the key and its user in one
@@ -27,11 +26,7 @@ func TestAuthOneQuery(t *testing.T) {
 		a := servertest.New(t, b, servertest.Options{Now: clock})
 		// A second server process on the same database (on SQLite, the
 		// same store: one process per file).
-		var shared store.Store = a.Store
-		if b.Name == "postgres" {
-			shared = openShared(t, a.Where)
-		}
-		other := servertest.New(t, b, servertest.Options{Store: shared, RawKeys: a.RawKeys, Now: clock})
+		other := otherProcess(t, b, a, a.Store, servertest.Options{Now: clock})
 		ctx := context.Background()
 
 		alice := a.NewMember(t, "alice")

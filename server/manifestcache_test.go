@@ -86,11 +86,7 @@ func TestManifestCache(t *testing.T) {
 			return sealed
 		}})
 		// The other server's calls are not counted.
-		shared := cnt.Store
-		if b.Name == "postgres" {
-			shared = openShared(t, a.Where)
-		}
-		other := servertest.New(t, b, servertest.Options{Store: shared, RawKeys: a.RawKeys})
+		other := otherProcess(t, b, a, cnt.Store, servertest.Options{})
 		ctx := context.Background()
 		pushTemplate(t, a.Admin, "plain", "testdata/plain")
 		c := a.NewMember(t, "mia")

@@ -54,11 +54,7 @@ func TestSecretMetaCache(t *testing.T) {
 			cnt = &metaCountingStore{Store: st}
 			return cnt
 		}})
-		shared := cnt.Store
-		if b.Name == "postgres" {
-			shared = openShared(t, a.Where)
-		}
-		other := servertest.New(t, b, servertest.Options{Store: shared, RawKeys: a.RawKeys})
+		other := otherProcess(t, b, a, cnt.Store, servertest.Options{})
 		ctx := context.Background()
 		c := a.NewMember(t, "mia")
 		// Another user's secrets are in none of mia's answers.
