@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/usersecrets/coder/sdk"
@@ -102,10 +103,12 @@ type Server struct {
 	// agentWake wakes the held agent requests of its owner (by agent id)
 	// when this process records a change of the agent's state.
 	agentWake wake.Set
-	runCtx    context.Context
-	logger    *slog.Logger
-	now       func() time.Time
-	mux       *http.ServeMux
+	// agentWaits counts the agent requests held now (getWorkspaceAgent).
+	agentWaits atomic.Int64
+	runCtx     context.Context
+	logger     *slog.Logger
+	now        func() time.Time
+	mux        *http.ServeMux
 	// patterns are the routes registered on mux (Routes).
 	patterns []string
 	// agentBins are the agent binaries by platform, found and checksummed

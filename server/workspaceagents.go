@@ -17,8 +17,8 @@ import (
 // (a new agent, its connection, its lifecycle state), or unchanged after
 // ?wait_ms (default and at most sdk.MaxAgentWait), or when the server
 // stops: a change this process makes wakes it at once, and it reads the
-// agent again every agentWaitPoll for changes that reach another server
-// process.
+// agent again every agentWaitPoll (agentWaitPollEvery, under many held
+// requests) for changes that reach another server process.
 func (s *Server) getWorkspaceAgent(w http.ResponseWriter, r *http.Request) {
 	_, ws, ok := s.lookupWorkspace(w, r)
 	if !ok {
@@ -38,6 +38,8 @@ func (s *Server) getWorkspaceAgent(w http.ResponseWriter, r *http.Request) {
 	ctx, stopping := r.Context(), s.baseCtx(r).Done()
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
+	s.agentWaits.Add(1)
+	defer s.agentWaits.Add(-1)
 	var watched uuid.UUID
 	for {
 		// Watched before the read, so that a change between the read and
@@ -59,7 +61,7 @@ func (s *Server) getWorkspaceAgent(w http.ResponseWriter, r *http.Request) {
 			watched = out.ID
 			continue
 		}
-		poll := time.NewTimer(agentWaitPoll)
+		poll := time.NewTimer(agentWaitPollEvery(int(s.agentWaits.Load())))
 		select {
 		case <-changed:
 		case <-poll.C:
@@ -81,6 +83,14 @@ func (s *Server) getWorkspaceAgent(w http.ResponseWriter, r *http.Request) {
 // for a change that no wake of this process announced (one that reached
 // another server process).
 const agentWaitPoll = 100 * time.Millisecond
+
+// agentWaitPollEvery is that interval while waiting requests are held by
+// this process: agentWaitPoll up to 100 of them, then longer in proportion
+// (a millisecond per request), so that however many requests a client
+// holds, they make this process read about 1,000 agents a second at most.
+func agentWaitPollEvery(waiting int) time.Duration {
+	return max(agentWaitPoll, time.Duration(waiting)*time.Millisecond)
+}
 
 // workspaceAgentView is the latest build's agent as its owner sees it.
 func (s *Server) workspaceAgentView(w http.ResponseWriter, r *http.Request, ws store.Workspace) (sdk.WorkspaceAgent, bool) {
