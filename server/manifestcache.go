@@ -1,7 +1,6 @@
 package server
 
 import (
-	"container/list"
 	"sync"
 
 	"github.com/google/uuid"
@@ -39,17 +38,13 @@ type cachedManifest struct {
 	secrets  int
 	refs     int
 	dropped  bool
-	elem     *list.Element
 }
 
 // manifestCache holds at most maxEntries manifests and maxBytes of
 // bodies, the least recently served dropped first.
 type manifestCache struct {
-	mu                   sync.Mutex
-	byAgent              map[uuid.UUID]*cachedManifest
-	lru                  *list.List // of *cachedManifest, most recent first
-	bytes                int
-	maxEntries, maxBytes int
+	mu      sync.Mutex
+	byAgent lruMap[*cachedManifest]
 }
 
 const (
@@ -58,7 +53,15 @@ const (
 )
 
 func newManifestCache(maxEntries, maxBytes int) *manifestCache {
-	return &manifestCache{byAgent: map[uuid.UUID]*cachedManifest{}, lru: list.New(), maxEntries: maxEntries, maxBytes: maxBytes}
+	c := &manifestCache{}
+	// Called under c.mu, by the map.
+	c.byAgent = newLRUMap(maxEntries, maxBytes, func(e *cachedManifest) {
+		e.dropped = true
+		if e.refs == 0 {
+			clear(e.body)
+		}
+	})
+	return c
 }
 
 // get returns the agent's manifest if it was built from k, held until
@@ -66,12 +69,12 @@ func newManifestCache(maxEntries, maxBytes int) *manifestCache {
 func (c *manifestCache) get(k manifestKey) *cachedManifest {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.byAgent[k.agentID]
-	if e == nil || e.key != k {
+	e, ok := c.byAgent.peek(k.agentID)
+	if !ok || e.key != k {
 		return nil
 	}
 	e.refs++
-	c.lru.MoveToFront(e.elem)
+	c.byAgent.use(k.agentID)
 	return e
 }
 
@@ -90,7 +93,7 @@ func (c *manifestCache) release(e *cachedManifest) {
 func (c *manifestCache) previous(agentID uuid.UUID) (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e := c.byAgent[agentID]; e != nil {
+	if e, ok := c.byAgent.peek(agentID); ok {
 		return e.revision, true
 	}
 	return "", false
@@ -100,24 +103,15 @@ func (c *manifestCache) previous(agentID uuid.UUID) (string, bool) {
 // newer generation is cached already. A body larger than the whole budget
 // is not cached.
 func (c *manifestCache) put(k manifestKey, body []byte, revision string, secrets int) {
-	if len(body) > c.maxBytes {
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old := c.byAgent[k.agentID]; old != nil {
-		if old.key.secretsGeneration > k.secretsGeneration && old.key.buildID == k.buildID {
-			return
-		}
-		c.dropLocked(old)
+	if !c.byAgent.fits(len(body)) {
+		return
 	}
-	e := &cachedManifest{key: k, body: body, revision: revision, secrets: secrets}
-	e.elem = c.lru.PushFront(e)
-	c.byAgent[k.agentID] = e
-	c.bytes += len(body)
-	for c.lru.Len() > c.maxEntries || c.bytes > c.maxBytes {
-		c.dropLocked(c.lru.Back().Value.(*cachedManifest))
+	if old, ok := c.byAgent.peek(k.agentID); ok && old.key.secretsGeneration > k.secretsGeneration && old.key.buildID == k.buildID {
+		return
 	}
+	c.byAgent.put(k.agentID, &cachedManifest{key: k, body: body, revision: revision, secrets: secrets}, len(body))
 }
 
 // drop forgets the agent's manifest (its workspace was stopped or
@@ -125,17 +119,5 @@ func (c *manifestCache) put(k manifestKey, body []byte, revision string, secrets
 func (c *manifestCache) drop(agentID uuid.UUID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e := c.byAgent[agentID]; e != nil {
-		c.dropLocked(e)
-	}
-}
-
-func (c *manifestCache) dropLocked(e *cachedManifest) {
-	c.lru.Remove(e.elem)
-	delete(c.byAgent, e.key.agentID)
-	c.bytes -= len(e.body)
-	e.dropped = true
-	if e.refs == 0 {
-		clear(e.body)
-	}
+	c.byAgent.remove(agentID)
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"container/list"
 	"context"
 	"io"
 	"net/http"
@@ -37,17 +36,16 @@ type secretMeta struct {
 	gen   int64
 	list  []byte
 	one   map[string][2]int // secret name → its object's [start, end) in list
-	elem  *list.Element
 }
+
+// size is what the entry counts against the cache's byte budget.
+func (e *secretMeta) size() int { return len(e.list) + 32*len(e.one) }
 
 // secretMetaCache holds at most maxEntries users' metadata and maxBytes of
 // answers, the least recently used dropped first.
 type secretMetaCache struct {
-	mu                   sync.Mutex
-	byOwner              map[uuid.UUID]*secretMeta
-	lru                  *list.List // of *secretMeta, most recent first
-	bytes                int
-	maxEntries, maxBytes int
+	mu      sync.Mutex
+	byOwner lruMap[*secretMeta]
 }
 
 const (
@@ -56,7 +54,7 @@ const (
 )
 
 func newSecretMetaCache(maxEntries, maxBytes int) *secretMetaCache {
-	return &secretMetaCache{byOwner: map[uuid.UUID]*secretMeta{}, lru: list.New(), maxEntries: maxEntries, maxBytes: maxBytes}
+	return &secretMetaCache{byOwner: newLRUMap[*secretMeta](maxEntries, maxBytes, nil)}
 }
 
 // get returns the owner's metadata if it was read at generation gen. The
@@ -64,40 +62,22 @@ func newSecretMetaCache(maxEntries, maxBytes int) *secretMetaCache {
 func (c *secretMetaCache) get(owner uuid.UUID, gen int64) *secretMeta {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.byOwner[owner]
-	if e == nil || e.gen != gen {
+	e, ok := c.byOwner.peek(owner)
+	if !ok || e.gen != gen {
 		return nil
 	}
-	c.lru.MoveToFront(e.elem)
+	c.byOwner.use(owner)
 	return e
 }
 
 // put caches e unless a newer generation of its owner is cached already.
 func (c *secretMetaCache) put(e *secretMeta) {
-	size := len(e.list) + 32*len(e.one)
-	if size > c.maxBytes {
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old := c.byOwner[e.owner]; old != nil {
-		if old.gen >= e.gen {
-			return
-		}
-		c.dropLocked(old)
+	if old, ok := c.byOwner.peek(e.owner); ok && old.gen >= e.gen {
+		return
 	}
-	e.elem = c.lru.PushFront(e)
-	c.byOwner[e.owner] = e
-	c.bytes += size
-	for c.lru.Len() > c.maxEntries || c.bytes > c.maxBytes {
-		c.dropLocked(c.lru.Back().Value.(*secretMeta))
-	}
-}
-
-func (c *secretMetaCache) dropLocked(e *secretMeta) {
-	c.lru.Remove(e.elem)
-	delete(c.byOwner, e.owner)
-	c.bytes -= len(e.list) + 32*len(e.one)
+	c.byOwner.put(e.owner, e, e.size())
 }
 
 // secretMetaOf returns the owner's metadata, from the cache when the
