@@ -20,6 +20,7 @@ import (
 type results struct {
 	started, ended     time.Time
 	tools              string
+	buildsOn           string // the database of the build figures' server
 	loadBefore, loadAt string
 	loadAfter          string
 
@@ -63,10 +64,10 @@ func measure(ctx context.Context, cfg *config) (res *results, err error) {
 	res.tools = strings.Join([]string{toolVersion(ctx, cfg.coder, "version"),
 		toolVersion(ctx, cfg.terraform, "version"), toolVersion(ctx, cfg.pgbench, "--version")}, ", ")
 
-	var srvLite *coderServer
+	var srvLite *coderServer // the server of the build figures
+	res.buildsOn = "SQLite"
 	if cfg.buildsOnly {
-		cfg.logf("starting a coder server on SQLite")
-		if srvLite, err = startCoderServer(ctx, cfg, tmp, "sqlite", ""); err != nil {
+		if srvLite, err = buildServer(ctx, cfg, tmp, res); err != nil {
 			return nil, err
 		}
 		defer srvLite.stop()
@@ -99,6 +100,39 @@ func measure(ctx context.Context, cfg *config) (res *results, err error) {
 	res.ended = time.Now().UTC()
 	res.loadAfter = loadAvg()
 	return res, nil
+}
+
+// buildServer starts the server of -only builds: on SQLite, or with
+// -builds-on postgres on a new database of a PostgreSQL cluster (both
+// torn down when the server stops).
+func buildServer(ctx context.Context, cfg *config, tmp string, res *results) (*coderServer, error) {
+	if !cfg.buildsOnPG {
+		cfg.logf("starting a coder server on SQLite")
+		return startCoderServer(ctx, cfg, tmp, "sqlite", "")
+	}
+	res.buildsOn = "PostgreSQL"
+	cfg.logf("starting PostgreSQL and a coder server on it")
+	pg, err := startPostgres(ctx, cfg.root)
+	if err != nil {
+		return nil, err
+	}
+	db := "bench_builds_" + randomHex(4)
+	url, err := pg.newDatabase(ctx, db)
+	if err != nil {
+		pg.stopFn()
+		return nil, err
+	}
+	srv, err := startCoderServer(ctx, cfg, tmp, "pg", url)
+	if err != nil {
+		pg.dropDatabase(context.Background(), db)
+		pg.stopFn()
+		return nil, err
+	}
+	srv.afterStop = func() {
+		pg.dropDatabase(context.Background(), db)
+		pg.stopFn()
+	}
+	return srv, nil
 }
 
 // measureLoads runs the HTTP loads and their limits (PostgreSQL, pgbench,
@@ -510,6 +544,9 @@ func (r *results) report(cfg *config) string {
 	fmt.Fprintf(&b, "Measured %s to %s%s on %s.\n", r.started.Format("2006-01-02 15:04"), r.ended.Format("15:04 MST"), mode, machine())
 	fmt.Fprintf(&b, "Tools: %s.\n", r.tools)
 	fmt.Fprintf(&b, "Load average (1, 5, 15 min): %s at the start, %s after the loads, %s at the end.\n", r.loadBefore, r.loadAt, r.loadAfter)
+	if !cfg.loadsOnly {
+		fmt.Fprintf(&b, "Build figures on the %s server.\n", r.buildsOn)
+	}
 	fmt.Fprintf(&b, "Median of %d runs; loads of %s after %s of warm-up, request timeout %s; manifest body %d bytes.\n\n",
 		cfg.runs, cfg.duration, cfg.warmup, cfg.timeout, r.manifestBytes)
 	b.WriteString("| figure | measured | limit in the same run | ratio | target |\n|---|---|---|---|---|\n")

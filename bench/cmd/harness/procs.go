@@ -38,6 +38,9 @@ type coderServer struct {
 	exited  chan struct{}
 	client  *sdk.Client // logged in as the first user
 	cliEnv  []string    // the environment of CLI commands against it
+	// afterStop, if set, runs once the server has stopped (its database's
+	// teardown).
+	afterStop func()
 }
 
 // cleanEnv is this process's environment without CODER_* and TF_*
@@ -174,6 +177,10 @@ func (s *coderServer) stop() {
 	case <-time.After(30 * time.Second):
 		_ = s.cmd.Process.Kill()
 		<-s.exited
+	}
+	if f := s.afterStop; f != nil {
+		s.afterStop = nil
+		f()
 	}
 }
 

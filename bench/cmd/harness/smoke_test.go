@@ -42,6 +42,44 @@ func unavailable(t *testing.T, what string) {
 // and printed every figure: a number, a limit with a number, a ratio. It
 // judges no timing.
 func TestSmoke(t *testing.T) {
+	out := smokeRun(t, "-smoke")
+	if !strings.Contains(out, "Build figures on the SQLite server.") {
+		t.Error("the report does not say that the build figures ran on SQLite")
+	}
+	checkRows(t, out, []string{
+		"GET one secret over HTTP",
+		"list of ",
+		"agent manifest fetch",
+		"the same on SQLite",
+		"`coder create` until the build is done",
+		"create until the agent is ready",
+		"build done → `coder ssh WS -- true` works",
+		"`coder restart`",
+		"concurrent creates",
+		"server RSS after",
+	})
+}
+
+// TestSmokeBuildsOnPostgres: -only builds -builds-on postgres measures the
+// build figures on a server on PostgreSQL, and says so.
+func TestSmokeBuildsOnPostgres(t *testing.T) {
+	out := smokeRun(t, "-smoke", "-only", "builds", "-builds-on", "postgres")
+	if !strings.Contains(out, "Build figures on the PostgreSQL server.") {
+		t.Errorf("the report does not say that the build figures ran on PostgreSQL:\n%s", out)
+	}
+	checkRows(t, out, []string{
+		"`coder create` until the build is done",
+		"create until the agent is ready",
+		"build done → `coder ssh WS -- true` works",
+		"`coder restart`",
+		"concurrent creates",
+	})
+}
+
+// smokeRun runs the harness with args (skipping, or failing on CI, without
+// its tools) and returns what it printed.
+func smokeRun(t *testing.T, args ...string) string {
+	t.Helper()
 	if _, err := exec.LookPath("terraform"); err != nil {
 		unavailable(t, "terraform on PATH")
 	}
@@ -57,26 +95,20 @@ func TestSmoke(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	var out, progress bytes.Buffer
-	if code := run(ctx, []string{"-smoke"}, &out, &progress); code != 0 {
-		t.Fatalf("harness -smoke exited with %d:\n%s\n%s", code, progress.String(), out.String())
+	if code := run(ctx, args, &out, &progress); code != 0 {
+		t.Fatalf("harness %s exited with %d:\n%s\n%s", strings.Join(args, " "), code, progress.String(), out.String())
 	}
-	t.Logf("harness -smoke:\n%s", out.String())
+	t.Logf("harness %s:\n%s", strings.Join(args, " "), out.String())
+	return out.String()
+}
 
-	figures := []string{
-		"GET one secret over HTTP",
-		"list of ",
-		"agent manifest fetch",
-		"the same on SQLite",
-		"`coder create` until the build is done",
-		"create until the agent is ready",
-		"build done → `coder ssh WS -- true` works",
-		"`coder restart`",
-		"concurrent creates",
-		"server RSS after",
-	}
+// checkRows checks that the report has a row for each figure with a
+// measured number, a limit with a number, a ratio and a target.
+func checkRows(t *testing.T, out string, figures []string) {
+	t.Helper()
 	number := regexp.MustCompile(`[0-9]`)
 	rows := map[string][]string{}
-	for _, line := range strings.Split(out.String(), "\n") {
+	for _, line := range strings.Split(out, "\n") {
 		cells := strings.Split(line, "|")
 		if len(cells) != 7 {
 			continue
@@ -109,6 +141,35 @@ func TestSmoke(t *testing.T) {
 		}
 		if target == "" {
 			t.Errorf("%s: no target", f)
+		}
+	}
+}
+
+// TestBuildsOnFlag: -builds-on takes sqlite or postgres, and postgres only
+// with -only builds.
+func TestBuildsOnFlag(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		pg   bool
+		bad  string
+	}{
+		{args: nil},
+		{args: []string{"-builds-on", "sqlite"}},
+		{args: []string{"-only", "builds", "-builds-on", "postgres"}, pg: true},
+		{args: []string{"-builds-on", "postgres"}, bad: "needs -only builds"},
+		{args: []string{"-only", "builds", "-builds-on", "mysql"}, bad: `-builds-on "mysql"`},
+	} {
+		var stderr bytes.Buffer
+		cfg, err := parseFlags(tt.args, &stderr)
+		switch {
+		case tt.bad != "":
+			if err == nil || !strings.Contains(err.Error(), tt.bad) {
+				t.Errorf("%v: error %v, want one saying %q", tt.args, err, tt.bad)
+			}
+		case err != nil:
+			t.Errorf("%v: %v", tt.args, err)
+		case cfg.buildsOnPG != tt.pg:
+			t.Errorf("%v: builds on PostgreSQL %v, want %v", tt.args, cfg.buildsOnPG, tt.pg)
 		}
 	}
 }
