@@ -543,12 +543,20 @@ func (r *results) report(cfg *config) string {
 	}
 	fmt.Fprintf(&b, "Measured %s to %s%s on %s.\n", r.started.Format("2006-01-02 15:04"), r.ended.Format("15:04 MST"), mode, machine())
 	fmt.Fprintf(&b, "Tools: %s.\n", r.tools)
-	fmt.Fprintf(&b, "Load average (1, 5, 15 min): %s at the start, %s after the loads, %s at the end.\n", r.loadBefore, r.loadAt, r.loadAfter)
+	if cfg.buildsOnly {
+		fmt.Fprintf(&b, "Load average (1, 5, 15 min): %s at the start, %s at the end.\n", r.loadBefore, r.loadAfter)
+	} else {
+		fmt.Fprintf(&b, "Load average (1, 5, 15 min): %s at the start, %s after the loads, %s at the end.\n", r.loadBefore, r.loadAt, r.loadAfter)
+	}
 	if !cfg.loadsOnly {
 		fmt.Fprintf(&b, "Build figures on the %s server.\n", r.buildsOn)
 	}
-	fmt.Fprintf(&b, "Median of %d runs; loads of %s after %s of warm-up, request timeout %s; manifest body %d bytes.\n\n",
-		cfg.runs, cfg.duration, cfg.warmup, cfg.timeout, r.manifestBytes)
+	if cfg.buildsOnly {
+		fmt.Fprintf(&b, "Median of %d runs.\n\n", cfg.runs)
+	} else {
+		fmt.Fprintf(&b, "Median of %d runs; loads of %s after %s of warm-up, request timeout %s; manifest body %d bytes.\n\n",
+			cfg.runs, cfg.duration, cfg.warmup, cfg.timeout, r.manifestBytes)
+	}
 	b.WriteString("| figure | measured | limit in the same run | ratio | target |\n|---|---|---|---|---|\n")
 	row := func(name, measured, limit string, ratio float64, target string) {
 		fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s |\n", name, measured, limit, ratio, target)
