@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -28,6 +29,48 @@ const agentTokenHashesFile = ".agent-token-hashes"
 type runningJob struct {
 	hashFile atomic.Pointer[string] // unset for builds other than start
 	done     chan struct{}          // closed once the build's result is recorded
+
+	// The hash file's lines as last read, and its size then: the provider
+	// only appends, so while the size is the same the lines are too, and a
+	// token nobody announced costs a stat, not a read.
+	mu       sync.Mutex
+	readSize int64
+	hashes   map[string]struct{}
+}
+
+// maxHashFile is the largest hash file read (a build's agents make a line
+// of 65 bytes each).
+const maxHashFile = 1 << 20
+
+// announced reports whether the build's provider wrote want (hex) to its
+// hash file.
+func (rj *runningJob) announced(want string) bool {
+	name := rj.hashFile.Load()
+	if name == nil {
+		return false
+	}
+	fi, err := os.Stat(*name)
+	if err != nil || fi.Size() > maxHashFile {
+		return false
+	}
+	rj.mu.Lock()
+	defer rj.mu.Unlock()
+	if rj.hashes == nil || fi.Size() != rj.readSize {
+		b, err := os.ReadFile(*name)
+		if err != nil || len(b) > maxHashFile {
+			return false
+		}
+		// A line still being written is read again with the next size.
+		hashes := make(map[string]struct{})
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if len(line) > 0 {
+				hashes[string(line)] = struct{}{}
+			}
+		}
+		rj.hashes, rj.readSize = hashes, int64(len(b))
+	}
+	_, ok := rj.hashes[want]
+	return ok
 }
 
 func (p *Provisioner) register(id uuid.UUID) *runningJob {
@@ -48,23 +91,13 @@ func (p *Provisioner) PendingToken(hash []byte) (<-chan struct{}, bool) {
 	if p == nil {
 		return nil, false
 	}
-	want := []byte(hex.EncodeToString(hash))
+	want := hex.EncodeToString(hash)
 	var done chan struct{}
 	p.running.Range(func(_, v any) bool {
 		rj := v.(*runningJob)
-		name := rj.hashFile.Load()
-		if name == nil {
-			return true
-		}
-		b, err := os.ReadFile(*name)
-		if err != nil || len(b) > 1<<20 {
-			return true
-		}
-		for _, line := range bytes.Split(b, []byte("\n")) {
-			if bytes.Equal(line, want) {
-				done = rj.done
-				return false
-			}
+		if rj.announced(want) {
+			done = rj.done
+			return false
 		}
 		return true
 	})
