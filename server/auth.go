@@ -135,23 +135,31 @@ func (s *Server) auth(next http.HandlerFunc) http.Handler {
 	})
 }
 
-// checkToken looks a session or API token up, in the database on every
-// request (no cache: a logout or a deleted token is refused on the very
-// next request in every process). A token that does not let its bearer in
+// checkToken looks a session or API token up: in the verified-token cache
+// (tokencache.go), else in the database. A logout empties the cache of
+// every process before it is answered, so the token is refused on the very
+// next request to any of them. A token that does not let its bearer in
 // gives a status and a message; err is an internal error.
 func (s *Server) checkToken(ctx context.Context, token string) (store.APIKeyAuth, int, string, error) {
 	id, secret, ok := strings.Cut(token, "-")
 	if !ok || len(id) != tokenIDLen || len(secret) != tokenSecretLen {
 		return store.APIKeyAuth{}, http.StatusUnauthorized, "The session token is malformed. Log in again with `coder login`.", nil
 	}
-	// One query for the key, its user and the user's secrets generation:
-	// a key's user cannot be missing (deleting a user deletes their keys).
-	a, err := s.store.GetAPIKeyAuth(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.APIKeyAuth{}, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.", nil
-	}
-	if err != nil {
-		return store.APIKeyAuth{}, 0, "", err
+	a, ok := s.tokens.get(id)
+	if !ok {
+		// One query for the key, its user and the user's secrets
+		// generation: a key's user cannot be missing (deleting a user
+		// deletes their keys).
+		epoch, read := s.tokens.at(), s.now()
+		var err error
+		a, err = s.store.GetAPIKeyAuth(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return store.APIKeyAuth{}, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.", nil
+		}
+		if err != nil {
+			return store.APIKeyAuth{}, 0, "", err
+		}
+		s.tokens.put(epoch, read, a)
 	}
 	if subtle.ConstantTimeCompare(a.Key.HashedSecret, hashSecret(secret)) != 1 {
 		return store.APIKeyAuth{}, http.StatusUnauthorized, "The session token is invalid or was revoked. Log in again with `coder login`.", nil

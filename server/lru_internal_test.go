@@ -13,7 +13,7 @@ import (
 // kept and leaves the id's old value in place.
 func TestLRUMap(t *testing.T) {
 	var dropped []string
-	m := newLRUMap(3, 100, func(v string) { dropped = append(dropped, v) })
+	m := newLRUMap[uuid.UUID](3, 100, func(v string) { dropped = append(dropped, v) })
 	a, b, c, d := uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	m.put(a, "a", 10)
 	m.put(b, "b", 10)

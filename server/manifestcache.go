@@ -44,7 +44,7 @@ type cachedManifest struct {
 // bodies, the least recently served dropped first.
 type manifestCache struct {
 	mu      sync.Mutex
-	byAgent lruMap[*cachedManifest]
+	byAgent lruMap[uuid.UUID, *cachedManifest]
 }
 
 const (
@@ -55,7 +55,7 @@ const (
 func newManifestCache(maxEntries, maxBytes int) *manifestCache {
 	c := &manifestCache{}
 	// Called under c.mu, by the map.
-	c.byAgent = newLRUMap(maxEntries, maxBytes, func(e *cachedManifest) {
+	c.byAgent = newLRUMap[uuid.UUID](maxEntries, maxBytes, func(e *cachedManifest) {
 		e.dropped = true
 		if e.refs == 0 {
 			clear(e.body)

@@ -56,6 +56,7 @@ func (s *Server) importSecrets(w http.ResponseWriter, r *http.Request) {
 	rows, err := s.store.InsertSecrets(r.Context(), store.InsertSecretsParams{
 		OwnerID: me.ID, Secrets: batch, Quota: s.quota(), ActorID: me.ID,
 	})
+	s.forgetUserTokens(r.Context(), me.ID)
 	var le *store.LimitError
 	if errors.As(err, &le) {
 		writeImportLimit(w, le, len(items))

@@ -17,11 +17,12 @@ import (
 // value nor a ciphertext) is read once per change and kept in this
 // process as the list answer's JSON. It is served again only while the
 // user's secrets generation, which the authentication query of the same
-// request reads (store.GetAPIKeyAuth) and every write to the user's secrets
-// bumps in its own transaction, reads the same. So the answer of every
-// process reflects a change made through any process on its very next
-// request, and a GET or a list costs that one authentication round trip.
-// The token itself is checked in the database on every request, as before.
+// request reads (store.GetAPIKeyAuth, or the verified-token cache, which a
+// write to the user's secrets empties in every process before it is
+// answered: tokencache.go) and every write to the user's secrets bumps in
+// its own transaction, reads the same. So the answer of every process
+// reflects a change made through any process on its very next request, and
+// a GET or a list costs at most that one authentication round trip.
 //
 // The data cached under a generation is never older than it: the list is
 // read after the authentication query, so it sees every write committed
@@ -45,7 +46,7 @@ func (e *secretMeta) size() int { return len(e.list) + 32*len(e.one) }
 // answers, the least recently used dropped first.
 type secretMetaCache struct {
 	mu      sync.Mutex
-	byOwner lruMap[*secretMeta]
+	byOwner lruMap[uuid.UUID, *secretMeta]
 }
 
 const (
@@ -54,7 +55,7 @@ const (
 )
 
 func newSecretMetaCache(maxEntries, maxBytes int) *secretMetaCache {
-	return &secretMetaCache{byOwner: newLRUMap[*secretMeta](maxEntries, maxBytes, nil)}
+	return &secretMetaCache{byOwner: newLRUMap[uuid.UUID, *secretMeta](maxEntries, maxBytes, nil)}
 }
 
 // get returns the owner's metadata if it was read at generation gen. The

@@ -39,6 +39,7 @@ func (s *Server) renameUnreachableSecrets(ctx context.Context) (int, error) {
 		var newName string
 		for _, candidate := range candidates {
 			err = s.store.RenameSecret(ctx, sec.ID, candidate)
+			s.forgetUserTokens(ctx, sec.OwnerID)
 			var ce *store.ConflictError
 			if errors.As(err, &ce) {
 				continue

@@ -177,6 +177,7 @@ func (s *Server) createSecret(w http.ResponseWriter, r *http.Request) {
 		Quota:   s.quota(),
 		ActorID: me.ID,
 	})
+	s.forgetUserTokens(r.Context(), me.ID)
 	if err != nil {
 		s.writeSecretError(w, r, req.Name, err)
 		return
@@ -215,6 +216,7 @@ func (s *Server) updateSecret(w http.ResponseWriter, r *http.Request) {
 		OwnerID: me.ID, Name: name, Description: req.Description, EnvName: req.EnvName,
 		FilePath: req.FilePath, Enabled: req.Enabled, Templates: req.Templates, Value: req.Value, Now: s.now, Quota: s.quota(), ActorID: me.ID,
 	})
+	s.forgetUserTokens(r.Context(), me.ID)
 	if err != nil {
 		s.writeSecretError(w, r, name, err)
 		return
@@ -233,7 +235,9 @@ func (s *Server) deleteSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	name := sdk.NormalizeSecretName(r.PathValue("name"))
 	before, _ := s.store.GetSecret(r.Context(), me.ID, name)
-	if err := s.store.DeleteSecret(r.Context(), me.ID, name, me.ID); err != nil {
+	err := s.store.DeleteSecret(r.Context(), me.ID, name, me.ID)
+	s.forgetUserTokens(r.Context(), me.ID)
+	if err != nil {
 		s.writeSecretError(w, r, name, err)
 		return
 	}

@@ -125,6 +125,10 @@ type Server struct {
 	mcache *manifestCache
 	// metaCache holds the users' secret metadata (secretmetacache.go).
 	metaCache *secretMetaCache
+	// tokens holds the verified tokens (tokencache.go).
+	tokens *tokenCache
+	// peersDone is closed once the peers are closed, after Start's ctx.
+	peersDone chan struct{}
 
 	// dummy is a bcrypt hash of the configured cost that a login for an
 	// unknown username is checked against, so that it costs what a wrong
@@ -140,7 +144,7 @@ type Server struct {
 
 // New builds a Server. The store's keys must already match the database
 // (cryptstore.Open checks them and re-seals what older keys sealed).
-func New(ctx context.Context, o Options) (*Server, error) {
+func New(ctx context.Context, o Options) (_ *Server, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -187,6 +191,14 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		OnChange:    s.agentWake.Notify,
 	})
 	s.setupMetrics()
+	if err := s.setupTokenCache(ctx); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if p := s.tokens.peers; err != nil && p != nil {
+			_ = p.Close()
+		}
+	}()
 	if _, err := s.renameUnreachableSecrets(ctx); err != nil {
 		return nil, fmt.Errorf("check the names of stored secrets: %w", err)
 	}
@@ -203,9 +215,20 @@ func New(ctx context.Context, o Options) (*Server, error) {
 }
 
 // Start starts the provisioner's workers; they stop when ctx is done, and
-// hijacked connections (agents) close with it. Wait waits for the workers.
+// hijacked connections (agents) close with it, and this process leaves the
+// others (store.Peers). Wait waits for the workers and the leaving.
 func (s *Server) Start(ctx context.Context) error {
 	s.runCtx = ctx
+	if p := s.tokens.peers; p != nil {
+		s.peersDone = make(chan struct{})
+		go func() {
+			defer close(s.peersDone)
+			<-ctx.Done()
+			if err := p.Close(); err != nil {
+				s.logger.Warn("leave the other server processes", "error", err)
+			}
+		}()
+	}
 	if s.prov == nil {
 		return nil
 	}
@@ -216,6 +239,9 @@ func (s *Server) Start(ctx context.Context) error {
 func (s *Server) Wait() {
 	if s.prov != nil {
 		s.prov.Wait()
+	}
+	if s.peersDone != nil {
+		<-s.peersDone
 	}
 }
 

@@ -140,7 +140,14 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if _, err := r.Cookie(sessionCookieName); err == nil {
 		s.clearSessionCookies(w, r)
 	}
-	if err := s.store.DeleteAPIKey(r.Context(), keyIDFrom(r.Context())); err != nil && !errors.Is(err, store.ErrNotFound) {
+	id := keyIDFrom(r.Context())
+	err := s.store.DeleteAPIKey(r.Context(), id)
+	// The cached row goes on every process before the answer (even when
+	// the delete's outcome is unknown), so the token is refused next.
+	if ferr := s.forgetTokens(r.Context(), forgetKey+id); err == nil || errors.Is(err, store.ErrNotFound) {
+		err = ferr
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.writeInternal(w, r, err)
 		return
 	}

@@ -174,7 +174,7 @@ func New(t testing.TB, b Backend, o Options) *Server {
 	} else {
 		st, where = b.Open(t)
 		if o.WrapStore != nil {
-			st = o.WrapStore(st)
+			st = joinThrough(o.WrapStore(st), st)
 		}
 	}
 	if raw == nil {
@@ -196,7 +196,7 @@ func New(t testing.TB, b Backend, o Options) *Server {
 	u, _ := url.Parse("http://" + hs.Listener.Addr().String())
 	var served store.Store = cs
 	if o.WrapSealed != nil {
-		served = o.WrapSealed(cs)
+		served = joinThrough(o.WrapSealed(cs), cs)
 	}
 	opts := server.Options{
 		Store:        served,
@@ -229,6 +229,12 @@ func New(t testing.TB, b Backend, o Options) *Server {
 	runCtx, stop := context.WithCancel(context.Background())
 	if err := srv.Start(runCtx); err != nil {
 		t.Fatal(err)
+	}
+	linkCtx, linked := context.WithTimeout(runCtx, 30*time.Second)
+	err = srv.WaitLinked(linkCtx)
+	linked()
+	if err != nil {
+		t.Fatalf("new server: its verified-token cache never came live: %v", err)
 	}
 	hs.Config.Handler = srv
 	if o.Wrap != nil {
@@ -345,4 +351,28 @@ func (s *Server) AgentAttribute(t testing.TB, workspaceID uuid.UUID, name string
 	}
 	t.Fatal("no coder_agent in the state")
 	return ""
+}
+
+// joinThrough gives a test's wrapper of inner the store.PeerJoiner of
+// inner when it hides it, so that the server still links with the other
+// servers on its database (its verified-token cache works, and its changes
+// reach theirs).
+func joinThrough(wrapped, inner store.Store) store.Store {
+	if _, ok := wrapped.(store.PeerJoiner); ok {
+		return wrapped
+	}
+	j, ok := inner.(store.PeerJoiner)
+	if !ok {
+		return wrapped
+	}
+	return peerJoining{wrapped, j}
+}
+
+type peerJoining struct {
+	store.Store
+	j store.PeerJoiner
+}
+
+func (p peerJoining) JoinPeers(ctx context.Context, h store.PeerHandlers) (store.Peers, error) {
+	return p.j.JoinPeers(ctx, h)
 }

@@ -89,6 +89,15 @@ func (s *Store) DBStats() (sql.DBStats, bool) {
 	return sql.DBStats{}, false
 }
 
+// JoinPeers passes store.PeerJoiner through: errors.ErrUnsupported if the
+// backend cannot link processes.
+func (s *Store) JoinPeers(ctx context.Context, h store.PeerHandlers) (store.Peers, error) {
+	if j, ok := s.backend.(store.PeerJoiner); ok {
+		return j.JoinPeers(ctx, h)
+	}
+	return nil, errors.ErrUnsupported
+}
+
 // New wraps inner. It does no I/O; call Rotate once at start.
 func New(inner store.Store, o Options) (*Store, error) {
 	kr, err := secretcrypt.NewKeyring(o.Keys...)

@@ -174,6 +174,7 @@ type Store struct {
 	writeSem chan struct{} // admits one write at a time when d.OneWriter
 	applied  []string      // the migrations Open applied
 	queries  sync.Map      // the queries rewritten for numbered parameters
+	local    localPeers    // JoinPeers's servers where db cannot link processes
 }
 
 var _ store.Store = (*Store)(nil)
@@ -587,4 +588,16 @@ func conflictOrNotFound(ctx context.Context, c conn, table string, id uuid.UUID,
 		return err
 	}
 	return &store.ConflictError{Field: field}
+}
+
+// JoinPeers links the server processes that share the database: through
+// the database where it can (store.PeerJoiner: PostgreSQL), else the
+// servers that share this Store in this process (SQLite: one server
+// process per file, the data folder's lock sees to it; tests run several
+// servers on one Store).
+func (s *Store) JoinPeers(ctx context.Context, h store.PeerHandlers) (store.Peers, error) {
+	if j, ok := s.db.(store.PeerJoiner); ok {
+		return j.JoinPeers(ctx, h)
+	}
+	return s.local.join(h), nil
 }
