@@ -53,7 +53,35 @@ const (
 	// peerMargin is added to a row's expiry before a sender stops waiting
 	// for it (clock reading and scheduling).
 	peerMargin = 50 * time.Millisecond
+	// peerReportEvery bounds how often one failing loop (renewal,
+	// listening) reports while the database stays unreachable.
+	peerReportEvery = 10 * time.Second
 )
+
+// errorGate passes on the first error of a run of failures, then at most
+// one per every, saying how many it held back; a success ends the run.
+// One goroutine uses each gate.
+type errorGate struct {
+	every time.Duration
+	last  time.Time // when the run's last error was passed on; zero: no run
+	held  int
+}
+
+// fail returns the error to report now, or nil to hold err back.
+func (g *errorGate) fail(now time.Time, err error) error {
+	if !g.last.IsZero() && now.Sub(g.last) < g.every {
+		g.held++
+		return nil
+	}
+	if g.held > 0 {
+		err = fmt.Errorf("%w (and %d more failures in the last %s)", err, g.held, now.Sub(g.last).Round(time.Second))
+	}
+	g.last, g.held = now, 0
+	return err
+}
+
+// ok ends a run of failures.
+func (g *errorGate) ok() { g.last, g.held = time.Time{}, 0 }
 
 // peers is the store.Peers of one process.
 type peers struct {
@@ -122,6 +150,7 @@ func (p *peers) renew(ctx context.Context) {
 	defer p.done.Done()
 	t := time.NewTicker(p.renewEvery)
 	defer t.Stop()
+	gate := errorGate{every: peerReportEvery}
 	for {
 		n := nonce()
 		p.mu.Lock()
@@ -147,7 +176,11 @@ func (p *peers) renew(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			p.h.Error(fmt.Errorf("renew the lease: %w", err))
+			if err := gate.fail(time.Now(), err); err != nil {
+				p.h.Error(fmt.Errorf("renew the lease: %w", err))
+			}
+		} else {
+			gate.ok()
 		}
 		select {
 		case <-ctx.Done():
@@ -161,13 +194,21 @@ func (p *peers) renew(ctx context.Context) {
 func (p *peers) listen(ctx context.Context) {
 	defer p.done.Done()
 	backoff := 50 * time.Millisecond
+	gate := errorGate{every: peerReportEvery}
 	for ctx.Err() == nil {
+		began := time.Now()
 		err := p.listenOnce(ctx)
 		p.notLive()
 		if ctx.Err() != nil {
 			return
 		}
-		p.h.Error(fmt.Errorf("listen: %w", err))
+		if time.Since(began) > peerReportEvery {
+			gate.ok() // it listened a while: a new failure, a short wait
+			backoff = 50 * time.Millisecond
+		}
+		if err := gate.fail(time.Now(), err); err != nil {
+			p.h.Error(fmt.Errorf("listen: %w", err))
+		}
 		select {
 		case <-ctx.Done():
 			return

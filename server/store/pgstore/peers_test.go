@@ -2,6 +2,8 @@ package pgstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -174,4 +176,34 @@ func TestPeersLostConnection(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	waitLive(t, a)
+}
+
+// TestErrorGate: while the database stays down, a failing loop reports
+// its first error and then one per period, counting the held-back ones;
+// a success starts a new run.
+func TestErrorGate(t *testing.T) {
+	g := errorGate{every: 10 * time.Second}
+	t0 := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
+	down := errors.New("connection refused")
+	var reported []string
+	for i := 0; i < 60; i++ { // 24 s of failures, every 400 ms
+		if err := g.fail(t0.Add(time.Duration(i)*400*time.Millisecond), down); err != nil {
+			if !errors.Is(err, down) {
+				t.Fatalf("the gate lost the error: %v", err)
+			}
+			reported = append(reported, err.Error())
+		}
+	}
+	want := []string{
+		"connection refused",
+		"connection refused (and 24 more failures in the last 10s)",
+		"connection refused (and 24 more failures in the last 10s)",
+	}
+	if fmt.Sprint(reported) != fmt.Sprint(want) {
+		t.Errorf("reported %q, want %q", reported, want)
+	}
+	g.ok()
+	if err := g.fail(t0.Add(24500*time.Millisecond), down); err == nil || err.Error() != "connection refused" {
+		t.Errorf("first failure after a success: %v, want it reported alone", err)
+	}
 }
