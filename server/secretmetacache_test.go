@@ -40,6 +40,17 @@ func (c *metaCountingStore) counts() [3]int64 {
 	return [3]int64{c.auth.Load(), c.list.Load(), c.get.Load()}
 }
 
+// countedPair starts two server processes on one database: a, whose
+// store queries cnt counts, and other, sharing a's store and keys.
+func countedPair(t *testing.T, b servertest.Backend) (a *servertest.Server, cnt *metaCountingStore, other *servertest.Server) {
+	t.Helper()
+	a = servertest.New(t, b, servertest.Options{WrapStore: func(st store.Store) store.Store {
+		cnt = &metaCountingStore{Store: st}
+		return cnt
+	}})
+	return a, cnt, otherProcess(t, b, a, cnt.Store, servertest.Options{})
+}
+
 // TestSecretMetaCache: the secret GET and list answers are served from
 // memory while the owner's secrets did not change (a GET or a list of a
 // cached token then makes no query at all), and every change made through either of
@@ -49,12 +60,7 @@ func (c *metaCountingStore) counts() [3]int64 {
 // expired token are refused on the very next request of both.
 func TestSecretMetaCache(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		var cnt *metaCountingStore
-		a := servertest.New(t, b, servertest.Options{WrapStore: func(st store.Store) store.Store {
-			cnt = &metaCountingStore{Store: st}
-			return cnt
-		}})
-		other := otherProcess(t, b, a, cnt.Store, servertest.Options{})
+		a, cnt, other := countedPair(t, b)
 		ctx := context.Background()
 		c := a.NewMember(t, "mia")
 		// Another user's secrets are in none of mia's answers.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/usersecrets/coder/sdk"
 	"github.com/usersecrets/coder/server/servertest"
-	"github.com/usersecrets/coder/server/store"
 )
 
 // TestTokenCache: a token verified once is served from memory (no
@@ -18,12 +17,7 @@ import (
 // the token (and with it the owner's secrets generation).
 func TestTokenCache(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b servertest.Backend) {
-		var cnt *metaCountingStore
-		a := servertest.New(t, b, servertest.Options{WrapStore: func(st store.Store) store.Store {
-			cnt = &metaCountingStore{Store: st}
-			return cnt
-		}})
-		other := otherProcess(t, b, a, cnt.Store, servertest.Options{})
+		a, cnt, other := countedPair(t, b)
 		ctx := context.Background()
 		onOther := func(c *sdk.Client) *sdk.Client {
 			o := sdk.New(other.URL)
