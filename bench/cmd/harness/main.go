@@ -66,7 +66,7 @@ type config struct {
 	pgbenchSecs               int
 	keep, smoke               bool
 	buildsOnly                bool // -only builds: the build figures alone
-	buildsOnPG                bool // -builds-on postgres (with -only builds)
+	buildsOnPG                bool // -builds-on postgres
 	loadsOnly                 bool // -only loads: the HTTP loads and their limits alone
 	progress                  io.Writer
 }
@@ -110,7 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&cfg.secrets, "secrets", 50, "secrets of the user (listed, and in the manifest)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the temporary folder (server logs, data) and say where it is")
 	only := fs.String("only", "", `"builds": measure the build figures alone (no loads, and no PostgreSQL server unless -builds-on postgres); "loads": the HTTP loads and their limits alone (no builds)`)
-	buildsOn := fs.String("builds-on", "sqlite", `the database of the server that runs the build figures: "sqlite", or "postgres" (with -only builds)`)
+	buildsOn := fs.String("builds-on", "sqlite", `the database of the server that runs the build figures: "sqlite" or "postgres" (in a full run, the server the loads measured on that database)`)
 	fs.BoolVar(&cfg.smoke, "smoke", false, "make every figure tiny: one run, short loads, few clients (to check that the harness works)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -130,8 +130,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	switch *buildsOn {
 	case "sqlite":
 	case "postgres":
-		if !cfg.buildsOnly {
-			return nil, fmt.Errorf("-builds-on postgres needs -only builds (the full run builds on the SQLite server it keeps from the loads)")
+		if cfg.loadsOnly {
+			return nil, fmt.Errorf("-builds-on postgres with -only loads: no build figure is measured")
 		}
 		cfg.buildsOnPG = true
 	default:

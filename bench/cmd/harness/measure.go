@@ -64,28 +64,28 @@ func measure(ctx context.Context, cfg *config) (res *results, err error) {
 	res.tools = strings.Join([]string{toolVersion(ctx, cfg.coder, "version"),
 		toolVersion(ctx, cfg.terraform, "version"), toolVersion(ctx, cfg.pgbench, "--version")}, ", ")
 
-	var srvLite *coderServer // the server of the build figures
+	var srvBuilds *coderServer // the server of the build figures
 	res.buildsOn = "SQLite"
 	if cfg.buildsOnly {
-		if srvLite, err = buildServer(ctx, cfg, tmp, res); err != nil {
+		if srvBuilds, err = buildServer(ctx, cfg, tmp, res); err != nil {
 			return nil, err
 		}
-		defer srvLite.stop()
-		defer killAgents(filepath.Join(srvLite.dataDir, "workspaces"))
+		defer srvBuilds.stop()
+		defer killAgents(filepath.Join(srvBuilds.dataDir, "workspaces"))
 		defer killAgents(filepath.Join(tmp, "bare-workspaces"))
-		cfg.logf("%s: %d secrets", srvLite.name, cfg.secrets)
-		if _, err = seedSecrets(ctx, srvLite, cfg.secrets); err != nil {
+		cfg.logf("%s: %d secrets", srvBuilds.name, cfg.secrets)
+		if _, err = seedSecrets(ctx, srvBuilds, cfg.secrets); err != nil {
 			return nil, err
 		}
-		if _, err := srvLite.coder(ctx, cfg, "templates", "push", "local", "-d", cfg.localTemplate, "-y"); err != nil {
+		if _, err := srvBuilds.coder(ctx, cfg, "templates", "push", "local", "-d", cfg.localTemplate, "-y"); err != nil {
 			return nil, err
 		}
 		res.loadAt = loadAvg()
-	} else if srvLite, err = measureLoads(ctx, cfg, res, tmp); err != nil {
+	} else if srvBuilds, err = measureLoads(ctx, cfg, res, tmp); err != nil {
 		return nil, err
 	} else {
-		defer srvLite.stop()
-		defer killAgents(filepath.Join(srvLite.dataDir, "workspaces"))
+		defer srvBuilds.stop()
+		defer killAgents(filepath.Join(srvBuilds.dataDir, "workspaces"))
 		defer killAgents(filepath.Join(tmp, "bare-workspaces"))
 	}
 
@@ -93,7 +93,7 @@ func measure(ctx context.Context, cfg *config) (res *results, err error) {
 		if cfg.loadsOnly {
 			break
 		}
-		if err := buildRun(ctx, cfg, res, srvLite, tmp, i); err != nil {
+		if err := buildRun(ctx, cfg, res, srvBuilds, tmp, i); err != nil {
 			return nil, err
 		}
 	}
@@ -136,15 +136,24 @@ func buildServer(ctx context.Context, cfg *config, tmp string, res *results) (*c
 }
 
 // measureLoads runs the HTTP loads and their limits (PostgreSQL, pgbench,
-// the hello server) and returns the SQLite server, left running for the
-// build figures.
+// the hello server) and returns the server of the build figures, left
+// running: the SQLite one, or with -builds-on postgres the PostgreSQL one
+// (whose stop then drops its database and stops the cluster). The other
+// is stopped.
 func measureLoads(ctx context.Context, cfg *config, res *results, tmp string) (_ *coderServer, err error) {
 	cfg.logf("starting PostgreSQL")
 	pg, err := startPostgres(ctx, cfg.root)
 	if err != nil {
 		return nil, err
 	}
-	defer pg.stopFn()
+	// Set once the PostgreSQL server is handed over for the builds: its
+	// stop tears the cluster down then.
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			pg.stopFn()
+		}
+	}()
 	suffix := randomHex(4)
 	pgbenchDB, coderDB := "bench_pgbench_"+suffix, "bench_coder_"+suffix
 	pgbenchURL, err := pg.newDatabase(ctx, pgbenchDB)
@@ -156,7 +165,11 @@ func measureLoads(ctx context.Context, cfg *config, res *results, tmp string) (_
 	if err != nil {
 		return nil, err
 	}
-	defer pg.dropDatabase(context.Background(), coderDB)
+	defer func() {
+		if !handedOver {
+			pg.dropDatabase(context.Background(), coderDB)
+		}
+	}()
 	pgInit, err := pgbenchCmd(ctx, cfg, pgbenchURL, "-i", "-q", "-s", "1")
 	if err != nil {
 		return nil, err
@@ -170,15 +183,21 @@ func measureLoads(ctx context.Context, cfg *config, res *results, tmp string) (_
 	if err != nil {
 		return nil, err
 	}
-	defer srvPG.stop()
 	srvLite, err := startCoderServer(ctx, cfg, tmp, "sqlite", "")
 	if err != nil {
+		srvPG.stop()
 		return nil, err
 	}
-	// The caller stops the SQLite server, which runs the build figures.
+	// The caller stops the server of the build figures; this stops the
+	// other, and both after a failure.
+	builds, other := srvLite, srvPG
+	if cfg.buildsOnPG {
+		builds, other = srvPG, srvLite
+	}
 	defer func() {
+		other.stop()
 		if err != nil {
-			srvLite.stop()
+			builds.stop()
 		}
 	}()
 
@@ -197,8 +216,10 @@ func measureLoads(ctx context.Context, cfg *config, res *results, tmp string) (_
 			return nil, err
 		}
 	}
-	if _, err := srvLite.coder(ctx, cfg, "templates", "push", "local", "-d", cfg.localTemplate, "-y"); err != nil {
-		return nil, err
+	if !cfg.loadsOnly {
+		if _, err := builds.coder(ctx, cfg, "templates", "push", "local", "-d", cfg.localTemplate, "-y"); err != nil {
+			return nil, err
+		}
 	}
 
 	// The limit of the manifest loads answers a body of the manifest's size.
@@ -254,8 +275,15 @@ func measureLoads(ctx context.Context, cfg *config, res *results, tmp string) (_
 	}
 	res.helloHWM = hst["VmHWM"]
 	res.loadAt = loadAvg()
-	return srvLite, nil
-
+	if cfg.buildsOnPG {
+		res.buildsOn = "PostgreSQL"
+		handedOver = true
+		srvPG.afterStop = func() {
+			pg.dropDatabase(context.Background(), coderDB)
+			pg.stopFn()
+		}
+	}
+	return builds, nil
 }
 
 // seedSecrets gives the server's user n secrets with an environment

@@ -76,6 +76,28 @@ func TestSmokeBuildsOnPostgres(t *testing.T) {
 	})
 }
 
+// TestSmokeLoadsThenBuildsOnPostgres: a full run with -builds-on postgres
+// measures every load, then the build figures on the PostgreSQL server the
+// loads ran on, and says so.
+func TestSmokeLoadsThenBuildsOnPostgres(t *testing.T) {
+	out := smokeRun(t, "-smoke", "-builds-on", "postgres")
+	if !strings.Contains(out, "Build figures on the PostgreSQL server.") {
+		t.Errorf("the report does not say that the build figures ran on PostgreSQL:\n%s", out)
+	}
+	checkRows(t, out, []string{
+		"GET one secret over HTTP",
+		"list of ",
+		"agent manifest fetch",
+		"the same on SQLite",
+		"`coder create` until the build is done",
+		"create until the agent is ready",
+		"build done → `coder ssh WS -- true` works",
+		"`coder restart`",
+		"concurrent creates",
+		"server RSS after",
+	})
+}
+
 // smokeRun runs the harness with args (skipping, or failing on CI, without
 // its tools) and returns what it printed.
 func smokeRun(t *testing.T, args ...string) string {
@@ -145,8 +167,8 @@ func checkRows(t *testing.T, out string, figures []string) {
 	}
 }
 
-// TestBuildsOnFlag: -builds-on takes sqlite or postgres, and postgres only
-// with -only builds.
+// TestBuildsOnFlag: -builds-on takes sqlite or postgres, and postgres not
+// with -only loads (which measures no build).
 func TestBuildsOnFlag(t *testing.T) {
 	for _, tt := range []struct {
 		args []string
@@ -156,7 +178,9 @@ func TestBuildsOnFlag(t *testing.T) {
 		{args: nil},
 		{args: []string{"-builds-on", "sqlite"}},
 		{args: []string{"-only", "builds", "-builds-on", "postgres"}, pg: true},
-		{args: []string{"-builds-on", "postgres"}, bad: "needs -only builds"},
+		{args: []string{"-builds-on", "postgres"}, pg: true},
+		{args: []string{"-only", "loads", "-builds-on", "postgres"}, bad: "no build figure is measured"},
+		{args: []string{"-only", "loads", "-builds-on", "sqlite"}},
 		{args: []string{"-only", "builds", "-builds-on", "mysql"}, bad: `-builds-on "mysql"`},
 	} {
 		var stderr bytes.Buffer
