@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,6 +39,19 @@ func unavailable(t *testing.T, what string) {
 	t.Skip(msg)
 }
 
+// The report's rows, by the start of their figure's name: the loads' (and
+// the memory after them) and the builds'.
+var (
+	loadRows  = []string{"GET one secret over HTTP", "list of ", "agent manifest fetch", "the same on SQLite", "server RSS after"}
+	buildRows = []string{
+		"`coder create` until the build is done",
+		"create until the agent is ready",
+		"build done → `coder ssh WS -- true` works",
+		"`coder restart`",
+		"concurrent creates",
+	}
+)
+
 // TestSmoke runs the whole harness with -smoke and checks that it measured
 // and printed every figure: a number, a limit with a number, a ratio. It
 // judges no timing.
@@ -46,18 +60,7 @@ func TestSmoke(t *testing.T) {
 	if !strings.Contains(out, "Build figures on the SQLite server.") {
 		t.Error("the report does not say that the build figures ran on SQLite")
 	}
-	checkRows(t, out, []string{
-		"GET one secret over HTTP",
-		"list of ",
-		"agent manifest fetch",
-		"the same on SQLite",
-		"`coder create` until the build is done",
-		"create until the agent is ready",
-		"build done → `coder ssh WS -- true` works",
-		"`coder restart`",
-		"concurrent creates",
-		"server RSS after",
-	})
+	checkRows(t, out, slices.Concat(loadRows, buildRows))
 }
 
 // TestSmokeBuildsOnPostgres: -only builds -builds-on postgres measures the
@@ -67,13 +70,7 @@ func TestSmokeBuildsOnPostgres(t *testing.T) {
 	if !strings.Contains(out, "Build figures on the PostgreSQL server.") {
 		t.Errorf("the report does not say that the build figures ran on PostgreSQL:\n%s", out)
 	}
-	checkRows(t, out, []string{
-		"`coder create` until the build is done",
-		"create until the agent is ready",
-		"build done → `coder ssh WS -- true` works",
-		"`coder restart`",
-		"concurrent creates",
-	})
+	checkRows(t, out, buildRows)
 }
 
 // TestSmokeLoadsThenBuildsOnPostgres: a full run with -builds-on postgres
@@ -84,18 +81,7 @@ func TestSmokeLoadsThenBuildsOnPostgres(t *testing.T) {
 	if !strings.Contains(out, "Build figures on the PostgreSQL server.") {
 		t.Errorf("the report does not say that the build figures ran on PostgreSQL:\n%s", out)
 	}
-	checkRows(t, out, []string{
-		"GET one secret over HTTP",
-		"list of ",
-		"agent manifest fetch",
-		"the same on SQLite",
-		"`coder create` until the build is done",
-		"create until the agent is ready",
-		"build done → `coder ssh WS -- true` works",
-		"`coder restart`",
-		"concurrent creates",
-		"server RSS after",
-	})
+	checkRows(t, out, slices.Concat(loadRows, buildRows))
 }
 
 // smokeRun runs the harness with args (skipping, or failing on CI, without
