@@ -313,7 +313,16 @@ func TestMetrics(t *testing.T) {
 	}
 	mustSucceed(t, c, stop)
 
+	// The provisioner counts a build once its result is recorded, which a
+	// follower of the build can see a moment before: wait for the count.
 	raw, all := scrape(t, s.Server)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if _, ok := value(all, "coder_builds_total", map[string]string{"transition": "stop", "status": "succeeded"}); ok {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+		raw, all = scrape(t, s.Server)
+	}
 	for _, leak := range []string{secretName, secretValue} {
 		if strings.Contains(raw, leak) {
 			t.Fatalf("the metrics hold a canary %q:\n%s", leak, raw)

@@ -105,11 +105,12 @@ func (p *Provisioner) run(ctx context.Context, b store.WorkspaceBuild) {
 		logger.Error("record build result", "error", err)
 		return
 	}
-	p.NotifyBuild(b.ID)
-	logger.Info("build finished", "status", params.Status)
+	// Counted before those waiting on the build are woken.
 	if p.o.OnBuildDone != nil {
 		p.o.OnBuildDone(b.Transition, params.Status, time.Since(started))
 	}
+	p.NotifyBuild(b.ID)
+	logger.Info("build finished", "status", params.Status)
 }
 
 // errCanceled is the cause of a job's context when its build was canceled.
